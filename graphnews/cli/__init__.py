@@ -1,0 +1,49 @@
+"""The ``graphnews`` command line: thin glue over the library, one module per command group.
+
+Every `graphnews.errors.GraphnewsError` becomes ``Error: <message>`` on stderr with exit code 1
+(2 for a bad value the user gave); never a traceback for a user's mistake.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from graphnews.errors import BadInputError, GraphnewsError
+
+__all__ = ["app", "main"]
+
+
+class _Group(TyperGroup):
+    """Turns library errors into a one-line message and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GraphnewsError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(code=2 if isinstance(exc, BadInputError) else 1) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="graphnews",
+    help="A graph database of news coverage: ingest news documents, then ask which outlets "
+    "cover which stories, how stories spread and which outlets sit at the centre.\n\n"
+    "Start with:  graphnews run seeds/",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+# Each module registers its commands on `app` when imported.
+from graphnews.cli import ingest as _ingest  # noqa: E402, F401
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,98 @@
+"""``graphnews ingest`` and ``graphnews stats``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+from graphnews.cli import app
+from graphnews.cli.common import DbOption, FormatOption, SilentOption, open_database
+from graphnews.cli.output import Format, emit_object, err_console
+from graphnews.ingest import IngestReport
+from graphnews.store import Database
+
+__all__ = ["ingest_command", "run_ingest", "stats_command"]
+
+InputsArgument = Annotated[
+    list[str], typer.Argument(help="Files, folders (read recursively), globs, or - for stdin.",
+                              show_default=False)
+]
+MaxSizeOption = Annotated[
+    int, typer.Option("--max-size", help="Refuse documents larger than this many bytes.")
+]
+OverridesOption = Annotated[
+    Path | None, typer.Option("--overrides", help="YAML file merging outlet domains and renaming "
+                              "outlets (see docs/overrides.md).", show_default=False)
+]
+
+
+def run_ingest(
+    database: Database,
+    inputs: list[str],
+    *,
+    max_size: int,
+    overrides: Path | None,
+    silent: bool,
+) -> IngestReport:
+    """Ingest with a progress bar on stderr (when it is a terminal and not --silent)."""
+    console = err_console()
+    show = not silent and console.is_terminal
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, disable=not show, transient=True) as bar:
+        task = bar.add_task("ingest", total=None)
+        report = database.ingest(
+            inputs, max_size=max_size, overrides=overrides,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    if not silent:
+        for problem in report.rejected:
+            console.print(f"rejected {problem}", markup=False, highlight=False)
+        for problem in report.warnings:
+            console.print(f"warning {problem}", markup=False, highlight=False)
+    return report
+
+
+@app.command("ingest")
+def ingest_command(
+    inputs: InputsArgument,
+    db: DbOption = None,
+    fmt: FormatOption = Format.table,
+    max_size: MaxSizeOption = 5_000_000,
+    overrides: OverridesOption = None,
+    silent: SilentOption = False,
+) -> None:
+    """Read news documents into the database (incremental: unchanged files are skipped).
+
+    Takes Markdown files with YAML front matter (.md, .markdown, .txt) and JSON (a list, NDJSON,
+    or news-site page files {"page": N, "value": [...]}). A bad document is reported as
+    file:line: reason, kept in the quarantine table, and the rest is still ingested; the exit
+    code is 1 when anything was rejected.
+
+    Example: graphnews ingest seeds/ ../more/*.json --db news.db
+    """
+    database = open_database(db)
+    report = run_ingest(database, inputs, max_size=max_size, overrides=overrides, silent=silent)
+    summary = report.as_dict()
+    if fmt is Format.json:
+        emit_object(summary, fmt)
+    else:
+        emit_object({k: v for k, v in summary.items() if k not in ("rejected", "warnings")}
+                    | {"rejected": len(report.rejected), "warnings": len(report.warnings)}, fmt,
+                    title="ingest")
+    if report.rejected:
+        typer.echo(f"{len(report.rejected)} document(s) rejected; their raw text is kept in the "
+                   "quarantine table", err=True)
+        raise typer.Exit(code=1)
+
+
+@app.command("stats")
+def stats_command(db: DbOption = None, fmt: FormatOption = Format.table) -> None:
+    """Count what the database holds: documents, articles, outlets, topics, links, rejected.
+
+    Example: graphnews stats --format json
+    """
+    database = open_database(db, readonly=True)
+    emit_object(database.stats(), fmt, title="graphnews stats")

@@ -1,0 +1,91 @@
+"""Output shared by every command: ``--format table|json|csv``, written the same way everywhere.
+
+JSON keys are a contract (scripts rely on them); tables are for people and may change.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+__all__ = ["Format", "console", "emit_object", "emit_rows", "err_console"]
+
+
+class Format(enum.StrEnum):
+    """Output formats of every reporting command."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def console() -> Console:
+    """A console for tables: the terminal's width, or wide and plain when piped."""
+    if sys.stdout.isatty():
+        return Console()
+    return Console(width=200, no_color=True, soft_wrap=False)
+
+
+def err_console() -> Console:
+    return Console(stderr=True, no_color=not sys.stderr.isatty())
+
+
+def emit_rows(
+    rows: Sequence[Mapping[str, Any]],
+    fmt: Format,
+    *,
+    columns: Sequence[str] | None = None,
+    title: str | None = None,
+    json_wrapper: str | None = None,
+) -> None:
+    """Print rows as a table, a JSON list (or ``{json_wrapper: [...]}``) or CSV with a header."""
+    cols = list(columns) if columns else (list(rows[0]) if rows else [])
+    if fmt is Format.json:
+        body: Any = [dict(r) for r in rows]
+        if json_wrapper:
+            body = {json_wrapper: body}
+        _print_json(body)
+    elif fmt is Format.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=cols, extrasaction="ignore",
+                                lineterminator="\n")
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: _cell(r.get(k)) for k in cols})
+    else:
+        table = Table(title=title, show_lines=False, header_style="bold")
+        for c in cols:
+            numeric = bool(rows) and isinstance(rows[0].get(c), int | float)
+            table.add_column(c, justify="right" if numeric else "left", overflow="fold")
+        for r in rows:
+            table.add_row(*(Text(_cell(r.get(c))) for c in cols))
+        console().print(table)
+
+
+def emit_object(obj: Mapping[str, Any], fmt: Format, *, title: str | None = None) -> None:
+    """Print one object: JSON as is, CSV as key,value lines, a table as two columns."""
+    if fmt is Format.json:
+        _print_json(dict(obj))
+    else:
+        emit_rows([{"key": k, "value": v} for k, v in obj.items()], fmt, title=title)
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list | tuple):
+        return "; ".join(_cell(v) for v in value)
+    return str(value)

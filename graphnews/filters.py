@@ -1,0 +1,124 @@
+"""Filters shared by every graph builder and report: time window, topics, outlets, weight.
+
+One name per concept: ``since`` / ``until`` bound publication time (inclusive), ``topics`` and
+``outlets`` restrict to articles about any of those topics or published by any of those outlets,
+``min_weight`` drops weaker edges.
+
+>>> f = Filters.build(since="2022-06-01", until="2022-06-30")
+>>> f.since_ts, f.until_ts
+(1654041600, 1656633599)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from graphnews.errors import BadInputError
+from graphnews.identity import outlet_domain
+
+__all__ = ["Filters", "parse_when"]
+
+
+def parse_when(value: str | dt.date | dt.datetime | None, *, end: bool = False) -> int | None:
+    """Seconds since 1970 UTC for a date or date-time; a bare date means its start (or its end).
+
+    Raises `BadInputError` naming the value when it is not a date.
+
+    >>> parse_when("2022-06-27T19:12:00Z")
+    1656357120
+    >>> parse_when("2022-06-27", end=True) - parse_when("2022-06-27")
+    86399
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime(value.year, value.month, value.day)
+        if end:
+            moment += dt.timedelta(days=1, seconds=-1)
+    else:
+        text = str(value).strip()
+        try:
+            if len(text) == 10:
+                moment = dt.datetime.fromisoformat(text)
+                if end:
+                    moment += dt.timedelta(days=1, seconds=-1)
+            elif len(text) == 7:  # 2022-06: a whole month
+                moment = dt.datetime.fromisoformat(text + "-01")
+                if end:
+                    nxt = (moment.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+                    moment = nxt - dt.timedelta(seconds=1)
+            else:
+                moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise BadInputError(
+                f"{text!r} is not a date: use YYYY-MM-DD, YYYY-MM or YYYY-MM-DDTHH:MM:SSZ"
+            ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return int(moment.timestamp())
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which articles and edges a builder or report keeps. The default keeps everything."""
+
+    since_ts: int | None = None
+    until_ts: int | None = None
+    topics: frozenset[str] = frozenset()
+    outlets: frozenset[str] = frozenset()
+    min_weight: float = 0.0
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        since: str | dt.date | None = None,
+        until: str | dt.date | None = None,
+        topics: Iterable[str] | None = None,
+        outlets: Iterable[str] | None = None,
+        min_weight: float = 0.0,
+    ) -> Filters:
+        """Filters from user values (dates as text, outlet domains in any spelling)."""
+        since_ts, until_ts = parse_when(since), parse_when(until, end=True)
+        if since_ts is not None and until_ts is not None and since_ts > until_ts:
+            raise BadInputError("--since is after --until: nothing can match")
+        return cls(
+            since_ts=since_ts,
+            until_ts=until_ts,
+            topics=frozenset(t.strip() for t in topics or () if t.strip()),
+            outlets=frozenset(outlet_domain(o) or o for o in outlets or ()),
+            min_weight=float(min_weight),
+        )
+
+    @property
+    def is_empty(self) -> bool:
+        return self == Filters()
+
+    def article_sql(self, alias: str = "a") -> tuple[str, list[object]]:
+        """A SQL condition over ``articles AS alias`` (outlet domains via ``outlets``)."""
+        parts: list[str] = ["1"]
+        params: list[object] = []
+        if self.since_ts is not None:
+            parts.append(f"{alias}.published_ts >= ?")
+            params.append(self.since_ts)
+        if self.until_ts is not None:
+            parts.append(f"{alias}.published_ts <= ?")
+            params.append(self.until_ts)
+        if self.topics:
+            marks = ",".join("?" * len(self.topics))
+            parts.append(
+                f"{alias}.id IN (SELECT t.article_id FROM article_topics t "
+                f"JOIN topics p ON p.id = t.topic_id WHERE p.name IN ({marks}))"
+            )
+            params.extend(sorted(self.topics))
+        if self.outlets:
+            marks = ",".join("?" * len(self.outlets))
+            parts.append(
+                f"{alias}.outlet_id IN (SELECT id FROM outlets WHERE domain IN ({marks}))"
+            )
+            params.extend(sorted(self.outlets))
+        return " AND ".join(parts), params

@@ -1,0 +1,172 @@
+"""Canonical identity: one URL per article, one domain per outlet.
+
+An article is known by its canonical URL, so that the AMP page, the Google AMP cache copy and the
+page with tracking parameters all resolve to one article. An outlet is known by its provider domain;
+the user's overrides file can merge domains and rename outlets.
+
+Examples
+--------
+>>> canonical_url("https://www-nbcnews-com.cdn.ampproject.org/c/s/www.nbcnews.com/news/amp/rcna35087")
+'https://nbcnews.com/news/rcna35087'
+>>> canonical_url("http://WWW.Example.com/a/b/?utm_source=x&id=3#top")
+'https://example.com/a/b?id=3'
+>>> outlet_domain("WWW.Forbes.com")
+'forbes.com'
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import yaml
+
+from graphnews.errors import OverridesError
+
+__all__ = ["URL_FIELDS", "Overrides", "canonical_url", "outlet_domain"]
+
+#: The URL fields of a record, in order of preference for the article's canonical URL.
+URL_FIELDS: tuple[str, ...] = ("webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl")
+
+_HOST_PREFIXES = ("www.", "m.", "amp.")
+_AMP_SEGMENTS = frozenset({"amp", "google-amp"})
+_DROPPED_PARAMS = frozenset({"amp", "fbclid", "gclid"})
+_AMP_CACHE_SUFFIX = ".cdn.ampproject.org"
+
+
+def canonical_url(url: object) -> str | None:
+    """Return the canonical form of an article URL, or None when it is not a usable web URL.
+
+    https, lowercase host without ``www.``/``m.``/``amp.``, Google AMP cache URLs unwrapped,
+    ``/amp`` and ``/google-amp`` path segments removed, ``amp``, ``utm_*``, ``fbclid`` and ``gclid``
+    query parameters and the fragment dropped, trailing slash dropped.
+    """
+    if not isinstance(url, str):
+        return None
+    text = url.strip()
+    if not text:
+        return None
+    if "://" not in text:
+        if text.startswith("//"):
+            text = "https:" + text
+        else:
+            return None
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").lower().rstrip(".")
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or "." not in host:
+        return None
+    path = parts.path
+    if host.endswith(_AMP_CACHE_SUFFIX):
+        unwrapped = _unwrap_amp_cache(path, parts.query)
+        if unwrapped is None:
+            return None
+        return canonical_url(unwrapped)
+    host = _strip_host_prefixes(host)
+    segments = [s for s in path.split("/") if s and s.lower() not in _AMP_SEGMENTS]
+    clean_path = "/" + "/".join(segments) if segments else ""
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in _DROPPED_PARAMS and not k.lower().startswith("utm_")
+    ]
+    return urlunsplit(("https", host, clean_path, urlencode(query), ""))
+
+
+def outlet_domain(domain: object) -> str | None:
+    """Return the outlet identity for a provider domain: lowercase, without ``www.``."""
+    if not isinstance(domain, str):
+        return None
+    text = domain.strip().lower().rstrip(".")
+    if "://" in text:
+        text = urlsplit(text).hostname or ""
+    text = text.split("/")[0]
+    if text.startswith("www."):
+        text = text[4:]
+    return text or None
+
+
+def _strip_host_prefixes(host: str) -> str:
+    stripped = True
+    while stripped:
+        stripped = False
+        for prefix in _HOST_PREFIXES:
+            if host.startswith(prefix) and host.count(".") > 1:
+                host = host[len(prefix) :]
+                stripped = True
+    return host
+
+
+def _unwrap_amp_cache(path: str, query: str) -> str | None:
+    # /c/s/HOST/PATH (https origin) or /c/HOST/PATH (http origin); /v/ and /i/ for other types.
+    segments = path.lstrip("/").split("/")
+    if len(segments) < 2 or segments[0] not in ("c", "v", "i"):
+        return None
+    rest = segments[2:] if segments[1] == "s" else segments[1:]
+    if not rest or not rest[0]:
+        return None
+    target = "https://" + "/".join(rest)
+    return f"{target}?{query}" if query else target
+
+
+@dataclass
+class Overrides:
+    """The user's outlet overrides: merge domains into one outlet, and rename outlets.
+
+    The overrides file is YAML (or JSON) with two optional mappings::
+
+        merge:                       # provider domain -> outlet domain it belongs to
+          blogs.microsoft.com: microsoft.com
+          news.microsoft.com: microsoft.com
+        rename:                      # outlet domain -> display name
+          microsoft.com: Microsoft
+
+    Examples
+    --------
+    >>> o = Overrides(merge={"blogs.microsoft.com": "microsoft.com"}, rename={"microsoft.com": "MS"})
+    >>> o.outlet_for("www.blogs.microsoft.com")
+    'microsoft.com'
+    """
+
+    merge: dict[str, str] = field(default_factory=dict)
+    rename: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Overrides:
+        """Read an overrides file; raise `OverridesError` with a plain message when it is wrong."""
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+            data = json.loads(text) if p.suffix == ".json" else yaml.safe_load(text)
+        except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+            raise OverridesError(f"{p}: cannot read the overrides file: {exc}") from None
+        data = data or {}
+        if not isinstance(data, dict) or set(data) - {"merge", "rename"}:
+            raise OverridesError(
+                f"{p}: the overrides file must be a mapping with 'merge' and/or 'rename' keys"
+            )
+        merge, rename = data.get("merge") or {}, data.get("rename") or {}
+        for key, mapping in (("merge", merge), ("rename", rename)):
+            if not isinstance(mapping, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+            ):
+                raise OverridesError(f"{p}: '{key}' must map domain names to text")
+        return cls(
+            merge={outlet_domain(k) or k: outlet_domain(v) or v for k, v in merge.items()},
+            rename={outlet_domain(k) or k: v for k, v in rename.items()},
+        )
+
+    def outlet_for(self, domain: str) -> str:
+        """The outlet domain a provider domain belongs to after merges."""
+        d = outlet_domain(domain) or domain
+        seen = {d}
+        while d in self.merge:
+            d = self.merge[d]
+            if d in seen:
+                break
+            seen.add(d)
+        return d

@@ -1,0 +1,178 @@
+"""What a parsed document means: an article, its outlet, topics and related articles.
+
+`to_record` turns the fields of one `Document` into an `ArticleRecord`, or raises `RecordError`
+with the line and a plain-words reason when the document cannot become an article. A bad item of
+the ``related`` list does not reject the document: it is dropped and reported as a `Problem`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphnews.identity import URL_FIELDS, canonical_url, outlet_domain
+from graphnews.reader import Document, Problem
+
+__all__ = ["ArticleRecord", "RecordError", "parse_datetime", "to_json", "to_record"]
+
+
+class RecordError(Exception):
+    """A document that cannot become an article (reported at ``line``)."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+@dataclass
+class ArticleRecord:
+    """One article as a document or a related item describes it."""
+
+    canonical_url: str
+    url_rank: int
+    aliases: list[tuple[str, str]]  # (canonical alias, field name)
+    title: str | None
+    excerpt: str | None
+    published: str | None  # UTC ISO 8601
+    published_ts: int | None
+    type: str | None
+    domain: str  # outlet domain as given (lowercase, no www.)
+    provider_name: str
+    topics: list[str]
+    fields: dict[str, Any]  # every field, `related` excluded
+    related: list[ArticleRecord] = field(default_factory=list)
+
+
+def to_record(doc: Document) -> tuple[ArticleRecord, list[Problem]]:
+    """Read one document's fields as an article; return it with the problems of its related items.
+
+    Raises
+    ------
+    RecordError
+        When the fields are not a mapping, hold no usable URL, or hold a date that is not a date.
+    """
+    fields = doc.fields
+    if not isinstance(fields, dict):
+        kind = "empty" if fields is None else f"a {_kind(fields)}"
+        raise RecordError(doc.line, f"the front matter must be a set of 'name: value' fields, "
+                          f"but it is {kind}")
+    record = _article(fields, doc.line_of)
+    problems: list[Problem] = []
+    related = fields.get("related")
+    if related is not None and not isinstance(related, list):
+        problems.append(Problem(doc.path, doc.line_of("related"),
+                                f"'related' should be a list of articles, not a {_kind(related)}; "
+                                "it was ignored"))
+        related = []
+    for index, item in enumerate(related or []):
+        try:
+            if not isinstance(item, dict):
+                raise RecordError(0, f"it is a {_kind(item)}, not an article")
+            record.related.append(_article(item, lambda _k: 0))
+        except RecordError as exc:
+            problems.append(Problem(doc.path, doc.related_line(index),
+                                    f"related item {index + 1} was skipped: {exc.message}"))
+    return record, problems
+
+
+def parse_datetime(value: object) -> dt.datetime | None:
+    """A publication time as an aware UTC datetime; naive times are taken as UTC.
+
+    Returns None for a missing value; raises ValueError for one that is not a date.
+
+    >>> parse_datetime("2021-08-11T19:33:00-07:00").isoformat()
+    '2021-08-12T02:33:00+00:00'
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        moment = dt.datetime.fromisoformat(text)
+    else:
+        raise ValueError(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
+
+
+def to_json(value: Any) -> str:
+    """JSON text of parsed fields; dates and times become ISO 8601 strings."""
+    return json.dumps(value, ensure_ascii=False, default=_json_default, separators=(",", ":"))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def _article(fields: dict[str, Any], line_of: Any) -> ArticleRecord:
+    aliases: list[tuple[str, str]] = []
+    rank: int | None = None
+    best: str | None = None
+    for index, name in enumerate((*URL_FIELDS, "url")):
+        url = canonical_url(fields.get(name))
+        if url is None:
+            continue
+        if best is None:
+            best, rank = url, min(index, len(URL_FIELDS) - 1)
+        if all(url != a for a, _ in aliases):
+            aliases.append((url, name))
+    if best is None or rank is None:
+        raise RecordError(line_of("webUrl"), "no usable web address: none of webUrl, "
+                          "originalUrl, ampWebUrl or cdnAmpWebUrl holds an http(s) URL")
+    raw_date = fields.get("publishedDateTime")
+    try:
+        moment = parse_datetime(raw_date)
+    except (ValueError, TypeError, OverflowError):
+        raise RecordError(line_of("publishedDateTime"), f"publishedDateTime {raw_date!r} is not "
+                          "a date and time (expected e.g. 2022-06-27T19:12:00Z)") from None
+    provider = fields.get("provider")
+    provider = provider if isinstance(provider, dict) else {}
+    host = best.split("/")[2]
+    domain = outlet_domain(provider.get("domain")) or host
+    name = _text(provider.get("name")) or domain
+    topics = fields.get("topics")
+    if isinstance(topics, str):
+        topics = [topics]
+    topic_names = (
+        list(dict.fromkeys(t.strip() for t in topics if isinstance(t, str) and t.strip()))
+        if isinstance(topics, list) else []
+    )
+    return ArticleRecord(
+        canonical_url=best,
+        url_rank=rank,
+        aliases=aliases,
+        title=_text(fields.get("title")),
+        excerpt=_text(fields.get("excerpt")),
+        published=moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None,
+        published_ts=int(moment.timestamp()) if moment else None,
+        type=_text(fields.get("type")),
+        domain=domain,
+        provider_name=name.strip(),
+        topics=topic_names,
+        fields={k: v for k, v in fields.items() if k != "related"},
+    )
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    return text.strip() or None
+
+
+def _kind(value: object) -> str:
+    return {list: "list", str: "piece of text", int: "number", float: "number",
+            bool: "yes/no value"}.get(type(value), type(value).__name__)

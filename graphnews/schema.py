@@ -1,0 +1,171 @@
+"""The SQLite schema of a graphnews database (documented in docs/schema.md).
+
+One statement list, applied in one transaction when a database is created. ``SCHEMA_VERSION`` is
+stored in ``PRAGMA user_version``; a database written by another version is refused rather than
+silently misread.
+"""
+
+from __future__ import annotations
+
+__all__ = ["SCHEMA", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+-- Input files as last seen: the stat fast path and content hash of incremental ingest.
+CREATE TABLE files (
+    path         TEXT PRIMARY KEY,          -- absolute path, or '<stdin>'
+    size         INTEGER NOT NULL,
+    mtime_ns     INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,             -- sha256 of the file's bytes
+    version      INTEGER NOT NULL,          -- 1 on first ingest, +1 each time the content changed
+    ingested_at  TEXT NOT NULL              -- UTC ISO 8601
+);
+
+-- Every document (one record of a file) ever ingested, every version of it. Nothing is lost:
+-- `raw` is the document's exact text, `data` every field it holds as JSON.
+CREATE TABLE documents (
+    id           INTEGER PRIMARY KEY,
+    path         TEXT NOT NULL,             -- the file it came from
+    position     INTEGER NOT NULL,          -- 0-based index of the record within the file
+    line         INTEGER NOT NULL,          -- 1-based line where the record starts
+    format       TEXT NOT NULL,             -- 'markdown' | 'json' | 'ndjson'
+    content_hash TEXT NOT NULL,             -- sha256 of `raw`
+    raw          TEXT NOT NULL,
+    data         TEXT NOT NULL,             -- JSON of all fields except `related`
+    version      INTEGER NOT NULL,          -- the file version it belongs to
+    current      INTEGER NOT NULL DEFAULT 1,-- 0 once a newer version of the file replaced it
+    ingested_at  TEXT NOT NULL,
+    article_id   INTEGER REFERENCES articles(id) ON DELETE SET NULL,
+    provider_domain TEXT NOT NULL,          -- provider domain as given (lowercase, no www.)
+    provider_name   TEXT NOT NULL           -- provider name as given
+);
+CREATE INDEX documents_path ON documents(path, current);
+CREATE INDEX documents_article ON documents(article_id);
+
+-- Documents (or whole files) that could not be read: the raw bytes, where and why.
+CREATE TABLE quarantine (
+    id           INTEGER PRIMARY KEY,
+    path         TEXT NOT NULL,
+    line         INTEGER NOT NULL,
+    message      TEXT NOT NULL,
+    raw          BLOB NOT NULL,
+    ingested_at  TEXT NOT NULL
+);
+CREATE INDEX quarantine_path ON quarantine(path);
+
+-- Outlets: identity is the provider domain (lowercase, no www.). `name` is the most used name.
+CREATE TABLE outlets (
+    id           INTEGER PRIMARY KEY,
+    domain       TEXT NOT NULL UNIQUE,
+    name         TEXT NOT NULL
+);
+
+-- Every name an outlet was seen under, with how many mentions (documents and related items)
+-- used it. Derived from documents and related_links; rebuilt after each ingest that changed them.
+CREATE TABLE outlet_names (
+    outlet_id    INTEGER NOT NULL REFERENCES outlets(id) ON DELETE CASCADE,
+    name         TEXT NOT NULL,
+    count        INTEGER NOT NULL,
+    PRIMARY KEY (outlet_id, name)
+) WITHOUT ROWID;
+
+-- Articles: identity is the canonical URL. Fields come from the article's own document when it
+-- has one, otherwise from the `related` items that mention it.
+CREATE TABLE articles (
+    id             INTEGER PRIMARY KEY,
+    canonical_url  TEXT NOT NULL UNIQUE,
+    url_rank       INTEGER NOT NULL,        -- 0 webUrl, 1 originalUrl, 2 ampWebUrl, 3 cdnAmpWebUrl
+    title          TEXT,
+    excerpt        TEXT,
+    published      TEXT,                    -- UTC ISO 8601 'YYYY-MM-DDTHH:MM:SSZ'
+    published_ts   INTEGER,                 -- the same instant, seconds since 1970 UTC
+    type           TEXT,                    -- 'article', 'video', ...
+    outlet_id      INTEGER REFERENCES outlets(id),
+    provider_domain TEXT,                   -- the domain as given, before overrides
+    has_document   INTEGER NOT NULL DEFAULT 0 -- 1 when ingested as a document of its own
+);
+CREATE INDEX articles_outlet ON articles(outlet_id);
+CREATE INDEX articles_published ON articles(published_ts);
+
+-- Every URL an article was seen under (canonicalised), so each alias resolves to it later.
+CREATE TABLE aliases (
+    url          TEXT PRIMARY KEY,          -- canonical form of the alias
+    article_id   INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    kind         TEXT NOT NULL              -- 'webUrl' | 'originalUrl' | 'ampWebUrl' | 'cdnAmpWebUrl'
+);
+CREATE INDEX aliases_article ON aliases(article_id);
+
+CREATE TABLE topics (
+    id           INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE article_topics (
+    article_id   INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    topic_id     INTEGER NOT NULL REFERENCES topics(id) ON DELETE CASCADE,
+    document_id  INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    PRIMARY KEY (article_id, topic_id, document_id)
+) WITHOUT ROWID;
+CREATE INDEX article_topics_topic ON article_topics(topic_id);
+CREATE INDEX article_topics_document ON article_topics(document_id);
+
+-- `related` list entries: from the document's article to the listed article.
+CREATE TABLE related_links (
+    document_id  INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    position     INTEGER NOT NULL,          -- 0-based position in the `related` list
+    from_article INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    to_article   INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    data         TEXT NOT NULL,             -- JSON of the related item exactly as listed
+    provider_domain TEXT NOT NULL,          -- the item's provider domain as given
+    provider_name   TEXT NOT NULL,          -- the item's provider name as given
+    PRIMARY KEY (document_id, position)
+) WITHOUT ROWID;
+CREATE INDEX related_from ON related_links(from_article);
+CREATE INDEX related_to ON related_links(to_article);
+
+-- Full-text search over titles and excerpts (kept in step with `articles` by triggers).
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+    title, excerpt, content='articles', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts(rowid, title, excerpt) VALUES (new.id, new.title, new.excerpt);
+END;
+CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, excerpt)
+        VALUES ('delete', old.id, old.title, old.excerpt);
+END;
+CREATE TRIGGER articles_au AFTER UPDATE OF title, excerpt ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, excerpt)
+        VALUES ('delete', old.id, old.title, old.excerpt);
+    INSERT INTO articles_fts(rowid, title, excerpt) VALUES (new.id, new.title, new.excerpt);
+END;
+
+-- Outlet overrides from the user's overrides file: merge a domain into another, or rename.
+CREATE TABLE outlet_overrides (
+    domain       TEXT PRIMARY KEY,          -- the domain as given by providers
+    merge_into   TEXT,                      -- the outlet domain it belongs to, or NULL
+    name         TEXT                       -- the display name to use, or NULL
+);
+
+-- Stories (filled by graphnews.stories): a story id per article, with a confidence.
+CREATE TABLE stories (
+    id           TEXT PRIMARY KEY,          -- stable id, 's-' + 12 hex digits
+    size         INTEGER NOT NULL,
+    confidence   REAL NOT NULL,             -- 0..1, mean internal evidence weight
+    signature    TEXT NOT NULL,             -- hash of the member article ids
+    computed_at  TEXT NOT NULL
+);
+CREATE TABLE story_articles (
+    story_id     TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+    article_id   INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    PRIMARY KEY (article_id)
+);
+CREATE INDEX story_articles_story ON story_articles(story_id);
+
+-- Key/value facts about the database (e.g. when stories were last computed).
+CREATE TABLE meta (
+    key          TEXT PRIMARY KEY,
+    value        TEXT NOT NULL
+);
+"""
