@@ -24,7 +24,7 @@ from graphnews.store import Database, open_db
 __version__ = "0.1.0"
 
 #: ``graphnews.open(path)`` opens (creating when needed) a graphnews database.
-open = open_db  # noqa: A001 - the notebook spelling the issue asks for
+open = open_db
 
 __all__ = [
     "BadInputError",

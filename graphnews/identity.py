@@ -127,7 +127,7 @@ class Overrides:
 
     Examples
     --------
-    >>> o = Overrides(merge={"blogs.microsoft.com": "microsoft.com"}, rename={"microsoft.com": "MS"})
+    >>> o = Overrides(merge={"blogs.microsoft.com": "microsoft.com"})
     >>> o.outlet_for("www.blogs.microsoft.com")
     'microsoft.com'
     """

@@ -27,8 +27,8 @@ import yaml_rs
 
 __all__ = [
     "DEFAULT_MAX_SIZE",
-    "SUFFIXES",
     "STDIN",
+    "SUFFIXES",
     "Document",
     "Problem",
     "Rejected",

@@ -92,7 +92,7 @@ CREATE INDEX articles_published ON articles(published_ts);
 CREATE TABLE aliases (
     url          TEXT PRIMARY KEY,          -- canonical form of the alias
     article_id   INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    kind         TEXT NOT NULL              -- 'webUrl' | 'originalUrl' | 'ampWebUrl' | 'cdnAmpWebUrl'
+    kind         TEXT NOT NULL              -- the field: webUrl, originalUrl, ampWebUrl, ...
 );
 CREATE INDEX aliases_article ON aliases(article_id);
 

@@ -420,13 +420,11 @@ class Database:
         c.execute("UPDATE OR IGNORE story_articles SET article_id = ? WHERE article_id = ?",
                   (keep, drop))
         c.execute(
-            "UPDATE articles SET has_document = max(has_document, "
-            "(SELECT has_document FROM articles WHERE id = ?)), "
-            "title = COALESCE(title, (SELECT title FROM articles WHERE id = ?)), "
-            "excerpt = COALESCE(excerpt, (SELECT excerpt FROM articles WHERE id = ?)), "
-            "published_ts = COALESCE(published_ts, (SELECT published_ts FROM articles WHERE id = ?)),"
-            " published = COALESCE(published, (SELECT published FROM articles WHERE id = ?)) "
-            "WHERE id = ?", (drop, drop, drop, drop, drop, keep))
+            "UPDATE articles AS k SET has_document = max(k.has_document, d.has_document), "
+            "title = COALESCE(k.title, d.title), excerpt = COALESCE(k.excerpt, d.excerpt), "
+            "published = COALESCE(k.published, d.published), "
+            "published_ts = COALESCE(k.published_ts, d.published_ts) "
+            "FROM articles AS d WHERE k.id = ? AND d.id = ?", (keep, drop))
         c.execute("DELETE FROM articles WHERE id = ?", (drop,))
         cache = self._aliases()
         for url, article in list(cache.items()):

@@ -1,0 +1,336 @@
+"""networkx graphs over the store: the coverage graph and its projections.
+
+Every builder takes the `Database` first and the shared filters keyword-only (``since``,
+``until``, ``topics``, ``outlets``, ``min_weight``, or a ready `Filters` as ``filters``). The
+projections are aggregated in SQL, so they stay cheap at 100,000 documents; only
+`coverage_graph` materialises every article. The graph model is documented in
+docs/architecture.md.
+
+Examples
+--------
+>>> import graphnews, tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "a.md").write_text(
+...     "---\\ntitle: A\\nwebUrl: https://a.com/1\\nprovider: {name: A, domain: a.com}\\n"
+...     "related:\\n  - {title: B, webUrl: 'https://b.com/2',"
+...     " provider: {name: B, domain: b.com}}\\n"
+...     "---\\n")
+>>> db = graphnews.open(":memory:"); _ = db.ingest([d])
+>>> G = outlet_graph(db)
+>>> G["outlet:a.com"]["outlet:b.com"]["weight"]
+1
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from graphnews.filters import Filters
+from graphnews.store import Database
+
+__all__ = [
+    "GRAPH_KINDS",
+    "LIST_SEPARATOR",
+    "LinkedPair",
+    "build_graph",
+    "coverage_graph",
+    "follows_graph",
+    "linked_pairs",
+    "outlet_graph",
+    "resolve_filters",
+    "topic_graph",
+]
+
+#: How list-valued data (topics, outlet names) is joined into one string attribute.
+LIST_SEPARATOR = "; "
+#: The graphs `build_graph` knows by name (plus ``story:<id>``).
+GRAPH_KINDS = ("coverage", "outlets", "follows", "topics")
+
+
+@dataclass(frozen=True)
+class LinkedPair:
+    """Two articles joined by a ``related`` link (either direction, counted once).
+
+    ``a`` < ``b`` are article ids; ``outlet_a``/``outlet_b`` their outlet domains; ``ts_a``/``ts_b``
+    their publication times (seconds, or None when unknown).
+    """
+
+    a: int
+    b: int
+    outlet_a: str
+    outlet_b: str
+    ts_a: int | None
+    ts_b: int | None
+
+
+def resolve_filters(filters: Filters | None = None, **options: Any) -> Filters:
+    """One `Filters` from either a ready object or keyword options (not both)."""
+    given = {k: v for k, v in options.items() if v not in (None, (), [], 0, 0.0)}
+    if filters is not None:
+        if given:
+            raise TypeError("pass either filters= or individual filter options, not both")
+        return filters
+    return Filters.build(**given)
+
+
+def linked_pairs(
+    db: Database, *, filters: Filters | None = None, **options: Any
+) -> list[LinkedPair]:
+    """Every distinct linked article pair whose two articles pass the filters.
+
+    Self-links (an article listing itself) and pairs where either article has no outlet are
+    left out. Pairs of one outlet (both articles from the same outlet) are kept: callers decide.
+    """
+    f = resolve_filters(filters, **options)
+    cond_a, params_a = f.article_sql("a")
+    cond_b, params_b = f.article_sql("b")
+    sql = f"""
+        WITH pairs AS (
+            SELECT DISTINCT min(from_article, to_article) AS x, max(from_article, to_article) AS y
+            FROM related_links WHERE from_article != to_article
+        )
+        SELECT p.x, p.y, oa.domain, ob.domain, a.published_ts, b.published_ts
+        FROM pairs p
+        JOIN articles a ON a.id = p.x JOIN outlets oa ON oa.id = a.outlet_id
+        JOIN articles b ON b.id = p.y JOIN outlets ob ON ob.id = b.outlet_id
+        WHERE {cond_a} AND {cond_b}
+        ORDER BY p.x, p.y
+    """
+    return [LinkedPair(*row) for row in db.conn.execute(sql, [*params_a, *params_b])]
+
+
+def coverage_graph(
+    db: Database, *, filters: Filters | None = None, story: str | None = None, **options: Any
+) -> nx.MultiDiGraph:
+    """The coverage graph: articles, outlets and topics with published_by/about/related edges.
+
+    Parameters
+    ----------
+    db : Database
+    filters : Filters, optional
+        Or the options ``since``, ``until``, ``topics``, ``outlets`` directly.
+    story : str, optional
+        Keep only the articles of this story id.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Keyed edges (key = edge kind); attributes as in docs/architecture.md.
+    """
+    f = resolve_filters(filters, **options)
+    cond, params = f.article_sql("a")
+    if story is not None:
+        cond += " AND a.id IN (SELECT article_id FROM story_articles WHERE story_id = ?)"
+        params.append(story)
+    c = db.conn
+    c.execute("DROP TABLE IF EXISTS temp.kept")
+    c.execute(f"CREATE TEMP TABLE kept AS SELECT a.id FROM articles a WHERE {cond}", params)
+    c.execute("CREATE UNIQUE INDEX temp.kept_id ON kept(id)")
+    G = nx.MultiDiGraph()
+    topics_of: dict[int, list[str]] = defaultdict(list)
+    for article_id, name in c.execute(
+        "SELECT DISTINCT t.article_id, p.name FROM article_topics t JOIN kept k "
+        "ON k.id = t.article_id JOIN topics p ON p.id = t.topic_id ORDER BY t.article_id, p.name"
+    ):
+        topics_of[article_id].append(name)
+    stories = dict(c.execute(
+        "SELECT s.article_id, s.story_id FROM story_articles s JOIN kept k ON k.id = s.article_id"))
+    outlet_articles: Counter[str] = Counter()
+    for row in c.execute(
+        "SELECT a.id, a.canonical_url, a.title, a.excerpt, a.published, a.published_ts, a.type, "
+        "a.has_document, o.domain FROM articles a JOIN kept k ON k.id = a.id "
+        "LEFT JOIN outlets o ON o.id = a.outlet_id ORDER BY a.id"
+    ):
+        article_id, url, title, excerpt, published, ts, kind, has_doc, domain = row
+        node = f"article:{article_id}"
+        attrs = _scalars(
+            kind="article", label=title or url, url=url, title=title, excerpt=excerpt,
+            outlet=domain, published=published, published_ts=ts, type=kind,
+            topics=LIST_SEPARATOR.join(topics_of.get(article_id, [])) or None,
+            has_document=bool(has_doc), story=stories.get(article_id),
+        )
+        G.add_node(node, **attrs)
+        if domain is not None:
+            G.add_edge(node, f"outlet:{domain}", key="published_by", kind="published_by")
+            outlet_articles[domain] += 1
+        for name in topics_of.get(article_id, []):
+            G.add_edge(node, f"topic:{name}", key="about", kind="about")
+    for domain, attrs in _outlet_attributes(db, outlet_articles).items():
+        G.add_node(f"outlet:{domain}", **attrs)
+    topic_articles = Counter(t for names in topics_of.values() for t in names)
+    for name, n in topic_articles.items():
+        G.add_node(f"topic:{name}", kind="topic", label=name, name=name, articles=n)
+    for doc, position, src, dst in c.execute(
+        "SELECT r.document_id, r.position, r.from_article, r.to_article FROM related_links r "
+        "JOIN kept k1 ON k1.id = r.from_article JOIN kept k2 ON k2.id = r.to_article "
+        "ORDER BY r.document_id, r.position"
+    ):
+        G.add_edge(f"article:{src}", f"article:{dst}", key=f"related:{doc}:{position}",
+                   kind="related", document=doc, position=position)
+    c.execute("DROP TABLE temp.kept")
+    return G
+
+
+def outlet_graph(
+    db: Database, *, filters: Filters | None = None, **options: Any
+) -> nx.Graph:
+    """The outlet co-coverage graph: outlets joined by linked article pairs and shared stories.
+
+    Edge ``weight`` = distinct linked article pairs between the two outlets (``pairs``) plus the
+    number of stories both covered (``stories``; 0 until stories are computed). Every outlet with
+    an article passing the filters is a node, isolated or not. Edges lighter than
+    ``min_weight`` are dropped.
+    """
+    f = resolve_filters(filters, **options)
+    counts = _article_counts(db, f)
+    G = nx.Graph()
+    for domain, attrs in _outlet_attributes(db, counts).items():
+        G.add_node(f"outlet:{domain}", **attrs)
+    pairs: Counter[tuple[str, str]] = Counter()
+    for p in linked_pairs(db, filters=f):
+        if p.outlet_a != p.outlet_b:
+            pairs[_ordered(p.outlet_a, p.outlet_b)] += 1
+    shared = _shared_stories(db, f)
+    for key in sorted(set(pairs) | set(shared)):
+        weight = pairs[key] + shared[key]
+        if weight < f.min_weight or weight <= 0:
+            continue
+        G.add_edge(f"outlet:{key[0]}", f"outlet:{key[1]}", weight=weight, pairs=pairs[key],
+                   stories=shared[key])
+    return G
+
+
+def follows_graph(
+    db: Database, *, filters: Filters | None = None, **options: Any
+) -> nx.DiGraph:
+    """Who follows whom: edge ``B -> A`` when B published after A on a linked article pair.
+
+    Edge ``weight`` = number of such pairs, ``median_lag_hours`` = their median delay.
+    Pairs published at the same second, or with an unknown time, give no edge.
+    """
+    f = resolve_filters(filters, **options)
+    counts = _article_counts(db, f)
+    G = nx.DiGraph()
+    for domain, attrs in _outlet_attributes(db, counts).items():
+        G.add_node(f"outlet:{domain}", **attrs)
+    lags: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for p in linked_pairs(db, filters=f):
+        if p.outlet_a == p.outlet_b or p.ts_a is None or p.ts_b is None or p.ts_a == p.ts_b:
+            continue
+        (leader, t0), (follower, t1) = sorted(
+            ((p.outlet_a, p.ts_a), (p.outlet_b, p.ts_b)), key=lambda x: x[1])
+        lags[(follower, leader)].append((t1 - t0) / 3600.0)
+    for (follower, leader), hours in sorted(lags.items()):
+        if len(hours) < f.min_weight:
+            continue
+        G.add_edge(f"outlet:{follower}", f"outlet:{leader}", weight=len(hours),
+                   median_lag_hours=float(statistics.median(hours)))
+    return G
+
+
+def topic_graph(db: Database, *, filters: Filters | None = None, **options: Any) -> nx.Graph:
+    """Topic co-occurrence: topics joined by the number of articles about both."""
+    f = resolve_filters(filters, **options)
+    cond, params = f.article_sql("a")
+    rows = db.conn.execute(
+        f"SELECT DISTINCT t.article_id, p.name FROM article_topics t "
+        f"JOIN topics p ON p.id = t.topic_id JOIN articles a ON a.id = t.article_id "
+        f"WHERE {cond} ORDER BY t.article_id, p.name", params)
+    by_article: dict[int, list[str]] = defaultdict(list)
+    for article_id, name in rows:
+        by_article[article_id].append(name)
+    G = nx.Graph()
+    topic_articles: Counter[str] = Counter()
+    together: Counter[tuple[str, str]] = Counter()
+    for names in by_article.values():
+        topic_articles.update(names)
+        for i, x in enumerate(names):
+            for y in names[i + 1 :]:
+                together[(x, y)] += 1
+    for name, n in sorted(topic_articles.items()):
+        G.add_node(f"topic:{name}", kind="topic", label=name, name=name, articles=n)
+    for (x, y), n in sorted(together.items()):
+        if n >= f.min_weight:
+            G.add_edge(f"topic:{x}", f"topic:{y}", weight=n)
+    return G
+
+
+def build_graph(db: Database, kind: str, *, filters: Filters | None = None, **options: Any
+                ) -> nx.Graph:
+    """Build a graph by name: ``coverage``, ``outlets``, ``follows``, ``topics`` or ``story:ID``.
+
+    Raises
+    ------
+    BadInputError
+        For an unknown name.
+    """
+    from graphnews.errors import BadInputError
+
+    f = resolve_filters(filters, **options)
+    if kind.startswith("story:"):
+        return coverage_graph(db, filters=f, story=kind.split(":", 1)[1])
+    builders = {"coverage": coverage_graph, "outlets": outlet_graph, "follows": follows_graph,
+                "topics": topic_graph}
+    if kind not in builders:
+        raise BadInputError(f"unknown graph {kind!r}: use one of {', '.join(GRAPH_KINDS)} "
+                            "or story:ID")
+    return builders[kind](db, filters=f)
+
+
+def _ordered(x: str, y: str) -> tuple[str, str]:
+    return (x, y) if x < y else (y, x)
+
+
+def _scalars(**attrs: Any) -> dict[str, Any]:
+    return {k: v for k, v in attrs.items() if v is not None}
+
+
+def _article_counts(db: Database, f: Filters) -> Counter[str]:
+    cond, params = f.article_sql("a")
+    return Counter(dict(db.conn.execute(
+        f"SELECT o.domain, count(*) FROM articles a JOIN outlets o ON o.id = a.outlet_id "
+        f"WHERE {cond} GROUP BY o.domain", params)))
+
+
+def _outlet_attributes(db: Database, counts: Counter[str]) -> dict[str, dict[str, Any]]:
+    """Node attributes of the outlets in ``counts`` (domain -> article count), sorted by domain."""
+    names: dict[str, list[str]] = defaultdict(list)
+    display: dict[str, str] = {}
+    for domain, name, outlet_name in db.conn.execute(
+        "SELECT o.domain, n.name, o.name FROM outlets o LEFT JOIN outlet_names n "
+        "ON n.outlet_id = o.id ORDER BY o.domain, n.count DESC, n.name"
+    ):
+        display[domain] = outlet_name
+        if name is not None:
+            names[domain].append(name)
+    return {
+        domain: {
+            "kind": "outlet", "label": display.get(domain, domain),
+            "name": display.get(domain, domain), "domain": domain,
+            "names": LIST_SEPARATOR.join(names.get(domain, [])) or display.get(domain, domain),
+            "articles": int(n),
+        }
+        for domain, n in sorted(counts.items())
+    }
+
+
+def _shared_stories(db: Database, f: Filters) -> Counter[tuple[str, str]]:
+    cond, params = f.article_sql("a")
+    rows = db.conn.execute(
+        f"SELECT DISTINCT s.story_id, o.domain FROM story_articles s "
+        f"JOIN articles a ON a.id = s.article_id JOIN outlets o ON o.id = a.outlet_id "
+        f"WHERE {cond} ORDER BY s.story_id, o.domain", params)
+    outlets_of: dict[str, list[str]] = defaultdict(list)
+    for story_id, domain in rows:
+        outlets_of[story_id].append(domain)
+    shared: Counter[tuple[str, str]] = Counter()
+    for domains in outlets_of.values():
+        for i, x in enumerate(domains):
+            for y in domains[i + 1 :]:
+                shared[(x, y)] += 1
+    return shared
