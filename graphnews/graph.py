@@ -23,8 +23,10 @@ Examples
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,7 +107,8 @@ def linked_pairs(
 
 
 def coverage_graph(
-    db: Database, *, filters: Filters | None = None, story: str | None = None, **options: Any
+    db: Database, *, filters: Filters | None = None, story: str | None = None,
+    articles: Iterable[int] | None = None, **options: Any
 ) -> nx.MultiDiGraph:
     """The coverage graph: articles, outlets and topics with published_by/about/related edges.
 
@@ -116,6 +119,8 @@ def coverage_graph(
         Or the options ``since``, ``until``, ``topics``, ``outlets`` directly.
     story : str, optional
         Keep only the articles of this story id.
+    articles : iterable of int, optional
+        Keep only these article ids (`graphnews.query.neighbors` passes a neighbourhood).
 
     Returns
     -------
@@ -127,6 +132,9 @@ def coverage_graph(
     if story is not None:
         cond += " AND a.id IN (SELECT article_id FROM story_articles WHERE story_id = ?)"
         params.append(story)
+    if articles is not None:
+        cond += " AND a.id IN (SELECT value FROM json_each(?))"
+        params.append(json.dumps(sorted(set(articles))))
     c = db.conn
     c.execute("DROP TABLE IF EXISTS temp.kept")
     c.execute(f"CREATE TEMP TABLE kept AS SELECT a.id FROM articles a WHERE {cond}", params)
