@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -45,6 +46,12 @@ def canonical_url(url: object) -> str | None:
     """
     if not isinstance(url, str):
         return None
+    return _canonical(url)
+
+
+@lru_cache(maxsize=1 << 18)
+def _canonical(url: str) -> str | None:
+    # The same URLs recur in many `related` lists: the cache makes a repeat free.
     text = url.strip()
     if not text:
         return None
@@ -65,16 +72,18 @@ def canonical_url(url: object) -> str | None:
         unwrapped = _unwrap_amp_cache(path, parts.query)
         if unwrapped is None:
             return None
-        return canonical_url(unwrapped)
+        return _canonical(unwrapped)
     host = _strip_host_prefixes(host)
     segments = [s for s in path.split("/") if s and s.lower() not in _AMP_SEGMENTS]
     clean_path = "/" + "/".join(segments) if segments else ""
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in _DROPPED_PARAMS and not k.lower().startswith("utm_")
-    ]
-    return urlunsplit(("https", host, clean_path, urlencode(query), ""))
+    query = ""
+    if parts.query:
+        query = urlencode([
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if k.lower() not in _DROPPED_PARAMS and not k.lower().startswith("utm_")
+        ])
+    return urlunsplit(("https", host, clean_path, query, ""))
 
 
 def outlet_domain(domain: object) -> str | None:

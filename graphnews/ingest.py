@@ -8,10 +8,16 @@ in the `IngestReport`, never raised: a bad document is quarantined and the rest 
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import functools
 import hashlib
+import itertools
+import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,13 +26,15 @@ from graphnews.identity import Overrides
 from graphnews.reader import (
     DEFAULT_MAX_SIZE,
     STDIN,
+    Document,
     Problem,
     Rejected,
     expand_inputs,
     read_bytes,
     read_stdin,
 )
-from graphnews.records import RecordError, to_record
+from graphnews.records import ArticleRecord, RecordError, to_record
+from graphnews.writer import Writer
 
 if TYPE_CHECKING:
     from graphnews.store import Database
@@ -78,6 +86,7 @@ def ingest(
     max_size: int | None = None,
     overrides: str | os.PathLike[str] | Overrides | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> IngestReport:
     """Ingest files, folders (recursive), globs and ``-`` (standard input) into ``db``.
 
@@ -92,6 +101,9 @@ def ingest(
         every article, earlier ones included.
     progress : callable, optional
         ``progress(files_done, files_total)``.
+    workers : int, optional
+        Processes that read and parse files while this one writes. Default: one per CPU when
+        more than `PARALLEL_FROM` files need reading, else none (0).
 
     Returns
     -------
@@ -101,40 +113,87 @@ def ingest(
     limit = DEFAULT_MAX_SIZE if max_size is None else max_size
     report = IngestReport()
     paths, problems = expand_inputs(inputs)
-    for p in problems:
-        report.rejected.append(p)
-    known = db.known_files()
+    report.rejected.extend(problems)
+    writer = Writer(db)
+    known = writer.known_files()
     changed = False
     if overrides is not None:
         loaded = overrides if isinstance(overrides, Overrides) else Overrides.load(overrides)
         with db.transaction():
-            db.set_overrides(loaded)
+            writer.set_overrides(loaded)
         changed = True
-    total = len(paths)
-    done = 0
-    for start in range(0, total, BATCH_FILES):
-        batch = paths[start : start + BATCH_FILES]
-        with db.transaction():
-            for path in batch:
-                changed |= _ingest_one(db, path, known, limit, report)
+    todo: list[tuple[str, str | None]] = []
+    for path in paths:
+        if path == "-":
+            todo.append((path, None))
+            continue
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            report.rejected.append(Problem(path, 1, f"cannot read this file: {exc.strerror}"))
+            continue
+        before = known.get(path)
+        if before is not None and before[0] == st.st_size and before[1] == st.st_mtime_ns:
+            report.unchanged += 1
+        else:
+            todo.append((path, before[2] if before else None))
+    total, done = len(paths), len(paths) - len(todo)
+    if progress is not None:
+        progress(done, total)
+    with _parser(len(todo), workers) as parse:
+        prepared = parse(functools.partial(_prepare, limit=limit), todo, chunksize=16)
+        for batch in _batches(prepared, BATCH_FILES):
+            try:
+                with db.transaction():
+                    for item in batch:
+                        changed |= _write(writer, item, known, report)
+                    writer.flush()
+            except BaseException:
+                writer.forget()
+                raise
             done += len(batch)
-        if progress is not None:
-            progress(done, total)
+            if progress is not None:
+                progress(done, total)
     if changed:
         with db.transaction():
-            db.finish_ingest(replaced=report.updated > 0)
+            writer.finish(replaced=report.updated > 0)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _ingest_one(
-    db: Database,
-    path: str,
-    known: dict[str, tuple[int, int, str, int]],
-    limit: int,
-    report: IngestReport,
-) -> bool:
-    """Ingest one input; return True when the database changed."""
+#: Below this many files to read, parsing stays in this process (a pool costs ~50 ms to start).
+PARALLEL_FROM = 200
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """One input read and parsed (in a worker process), ready to be written."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    digest: str
+    unchanged: bool
+    items: list[tuple[Document, ArticleRecord, list[Problem]] | Rejected | Problem]
+    error: Problem | None = None
+
+
+@contextlib.contextmanager
+def _parser(files: int, workers: int | None) -> Iterator[Callable[..., Iterable[_Prepared]]]:
+    """``map`` in this process, or over a pool of worker processes for many files."""
+    count = (os.cpu_count() or 1) if workers is None else workers
+    if count < 1 or (workers is None and files < PARALLEL_FROM):
+        yield lambda fn, items, chunksize: map(fn, items)
+        return
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(max_workers=count,
+                             mp_context=multiprocessing.get_context(method)) as pool:
+        yield pool.map
+
+
+def _prepare(task: tuple[str, str | None], *, limit: int) -> _Prepared:
+    """Read, hash and parse one input (runs in a worker process)."""
+    path, known_digest = task
     if path == "-":
         data = read_stdin()
         digest = hashlib.sha256(data).hexdigest()
@@ -142,46 +201,69 @@ def _ingest_one(
     else:
         try:
             st = os.stat(path)
-            before = known.get(path)
-            if before is not None and before[0] == st.st_size and before[1] == st.st_mtime_ns:
-                report.unchanged += 1
-                return False
             data = Path(path).read_bytes()
         except OSError as exc:
-            report.rejected.append(Problem(path, 1, f"cannot read this file: {exc.strerror}"))
-            return False
+            problem = Problem(path, 1, f"cannot read this file: {exc.strerror}")
+            return _Prepared(path, 0, 0, "", False, [], problem)
         size, mtime_ns = st.st_size, st.st_mtime_ns
         digest = hashlib.sha256(data).hexdigest()
-    before = known.get(path)
-    if before is not None and before[2] == digest:
-        db.touch_file(path, size, mtime_ns)
-        report.unchanged += 1
-        return False
-    report.bytes_read += len(data)
-    if before is None:
-        report.new_files += 1
-    else:
-        report.updated += 1
-    version = db.begin_file(path, size, mtime_ns, digest)
+    if digest == known_digest:
+        return _Prepared(path, size, mtime_ns, digest, True, [])
+    items: list[tuple[Document, ArticleRecord, list[Problem]] | Rejected | Problem] = []
     for item in read_bytes(path, data, max_size=limit):
         if isinstance(item, Rejected):
-            _reject(db, report, item.problem, item.raw)
+            items.append(item)
             continue
         try:
             record, problems = to_record(item)
         except RecordError as exc:
-            _reject(db, report, Problem(path, exc.line, exc.message), item.raw.encode("utf-8"))
+            items.append(Rejected(Problem(path, exc.line, exc.message), item.raw.encode("utf-8")))
             continue
+        # The parsed fields live on in `record.data`; do not ship them back to the writer.
+        items.append((dataclasses.replace(item, fields=None), record, problems))
+    return _Prepared(path, size, mtime_ns, digest, False, items)
+
+
+def _write(
+    writer: Writer,
+    item: _Prepared,
+    known: dict[str, tuple[int, int, str, int]],
+    report: IngestReport,
+) -> bool:
+    """Write one prepared input; return True when the database content changed."""
+    if item.error is not None:
+        report.rejected.append(item.error)
+        return False
+    if item.unchanged or (item.path in known and known[item.path][2] == item.digest):
+        writer.touch_file(item.path, item.size, item.mtime_ns)
+        report.unchanged += 1
+        return False
+    before = known.get(item.path)
+    if before is None:
+        report.new_files += 1
+    else:
+        report.updated += 1
+    report.bytes_read += item.size
+    version = writer.begin_file(item.path, item.size, item.mtime_ns, item.digest,
+                                None if before is None else before[3])
+    for entry in item.items:
+        if isinstance(entry, Rejected):
+            writer.quarantine(entry.problem.path, entry.problem.line, entry.problem.message,
+                              entry.raw)
+            report.rejected.append(entry.problem)
+            continue
+        doc, record, problems = entry
         report.warnings.extend(problems)
-        db.add_document(
-            path=path, position=item.position, line=item.line, format=item.format, raw=item.raw,
-            content_hash=hashlib.sha256(item.raw.encode("utf-8")).hexdigest(), version=version,
+        writer.add_document(
+            path=item.path, position=doc.position, line=doc.line, format=doc.format, raw=doc.raw,
+            content_hash=hashlib.sha256(doc.raw.encode("utf-8")).hexdigest(), version=version,
             record=record,
         )
         report.documents += 1
     return True
 
 
-def _reject(db: Database, report: IngestReport, problem: Problem, raw: bytes) -> None:
-    db.quarantine(problem.path, problem.line, problem.message, raw)
-    report.rejected.append(problem)
+def _batches(items: Iterable[_Prepared], size: int) -> Iterator[list[_Prepared]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch

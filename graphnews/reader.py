@@ -46,6 +46,9 @@ DEFAULT_MAX_SIZE = 5_000_000
 # A front matter legitimately uses no aliases at all; this bounds an alias bomb to ~1 ms.
 _ALIAS_LIMITS = yaml_rs.AliasLimits(max_total_replayed_events=100_000)
 _YAML_LINE = re.compile(r"at line (\d+)")
+# The first line that is not blank, and a line closing the front matter.
+_FIRST_LINE = re.compile(r"(?:[ \t\r]*\n)*([^\n]*)")
+_CLOSING_LINE = re.compile(r"^(?:---|\.\.\.)[ \t\r]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -211,27 +214,25 @@ def _too_large(path: str, line: int, size: int, limit: int, raw: bytes) -> Rejec
 
 
 def _read_markdown(path: str, text: str) -> Document | Rejected:
-    raw = text.encode("utf-8")
-    lines = text.split("\n")
-    first = next((i for i, s in enumerate(lines) if s.strip()), None)
-    if first is None or lines[first].rstrip() != "---":
-        where = 1 if first is None else first + 1
+    opening = _FIRST_LINE.match(text)
+    if opening is None or opening.group(1).rstrip() != "---":
+        where = 1 if opening is None else text.count("\n", 0, opening.start(1)) + 1
         return Rejected(
             Problem(path, where, "no front matter: the document must start with a line '---', "
                     "then the fields, then another '---'"),
-            raw,
+            text.encode("utf-8"),
         )
-    end = next(
-        (i for i in range(first + 1, len(lines)) if lines[i].rstrip() in ("---", "...")), None
-    )
-    if end is None:
+    body_start = opening.end() + 1
+    open_line = text.count("\n", 0, opening.start(1)) + 1
+    start_line = open_line + 1
+    closing = _CLOSING_LINE.search(text, body_start)
+    if closing is None:
         return Rejected(
-            Problem(path, first + 1, "the front matter that starts here is never closed by a "
-                    "line '---'"),
-            raw,
+            Problem(path, open_line, "the front matter that starts here is never closed "
+                    "by a line '---'"),
+            text.encode("utf-8"),
         )
-    front = "\n".join(lines[first + 1 : end])
-    start_line = first + 2
+    front = text[body_start : closing.start()]
     try:
         fields = yaml_rs.loads(
             front,
@@ -239,9 +240,10 @@ def _read_markdown(path: str, text: str) -> Document | Rejected:
             duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.LastWins,
         )
     except yaml_rs.YAMLDecodeError as exc:
-        return Rejected(_yaml_problem(path, start_line, str(exc)), raw)
+        return Rejected(_yaml_problem(path, start_line, str(exc)), text.encode("utf-8"))
     except Exception as exc:  # yaml-rs may raise other errors on hostile input
-        return Rejected(Problem(path, start_line, f"the front matter cannot be read: {exc}"), raw)
+        return Rejected(Problem(path, start_line, f"the front matter cannot be read: {exc}"),
+                        text.encode("utf-8"))
     return Document(path, 0, start_line, "markdown", text, fields)
 
 

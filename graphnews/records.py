@@ -42,7 +42,7 @@ class ArticleRecord:
     domain: str  # outlet domain as given (lowercase, no www.)
     provider_name: str
     topics: list[str]
-    fields: dict[str, Any]  # every field, `related` excluded
+    data: str  # JSON of every field, `related` excluded
     related: list[ArticleRecord] = field(default_factory=list)
 
 
@@ -101,7 +101,7 @@ def parse_datetime(value: object) -> dt.datetime | None:
         raise ValueError(value)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
+    return moment.astimezone(dt.UTC).replace(microsecond=0)
 
 
 def to_json(value: Any) -> str:
@@ -156,13 +156,13 @@ def _article(fields: dict[str, Any], line_of: Any) -> ArticleRecord:
         aliases=aliases,
         title=_text(fields.get("title")),
         excerpt=_text(fields.get("excerpt")),
-        published=moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None,
+        published=moment.isoformat().replace("+00:00", "Z") if moment else None,
         published_ts=int(moment.timestamp()) if moment else None,
         type=_text(fields.get("type")),
         domain=domain,
         provider_name=name.strip(),
         topics=topic_names,
-        fields={k: v for k, v in fields.items() if k != "related"},
+        data=to_json({k: v for k, v in fields.items() if k != "related"}),
     )
 
 

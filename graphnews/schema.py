@@ -124,18 +124,18 @@ CREATE TABLE related_links (
 CREATE INDEX related_from ON related_links(from_article);
 CREATE INDEX related_to ON related_links(to_article);
 
--- Full-text search over titles and excerpts (kept in step with `articles` by triggers).
+-- Full-text search over titles and excerpts. New articles are indexed in bulk by the writer
+-- (one statement per batch, much faster than a trigger per row); the triggers keep the index in
+-- step when an article's text changes or it is deleted.
 CREATE VIRTUAL TABLE articles_fts USING fts5(
     title, excerpt, content='articles', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
 );
-CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
-    INSERT INTO articles_fts(rowid, title, excerpt) VALUES (new.id, new.title, new.excerpt);
-END;
 CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
     INSERT INTO articles_fts(articles_fts, rowid, title, excerpt)
         VALUES ('delete', old.id, old.title, old.excerpt);
 END;
-CREATE TRIGGER articles_au AFTER UPDATE OF title, excerpt ON articles BEGIN
+CREATE TRIGGER articles_au AFTER UPDATE OF title, excerpt ON articles
+WHEN old.title IS NOT new.title OR old.excerpt IS NOT new.excerpt BEGIN
     INSERT INTO articles_fts(articles_fts, rowid, title, excerpt)
         VALUES ('delete', old.id, old.title, old.excerpt);
     INSERT INTO articles_fts(rowid, title, excerpt) VALUES (new.id, new.title, new.excerpt);
@@ -152,13 +152,14 @@ CREATE TABLE outlet_overrides (
 CREATE TABLE stories (
     id           TEXT PRIMARY KEY,          -- stable id, 's-' + 12 hex digits
     size         INTEGER NOT NULL,
-    confidence   REAL NOT NULL,             -- 0..1, mean internal evidence weight
+    confidence   REAL NOT NULL,             -- 0..1, share of members' evidence kept inside
     signature    TEXT NOT NULL,             -- hash of the member article ids
     computed_at  TEXT NOT NULL
 );
 CREATE TABLE story_articles (
     story_id     TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
     article_id   INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    fingerprint  INTEGER NOT NULL DEFAULT 0, -- hash of the article's evidence when computed
     PRIMARY KEY (article_id)
 );
 CREATE INDEX story_articles_story ON story_articles(story_id);
