@@ -1,0 +1,623 @@
+"""Questions to the coverage database: full-text search, article lookup, neighbourhoods, paths, SQL.
+
+Every function reads the store with SQL (indexes and the ``articles_fts`` full-text index), so a
+question about one article, outlet or topic stays fast on a large database: nothing here builds
+the whole coverage graph. Nodes are named as in the graph model of docs/architecture.md:
+``article:<id>``, ``outlet:<domain>``, ``topic:<name>``; `resolve_node` also takes any URL of an
+article (AMP, Google AMP cache, tracking parameters) and a bare outlet domain.
+
+Examples
+--------
+>>> import graphnews, tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "a.md").write_text(
+...     "---\\ntitle: Robots drive taxis\\nwebUrl: https://ex.com/a\\n"
+...     "provider:\\n  domain: ex.com\\nrelated:\\n  - title: Taxis without drivers\\n"
+...     "    webUrl: https://other.org/b\\n    provider:\\n      domain: other.org\\n---\\n")
+>>> db = graphnews.open(folder / "news.db")
+>>> _ = db.ingest([folder / "a.md"])
+>>> [hit["title"] for hit in search(db, "taxis")]
+['Robots drive taxis', 'Taxis without drivers']
+>>> article(db, "https://www.ex.com/a/amp?utm_source=x")["related"][0]["outlet"]
+'other.org'
+>>> [row["node"] for row in neighbors(db, "outlet:ex.com", kind="outlet").rows]
+['outlet:other.org']
+>>> path(db, "ex.com", "other.org")["hops"][0]["pairs"]
+1
+>>> sql(folder / "news.db", "SELECT count(*) AS n FROM articles").rows
+[(2,)]
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import networkx as nx
+
+from graphnews.errors import BadInputError, NotFoundError, ReadOnlyError
+from graphnews.filters import Filters
+from graphnews.graph import LinkedPair, coverage_graph, linked_pairs
+from graphnews.identity import canonical_url, outlet_domain
+from graphnews.store import Database
+
+__all__ = [
+    "HIGHLIGHT",
+    "SEARCH_WEIGHTS",
+    "WRITE_STATEMENTS",
+    "Neighborhood",
+    "SqlResult",
+    "article",
+    "neighbors",
+    "path",
+    "resolve_node",
+    "search",
+    "sql",
+]
+
+#: bm25 weight of a match in the title and in the excerpt: a title match counts ten times more.
+SEARCH_WEIGHTS: tuple[float, float] = (10.0, 1.0)
+#: What `search` puts around each matched word of a snippet.
+HIGHLIGHT: tuple[str, str] = ("[", "]")
+
+Kind = Literal["outlet", "article", "topic"]
+KINDS: tuple[str, ...] = ("outlet", "article", "topic")
+
+
+# -- nodes --------------------------------------------------------------------------------------
+def resolve_node(db: Database, text: str) -> str:
+    """The node id (``article:<id>``, ``outlet:<domain>``, ``topic:<name>``) that ``text`` names.
+
+    ``text`` is a node id, any URL of an article (its aliases resolve to it), or a bare outlet
+    domain. Topic names match without regard to case; an outlet domain merged into another by
+    the overrides file resolves to the outlet it was merged into.
+
+    Raises
+    ------
+    BadInputError
+        When ``text`` is none of these forms.
+    NotFoundError
+        When the database holds no such article, outlet or topic.
+    """
+    value = text.strip()
+    prefix, _, rest = value.partition(":")
+    if prefix == "article":
+        if not rest.strip().isdigit():
+            raise BadInputError(f"{value!r}: an article node is article:<number>")
+        article_id = int(rest)
+        if db.conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
+            return f"article:{article_id}"
+        raise NotFoundError(f"no article {article_id} in the database")
+    if prefix == "outlet":
+        return f"outlet:{_outlet(db, rest)[1]}"
+    if prefix == "topic":
+        return f"topic:{_topic(db, rest)[1]}"
+    if "://" in value or value.startswith("//") or "/" in value:
+        return f"article:{_article_id(db, value)}"
+    if "." in value and " " not in value:
+        return f"outlet:{_outlet(db, value)[1]}"
+    raise BadInputError(
+        f"{value!r} is not a node: use outlet:DOMAIN, article:ID, topic:NAME, a URL or a domain"
+    )
+
+
+# -- search -------------------------------------------------------------------------------------
+def search(
+    db: Database,
+    text: str,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    outlet: str | None = None,
+    topic: str | None = None,
+    limit: int = 20,
+) -> list[dict[str, Any]]:
+    """Full-text search over article titles and excerpts, best match first (bm25).
+
+    Parameters
+    ----------
+    db : Database
+    text : str
+        Words to find (every word must occur), in SQLite FTS5 query syntax: ``"a phrase"``,
+        ``prefix*``, ``OR``, ``NOT``, ``title: word``. Text that is not valid FTS5 syntax (an
+        apostrophe, a hyphen) is searched as its plain words.
+    since, until : str, optional
+        Publication window, as for every report (see `graphnews.filters.parse_when`).
+    outlet : str, optional
+        Only articles of this outlet (domain).
+    topic : str, optional
+        Only articles about this topic (name, any case).
+    limit : int
+        At most this many hits.
+
+    Returns
+    -------
+    list of dict
+        One dict per hit with the keys ``rank`` (1 = best), ``article_id``, ``canonical_url``,
+        ``title``, ``outlet``, ``published``, ``score`` (bm25 relevance, higher is better; a
+        title match weighs `SEARCH_WEIGHTS`) and ``snippet`` (the best-matching part of the title
+        or excerpt with each match between the `HIGHLIGHT` marks).
+
+    Raises
+    ------
+    BadInputError
+        For empty text, a bad date or a limit below 1.
+    NotFoundError
+        For an unknown outlet or topic.
+    """
+    if limit < 1:
+        raise BadInputError("the limit must be at least 1")
+    filters = Filters.build(
+        since=since,
+        until=until,
+        outlets=[_outlet(db, outlet)[1]] if outlet else None,
+        topics=[_topic(db, topic)[1]] if topic else None,
+    )
+    where, params = filters.article_sql("a")
+    title_weight, excerpt_weight = SEARCH_WEIGHTS
+    statement = f"""
+        SELECT a.id, a.canonical_url, a.title, o.domain, a.published,
+               -bm25(articles_fts, {title_weight}, {excerpt_weight}) AS score,
+               snippet(articles_fts, -1, ?, ?, '…', 16) AS snippet
+        FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
+        LEFT JOIN outlets o ON o.id = a.outlet_id
+        WHERE articles_fts MATCH ? AND {where}
+        ORDER BY score DESC, a.published_ts DESC, a.id
+        LIMIT ?"""
+    rows: list[Any] = []
+    for query in _fts_queries(text):
+        try:
+            rows = db.conn.execute(statement, (*HIGHLIGHT, query, *params, limit)).fetchall()
+            break
+        except sqlite3.OperationalError:
+            continue  # not valid FTS5 syntax: try the plain words
+    return [
+        {"rank": rank, "article_id": r[0], "canonical_url": r[1], "title": r[2], "outlet": r[3],
+         "published": r[4], "score": round(r[5], 4), "snippet": r[6]}
+        for rank, r in enumerate(rows, 1)
+    ]
+
+
+# -- one article --------------------------------------------------------------------------------
+def article(db: Database, url: str) -> dict[str, Any]:
+    """Everything known about one article, found by any of its URLs (or ``article:<id>``).
+
+    Returns
+    -------
+    dict
+        ``article_id``, ``canonical_url``, ``title``, ``excerpt``, ``published``, ``type``,
+        ``has_document``, ``outlet`` (domain), ``outlet_name``, ``aliases`` (list of
+        ``{url, kind}``), ``topics`` (list of names), ``related`` (the articles its document
+        lists, in list order), ``related_by`` (the articles whose documents list it, newest
+        first) and ``story`` (``{story_id, size, confidence}``, or None before stories are
+        computed or when it belongs to none). Each related article is ``{article_id,
+        canonical_url, title, outlet, published}``.
+
+    Raises
+    ------
+    NotFoundError
+        When no article has that URL.
+    """
+    node = url.strip()
+    article_id = (int(resolve_node(db, node).split(":", 1)[1]) if node.startswith("article:")
+                  else _article_id(db, node))
+    row = db.conn.execute(
+        "SELECT a.canonical_url, a.title, a.excerpt, a.published, a.type, a.has_document, "
+        "o.domain, o.name FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id "
+        "WHERE a.id = ?", (article_id,)).fetchone()
+    related = [r[0] for r in db.conn.execute(
+        "SELECT to_article FROM related_links WHERE from_article = ? AND to_article != ? "
+        "GROUP BY to_article ORDER BY min(position), to_article", (article_id, article_id))]
+    related_by = [r[0] for r in db.conn.execute(
+        "SELECT DISTINCT l.from_article FROM related_links l JOIN articles a "
+        "ON a.id = l.from_article WHERE l.to_article = ? AND l.from_article != ? "
+        "ORDER BY a.published_ts DESC, a.id", (article_id, article_id))]
+    briefs = _briefs(db, [*related, *related_by])
+    story = db.conn.execute(
+        "SELECT s.id, s.size, s.confidence FROM story_articles m JOIN stories s "
+        "ON s.id = m.story_id WHERE m.article_id = ?", (article_id,)).fetchone()
+    return {
+        "article_id": article_id,
+        "canonical_url": row[0],
+        "title": row[1],
+        "excerpt": row[2],
+        "published": row[3],
+        "type": row[4],
+        "has_document": bool(row[5]),
+        "outlet": row[6],
+        "outlet_name": row[7],
+        "aliases": [{"url": u, "kind": k} for u, k in db.conn.execute(
+            "SELECT url, kind FROM aliases WHERE article_id = ? ORDER BY url", (article_id,))],
+        "topics": [r[0] for r in db.conn.execute(
+            "SELECT DISTINCT p.name FROM article_topics t JOIN topics p ON p.id = t.topic_id "
+            "WHERE t.article_id = ? ORDER BY p.name", (article_id,))],
+        "related": [briefs[i] for i in related],
+        "related_by": [briefs[i] for i in related_by],
+        "story": None if story is None else
+        {"story_id": story[0], "size": story[1], "confidence": story[2]},
+    }
+
+
+# -- neighbourhoods -----------------------------------------------------------------------------
+@dataclass
+class Neighborhood:
+    """The coverage neighbourhood of one node: its subgraph and its neighbours as rows.
+
+    ``graph`` is the part of the coverage graph (a ``networkx.MultiDiGraph`` with the node and
+    edge attributes of the graph model) around ``center``; ``rows`` lists the neighbours (of
+    ``kind`` only, when given), nearest and best linked first, as dicts with the keys ``node``,
+    ``kind``, ``label``, ``distance`` (hops from the centre in ``graph``) and ``links`` (edges
+    tying it into the neighbourhood: an outlet's or topic's articles in it, an article's related
+    links in it).
+    """
+
+    center: str
+    depth: int
+    kind: str | None
+    graph: nx.MultiDiGraph
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``neighbors --format json`` contract."""
+        return {"center": self.center, "depth": self.depth, "kind": self.kind,
+                "nodes": self.graph.number_of_nodes(), "edges": self.graph.number_of_edges(),
+                "neighbors": self.rows}
+
+
+def neighbors(
+    db: Database, node: str, *, depth: int = 1, kind: Kind | None = None
+) -> Neighborhood:
+    """The coverage neighbourhood of an article, outlet or topic, built with SQL over the store.
+
+    The neighbourhood holds the centre's articles (the article itself, an outlet's articles, the
+    articles about a topic), every article up to ``depth`` related links away from them (either
+    direction), and the outlets and topics of all these articles, with every ``published_by``,
+    ``about`` and ``related`` edge among them. So the outlets at depth 1 around an outlet are the
+    ones whose articles are linked with its own (its co-coverage neighbours).
+
+    Parameters
+    ----------
+    db : Database
+    node : str
+        ``outlet:DOMAIN``, ``article:ID``, ``topic:NAME``, an article URL or a bare domain.
+    depth : int
+        How many related links to follow from the centre's articles (at least 1).
+    kind : {"outlet", "article", "topic"}, optional
+        List only neighbours of this kind (the graph keeps every node).
+
+    Raises
+    ------
+    BadInputError
+        For a depth below 1, an unknown kind or a text that is not a node.
+    NotFoundError
+        When the node is not in the database.
+
+    Examples
+    --------
+    See the module docstring.
+    """
+    if depth < 1:
+        raise BadInputError("the depth must be at least 1")
+    if kind is not None and kind not in KINDS:
+        raise BadInputError(f"unknown kind {kind!r}: use outlet, article or topic")
+    center = resolve_node(db, node)
+    graph = coverage_graph(db, articles=_expand(db, _own_articles(db, center), depth))
+    hops = nx.single_source_shortest_path_length(graph.to_undirected(as_view=True), center)
+    related_links: dict[str, int] = {}
+    for u, v, kind_of_edge in graph.edges(data="kind"):
+        if kind_of_edge == "related" and u != v:
+            related_links[u] = related_links.get(u, 0) + 1
+            related_links[v] = related_links.get(v, 0) + 1
+    rows = []
+    for n, data in graph.nodes(data=True):
+        if n == center or (kind is not None and data["kind"] != kind):
+            continue
+        links = related_links.get(n, 0) if data["kind"] == "article" else graph.in_degree(n)
+        rows.append({"node": n, "kind": data["kind"], "label": data["label"],
+                     "distance": hops.get(n, -1), "links": links})
+    rows.sort(key=lambda r: (r["distance"], -r["links"], r["label"], r["node"]))
+    return Neighborhood(center=center, depth=depth, kind=kind, graph=graph, rows=rows)
+
+
+# -- paths --------------------------------------------------------------------------------------
+def path(db: Database, a: str, b: str, *, max_links: int = 5) -> dict[str, Any]:
+    """How two outlets (or two articles) are connected: the shortest weighted path.
+
+    Outlets are linked when an article of one lists an article of the other in ``related`` (or
+    the other way round); an edge weighs ``1 / pairs``, where ``pairs`` is the number of distinct
+    linked article pairs between the two outlets, so a path through heavily co-covering outlets
+    is short. Articles are linked by ``related`` links (either direction, a pair counted once),
+    each edge weighing 1: the article path is the one with the fewest hops. Pairs are those of
+    `graphnews.graph.linked_pairs` (self-links left out).
+
+    Parameters
+    ----------
+    db : Database
+    a, b : str
+        Two outlets or two articles, in any form `resolve_node` takes.
+    max_links : int
+        Name at most this many linking article pairs per hop (newest first); ``pairs`` still
+        counts all of them.
+
+    Returns
+    -------
+    dict
+        ``source``, ``target`` (node ids), ``cost`` (sum of the weights), ``nodes`` (the path)
+        and ``hops``: one ``{from, to, pairs, weight, links}`` per edge, ``links`` being
+        ``{from_article, from_title, from_url, to_article, to_title, to_url}`` dicts: an article
+        on the ``from`` side linked with one on the ``to`` side.
+
+    Raises
+    ------
+    BadInputError
+        When ``a`` and ``b`` are the same node, not of the same kind, or topics.
+    NotFoundError
+        When a node is unknown or the two are not connected.
+    """
+    source, target = resolve_node(db, a), resolve_node(db, b)
+    kind = source.split(":", 1)[0]
+    if kind != target.split(":", 1)[0] or kind == "topic":
+        raise BadInputError("a path joins two outlets or two articles")
+    if source == target:
+        raise BadInputError(f"{source} is both ends of the path")
+    if max_links < 0:
+        raise BadInputError("max_links cannot be negative")
+    graph = _linked_graph(db, kind)
+    try:
+        cost, nodes = nx.bidirectional_dijkstra(graph, source, target, weight="weight")
+    except (nx.NetworkXNoPath, nx.NodeNotFound):
+        raise NotFoundError(f"{source} and {target} are not connected through shared "
+                            "coverage") from None
+    hops = []
+    for u, v in itertools.pairwise(nodes):
+        edge = graph.edges[u, v]
+        pairs = [(p.a, p.b) if u in (f"article:{p.a}", f"outlet:{p.outlet_a}") else (p.b, p.a)
+                 for p in edge["linking"][:max_links]]
+        briefs = _briefs(db, [i for pair in pairs for i in pair])
+        links = [{"from_article": x, "from_title": briefs[x]["title"],
+                  "from_url": briefs[x]["canonical_url"], "to_article": y,
+                  "to_title": briefs[y]["title"], "to_url": briefs[y]["canonical_url"]}
+                 for x, y in pairs]
+        hops.append({"from": u, "to": v, "pairs": edge["pairs"], "weight": edge["weight"],
+                     "links": links})
+    return {"source": source, "target": target, "cost": cost, "nodes": nodes, "hops": hops}
+
+
+# -- read-only SQL ------------------------------------------------------------------------------
+@dataclass
+class SqlResult:
+    """The columns and rows a statement returned (column names made unique: ``id``, ``id_2``)."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        """One dict per row, keyed by column (the ``sql --format json`` contract)."""
+        return [dict(zip(self.columns, r, strict=True)) for r in self.rows]
+
+
+#: Statements `sql` refuses before SQLite sees them (the authorizer catches the rest).
+WRITE_STATEMENTS = frozenset({
+    "INSERT", "REPLACE", "UPDATE", "DELETE", "UPSERT", "CREATE", "DROP", "ALTER", "ATTACH",
+    "DETACH", "VACUUM", "REINDEX", "ANALYZE", "BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT",
+    "RELEASE"})
+#: Pragmas `sql` allows (they read the schema or settings); with a value only those that take a
+#: table or index name.
+_NAMED_PRAGMAS = frozenset({"table_info", "table_xinfo", "index_list", "index_info",
+                            "index_xinfo", "foreign_key_list"})
+_READ_PRAGMAS = _NAMED_PRAGMAS | frozenset({
+    "table_list", "database_list", "collation_list", "function_list", "module_list",
+    "pragma_list", "compile_options", "data_version", "user_version", "schema_version",
+    "page_count", "page_size", "freelist_count", "encoding", "foreign_keys", "journal_mode"})
+_READ_ACTIONS = frozenset({sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
+                           sqlite3.SQLITE_RECURSIVE})
+_ACTION_NAMES = {getattr(sqlite3, f"SQLITE_{n}"): n.replace("_", " ") for n in (
+    "INSERT", "UPDATE", "DELETE", "ATTACH", "DETACH", "PRAGMA", "TRANSACTION", "SAVEPOINT",
+    "ANALYZE", "REINDEX", "ALTER_TABLE", "CREATE_TABLE", "CREATE_INDEX", "CREATE_VIEW",
+    "CREATE_TRIGGER", "CREATE_TEMP_TABLE", "CREATE_TEMP_INDEX", "CREATE_TEMP_VIEW",
+    "CREATE_TEMP_TRIGGER", "CREATE_VTABLE", "DROP_TABLE", "DROP_INDEX", "DROP_VIEW",
+    "DROP_TRIGGER", "DROP_TEMP_TABLE", "DROP_TEMP_INDEX", "DROP_TEMP_VIEW",
+    "DROP_TEMP_TRIGGER", "DROP_VTABLE")}
+_LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?(?:\*/|$))*", re.DOTALL)
+
+
+def sql(db_path: str | os.PathLike[str], statement: str) -> SqlResult:
+    """Run one read-only SQL statement over the database at ``db_path`` (schema: docs/schema.md).
+
+    The database is opened read-only (``mode=ro``) with ``PRAGMA query_only``, and an SQLite
+    authorizer lets through only reads, so nothing a statement says can change the file: a
+    statement that writes (``INSERT``, ``DELETE``, ``DROP``, ``ATTACH``, ``VACUUM``, a pragma that
+    sets something such as ``writable_schema``) is refused with `ReadOnlyError`.
+
+    Raises
+    ------
+    ReadOnlyError
+        For a statement that would write.
+    BadInputError
+        For an empty statement, several statements, or SQL that SQLite cannot run (the message
+        is SQLite's).
+    DatabaseError
+        When there is no graphnews database at ``db_path``.
+
+    Examples
+    --------
+    See the module docstring; docs/queries.md has more.
+    """
+    word = _LEADING.sub("", statement, count=1).split(None, 1)
+    if not word:
+        raise BadInputError("the SQL statement is empty")
+    first = re.split(r"\W", word[0], maxsplit=1)[0].upper()
+    if first in WRITE_STATEMENTS:
+        raise _refused(first)
+    refused: list[str] = []
+    with Database(db_path, readonly=True) as db:
+        conn = db.conn
+        conn.execute("PRAGMA query_only = ON")
+        conn.set_authorizer(lambda *args: _authorize(refused, *args))
+        try:
+            cursor = conn.execute(statement)
+            rows = [tuple(r) for r in cursor.fetchall()]
+        except sqlite3.Error as exc:
+            if refused:
+                raise _refused(refused[0]) from None
+            if any(m in str(exc) for m in ("readonly", "query_only", "may not be modified")):
+                raise _refused("this statement") from None
+            if "one statement at a time" in str(exc):
+                raise BadInputError("give one SQL statement at a time") from None
+            raise BadInputError(f"bad SQL: {exc}") from None
+        columns = _unique([d[0] for d in cursor.description or ()])
+    return SqlResult(columns=columns, rows=rows)
+
+
+# -- private helpers ----------------------------------------------------------------------------
+def _ids(values: Iterable[int | str]) -> str:
+    """A JSON array for ``json_each(?)``: one parameter however many ids a query takes."""
+    return json.dumps(sorted(set(values)))
+
+
+def _node_id(node: str) -> int:
+    return int(node.split(":", 1)[1])
+
+
+def _article_id(db: Database, url: str) -> int:
+    text = url.strip()
+    if "://" not in text and not text.startswith("//"):
+        text = "https://" + text
+    if canonical_url(text) is None:
+        raise BadInputError(f"{url!r} is not a web address")
+    found = db.resolve_url(text)
+    if found is None:
+        raise NotFoundError(f"no article with the URL {url.strip()}")
+    return found
+
+
+def _outlet(db: Database, text: str) -> tuple[int, str]:
+    """(id, domain) of the outlet a domain names, following an override merge."""
+    domain = outlet_domain(text)
+    if not domain:
+        raise BadInputError(f"{text!r} is not an outlet domain")
+    row = db.conn.execute("SELECT id, domain FROM outlets WHERE domain = ?", (domain,)).fetchone()
+    if row is None:
+        row = db.conn.execute(
+            "SELECT o.id, o.domain FROM outlet_overrides v JOIN outlets o "
+            "ON o.domain = v.merge_into WHERE v.domain = ?", (domain,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"no outlet {domain} in the database")
+    return int(row[0]), str(row[1])
+
+
+def _topic(db: Database, text: str) -> tuple[int, str]:
+    """(id, name) of a topic, matched exactly or else without regard to case."""
+    name = text.strip()
+    row = db.conn.execute("SELECT id, name FROM topics WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        rows = db.conn.execute(
+            "SELECT id, name FROM topics WHERE name = ? COLLATE NOCASE", (name,)).fetchall()
+        if len(rows) != 1:
+            raise NotFoundError(f"no topic {name!r} in the database")
+        row = rows[0]
+    return int(row[0]), str(row[1])
+
+
+def _fts_queries(text: str) -> list[str]:
+    """The text as an FTS5 query, then as its plain words quoted (when it is not valid FTS5)."""
+    words = re.findall(r"\w+", text)
+    if not words:
+        raise BadInputError("nothing to search for: give some words")
+    return [text, " ".join(f'"{w}"' for w in words)]
+
+
+def _briefs(db: Database, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """``{article_id, canonical_url, title, outlet, published}`` of each article, by id."""
+    rows = db.conn.execute(
+        "SELECT a.id, a.canonical_url, a.title, o.domain, a.published FROM articles a "
+        "LEFT JOIN outlets o ON o.id = a.outlet_id "
+        "WHERE a.id IN (SELECT value FROM json_each(?))", (_ids(ids),))
+    return {r[0]: {"article_id": r[0], "canonical_url": r[1], "title": r[2], "outlet": r[3],
+                   "published": r[4]} for r in rows}
+
+
+def _own_articles(db: Database, center: str) -> set[int]:
+    kind, _, key = center.partition(":")
+    if kind == "article":
+        return {int(key)}
+    if kind == "outlet":
+        rows = db.conn.execute("SELECT a.id FROM articles a JOIN outlets o ON o.id = a.outlet_id "
+                               "WHERE o.domain = ?", (key,))
+    else:
+        rows = db.conn.execute("SELECT DISTINCT t.article_id FROM article_topics t JOIN topics p "
+                               "ON p.id = t.topic_id WHERE p.name = ?", (key,))
+    return {r[0] for r in rows}
+
+
+def _expand(db: Database, start: set[int], depth: int) -> set[int]:
+    """The articles at most ``depth`` related links (either direction) from ``start``."""
+    seen = set(start)
+    frontier = start
+    for _ in range(depth):
+        if not frontier:
+            break
+        frontier = {r[0] for r in db.conn.execute(
+            "SELECT to_article FROM related_links WHERE from_article IN "
+            "(SELECT value FROM json_each(?1)) UNION SELECT from_article FROM related_links "
+            "WHERE to_article IN (SELECT value FROM json_each(?1))", (_ids(frontier),))} - seen
+        seen |= frontier
+    return seen
+
+
+def _linked_graph(db: Database, kind: str) -> nx.Graph:
+    """Outlets (or articles) joined by linked article pairs; each edge holds its pairs.
+
+    Edge attributes: ``pairs`` (distinct linked article pairs), ``weight`` = 1 / pairs, and
+    ``linking`` (the `LinkedPair` list, newest first).
+    """
+    linking: dict[tuple[str, str], list[LinkedPair]] = {}
+    for p in linked_pairs(db):
+        if kind == "article":
+            linking[(f"article:{p.a}", f"article:{p.b}")] = [p]
+        elif p.outlet_a != p.outlet_b:
+            ends = sorted((f"outlet:{p.outlet_a}", f"outlet:{p.outlet_b}"))
+            linking.setdefault((ends[0], ends[1]), []).append(p)
+    graph = nx.Graph()
+    for (u, v), found in linking.items():
+        found.sort(key=lambda p: (-max(p.ts_a or 0, p.ts_b or 0), p.a, p.b))
+        graph.add_edge(u, v, pairs=len(found), weight=1.0 / len(found), linking=found)
+    return graph
+
+
+def _authorize(refused: list[str], action: int, arg1: str | None, arg2: str | None,
+               *_: object) -> int:
+    """SQLite authorizer of `sql`: reads pass, anything else is denied and remembered."""
+    if action in _READ_ACTIONS:
+        return sqlite3.SQLITE_OK
+    if action == sqlite3.SQLITE_PRAGMA and arg1 in _READ_PRAGMAS and (
+        arg2 is None or arg1 in _NAMED_PRAGMAS
+    ):
+        return sqlite3.SQLITE_OK
+    if action == sqlite3.SQLITE_UPDATE and arg1 == "sqlite_master":
+        # SQLite asks this when it first connects a virtual table (json_each, pragma_*, fts5);
+        # a real write to the schema table is refused by the read-only connection anyway
+        return sqlite3.SQLITE_OK
+    name = _ACTION_NAMES.get(action, "this statement")
+    refused.append(f"{name} {arg1}" if action == sqlite3.SQLITE_PRAGMA else name)
+    return sqlite3.SQLITE_DENY
+
+
+def _refused(what: str) -> ReadOnlyError:
+    return ReadOnlyError(f"{what} is refused: 'graphnews sql' only reads the database (SELECT, "
+                         "WITH, VALUES, EXPLAIN or a PRAGMA that reads the schema)")
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return out
