@@ -1,0 +1,231 @@
+"""What every benchmark script shares: step timing, measured subprocesses, corpora, the machine.
+
+Inside a measured process, `Steps` times named steps; a background thread samples the resident
+set size (``/proc/self/statm``) every few milliseconds, so each step gets its own peak, not only
+the process's high-water mark. Each finished step is printed at once as one JSON line on
+standard output, so a parent that kills the process at its time limit still knows how far it
+got. In the parent, `run_process` runs such a process with a time limit and collects those
+lines, its wall time and its true peak RSS (from ``wait4``).
+
+>>> steps = Steps(echo=False)
+>>> with steps.step("sum"):
+...     _ = sum(range(1000))
+>>> steps.close(); [s["step"] for s in steps.done]
+['sum']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "MB",
+    "RESULTS",
+    "Steps",
+    "current_rss",
+    "emit",
+    "ensure_corpus",
+    "folder_size",
+    "machine",
+    "run_process",
+    "write_results",
+]
+
+MB = 1024 * 1024
+#: Where every benchmark writes its JSON results.
+RESULTS = Path(__file__).resolve().parent / "results"
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def current_rss() -> int:
+    """Resident set size of this process now, in bytes."""
+    with open("/proc/self/statm", "rb") as f:
+        return int(f.read().split()[1]) * _PAGE
+
+
+class Steps:
+    """Times named steps and records each step's peak RSS, printing one JSON line per step.
+
+    Parameters
+    ----------
+    echo : bool
+        Print each finished step as a JSON line on stdout (what `run_process` reads).
+    interval : float
+        Seconds between RSS samples.
+    """
+
+    def __init__(self, *, echo: bool = True, interval: float = 0.01) -> None:
+        self.echo = echo
+        self.done: list[dict[str, Any]] = []
+        self._interval = interval
+        self._peak = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._name: str | None = None
+        self._started = 0.0
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    @property
+    def current(self) -> str | None:
+        """The step under way, if any."""
+        return self._name
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        """Measure the block as one step called ``name``."""
+        self.begin(name)
+        try:
+            yield
+        finally:
+            self.end()
+
+    def begin(self, name: str) -> None:
+        """Start the step ``name``, ending the one under way (if any)."""
+        self.end()
+        with self._lock:
+            self._name = name
+            self._peak = current_rss()
+            self._started = time.perf_counter()
+
+    def end(self) -> None:
+        """End the step under way (if any) and record it."""
+        if self._name is None:
+            return
+        seconds = time.perf_counter() - self._started
+        with self._lock:
+            peak = max(self._peak, current_rss())
+            row = {"step": self._name, "seconds": round(seconds, 3),
+                   "peak_rss_mb": round(peak / MB, 1)}
+            self._name = None
+        self.done.append(row)
+        if self.echo:
+            emit(row)
+
+    def close(self) -> None:
+        """End the step under way and stop sampling."""
+        self.end()
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self._interval):
+            rss = current_rss()
+            with self._lock:
+                self._peak = max(self._peak, rss)
+
+
+def emit(row: dict[str, Any]) -> None:
+    """Print one JSON line on stdout at once (for the parent process)."""
+    sys.stdout.write(json.dumps(row) + "\n")
+    sys.stdout.flush()
+
+
+def run_process(
+    command: Sequence[str], *, timeout: float | None = None, cwd: Path | None = None
+) -> dict[str, Any]:
+    """Run a measured process (one JSON line per step on stdout), killed after ``timeout`` s.
+
+    Returns
+    -------
+    dict
+        ``finished`` (exit code 0 within the time limit), ``timed_out``, ``seconds`` (wall
+        time), ``peak_rss_mb`` (the process's true high-water mark), ``steps`` (its JSON lines
+        that have a ``step`` key), ``lines`` (all its JSON lines) and ``error`` (the last line of
+        its stderr when it failed).
+    """
+    with tempfile.TemporaryFile("w+") as stderr:
+        started = time.perf_counter()
+        proc = subprocess.Popen(list(command), stdout=subprocess.PIPE, stderr=stderr, text=True,
+                                cwd=cwd)
+        killed = threading.Event()
+
+        def kill() -> None:
+            killed.set()
+            proc.kill()
+
+        timer = threading.Timer(timeout, kill) if timeout else None
+        if timer is not None:
+            timer.start()
+        assert proc.stdout is not None
+        lines = [json.loads(line) for line in proc.stdout if line.startswith("{")]
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        if timer is not None:
+            timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc.stdout.close()
+        stderr.seek(0)
+        errors = stderr.read().strip().splitlines()
+    failed = not killed.is_set() and proc.returncode != 0
+    return {
+        "finished": proc.returncode == 0 and not killed.is_set(),
+        "timed_out": killed.is_set(),
+        "seconds": round(seconds, 3),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "steps": [line for line in lines if "step" in line],
+        "lines": lines,
+        "error": errors[-1] if failed and errors else None,
+    }
+
+
+def ensure_corpus(work: Path, documents: int, *, seed: int = 0) -> Path:
+    """The documents folder of a generated corpus of ``documents`` documents (made when missing).
+
+    A corpus already in ``work`` with the same size and seed is reused.
+    """
+    from graphnews.generator import DOCUMENTS_DIR, TRUTH_FILE, GroundTruth, generate_corpus
+
+    folder = work / f"corpus-{documents}-seed{seed}"
+    if (folder / TRUTH_FILE).is_file():
+        params = GroundTruth.load(folder).parameters
+        if params.get("documents") == documents and params.get("seed") == seed:
+            return folder / DOCUMENTS_DIR
+    generate_corpus(folder, documents=documents, seed=seed)
+    return folder / DOCUMENTS_DIR
+
+
+def folder_size(folder: Path) -> int:
+    """Bytes of every file under ``folder``."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def machine() -> dict[str, Any]:
+    """The machine and software a result was measured on, and when."""
+    cpu = "unknown"
+    with open("/proc/cpuinfo", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu,
+        "cores": len(os.sched_getaffinity(0)),
+        "memory_gb": round(memory / 1024**3, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+    }
+
+
+def write_results(name: str, body: dict[str, Any]) -> Path:
+    """Write ``benchmarks/results/<name>.json`` and return its path."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,359 @@
+"""``graphnews run``: from documents to every report in one go.
+
+`run` ingests the inputs (incrementally) and then runs each analysis step over the whole
+database, writing its files into one output folder, and ``summary.json`` naming them:
+
+====== ==================================================================
+step   what it does
+====== ==================================================================
+ingest read the documents into the database (unchanged files are skipped)
+====== ==================================================================
+
+A second run over unchanged input is cheap: after ingest, the run compares a fingerprint of the
+database (every file's content hash, the outlet overrides, the stored stories) and of the run's
+options with the one ``summary.json`` recorded; when they match and every file it names is still
+there, the analysis steps are reused (``reused=True``) instead of recomputed. Each step is
+deterministic, so a recomputation gives byte-identical files anyway.
+
+A step that fails does not stop the others (only those that need its result); the failure is
+recorded in the `RunReport` with its reason, and `RunReport.exit_code` is 1 when a step failed or
+input was rejected.
+
+Examples
+--------
+>>> import graphnews, tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "a.md").write_text('---\\ntitle: Hi\\nwebUrl: https://ex.com/a\\n---\\n')
+>>> db = graphnews.open(d / "news.db")
+>>> report = run(db, [d], out_dir=d / "out")
+>>> report.exit_code, report.reused, [p.name for p in report.written]
+(0, False, ['summary.json'])
+>>> run(db, [d], out_dir=d / "out").reused
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graphnews import __version__
+from graphnews.errors import GraphnewsError
+from graphnews.ingest import IngestReport
+from graphnews.reader import expand_inputs
+from graphnews.store import Database
+
+__all__ = [
+    "SUMMARY_FILE",
+    "Progress",
+    "RunReport",
+    "StepReport",
+    "inputs_outside",
+    "run",
+    "run_steps",
+]
+
+#: Called as ``progress(step, done, total)`` while a run goes; ``total`` is None when unknown.
+Progress = Callable[[str, int, int | None], None]
+#: The file every run writes into its output folder, naming everything else it wrote.
+SUMMARY_FILE = "summary.json"
+
+
+@dataclass
+class StepReport:
+    """One step of a run: how long it took, what it wrote, what it found, or why it failed.
+
+    ``written`` are paths inside the output folder; ``counts`` a few numbers worth showing
+    (``{"stories": 12}``); ``reused`` is True when nothing changed since the previous run, so
+    its files were kept as they were.
+    """
+
+    name: str
+    seconds: float = 0.0
+    written: list[Path] = field(default_factory=list)
+    counts: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    reused: bool = False
+
+    def as_dict(self, out_dir: Path | None = None) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "seconds": round(self.seconds, 3),
+            "written": [_relative(p, out_dir) for p in self.written],
+            "counts": self.counts,
+            "error": self.error,
+            "reused": self.reused,
+        }
+
+
+@dataclass
+class RunReport:
+    """What one run did (the ``run --format json`` contract)."""
+
+    out_dir: Path
+    database: str
+    ingest: IngestReport
+    steps: list[StepReport] = field(default_factory=list)
+    seconds: float = 0.0
+    reused: bool = False
+
+    @property
+    def failed(self) -> list[StepReport]:
+        """The steps that failed."""
+        return [s for s in self.steps if s.error is not None]
+
+    @property
+    def written(self) -> list[Path]:
+        """Every file the run wrote (or kept, when reused), ``summary.json`` last."""
+        return [p for s in self.steps for p in s.written] + [self.out_dir / SUMMARY_FILE]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when all went well; 1 when input was rejected or a step failed."""
+        return 1 if self.ingest.rejected or self.failed else 0
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why the exit code is not 0, one sentence each (empty when it is 0)."""
+        reasons = [f"step {s.name} failed: {s.error}" for s in self.failed]
+        rejected = self.ingest.rejected
+        if rejected:
+            more = f" (and {len(rejected) - 1} more)" if len(rejected) > 1 else ""
+            reasons.append(f"input rejected: {rejected[0]}{more}")
+        return reasons
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "out_dir": str(self.out_dir),
+            "database": self.database,
+            "exit_code": self.exit_code,
+            "reasons": self.reasons,
+            "reused": self.reused,
+            "seconds": round(self.seconds, 3),
+            "steps": [s.as_dict(self.out_dir) for s in self.steps],
+            "written": [str(p) for p in self.written],
+            "ingest": self.ingest.as_dict(),
+        }
+
+
+def run(
+    db: Database,
+    inputs: Iterable[str | os.PathLike[str]],
+    *,
+    out_dir: str | os.PathLike[str] = Path("output"),
+    progress: Progress | None = None,
+    max_size: int | None = None,
+    overrides: str | os.PathLike[str] | None = None,
+    force: bool = False,
+) -> RunReport:
+    """Ingest ``inputs`` into ``db``, then run every analysis step, writing into ``out_dir``.
+
+    Parameters
+    ----------
+    db : Database
+    inputs : iterable of paths or globs
+        Files, folders (read recursively), globs or ``-``, as for `graphnews.ingest.ingest`.
+    out_dir : path
+        The folder to write into (created when missing).
+    progress : callable, optional
+        ``progress(step, done, total)``.
+    max_size, overrides
+        Passed to ingest.
+    force : bool
+        Recompute every step even when nothing changed since the previous run.
+
+    Returns
+    -------
+    RunReport
+    """
+    started = time.perf_counter()
+    ingest_progress = None if progress is None else (
+        lambda done, total: progress("ingest", done, total))
+    ingested = db.ingest(inputs_outside(inputs, out_dir), max_size=max_size,
+                         overrides=overrides, progress=ingest_progress)
+    return run_steps(db, ingested, out_dir=out_dir, progress=progress, force=force,
+                     started=started)
+
+
+def run_steps(
+    db: Database,
+    ingested: IngestReport,
+    *,
+    out_dir: str | os.PathLike[str] = Path("output"),
+    progress: Progress | None = None,
+    force: bool = False,
+    started: float | None = None,
+) -> RunReport:
+    """Run every step after ingest (for callers that ingested themselves, like the CLI).
+
+    ``ingested`` is the report of that ingest; ``started`` the `time.perf_counter` value when
+    the run began (default: now plus the ingest's own time). Other parameters as in `run`.
+    """
+    if started is None:
+        started = time.perf_counter() - ingested.seconds
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    report = RunReport(out_dir=out, database=db.path, ingest=ingested,
+                       steps=[_ingest_step(ingested)])
+    options = {"version": __version__, "steps": [s.name for s in _STEPS]}
+    fingerprint = _fingerprint(db, options)
+    previous = None if force else _previous_run(out, fingerprint)
+    if previous is not None:
+        report.reused = True
+        report.steps.extend(_reused_step(s, out) for s in previous)
+    else:
+        context = _Context(db=db, out_dir=out, progress=progress or _no_progress)
+        for step in _STEPS:
+            report.steps.append(_run_step(step, context, report))
+        _write_summary(report, db, _fingerprint(db, options))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def inputs_outside(
+    inputs: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[str]
+) -> list[str]:
+    """The inputs without the output folder: a run must not read back the files it wrote.
+
+    A folder input that holds ``out_dir`` (``graphnews run .``) is replaced by its files outside
+    ``out_dir``; every other input is kept as given.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> (d / "output").mkdir(); _ = (d / "output" / "summary.json").write_text("{}")
+    >>> _ = (d / "a.md").write_text("---\\ntitle: A\\n---\\n")
+    >>> [pathlib.Path(p).name for p in inputs_outside([d], d / "output")]
+    ['a.md']
+    """
+    out = Path(out_dir).resolve()
+    kept: list[str] = []
+    for item in inputs:
+        text = os.fspath(item)
+        folder = Path(text).expanduser()
+        if text != "-" and folder.is_dir() and out.is_relative_to(folder.resolve()):
+            files, _ = expand_inputs([folder])
+            kept.extend(f for f in files if not Path(f).is_relative_to(out))
+        else:
+            kept.append(text)
+    return kept
+
+
+# -- the steps ---------------------------------------------------------------------------------
+@dataclass
+class _Context:
+    """What the steps share: the database, the output folder, and results of earlier steps."""
+
+    db: Database
+    out_dir: Path
+    progress: Progress
+    results: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One analysis step: ``call(context, step_report)`` fills in the report's written/counts."""
+
+    name: str
+    call: Callable[[_Context, StepReport], Any]
+    needs: tuple[str, ...] = ()
+
+
+#: The analysis steps after ingest, in order.
+_STEPS: tuple[_Step, ...] = ()
+
+
+def _ingest_step(ingested: IngestReport) -> StepReport:
+    return StepReport(
+        name="ingest", seconds=ingested.seconds,
+        counts={"documents": ingested.documents, "unchanged": ingested.unchanged,
+                "updated": ingested.updated, "rejected": len(ingested.rejected)},
+    )
+
+
+def _run_step(step: _Step, context: _Context, report: RunReport) -> StepReport:
+    result = StepReport(name=step.name)
+    missing = [n for n in step.needs if n not in context.results]
+    if missing:
+        result.error = f"not run because step {missing[0]} failed"
+        return result
+    begun = time.perf_counter()
+    context.progress(step.name, 0, None)
+    try:
+        context.results[step.name] = step.call(context, result)
+    except GraphnewsError as exc:
+        result.error = str(exc)
+    except Exception as exc:  # a step's bug must not lose the other steps' results
+        result.error = f"{type(exc).__name__}: {exc}"
+    result.seconds = time.perf_counter() - begun
+    context.progress(step.name, 1, 1)
+    return result
+
+
+def _no_progress(step: str, done: int, total: int | None) -> None:
+    return None
+
+
+# -- the summary and the fingerprint ------------------------------------------------------------
+def _fingerprint(db: Database, options: dict[str, Any]) -> str:
+    """A hash of everything the analysis steps read: files, overrides, stories, options."""
+    h = hashlib.sha256(json.dumps(options, sort_keys=True).encode())
+    for sql in ("SELECT path, content_hash FROM files ORDER BY path",
+                "SELECT domain, merge_into, name FROM outlet_overrides ORDER BY domain",
+                "SELECT id, signature FROM stories ORDER BY id"):
+        for row in db.conn.execute(sql):
+            h.update(repr(tuple(row)).encode())
+    return h.hexdigest()
+
+
+def _write_summary(report: RunReport, db: Database, fingerprint: str) -> None:
+    """Write ``summary.json``: what the database holds and what each step wrote and found.
+
+    It holds no times or dates, so two runs over the same input write the same bytes; the
+    fingerprint is recorded only when every step succeeded (a failed run is redone in full).
+    """
+    body = {
+        "graphnews": __version__,
+        "fingerprint": fingerprint if not report.failed else None,
+        "database": db.stats(),
+        "steps": [
+            {"name": s.name, "written": [_relative(p, report.out_dir) for p in s.written],
+             "counts": s.counts}
+            for s in report.steps if s.name != "ingest" and s.error is None
+        ],
+    }
+    path = report.out_dir / SUMMARY_FILE
+    path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _previous_run(out_dir: Path, fingerprint: str) -> list[dict[str, Any]] | None:
+    """The steps of the previous run into ``out_dir`` when it can be reused as it is."""
+    try:
+        summary = json.loads((out_dir / SUMMARY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(summary, dict) or summary.get("fingerprint") != fingerprint:
+        return None
+    steps: list[dict[str, Any]] = summary.get("steps", [])
+    if not all((out_dir / p).is_file() for s in steps for p in s["written"]):
+        return None
+    return steps
+
+
+def _reused_step(step: dict[str, Any], out_dir: Path) -> StepReport:
+    return StepReport(name=step["name"], written=[out_dir / p for p in step["written"]],
+                      counts=step["counts"], reused=True)
+
+
+def _relative(path: Path, out_dir: Path | None) -> str:
+    if out_dir is not None:
+        try:
+            return path.relative_to(out_dir).as_posix()
+        except ValueError:
+            pass
+    return str(path)
