@@ -1,0 +1,74 @@
+"""``graphnews render``: the offline HTML pages (thin glue over `graphnews.render`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from graphnews.cli import app
+from graphnews.cli.common import (
+    DbOption,
+    FormatOption,
+    OutOption,
+    SilentOption,
+    SinceOption,
+    UntilOption,
+    open_database,
+)
+from graphnews.cli.output import Format, emit_rows
+from graphnews.render import DEFAULT_TOP, DEFAULT_TOP_STORIES, render_site
+
+__all__ = ["render_command"]
+
+TopOption = Annotated[
+    int, typer.Option("--top", help="Draw at most this many outlets, topics and articles per "
+                      "story page: the highest by --size-by (the page says 'showing N of M').")
+]
+SizeByOption = Annotated[
+    str, typer.Option("--size-by", help="The measure node size shows on the outlet page "
+                      "(and the central-outlets table is sorted by).")
+]
+ResolutionOption = Annotated[
+    float, typer.Option("--resolution", help="Louvain resolution of the communities that colour "
+                        "outlets and topics: above 1 gives more, smaller communities.")
+]
+SeedOption = Annotated[
+    int, typer.Option("--seed", help="Random seed of the layout and the communities.")
+]
+StoriesOption = Annotated[
+    int, typer.Option("--stories", help="Write a page for each of this many largest stories.")
+]
+
+
+@app.command("render")
+def render_command(
+    out: OutOption = Path("output"),
+    db: DbOption = None,
+    top: TopOption = DEFAULT_TOP,
+    size_by: SizeByOption = "pagerank",
+    resolution: ResolutionOption = 1.0,
+    seed: SeedOption = 0,
+    stories: StoriesOption = DEFAULT_TOP_STORIES,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    fmt: FormatOption = Format.table,
+    silent: SilentOption = False,
+) -> None:
+    """Write the HTML pages: index.html, the outlet and topic networks, one page per story.
+
+    Every page is a single file that works offline (no request to any host): open it in any
+    browser, attach it to a mail, put it on a USB stick. Story pages need stored stories
+    (graphnews stories, or graphnews run).
+
+    Example: graphnews render --out output/ --top 50 --size-by betweenness
+    """
+    database = open_database(db, readonly=True)
+    written = render_site(database, out, top=top, size_by=size_by, resolution=resolution,
+                          seed=seed, top_stories=stories, since=since, until=until)
+    emit_rows([{"page": p.name, "path": str(p), "bytes": p.stat().st_size} for p in written],
+              fmt, title="graphnews render")
+    if not silent and stories and not any(p.name.startswith("story-") for p in written):
+        typer.echo("no stories are stored yet, so there are no story pages: run "
+                   "'graphnews stories' (or 'graphnews run') first", err=True)

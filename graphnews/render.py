@@ -1,0 +1,739 @@
+"""Offline, single-file pyvis pages: the outlet network, the topic network, one page per story.
+
+Every page is one HTML file holding all it needs: the vis-network bundle that ships inside the
+pyvis package, the page's own script and styles, and the graph as JSON. It asks no host for
+anything, and a Content-Security-Policy allowing only those inline scripts (by hash) makes sure
+nothing else ever runs or loads. Text from the corpus (titles, excerpts, outlet names) only
+ever reaches the page escaped by the template or through ``textContent``.
+
+The networks are pyvis `Network` objects (`GraphPage`), so a notebook user can build one and
+display it inline; `render_site` writes the whole site. docs/pages.md describes the pages.
+
+Examples
+--------
+>>> import graphnews, tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "a.md").write_text(
+...     "---\\ntitle: A\\nwebUrl: https://a.com/1\\nprovider: {name: A, domain: a.com}\\n"
+...     "related:\\n  - {title: B, webUrl: 'https://b.com/2',"
+...     " provider: {name: B, domain: b.com}}\\n"
+...     "---\\n")
+>>> db = graphnews.open(":memory:"); _ = db.ingest([d])
+>>> net = outlet_network(db, size_by="articles")
+>>> sorted(n["id"] for n in net.nodes)
+['outlet:a.com', 'outlet:b.com']
+>>> "<script src=" in net.generate_html()
+False
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import html
+import math
+import os
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import networkx as nx
+import pyvis
+from markupsafe import Markup
+from pyvis.edge import Edge
+from pyvis.network import Network
+
+from graphnews.errors import BadInputError, NotFoundError
+from graphnews.filters import Filters
+from graphnews.graph import coverage_graph, outlet_graph, resolve_filters, topic_graph
+from graphnews.store import Database
+from graphnews.stories import get_story, load_stories
+
+__all__ = [
+    "DEFAULT_TOP",
+    "DEFAULT_TOP_STORIES",
+    "PALETTE",
+    "PHYSICS_LIMIT",
+    "GraphPage",
+    "communities",
+    "outlet_network",
+    "render_site",
+    "story_network",
+    "topic_network",
+]
+
+#: How many outlets (or topics) a network page draws unless told otherwise.
+DEFAULT_TOP = 100
+#: How many story pages `render_site` writes unless told otherwise.
+DEFAULT_TOP_STORIES = 20
+#: Pages with more nodes than this get a precomputed layout and no physics at all.
+PHYSICS_LIMIT = 150
+#: Colours of the ten largest communities (or outlets, on a story page); the rest are grey.
+PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
+           "#ff9da7", "#9c755f", "#17becf")
+OTHER_COLOUR = "#b8bec9"
+
+_VIS_DIR = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
+_LABEL_CHARS = 40
+
+
+class GraphPage(Network):
+    """A pyvis `Network` that writes one self-contained, offline HTML page.
+
+    Use it like any pyvis network (``add_node``, ``add_edge``, ``set_options``); ``write_html``
+    and ``generate_html`` produce graphnews's own page (search box, weak-edge slider, legend,
+    details panel) with every script and style inlined, and a notebook shows it inline.
+
+    Parameters
+    ----------
+    title : str
+        The page's heading.
+    caption : str
+        One line under the heading (what is shown, e.g. "showing 100 of 2,345 outlets").
+    noun : str
+        What a node is, for the search box ("outlet", "topic", "article").
+    directed : bool
+        Draw arrows.
+
+    Examples
+    --------
+    >>> page = GraphPage(title="Two nodes")
+    >>> page.add_node("a", label="<b>A</b>", title="A\\n3 articles")
+    >>> page.add_node("b", label="B")
+    >>> page.add_edge("a", "b", weight=2, value=2)
+    >>> text = page.generate_html()
+    >>> "&lt;b&gt;A&lt;/b&gt;" in text or "\\\\u003cb\\\\u003eA" in text
+    True
+    """
+
+    def __init__(self, *, title: str, caption: str = "", noun: str = "node",
+                 directed: bool = False) -> None:
+        super().__init__(height="74vh", width="100%", directed=directed, heading=title,
+                         cdn_resources="in_line")
+        self.title = title
+        self.caption = caption
+        self.noun = noun
+        #: (css class, text) rows of the legend; css classes ``c0``..``c9`` and ``other``.
+        self.legend: list[tuple[str, str]] = []
+        #: Sentences under the legend (how size, colour and width are chosen).
+        self.notes: list[str] = []
+        #: (href, text) links in the page header; set by `render_site`.
+        self.nav: list[tuple[str, str]] = []
+        #: The template and any extra values it needs (the story page adds its curve).
+        self.template_name = "network.html"
+        self.context: dict[str, Any] = {}
+        self.physics = True
+        self._edge_keys: set[tuple[Any, Any]] = set()
+
+    def add_edge(self, source: Any, to: Any, **options: Any) -> None:
+        """Add an edge (once per node pair unless directed), like `pyvis.network.Network`.
+
+        pyvis scans every edge for a duplicate; this keeps a set, so a page with thousands
+        of edges builds in milliseconds.
+        """
+        if source not in self.node_map or to not in self.node_map:
+            missing = source if source not in self.node_map else to
+            raise ValueError(f"non existent node {missing!r}")
+        key = (source, to) if self.directed or source <= to else (to, source)
+        if key in self._edge_keys:
+            return
+        self._edge_keys.add(key)
+        self.edges.append(Edge(source, to, self.directed, **options).options)
+
+    def generate_html(self, name: str = "index.html", local: bool = True,
+                      notebook: bool = False) -> str:
+        """The page as one HTML string (``name``, ``local``, ``notebook`` as in pyvis; unused)."""
+        weights = [e.get("weight") for e in self.edges if isinstance(e.get("weight"), int | float)]
+        names = sorted({str(n.get("name") or n.get("label") or n["id"]) for n in self.nodes})
+        graph = {"nodes": self.nodes, "edges": self.edges, "options": self._options(),
+                 "physics": self.physics}
+        self.html = _render_page(
+            self.template_name, title=self.title, caption=self.caption, nav=self.nav,
+            noun=self.noun, names=names, legend=self.legend, notes=self.notes, graph=graph,
+            weights=(math.floor(min(weights)), math.ceil(max(weights))) if weights else None,
+            styles=[_asset_text("vis.css"), _asset_text("page.css")],
+            scripts=[_asset_text("vis"), _asset_text("page.js")], **self.context)
+        return self.html
+
+    def write_html(self, name: str | os.PathLike[str], local: bool = True, notebook: bool = False,
+                   open_browser: bool = False) -> None:
+        """Write the page to ``name`` (UTF-8); the pyvis flags are accepted and ignored."""
+        Path(name).write_text(self.generate_html(), encoding="utf-8")
+
+    def _repr_html_(self) -> str:
+        """Inline display in Jupyter: the page in a sandboxed ``srcdoc`` iframe."""
+        return (f'<iframe sandbox="allow-scripts" style="width:100%;height:640px;border:0" '
+                f'srcdoc="{html.escape(self.generate_html(), quote=True)}"></iframe>')
+
+    def _options(self) -> dict[str, Any]:
+        if not isinstance(self.options, dict):  # pyvis's defaults, unless set_options was used
+            return _vis_options(physics=self.physics, directed=self.directed,
+                                edges=len(self.edges))
+        return self.options
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    """The nodes a network page draws, with the values behind their size."""
+
+    nodes: list[str]
+    values: dict[str, float]
+    total: int
+
+
+def communities(G: nx.Graph, *, resolution: float = 1.0, seed: int = 0,
+                weight: str = "weight") -> dict[str, int]:
+    """Louvain communities of ``G``: node -> community number, 0 for the largest.
+
+    Parameters
+    ----------
+    G : networkx.Graph
+    resolution : float
+        Louvain's resolution γ: above 1 favours more, smaller communities, below 1 fewer,
+        larger ones; 1 is modularity's own scale.
+    seed : int
+        Fixes the order Louvain visits nodes in, so the same graph gives the same colours.
+    weight : str
+        The edge attribute read as strength.
+
+    Returns
+    -------
+    dict
+        Node -> community number; numbers follow size (largest first), ties by smallest node.
+
+    Examples
+    --------
+    >>> G = nx.barbell_graph(4, 0)
+    >>> labels = communities(G)
+    >>> labels[0] == labels[3], labels[0] == labels[4]
+    (True, False)
+    """
+    found = nx.community.louvain_communities(G, weight=weight, resolution=resolution, seed=seed)
+    ordered = sorted((sorted(c) for c in found), key=lambda c: (-len(c), str(c[0])))
+    return {node: number for number, members in enumerate(ordered) for node in members}
+
+
+def outlet_network(
+    db: Database,
+    *,
+    top: int = DEFAULT_TOP,
+    size_by: str = "articles",
+    measures: Mapping[str, Mapping[str, float]] | None = None,
+    resolution: float = 1.0,
+    seed: int = 0,
+    max_edges: int | None = None,
+    filters: Filters | None = None,
+    **options: Any,
+) -> GraphPage:
+    """The outlet co-coverage network as a page: the top outlets, coloured by community.
+
+    Parameters
+    ----------
+    db : Database
+    top : int
+        Draw this many outlets: the highest by ``size_by`` (ties by domain).
+    size_by : str
+        What node size shows: ``"articles"`` or the name of one of ``measures``.
+    measures : mapping, optional
+        Measure name -> {node id -> value}, e.g. ``{"pagerank": {"outlet:a.com": 0.4}}``; each
+        is listed in the outlet's tooltip.
+    resolution, seed : float, int
+        Of the Louvain communities that colour the outlets (see `communities`); computed on the
+        whole co-coverage graph, not only on the outlets drawn.
+    max_edges : int, optional
+        Draw at most this many edges among the drawn outlets, the heaviest. Default ``5 * top``.
+    filters : Filters, optional
+        Or ``since``, ``until``, ``topics``, ``outlets``, ``min_weight`` directly.
+
+    Returns
+    -------
+    GraphPage
+        A pyvis network; ``write_html(path)`` writes the page.
+
+    Raises
+    ------
+    BadInputError
+        When ``size_by`` names no known measure, or ``top`` is below 1.
+    """
+    G = outlet_graph(db, filters=resolve_filters(filters, **options))
+    measures = _with_articles(G, measures)
+    ranked = _rank(G, measures, size_by, top)
+    page = GraphPage(title="Outlet co-coverage", noun="outlet")
+    edges = _heaviest_edges(G, ranked.nodes, max_edges if max_edges is not None else 5 * top)
+    page.caption = (f"Showing {len(ranked.nodes):,} of {ranked.total:,} outlets (the top by "
+                    f"{size_by}) and {len(edges):,} of {G.number_of_edges():,} co-coverage edges.")
+    labels = communities(G, resolution=resolution, seed=seed)
+    classes = _community_classes(G, ranked.nodes, labels, page)
+    positions = _layout(G.subgraph(ranked.nodes), seed=seed)
+    page.physics = len(ranked.nodes) <= PHYSICS_LIMIT
+    shown = {name: values for name, values in measures.items() if name != "articles"}
+    for node in ranked.nodes:
+        attrs = G.nodes[node]
+        name = str(attrs.get("name", node))
+        details = [("domain", attrs.get("domain", "")), ("articles", f"{attrs['articles']:,}"),
+                   ("community", classes[node][1])]
+        details += [(m, _number(values.get(node))) for m, values in shown.items()]
+        if attrs.get("names") and attrs["names"] != name:
+            details.append(("also called", attrs["names"]))
+        tip = [name, attrs.get("domain", ""), f"{attrs['articles']:,} articles"]
+        tip += [f"{m}: {_number(values.get(node))}" for m, values in list(shown.items())[:4]]
+        page.add_node(node, label=_short(name), name=name, color=_colour(classes[node][0]),
+                      value=ranked.values[node], title="\n".join(tip), details=details,
+                      search=" ".join((name, attrs.get("domain", ""), attrs.get("names", ""))
+                                      ).lower(),
+                      **positions[node])
+    for u, v, attrs in edges:
+        page.add_edge(u, v, weight=attrs["weight"], value=attrs["weight"],
+                      title=(f"{G.nodes[u].get('name', u)} — {G.nodes[v].get('name', v)}\n"
+                             f"weight {attrs['weight']}: {attrs.get('pairs', 0)} linked article "
+                             f"pairs, {attrs.get('stories', 0)} shared stories"))
+    page.notes = [
+        f"Node size: {size_by}. Edge width: co-coverage weight (linked article pairs plus "
+        "stories both outlets covered).",
+        f"Colour: Louvain community on the whole co-coverage graph (resolution {resolution}, "
+        f"seed {seed}); the ten largest on this page have a colour, the rest are grey.",
+    ]
+    return page
+
+
+def topic_network(
+    db: Database,
+    *,
+    top: int = DEFAULT_TOP,
+    resolution: float = 1.0,
+    seed: int = 0,
+    max_edges: int | None = None,
+    filters: Filters | None = None,
+    **options: Any,
+) -> GraphPage:
+    """Topic co-occurrence as a page: the ``top`` topics by articles, coloured by community.
+
+    Parameters as in `outlet_network`; node size is the topic's number of articles, edge width
+    the number of articles about both topics.
+    """
+    G = topic_graph(db, filters=resolve_filters(filters, **options))
+    ranked = _rank(G, _with_articles(G, None), "articles", top)
+    page = GraphPage(title="Topic co-occurrence", noun="topic")
+    edges = _heaviest_edges(G, ranked.nodes, max_edges if max_edges is not None else 5 * top)
+    page.caption = (f"Showing {len(ranked.nodes):,} of {ranked.total:,} topics (the top by "
+                    f"articles) and {len(edges):,} of {G.number_of_edges():,} edges.")
+    classes = _community_classes(G, ranked.nodes, communities(G, resolution=resolution,
+                                                                   seed=seed), page)
+    positions = _layout(G.subgraph(ranked.nodes), seed=seed)
+    page.physics = len(ranked.nodes) <= PHYSICS_LIMIT
+    for node in ranked.nodes:
+        attrs = G.nodes[node]
+        name = str(attrs.get("name", node))
+        together = sum(1 for _ in G.neighbors(node))
+        page.add_node(node, label=_short(name), name=name, color=_colour(classes[node][0]),
+                      value=attrs["articles"], search=name.lower(),
+                      title=f"{name}\n{attrs['articles']:,} articles\n"
+                            f"co-occurs with {together:,} topics",
+                      details=[("articles", f"{attrs['articles']:,}"),
+                               ("co-occurring topics", f"{together:,}"),
+                               ("community", classes[node][1])],
+                      **positions[node])
+    for u, v, attrs in edges:
+        page.add_edge(u, v, weight=attrs["weight"], value=attrs["weight"],
+                      title=f"{G.nodes[u]['name']} + {G.nodes[v]['name']}\n"
+                            f"{attrs['weight']:,} articles about both")
+    page.notes = [
+        "Node size: articles about the topic. Edge width: articles about both topics.",
+        f"Colour: Louvain community (resolution {resolution}, seed {seed}).",
+    ]
+    return page
+
+
+def story_network(db: Database, story: str, *, top: int = DEFAULT_TOP,
+                  filters: Filters | None = None, **options: Any) -> GraphPage:
+    """One story as a page: its articles left to right in publication order.
+
+    Articles are coloured by outlet (the ten with most articles in the story; the rest grey)
+    and joined where one lists the other as related. Under the graph: the spread curve
+    (articles and outlets so far, as inline SVG) and the articles in time order.
+
+    Parameters
+    ----------
+    db : Database
+    story : str
+        A story id, or the URL of one of its articles (see `graphnews.stories.get_story`).
+    top : int
+        Draw at most this many articles: the most linked (by ``related`` links within the
+        story). The spread curve always counts them all.
+    filters : Filters, optional
+        Or ``since``, ``until``, ``topics``, ``outlets`` directly.
+
+    Raises
+    ------
+    NotFoundError
+        When there is no such story, or the filters leave none of its articles.
+    """
+    story_id = get_story(db, story).id
+    G = coverage_graph(db, filters=resolve_filters(filters, **options), story=story_id)
+    in_time = {n: (G.nodes[n].get("published_ts", math.inf), n)
+               for n, k in G.nodes(data="kind") if k == "article"}
+    if not in_time:
+        raise NotFoundError(f"the filters leave no article of story {story_id!r}")
+    everything = sorted(in_time, key=in_time.__getitem__)
+    links = {(u, v) for u, v in G.edges() if u != v and u in in_time and v in in_time}
+    degree = Counter(n for pair in links for n in pair)
+    linked = sorted(everything, key=lambda n: (-degree[n], in_time[n]))[:top]
+    articles = sorted(linked, key=in_time.__getitem__)
+    outlet_names = {n: G.nodes[n].get("name", n) for n, k in G.nodes(data="kind")
+                    if k == "outlet"}
+    outlet_of = {a: G.nodes[a].get("outlet", "") for a in G if G.nodes[a]["kind"] == "article"}
+    per_outlet: dict[str, int] = {}
+    for a in outlet_of.values():
+        per_outlet[a] = per_outlet.get(a, 0) + 1
+    coloured = sorted(per_outlet, key=lambda d: (-per_outlet[d], d))
+    css = {d: f"c{i}" if i < len(PALETTE) else "other" for i, d in enumerate(coloured)}
+    page = GraphPage(title=f"Story {story_id}", noun="article", directed=True)
+    page.physics = False
+    page.caption = (f"{len(everything):,} articles from {len(per_outlet):,} outlets, "
+                    f"{_when(G.nodes[everything[0]])} to {_when(G.nodes[everything[-1]])}.")
+    if len(articles) < len(everything):
+        page.caption += (f" Showing {len(articles):,} of {len(everything):,} articles "
+                         "(the most linked).")
+    for rank, a in enumerate(articles):
+        attrs = G.nodes[a]
+        domain = outlet_of[a]
+        outlet = str(outlet_names.get(f"outlet:{domain}", domain) or "unknown outlet")
+        title = str(attrs.get("title") or attrs.get("url", a))
+        details = [("outlet", outlet), ("published", _when(attrs)),
+                   ("excerpt", str(attrs.get("excerpt", "")))]
+        # x: the article's place in time; three staggered rows keep the labels apart.
+        page.add_node(a, label=_short(outlet), name=title, color=_colour(css[domain]), size=12,
+                      url=attrs.get("url", ""), search=f"{title} {outlet}".lower(),
+                      title=f"{title}\n{outlet}\n{_when(attrs)}\nclick for the link",
+                      details=[d for d in details if d[1]], x=rank * 110.0,
+                      y=((rank % 3) - 1) * 70.0)
+    for u, v in sorted(links):
+        if u in page.node_map and v in page.node_map:
+            page.add_edge(u, v, title="listed as related",
+                          smooth={"enabled": True, "type": "curvedCW", "roundness": 0.35})
+    page.legend = [(css[d], f"{outlet_names.get(f'outlet:{d}', d)} ({per_outlet[d]})")
+                   for d in coloured[: len(PALETTE)]]
+    if len(coloured) > len(PALETTE):
+        page.legend.append(("other", f"{len(coloured) - len(PALETTE)} more outlets"))
+    page.notes = ["Left to right: the articles in the order they were published. Colour: "
+                  "outlet (the ten with most articles in the story). Arrow: an article listing "
+                  "another as related."]
+    page.template_name = "story.html"
+    page.context = {
+        "curve": _spread_curve([G.nodes[a].get("published_ts") for a in everything],
+                               [outlet_of[a] for a in everything]),
+        "articles": [{"published": _when(G.nodes[a]), "css_class": css[outlet_of[a]],
+                      "outlet": outlet_names.get(f"outlet:{outlet_of[a]}", outlet_of[a]),
+                      "title": G.nodes[a].get("title") or G.nodes[a].get("url", a),
+                      "url": _safe_url(G.nodes[a].get("url"))} for a in articles],
+    }
+    return page
+
+
+def render_site(
+    db: Database,
+    out_dir: str | os.PathLike[str],
+    *,
+    top: int = DEFAULT_TOP,
+    size_by: str = "articles",
+    measures: Mapping[str, Mapping[str, float]] | None = None,
+    resolution: float = 1.0,
+    seed: int = 0,
+    stories: Sequence[str] | None = None,
+    top_stories: int = DEFAULT_TOP_STORIES,
+    filters: Filters | None = None,
+    **options: Any,
+) -> list[Path]:
+    """Write the site: ``index.html``, ``outlets.html``, ``topics.html``, ``story-<id>.html``.
+
+    Parameters
+    ----------
+    db : Database
+    out_dir : path-like
+        The folder to write into (created when missing); existing pages are replaced.
+    top, size_by, measures, resolution, seed
+        As in `outlet_network` (``top`` also caps the topic page).
+    stories : sequence of str, optional
+        The story ids to give a page, in order. Default: the ``top_stories`` largest stored
+        stories of at least two articles (`graphnews.stories.load_stories`).
+    top_stories : int
+        How many stories get a page when ``stories`` is not given.
+    filters : Filters, optional
+        Or ``since``, ``until``, ``topics``, ``outlets``, ``min_weight`` directly.
+
+    Returns
+    -------
+    list of Path
+        The files written, ``index.html`` first.
+    """
+    f = resolve_filters(filters, **options)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    story_ids = list(stories) if stories is not None else _largest_stories(db, top_stories)
+    nav = [("index.html", "Overview"), ("outlets.html", "Outlets"), ("topics.html", "Topics")]
+    outlets = outlet_network(db, top=top, size_by=size_by, measures=measures,
+                             resolution=resolution, seed=seed, filters=f)
+    topics = topic_network(db, top=top, resolution=resolution, seed=seed, filters=f)
+    pages: list[tuple[str, GraphPage]] = [("outlets.html", outlets), ("topics.html", topics)]
+    story_rows = []
+    for story in story_ids:
+        page = story_network(db, story, top=top, filters=f)
+        href = f"story-{story}.html"
+        pages.append((href, page))
+        first = page.context["articles"][0]
+        story_rows.append({"id": story, "href": href, "articles": len(page.context["articles"]),
+                           "outlets": len({r["outlet"] for r in page.context["articles"]}),
+                           "first": first["published"], "headline": first["title"]})
+    written = [out / "index.html"]
+    for name, page in pages:
+        page.nav = nav
+        page.write_html(out / name)
+        written.append(out / name)
+    G = outlet_graph(db, filters=f)
+    index = _render_page(
+        "index.html", title="graphnews: what this corpus holds", caption="", nav=nav,
+        summary=_summary(db, f, len(story_ids)),
+        views=[("outlets.html", "Outlet co-coverage network", outlets.caption),
+               ("topics.html", "Topic co-occurrence network", topics.caption),
+               *((r["href"], f"Story {r['id']}", r["headline"]) for r in story_rows)],
+        central=_central_table(G, _with_articles(G, measures), size_by),
+        stories=story_rows, styles=[_asset_text("page.css")], scripts=[])
+    written[0].write_text(index, encoding="utf-8")
+    return written
+
+
+# -- private helpers --------------------------------------------------------------------------
+
+def _with_articles(G: nx.Graph, measures: Mapping[str, Mapping[str, float]] | None
+                   ) -> dict[str, Mapping[str, float]]:
+    """The given measures plus ``articles`` (every node's article count) when not given."""
+    found: dict[str, Mapping[str, float]] = {"articles": dict(G.nodes(data="articles",
+                                                                      default=0))}
+    found.update(measures or {})
+    return found
+
+
+def _rank(G: nx.Graph, measures: Mapping[str, Mapping[str, float]], size_by: str, top: int
+          ) -> _Ranked:
+    if top < 1:
+        raise BadInputError(f"--top must be at least 1, not {top}")
+    if size_by not in measures:
+        raise BadInputError(f"unknown measure {size_by!r}: use one of "
+                            f"{', '.join(sorted(measures))}")
+    values = {n: float(measures[size_by].get(n, 0.0) or 0.0) for n in G}
+    nodes = sorted(G, key=lambda n: (-values[n], n))[:top]
+    return _Ranked(nodes=nodes, values={n: values[n] for n in nodes}, total=G.number_of_nodes())
+
+
+def _heaviest_edges(G: nx.Graph, nodes: Sequence[str], limit: int
+                    ) -> list[tuple[str, str, dict[str, Any]]]:
+    edges = list(G.subgraph(nodes).edges(data=True))
+    edges.sort(key=lambda e: (-e[2].get("weight", 1), e[0], e[1]))
+    return edges[:max(limit, 0)]
+
+
+def _community_classes(G: nx.Graph, nodes: Sequence[str], labels: Mapping[str, int],
+                       page: GraphPage) -> dict[str, tuple[str, str]]:
+    """Node -> (css class, community description); fills the page's legend."""
+    drawn: dict[int, list[str]] = {}
+    for node in nodes:
+        drawn.setdefault(labels[node], []).append(node)
+    sizes: dict[int, int] = {}
+    for label in labels.values():
+        sizes[label] = sizes.get(label, 0) + 1
+    order = sorted(drawn, key=lambda c: (-len(drawn[c]), c))
+    result: dict[str, tuple[str, str]] = {}
+    for rank, c in enumerate(order):
+        lead = str(G.nodes[drawn[c][0]].get("name", drawn[c][0]))
+        text = f"community {c + 1}: {lead} and {sizes[c] - 1:,} more" if sizes[c] > 1 else \
+            f"{lead} (a community of its own)"
+        css = f"c{rank}" if rank < len(PALETTE) else "other"
+        for node in drawn[c]:
+            result[node] = (css, text)
+        if rank < len(PALETTE):
+            page.legend.append((css, f"{text} ({len(drawn[c])} on this page)"))
+    if len(order) > len(PALETTE):
+        page.legend.append(("other", f"{len(order) - len(PALETTE)} smaller communities"))
+    return result
+
+
+def _layout(G: nx.Graph, *, seed: int) -> dict[str, dict[str, float]]:
+    """Node -> {x, y} in vis-network pixels: a seeded force-directed layout, ~80 px per node."""
+    if G.number_of_nodes() == 0:
+        return {}
+    pos = nx.spring_layout(G, weight="weight", seed=seed, iterations=100)
+    scale = 40.0 * math.sqrt(G.number_of_nodes()) + 100.0
+    return {n: {"x": round(float(p[0]) * scale, 1), "y": round(float(p[1]) * scale, 1)}
+            for n, p in pos.items()}
+
+
+def _spread_curve(times: Sequence[int | None], outlets: Sequence[str]) -> dict[str, Any] | None:
+    """The SVG geometry of articles and outlets so far over time (None without any time)."""
+    points = sorted((t, o) for t, o in zip(times, outlets, strict=True) if t is not None)
+    if not points:
+        return None
+    width, height, left, right, top, bottom = 720, 230, 48, 700, 14, 200
+    t0, t1 = points[0][0], points[-1][0]
+    max_count = len(points)
+
+    def xy(t: int, count: int) -> str:
+        x = left + ((t - t0) / (t1 - t0) * (right - left) if t1 > t0 else 0)
+        return f"{x:.1f},{bottom - count / max_count * (bottom - top):.1f}"
+
+    lines: dict[str, list[str]] = {"articles": [xy(t0, 0)], "outlets": [xy(t0, 0)]}
+    seen: set[str] = set()
+    counts = {"articles": 0, "outlets": 0}
+    for t, outlet in points:
+        seen.add(outlet)
+        for name, value in (("articles", counts["articles"] + 1), ("outlets", len(seen))):
+            lines[name] += [xy(t, counts[name]), xy(t, value)]
+            counts[name] = value
+    return {"width": width, "height": height, "left": left, "right": right, "top": top,
+            "bottom": bottom, "max_count": max_count,
+            "articles": " ".join(lines["articles"]), "outlets": " ".join(lines["outlets"]),
+            "start": _format_ts(t0), "end": _format_ts(t1)}
+
+
+def _largest_stories(db: Database, limit: int) -> list[str]:
+    """The ids of the ``limit`` largest stored stories of two or more articles."""
+    return [s.id for s in load_stories(db) if s.size > 1][: max(limit, 0)]
+
+
+def _summary(db: Database, f: Filters, stories: int) -> list[tuple[str, str]]:
+    stats = db.stats()
+    cond, params = f.article_sql("a")
+    first, last = db.conn.execute(
+        f"SELECT min(a.published), max(a.published) FROM articles a WHERE {cond}", params
+    ).fetchone()
+    rows = [("documents", stats["documents"]), ("articles", stats["articles"]),
+            ("outlets", stats["outlets"]), ("topics", stats["topics"]),
+            ("related links", stats["related_links"]), ("rejected documents", stats["rejected"]),
+            ("story pages", stories)]
+    result = [(k, f"{v:,}") for k, v in rows]
+    if first:
+        result.append(("published", f"{first} to {last}"))
+    if not f.is_empty:
+        result.append(("filters", "pages show a filtered view"))
+    return result
+
+
+def _central_table(G: nx.Graph, measures: Mapping[str, Mapping[str, float]], size_by: str,
+                   limit: int = 20) -> dict[str, Any]:
+    ranked = _rank(G, measures, size_by, limit)
+    names = [size_by, *(m for m in measures if m != size_by)][:6]
+    return {
+        "caption": f"The top {len(ranked.nodes)} of {ranked.total:,} outlets by {size_by}.",
+        "measures": names,
+        "rows": [{"name": G.nodes[n].get("name", n), "domain": G.nodes[n].get("domain", ""),
+                  "cells": [_number(measures[m].get(n)) for m in names]}
+                 for n in ranked.nodes],
+    }
+
+
+def _vis_options(*, physics: bool, directed: bool, edges: int) -> dict[str, Any]:
+    """vis-network options, chosen so a page is still and usable as soon as it shows."""
+    return {
+        "autoResize": True,
+        "nodes": {"shape": "dot", "borderWidth": 1,
+                  "scaling": {"min": 8, "max": 46,
+                              "label": {"enabled": True, "min": 11, "max": 20}},
+                  "font": {"size": 13, "face": "system-ui, sans-serif",
+                           "strokeWidth": 3, "strokeColor": "#ffffff"}},
+        "edges": {"smooth": False, "color": {"color": "#aab2bf", "highlight": "#2257a8",
+                                             "hover": "#2257a8", "opacity": 0.7},
+                  "scaling": {"min": 1, "max": 9},
+                  "arrows": {"to": {"enabled": directed, "scaleFactor": 0.5}}},
+        "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": edges > 1500,
+                        "navigationButtons": False, "keyboard": False},
+        # Positions come precomputed; physics (small pages only) just settles them, before
+        # the first paint, and is switched off when done.
+        "physics": {"enabled": physics, "solver": "forceAtlas2Based",
+                    "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 110,
+                                         "avoidOverlap": 0.4},
+                    "stabilization": {"enabled": True, "iterations": 300, "fit": True}},
+        "layout": {"improvedLayout": False},
+    }
+
+
+@cache
+def _asset_text(name: str) -> str:
+    """An inlined asset: ``vis`` (pyvis's vis-network bundle), ``page.js``, ``page.css``."""
+    if name == "vis":
+        return (_VIS_DIR / "vis-network.min.js").read_text(encoding="utf-8")
+    if name == "vis.css":
+        return (_VIS_DIR / "vis-network.css").read_text(encoding="utf-8")
+    text = files("graphnews").joinpath("assets", name).read_text(encoding="utf-8")
+    if name == "page.css":  # the palette as classes: a CSP without 'unsafe-inline' styles
+        text += "".join(f".c{i}{{background:{c}}}\n" for i, c in enumerate(PALETTE))
+        text += f".other{{background:{OTHER_COLOUR}}}\n"
+    return text
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("graphnews", "templates"),
+        autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+
+
+def _render_page(template: str, *, styles: Iterable[str], scripts: Iterable[str],
+                 **context: Any) -> str:
+    """Render a page with its styles and scripts inline, allowed by hash and nothing else."""
+    from graphnews import __version__
+
+    styles, scripts = list(styles), list(scripts)
+    csp = "; ".join([
+        "default-src 'none'",
+        "script-src " + " ".join(_csp_hash(s) for s in scripts) if scripts else
+        "script-src 'none'",
+        "style-src " + " ".join(_csp_hash(s) for s in styles),
+        "img-src data:", "base-uri 'none'", "form-action 'none'",
+    ])
+    return _environment().get_template(template).render(
+        csp=csp, version=__version__, styles=[Markup(s) for s in styles],
+        scripts=[Markup(s) for s in scripts], **context)
+
+
+def _csp_hash(text: str) -> str:
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+def _colour(css_class: str) -> dict[str, Any]:
+    colour = PALETTE[int(css_class[1:])] if css_class.startswith("c") else OTHER_COLOUR
+    return {"background": colour, "border": "#3b4252",
+            "highlight": {"background": colour, "border": "#111111"},
+            "hover": {"background": colour, "border": "#111111"}}
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _LABEL_CHARS else text[: _LABEL_CHARS - 1] + "…"
+
+
+def _number(value: float | int | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, int) or float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:.4g}"
+
+
+def _format_ts(ts: int) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _when(attrs: Mapping[str, Any]) -> str:
+    ts = attrs.get("published_ts")
+    return _format_ts(int(ts)) if ts is not None else "time unknown"
+
+
+def _safe_url(url: Any) -> str | None:
+    return url if isinstance(url, str) and url.lower().startswith(("http://", "https://")) \
+        else None
