@@ -49,9 +49,9 @@ def run_ingest(
         )
     if not silent:
         for problem in report.rejected:
-            console.print(f"rejected {problem}", markup=False, highlight=False)
+            typer.echo(f"rejected {problem}", err=True)
         for problem in report.warnings:
-            console.print(f"warning {problem}", markup=False, highlight=False)
+            typer.echo(f"warning {problem}", err=True)
     return report
 
 

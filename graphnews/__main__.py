@@ -1,0 +1,5 @@
+"""``python -m graphnews`` runs the command line."""
+
+from graphnews.cli import main
+
+main()
