@@ -139,6 +139,8 @@ def coverage_graph(
     c.execute("DROP TABLE IF EXISTS temp.kept")
     c.execute(f"CREATE TEMP TABLE kept AS SELECT a.id FROM articles a WHERE {cond}", params)
     c.execute("CREATE UNIQUE INDEX temp.kept_id ON kept(id)")
+    if articles is not None:  # a few articles: statistics make the joins start from `kept`
+        c.execute("ANALYZE temp")
     G = nx.MultiDiGraph()
     topics_of: dict[int, list[str]] = defaultdict(list)
     for article_id, name in c.execute(
