@@ -49,6 +49,7 @@ from markupsafe import Markup
 from pyvis.edge import Edge
 from pyvis.network import Network
 
+from graphnews.centrality import MEASURES, central_outlets
 from graphnews.errors import BadInputError, NotFoundError
 from graphnews.filters import Filters
 from graphnews.graph import coverage_graph, outlet_graph, resolve_filters, topic_graph
@@ -81,6 +82,9 @@ OTHER_COLOUR = "#b8bec9"
 
 _VIS_DIR = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
 _LABEL_CHARS = 40
+# Measures an outlet's tooltip and the central-outlets table list first (after the one node
+# size shows); the details panel lists them all.
+_TIP_MEASURES = ("pagerank", "betweenness", "degree", "first_reports")
 
 
 class GraphPage(Network):
@@ -223,7 +227,7 @@ def outlet_network(
     db: Database,
     *,
     top: int = DEFAULT_TOP,
-    size_by: str = "articles",
+    size_by: str = "pagerank",
     measures: Mapping[str, Mapping[str, float]] | None = None,
     resolution: float = 1.0,
     seed: int = 0,
@@ -239,13 +243,16 @@ def outlet_network(
     top : int
         Draw this many outlets: the highest by ``size_by`` (ties by domain).
     size_by : str
-        What node size shows: ``"articles"`` or the name of one of ``measures``.
+        What node size shows: a measure of `graphnews.centrality.MEASURES` (``pagerank``,
+        ``betweenness``, ``articles``, ...), or one of ``measures`` when given.
     measures : mapping, optional
-        Measure name -> {node id -> value}, e.g. ``{"pagerank": {"outlet:a.com": 0.4}}``; each
-        is listed in the outlet's tooltip.
+        Measure name -> {node id -> value}, e.g. ``{"pagerank": {"outlet:a.com": 0.4}}``.
+        Default: every measure of `graphnews.centrality.central_outlets`. Each is listed in
+        the outlet's details; ``articles`` is always there.
     resolution, seed : float, int
-        Of the Louvain communities that colour the outlets (see `communities`); computed on the
-        whole co-coverage graph, not only on the outlets drawn.
+        Of the Louvain communities that colour the outlets (see `communities`, computed on the
+        whole co-coverage graph, not only on the outlets drawn); ``seed`` also fixes the layout
+        and the betweenness estimate.
     max_edges : int, optional
         Draw at most this many edges among the drawn outlets, the heaviest. Default ``5 * top``.
     filters : Filters, optional
@@ -261,45 +268,10 @@ def outlet_network(
     BadInputError
         When ``size_by`` names no known measure, or ``top`` is below 1.
     """
-    G = outlet_graph(db, filters=resolve_filters(filters, **options))
-    measures = _with_articles(G, measures)
-    ranked = _rank(G, measures, size_by, top)
-    page = GraphPage(title="Outlet co-coverage", noun="outlet")
-    edges = _heaviest_edges(G, ranked.nodes, max_edges if max_edges is not None else 5 * top)
-    page.caption = (f"Showing {len(ranked.nodes):,} of {ranked.total:,} outlets (the top by "
-                    f"{size_by}) and {len(edges):,} of {G.number_of_edges():,} co-coverage edges.")
-    labels = communities(G, resolution=resolution, seed=seed)
-    classes = _community_classes(G, ranked.nodes, labels, page)
-    positions = _layout(G.subgraph(ranked.nodes), seed=seed)
-    page.physics = len(ranked.nodes) <= PHYSICS_LIMIT
-    shown = {name: values for name, values in measures.items() if name != "articles"}
-    for node in ranked.nodes:
-        attrs = G.nodes[node]
-        name = str(attrs.get("name", node))
-        details = [("domain", attrs.get("domain", "")), ("articles", f"{attrs['articles']:,}"),
-                   ("community", classes[node][1])]
-        details += [(m, _number(values.get(node))) for m, values in shown.items()]
-        if attrs.get("names") and attrs["names"] != name:
-            details.append(("also called", attrs["names"]))
-        tip = [name, attrs.get("domain", ""), f"{attrs['articles']:,} articles"]
-        tip += [f"{m}: {_number(values.get(node))}" for m, values in list(shown.items())[:4]]
-        page.add_node(node, label=_short(name), name=name, color=_colour(classes[node][0]),
-                      value=ranked.values[node], title="\n".join(tip), details=details,
-                      search=" ".join((name, attrs.get("domain", ""), attrs.get("names", ""))
-                                      ).lower(),
-                      **positions[node])
-    for u, v, attrs in edges:
-        page.add_edge(u, v, weight=attrs["weight"], value=attrs["weight"],
-                      title=(f"{G.nodes[u].get('name', u)} — {G.nodes[v].get('name', v)}\n"
-                             f"weight {attrs['weight']}: {attrs.get('pairs', 0)} linked article "
-                             f"pairs, {attrs.get('stories', 0)} shared stories"))
-    page.notes = [
-        f"Node size: {size_by}. Edge width: co-coverage weight (linked article pairs plus "
-        "stories both outlets covered).",
-        f"Colour: Louvain community on the whole co-coverage graph (resolution {resolution}, "
-        f"seed {seed}); the ten largest on this page have a colour, the rest are grey.",
-    ]
-    return page
+    G, measures = _outlet_measures(db, resolve_filters(filters, **options), measures,
+                                   size_by=size_by, seed=seed)
+    return _outlet_page(G, measures, top=top, size_by=size_by, resolution=resolution,
+                        seed=seed, max_edges=max_edges)
 
 
 def topic_network(
@@ -420,7 +392,8 @@ def story_network(db: Database, story: str, *, top: int = DEFAULT_TOP,
     page.legend = [(css[d], f"{outlet_names.get(f'outlet:{d}', d)} ({per_outlet[d]})")
                    for d in coloured[: len(PALETTE)]]
     if len(coloured) > len(PALETTE):
-        page.legend.append(("other", f"{len(coloured) - len(PALETTE)} more outlets"))
+        rest = len(coloured) - len(PALETTE)
+        page.legend.append(("other", f"{rest} more outlet{'' if rest == 1 else 's'}"))
     page.notes = ["Left to right: the articles in the order they were published. Colour: "
                   "outlet (the ten with most articles in the story). Arrow: an article listing "
                   "another as related."]
@@ -441,7 +414,7 @@ def render_site(
     out_dir: str | os.PathLike[str],
     *,
     top: int = DEFAULT_TOP,
-    size_by: str = "articles",
+    size_by: str = "pagerank",
     measures: Mapping[str, Mapping[str, float]] | None = None,
     resolution: float = 1.0,
     seed: int = 0,
@@ -477,8 +450,9 @@ def render_site(
     out.mkdir(parents=True, exist_ok=True)
     story_ids = list(stories) if stories is not None else _largest_stories(db, top_stories)
     nav = [("index.html", "Overview"), ("outlets.html", "Outlets"), ("topics.html", "Topics")]
-    outlets = outlet_network(db, top=top, size_by=size_by, measures=measures,
-                             resolution=resolution, seed=seed, filters=f)
+    G, measures = _outlet_measures(db, f, measures, size_by=size_by, seed=seed)
+    outlets = _outlet_page(G, measures, top=top, size_by=size_by, resolution=resolution,
+                           seed=seed, max_edges=None)
     topics = topic_network(db, top=top, resolution=resolution, seed=seed, filters=f)
     pages: list[tuple[str, GraphPage]] = [("outlets.html", outlets), ("topics.html", topics)]
     story_rows = []
@@ -495,20 +469,82 @@ def render_site(
         page.nav = nav
         page.write_html(out / name)
         written.append(out / name)
-    G = outlet_graph(db, filters=f)
     index = _render_page(
         "index.html", title="graphnews: what this corpus holds", caption="", nav=nav,
         summary=_summary(db, f, len(story_ids)),
         views=[("outlets.html", "Outlet co-coverage network", outlets.caption),
                ("topics.html", "Topic co-occurrence network", topics.caption),
                *((r["href"], f"Story {r['id']}", r["headline"]) for r in story_rows)],
-        central=_central_table(G, _with_articles(G, measures), size_by),
+        central=_central_table(G, measures, size_by),
         stories=story_rows, styles=[_asset_text("page.css")], scripts=[])
     written[0].write_text(index, encoding="utf-8")
     return written
 
 
 # -- private helpers --------------------------------------------------------------------------
+
+def _outlet_measures(
+    db: Database, f: Filters, measures: Mapping[str, Mapping[str, float]] | None, *,
+    size_by: str, seed: int,
+) -> tuple[nx.Graph, dict[str, Mapping[str, float]]]:
+    """The outlet graph and the measures to show: the given ones, or `central_outlets`'."""
+    if measures is not None:
+        G = outlet_graph(db, filters=f)
+        return G, _with_articles(G, measures)
+    report = central_outlets(db, by=size_by if size_by in MEASURES else "pagerank",
+                             filters=f, seed=seed)
+    computed: dict[str, dict[str, float]] = {name: {} for name in MEASURES}
+    for row in report.rows:
+        values = row.as_dict()
+        for name in MEASURES:
+            computed[name][f"outlet:{row.outlet}"] = values[name]
+    return report.graph, dict(computed)
+
+
+def _outlet_page(G: nx.Graph, measures: Mapping[str, Mapping[str, float]], *, top: int,
+                 size_by: str, resolution: float, seed: int, max_edges: int | None
+                 ) -> GraphPage:
+    ranked = _rank(G, measures, size_by, top)
+    page = GraphPage(title="Outlet co-coverage", noun="outlet")
+    edges = _heaviest_edges(G, ranked.nodes, max_edges if max_edges is not None else 5 * top)
+    page.caption = (f"Showing {len(ranked.nodes):,} of {ranked.total:,} outlets (the top by "
+                    f"{size_by}) and {len(edges):,} of {G.number_of_edges():,} co-coverage edges.")
+    labels = communities(G, resolution=resolution, seed=seed)
+    classes = _community_classes(G, ranked.nodes, labels, page)
+    positions = _layout(G.subgraph(ranked.nodes), seed=seed)
+    page.physics = len(ranked.nodes) <= PHYSICS_LIMIT
+    in_tip = list(dict.fromkeys([size_by, *_TIP_MEASURES]))
+    in_tip = [m for m in in_tip if m in measures and m != "articles"][:4]
+    for node in ranked.nodes:
+        attrs = G.nodes[node]
+        name = str(attrs.get("name", node))
+        details = [("domain", attrs.get("domain", "")), ("community", classes[node][1])]
+        details += [(m, _number(values.get(node))) for m, values in measures.items()]
+        if attrs.get("names") and attrs["names"] != name:
+            details.append(("also called", attrs["names"]))
+        tip = [name, attrs.get("domain", ""), f"{attrs.get('articles', 0):,} articles"]
+        tip += [f"{m}: {_number(measures[m].get(node))}" for m in in_tip]
+        page.add_node(node, label=_short(name), name=name, color=_colour(classes[node][0]),
+                      value=ranked.values[node], title="\n".join(tip), details=details,
+                      search=" ".join((name, attrs.get("domain", ""), attrs.get("names", ""))
+                                      ).lower(),
+                      **positions[node])
+    for u, v, attrs in edges:
+        page.add_edge(u, v, weight=attrs["weight"], value=attrs["weight"],
+                      title=(f"{G.nodes[u].get('name', u)} — {G.nodes[v].get('name', v)}\n"
+                             f"weight {attrs['weight']}: {attrs.get('pairs', 0)} linked article "
+                             f"pairs, {attrs.get('stories', 0)} shared stories"))
+    meaning = MEASURES[size_by].meaning if size_by in MEASURES else ""
+    page.notes = [
+        f"Node size: {size_by}. {meaning}".strip(),
+        "Edge width: co-coverage weight (linked article pairs plus stories both outlets "
+        "covered).",
+        f"Colour: Louvain community on the whole co-coverage graph (resolution {resolution}, "
+        f"seed {seed}); the ten largest on this page have a colour, the rest are grey.",
+    ]
+    return page
+
+
 
 def _with_articles(G: nx.Graph, measures: Mapping[str, Mapping[str, float]] | None
                    ) -> dict[str, Mapping[str, float]]:
@@ -559,7 +595,8 @@ def _community_classes(G: nx.Graph, nodes: Sequence[str], labels: Mapping[str, i
         if rank < len(PALETTE):
             page.legend.append((css, f"{text} ({len(drawn[c])} on this page)"))
     if len(order) > len(PALETTE):
-        page.legend.append(("other", f"{len(order) - len(PALETTE)} smaller communities"))
+        rest = len(order) - len(PALETTE)
+        page.legend.append(("other", f"{rest} smaller communit{'y' if rest == 1 else 'ies'}"))
     return result
 
 
@@ -626,7 +663,8 @@ def _summary(db: Database, f: Filters, stories: int) -> list[tuple[str, str]]:
 def _central_table(G: nx.Graph, measures: Mapping[str, Mapping[str, float]], size_by: str,
                    limit: int = 20) -> dict[str, Any]:
     ranked = _rank(G, measures, size_by, limit)
-    names = [size_by, *(m for m in measures if m != size_by)][:6]
+    preferred = [m for m in _TIP_MEASURES if m in measures]
+    names = list(dict.fromkeys([size_by, "articles", *preferred, *measures]))[:7]
     return {
         "caption": f"The top {len(ranked.nodes)} of {ranked.total:,} outlets by {size_by}.",
         "measures": names,
