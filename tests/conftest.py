@@ -43,7 +43,7 @@ def real_db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     path = tmp_path_factory.mktemp("real") / "real.db"
     database = graphnews.open(path)
-    report = database.ingest([SEEDS, shared("related")])
+    report = database.ingest([SEEDS, *sorted(shared("related").glob("*.md"))])  # not SOURCE.txt
     assert not report.rejected, report.rejected
     database.close()
     return path
