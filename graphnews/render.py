@@ -731,10 +731,10 @@ def _render_page(template: str, *, styles: Iterable[str], scripts: Iterable[str]
         "script-src " + " ".join(_csp_hash(s) for s in scripts) if scripts else
         "script-src 'none'",
         "style-src " + " ".join(_csp_hash(s) for s in styles),
-        "img-src data:", "base-uri 'none'", "form-action 'none'",
+        "base-uri 'none'", "form-action 'none'",
     ])
     return _environment().get_template(template).render(
-        csp=csp, version=__version__, styles=[Markup(s) for s in styles],
+        csp=Markup(csp), version=__version__, styles=[Markup(s) for s in styles],
         scripts=[Markup(s) for s in scripts], **context)
 
 
