@@ -139,28 +139,34 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> tuple[list[str], 
         if text == "-":
             found["-"] = None
             continue
-        path = Path(text).expanduser()
-        if path.is_dir():
-            matches = sorted(
-                str(p.resolve())
-                for p in path.rglob("*")
-                if p.suffix.lower() in SUFFIXES and p.is_file()
-            )
+        path = os.path.abspath(os.path.expanduser(text))
+        if os.path.isdir(path):
+            matches = sorted(_walk(path))
             if not matches:
                 problems.append(Problem(text, 1, "this folder holds no .md, .txt or .json files"))
-        elif path.is_file():
-            matches = [str(path.resolve())]
+        elif os.path.isfile(path):
+            matches = [path]
         else:
             matches = sorted(
-                str(Path(p).resolve())
-                for p in glob.glob(str(path), recursive=True)
-                if Path(p).is_file()
+                os.path.abspath(p) for p in glob.glob(path, recursive=True) if os.path.isfile(p)
             )
             if not matches:
                 problems.append(Problem(text, 1, "no such file or folder"))
         for m in matches:
             found[m] = None
     return list(found), problems
+
+
+def _walk(folder: str) -> Iterator[str]:
+    """Files under ``folder`` (recursively) with a readable ending; hidden entries skipped."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                yield from _walk(entry.path)
+            elif os.path.splitext(entry.name)[1].lower() in SUFFIXES and entry.is_file():
+                yield entry.path
 
 
 def read_bytes(path: str, data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> Iterator[

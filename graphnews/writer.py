@@ -304,9 +304,8 @@ class Writer:
             "FROM articles AS d WHERE k.id = ? AND d.id = ?", (keep, drop))
         c.execute("DELETE FROM articles WHERE id = ?", (drop,))
         aliases = self._alias_map()
-        for url, article in list(aliases.items()):
-            if article == drop:
-                aliases[url] = keep
+        for (url,) in c.execute("SELECT url FROM aliases WHERE article_id = ?", (keep,)):
+            aliases[url] = keep
         self._complete.discard(drop)
 
     def _rebuild_outlet_names(self) -> None:
