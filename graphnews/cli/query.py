@@ -45,6 +45,8 @@ class GraphFormat(enum.StrEnum):
 _SEARCH_COLUMNS = ["rank", "article_id", "canonical_url", "title", "outlet", "published", "score",
                    "snippet"]
 _SEARCH_TABLE = ["rank", "article_id", "published", "outlet", "title", "snippet"]
+_ARTICLE_SUMMARY = ["title", "canonical_url", "article_id", "outlet", "outlet_name", "published",
+                    "type", "has_document", "topics"]
 _LINKED_COLUMNS = ["relation", "article_id", "canonical_url", "title", "outlet", "published"]
 _NEIGHBOR_COLUMNS = ["node", "kind", "label", "distance", "links"]
 _PATH_COLUMNS = ["hop", "from", "to", "pairs", "weight", "from_article", "from_title",
@@ -97,10 +99,9 @@ def article_command(
         emit_object(found, fmt)
         return
     story = found["story"]
-    summary = {k: v for k, v in found.items() if k not in ("aliases", "related", "related_by",
-                                                            "story")}
-    summary |= {"aliases": [a["url"] for a in found["aliases"]],
-                "story_id": story["story_id"] if story else None}
+    summary = {k: found[k] for k in _ARTICLE_SUMMARY} | {
+        "story_id": story["story_id"] if story else None,
+        "aliases": [a["url"] for a in found["aliases"]], "excerpt": found["excerpt"]}
     linked = [{"relation": relation, **item} for relation in ("related", "related_by")
               for item in found[relation]]
     if fmt is Format.csv:
