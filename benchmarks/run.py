@@ -87,7 +87,8 @@ def tables(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
         f"Measured {m['date']} on {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, "
-        f"Python {m['python']}, SQLite {m['sqlite']}; `python benchmarks/run.py`.",
+        f"Python {m['python']}, SQLite {m['sqlite']} (load average {m['load_average'][0]} "
+        "at the start); `python benchmarks/run.py`.",
         "",
         "| documents | corpus | graphnews run | peak RSS | unchanged re-run | naive script "
         "| speed-up |",
