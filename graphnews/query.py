@@ -37,7 +37,7 @@ import re
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import networkx as nx
 
@@ -47,6 +47,9 @@ from graphnews.graph import LinkedPair, coverage_graph, linked_pairs
 from graphnews.identity import canonical_url, outlet_domain
 from graphnews.store import Database
 
+if TYPE_CHECKING:
+    from graphnews.render import GraphPage
+
 __all__ = [
     "HIGHLIGHT",
     "SEARCH_WEIGHTS",
@@ -54,6 +57,7 @@ __all__ = [
     "Neighborhood",
     "SqlResult",
     "article",
+    "neighborhood_page",
     "neighbors",
     "path",
     "resolve_node",
@@ -323,6 +327,59 @@ def neighbors(
                      "distance": hops.get(n, -1), "links": links})
     rows.sort(key=lambda r: (r["distance"], -r["links"], r["label"], r["node"]))
     return Neighborhood(center=center, depth=depth, kind=kind, graph=graph, rows=rows)
+
+
+#: The colour class of each kind of node on a neighbourhood page (render's palette classes).
+_KIND_CLASSES = {"outlet": 0, "article": 1, "topic": 4}
+
+
+def neighborhood_page(hood: Neighborhood, *, top: int | None = None) -> GraphPage:
+    """The neighbourhood as an offline HTML page (a `graphnews.render.GraphPage`).
+
+    Draws the centre and the ``top`` nodes nearest to it (best linked first; default
+    `graphnews.render.PHYSICS_LIMIT`), coloured by kind; ``write_html(path)`` writes the page.
+
+    Examples
+    --------
+    >>> import graphnews, tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.md").write_text("---\\ntitle: A\\nwebUrl: https://a.com/1\\n---\\n")
+    >>> db = graphnews.open(d / "a.db"); _ = db.ingest([d / "a.md"])
+    >>> page = neighborhood_page(neighbors(db, "a.com"))
+    >>> sorted(n["id"] for n in page.nodes)
+    ['article:1', 'outlet:a.com']
+    """
+    from graphnews.render import PALETTE, PHYSICS_LIMIT, GraphPage  # pyvis: only when drawing
+
+    G = hood.graph
+    limit = PHYSICS_LIMIT if top is None else top
+    hops = nx.single_source_shortest_path_length(G.to_undirected(as_view=True), hood.center)
+    degree = dict(G.degree())
+    drawn = sorted(G, key=lambda n: (hops.get(n, len(G)), -degree[n], n))[: limit + 1]
+    centre = G.nodes[hood.center]
+    page = GraphPage(title=f"Neighbourhood of {centre['label']}", noun="node")
+    page.caption = (f"{hood.center}, {hood.depth} related link{'s' if hood.depth > 1 else ''} "
+                    f"deep: showing {len(drawn):,} of {len(G):,} nodes (the nearest).")
+    page.physics = len(drawn) <= PHYSICS_LIMIT
+    shown: dict[str, int] = {}
+    for n in drawn:
+        attrs = G.nodes[n]
+        kind, label = attrs["kind"], str(attrs["label"])
+        shown[kind] = shown.get(kind, 0) + 1
+        details = [("kind", kind), ("hops from the centre", str(hops.get(n, "")))]
+        details += [(k, str(attrs[k])) for k in ("outlet", "published", "topics", "articles")
+                    if k in attrs]
+        page.add_node(n, label=label if len(label) <= 40 else label[:39] + "…", name=label,
+                      color=PALETTE[_KIND_CLASSES[kind]], size=24 if n == hood.center else 12,
+                      url=attrs.get("url", ""), search=label.lower(),
+                      title=f"{label}\n{kind}", details=details)
+    for u, v, kind in G.edges(data="kind"):
+        if u != v and u in page.node_map and v in page.node_map:
+            page.add_edge(u, v, title=kind.replace("_", " "))
+    page.legend = [(f"c{_KIND_CLASSES[k]}", f"{k} ({shown[k]:,})") for k in KINDS if k in shown]
+    page.notes = ["Articles are joined to their outlet and topics, and to the articles they "
+                  "list as related (or that list them)."]
+    return page
 
 
 # -- paths --------------------------------------------------------------------------------------

@@ -198,3 +198,39 @@ def test_every_query_command_has_help_ending_with_an_example() -> None:
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0
         assert f"Example: graphnews {command} " in result.stdout
+
+
+def test_neighbors_to_html_writes_an_offline_page(db: str, tmp_path: Path) -> None:
+    target = tmp_path / "nbc.html"
+    code, out, _ = run("neighbors", "nbcnews.com", "--to", "html", "-o", str(target), "--db", db,
+                       "-f", "json")
+    assert code == 0 and json.loads(out)["file"] == str(target)
+    page = target.read_text(encoding="utf-8")
+    assert "Content-Security-Policy" in page and "<script src=" not in page
+    assert "Neighbourhood of NBC News" in page and '"outlet:popsci.com"' in page
+
+
+@pytest.mark.browser
+def test_neighbourhood_page_draws_in_chromium(db: str, tmp_path: Path) -> None:
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip(f"{chromium} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    target = tmp_path / "nbc.html"
+    assert run("neighbors", NBC_CDN_AMP, "--to", "html", "-o", str(target), "--db", db)[0] == 0
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium),
+                                             args=["--headless", "--no-sandbox"])
+        page = browser.new_page()
+        requests: list[str] = []
+        errors: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(target.as_uri())
+        page.wait_for_selector("body[data-ready=true]", state="attached", timeout=30_000)
+        drawn = page.evaluate("() => window.graphnews.network.body.data.nodes.getIds()")
+        browser.close()
+    assert (requests, errors) == ([target.as_uri()], [])
+    assert "outlet:popsci.com" in drawn and "topic:AI" in drawn

@@ -15,7 +15,16 @@ import graphnews
 from graphnews import query
 from graphnews.errors import BadInputError, DatabaseError, NotFoundError, ReadOnlyError
 from graphnews.identity import canonical_url
-from graphnews.query import HIGHLIGHT, article, neighbors, path, resolve_node, search, sql
+from graphnews.query import (
+    HIGHLIGHT,
+    article,
+    neighborhood_page,
+    neighbors,
+    path,
+    resolve_node,
+    search,
+    sql,
+)
 from graphnews.reader import read_bytes
 from graphnews.store import Database
 from tests.conftest import SEEDS
@@ -437,3 +446,15 @@ def test_sql_read_only_connection_refuses_writes_without_the_other_checks(
         with pytest.raises(ReadOnlyError, match="this statement is refused"):
             sql(sql_db, statement)
     assert fingerprint(sql_db) == before
+
+
+def test_neighborhood_page_draws_the_nearest_nodes_by_kind(tiny: Database) -> None:
+    hood = neighbors(tiny, "a.com", depth=2)
+    page = neighborhood_page(hood)
+    assert {n["id"] for n in page.nodes} == set(hood.graph)
+    assert [text for _, text in page.legend] == ["outlet (3)", "article (8)", "topic (2)"]
+    small = neighborhood_page(hood, top=3)
+    # the centre, its article A1 (1 hop), then A1's best-linked neighbours
+    ids = [n["id"] for n in small.nodes]
+    assert ids[:2] == ["outlet:a.com", node_of(tiny, "a1")] and len(ids) == 4
+    assert "showing 4 of 13 nodes" in small.caption

@@ -8,19 +8,18 @@ message on stderr; JSON and CSV still print their (empty) result so scripts can 
 from __future__ import annotations
 
 import enum
-import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
-import networkx as nx
 import typer
 
 from graphnews import query
 from graphnews.cli import app
 from graphnews.cli.common import DbOption, FormatOption, SinceOption, UntilOption, open_database
 from graphnews.cli.output import Format, emit_object, emit_rows
+from graphnews.export import write_graphml, write_json
 from graphnews.store import default_db_path
 
 __all__ = ["article_command", "neighbors_command", "path_command", "search_command",
@@ -40,6 +39,7 @@ class GraphFormat(enum.StrEnum):
 
     graphml = "graphml"
     json = "json"
+    html = "html"
 
 
 _SEARCH_COLUMNS = ["rank", "article_id", "canonical_url", "title", "outlet", "published", "score",
@@ -124,8 +124,9 @@ def neighbors_command(
     kind: Annotated[NodeKind | None, typer.Option("--kind", help="List only neighbours of this "
                                                   "kind.", show_default=False)] = None,
     to: Annotated[GraphFormat | None, typer.Option("--to", help="Write the neighbourhood graph "
-                                                   "as GraphML or node-link JSON instead of "
-                                                   "listing it.", show_default=False)] = None,
+                                                   "as GraphML, node-link JSON or an offline "
+                                                   "HTML page instead of listing it.",
+                                                   show_default=False)] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="File, or folder, for --to.")
                    ] = Path("output"),
     limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="List at most this many "
@@ -150,11 +151,10 @@ def neighbors_command(
     if not out.suffix:  # a folder: name the file after the centre
         target = out / f"neighbors-{_SLUG.sub('-', hood.center)}.{to}"
     target.parent.mkdir(parents=True, exist_ok=True)
-    if to is GraphFormat.graphml:
-        nx.write_graphml(hood.graph, target)
+    if to is GraphFormat.html:
+        query.neighborhood_page(hood).write_html(target)
     else:
-        target.write_text(json.dumps(nx.node_link_data(hood.graph, edges="edges"),
-                                     ensure_ascii=False, indent=1), encoding="utf-8")
+        (write_graphml if to is GraphFormat.graphml else write_json)(hood.graph, target)
     emit_object({"center": hood.center, "file": str(target),
                  "nodes": hood.graph.number_of_nodes(), "edges": hood.graph.number_of_edges()},
                 fmt, title="neighbors")
