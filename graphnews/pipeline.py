@@ -50,6 +50,8 @@ from graphnews.reader import expand_inputs
 from graphnews.store import Database
 
 __all__ = [
+    "CENTRAL_OUTLETS_FILE",
+    "EXPORTED_GRAPHS",
     "SUMMARY_FILE",
     "Progress",
     "RunReport",
@@ -63,6 +65,10 @@ __all__ = [
 Progress = Callable[[str, int, int | None], None]
 #: The file every run writes into its output folder, naming everything else it wrote.
 SUMMARY_FILE = "summary.json"
+#: The central outlets report (`graphnews.centrality.CentralityReport.as_dict`).
+CENTRAL_OUTLETS_FILE = "central-outlets.json"
+#: The graphs written as GraphML (``<graph>.graphml``).
+EXPORTED_GRAPHS = ("coverage", "outlets")
 
 
 @dataclass
@@ -264,8 +270,48 @@ class _Step:
     needs: tuple[str, ...] = ()
 
 
-#: The analysis steps after ingest, in order.
-_STEPS: tuple[_Step, ...] = ()
+def _stories(context: _Context, step: StepReport) -> None:
+    from graphnews.stories import update_stories
+
+    update_stories(context.db)
+    step.counts = _story_counts(context.db)
+
+
+def _centrality(context: _Context, step: StepReport) -> None:
+    from graphnews.centrality import central_outlets
+
+    report = central_outlets(context.db)
+    path = context.out_dir / CENTRAL_OUTLETS_FILE
+    _write_json(path, report.as_dict())
+    step.written.append(path)
+    step.counts = {"outlets": len(report.rows)}
+    if report.rows:
+        step.counts["most central"] = report.rows[0].outlet
+
+
+def _render(context: _Context, step: StepReport) -> None:
+    from graphnews.render import render_site
+
+    step.written.extend(render_site(context.db, context.out_dir))
+    step.counts = {"pages": len(step.written)}
+
+
+def _export(context: _Context, step: StepReport) -> None:
+    from graphnews.export import export
+
+    for graph in EXPORTED_GRAPHS:
+        step.written.extend(export(context.db, to="graphml", graph=graph, out=context.out_dir))
+    step.counts = {"files": len(step.written)}
+
+
+#: The analysis steps after ingest, in order. Each imports its module when it runs, so that a
+#: run with nothing to do does not pay for importing them.
+_STEPS: tuple[_Step, ...] = (
+    _Step("stories", _stories),
+    _Step("centrality", _centrality),
+    _Step("render", _render),
+    _Step("export", _export),
+)
 
 
 def _ingest_step(ingested: IngestReport) -> StepReport:
@@ -327,7 +373,16 @@ def _write_summary(report: RunReport, db: Database, fingerprint: str) -> None:
             for s in report.steps if s.name != "ingest" and s.error is None
         ],
     }
-    path = report.out_dir / SUMMARY_FILE
+    _write_json(report.out_dir / SUMMARY_FILE, body)
+
+
+def _story_counts(db: Database) -> dict[str, int]:
+    total, shared = db.conn.execute(
+        "SELECT count(*), coalesce(sum(size > 1), 0) FROM stories").fetchone()
+    return {"stories": int(shared), "single articles": int(total - shared)}
+
+
+def _write_json(path: Path, body: Any) -> None:
     path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 

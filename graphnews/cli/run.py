@@ -90,12 +90,19 @@ def _step_bars(silent: bool) -> Iterator[Any]:
         yield progress
 
 
+def _names(paths: list[Path], folder: Path, shown: int = 3) -> str:
+    """The first few file names, then how many more."""
+    names = [p.relative_to(folder).as_posix() for p in paths]
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
 def _print_summary(report: RunReport, fmt: Format) -> None:
     rows = [
         {"step": s.name,
          "seconds": round(s.seconds, 2),
          "result": s.error or ", ".join(f"{k} {v}" for k, v in s.counts.items()),
-         "wrote": [str(p.relative_to(report.out_dir)) for p in s.written]}
+         "wrote": _names(s.written, report.out_dir)}
         for s in report.steps
     ]
     emit_rows(rows, fmt, columns=["step", "seconds", "result", "wrote"], title="graphnews run")

@@ -1,0 +1,108 @@
+"""``graphnews run``: the files, the summary, the exit codes and their reasons."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from graphnews.cli import app
+from graphnews.generator import DOCUMENTS_DIR, generate_corpus
+from tests.conftest import SEEDS
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real seeds and 40 generated documents, in one folder."""
+    folder = tmp_path_factory.mktemp("corpus")
+    generated = tmp_path_factory.mktemp("generated")
+    generate_corpus(generated, documents=40, seed=2)
+    shutil.copytree(generated / DOCUMENTS_DIR, folder / "generated")
+    shutil.copytree(SEEDS, folder / "seeds")
+    return folder
+
+
+def test_run_writes_the_files_it_names_and_a_second_run_is_identical(
+    corpus: Path, tmp_path: Path
+) -> None:
+    out, db = tmp_path / "out", str(tmp_path / "news.db")
+    result = runner.invoke(app, ["run", str(corpus), "--out", str(out), "--db", db, "-f", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [s["name"] for s in report["steps"]] == ["ingest", "stories", "centrality", "render",
+                                                    "export"]
+    assert (report["exit_code"], report["reasons"], report["reused"]) == (0, [], False)
+    written = [Path(p) for p in report["written"]]
+    assert sorted(written) == sorted(p for p in out.rglob("*") if p.is_file())
+    assert {"summary.json", "index.html", "coverage.graphml", "outlets.graphml",
+            "central-outlets.json"} <= {p.name for p in written}
+    files = {p: p.read_bytes() for p in written}
+
+    again = runner.invoke(app, ["run", str(corpus), "--out", str(out), "--db", db, "-f", "json"])
+    assert again.exit_code == 0, again.output
+    second = json.loads(again.stdout)
+    assert second["reused"] is True and second["ingest"]["unchanged"] == 42
+    assert [s["counts"] for s in second["steps"][1:]] == [s["counts"] for s in report["steps"][1:]]
+    assert {p: p.read_bytes() for p in written} == files
+
+    forced = runner.invoke(app, ["run", str(corpus), "--out", str(out), "--db", db, "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert {p: p.read_bytes() for p in written} == files
+    assert f"Wrote {len(written)} files into {out}/ in " in forced.stdout
+    for step in ("ingest", "stories", "centrality", "render", "export"):
+        assert step in forced.stdout
+
+
+def test_table_summary_says_when_files_were_kept(corpus: Path, tmp_path: Path) -> None:
+    args = ["run", str(corpus / "seeds"), "--out", str(tmp_path / "out"),
+            "--db", str(tmp_path / "news.db")]
+    assert runner.invoke(app, args).exit_code == 0
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0
+    assert "nothing changed since the last run: its files were kept" in result.stdout
+    assert "index.html, outlets.html, topics.html and " in result.stdout
+
+
+def test_rejected_input_exits_1_with_the_reason(corpus: Path, tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    shutil.copytree(corpus / "seeds", inputs)
+    (inputs / "bad.md").write_text("---\ntitle: [oops\n---\n")
+    result = runner.invoke(app, ["run", str(inputs), "--out", str(tmp_path / "out"),
+                                 "--db", str(tmp_path / "news.db")])
+    assert result.exit_code == 1
+    bad = inputs / "bad.md"
+    assert f"rejected {bad}:2: the front matter is not valid YAML" in result.stderr
+    assert f"Error: input rejected: {bad}:2: the front matter is not valid YAML" in result.stderr
+    assert (tmp_path / "out" / "index.html").is_file()  # the good documents still made a site
+    assert "Traceback" not in result.output
+
+
+def test_missing_input_exits_1_and_silent_keeps_only_the_error(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    result = runner.invoke(app, ["run", str(missing), "--out", str(tmp_path / "out"),
+                                 "--db", str(tmp_path / "news.db"), "--silent"])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: input rejected: {missing}:1: no such file or folder\n"
+
+
+def test_failed_step_exits_1_naming_the_step(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "outlets.graphml").mkdir(parents=True)
+    result = runner.invoke(app, ["run", str(corpus / "seeds"), "--out", str(out),
+                                 "--db", str(tmp_path / "news.db"), "-f", "json"])
+    assert result.exit_code == 1
+    assert "Error: step export failed: IsADirectoryError: " in result.stderr
+    report = json.loads(result.stdout)
+    assert [s["name"] for s in report["steps"] if s["error"]] == ["export"]
+    assert (out / "index.html").is_file()
+
+
+def test_help_ends_with_an_example() -> None:
+    result = runner.invoke(app, ["run", "--help"])
+    assert result.exit_code == 0
+    assert "Example: graphnews run seeds/ --out output/" in result.stdout
