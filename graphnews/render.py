@@ -131,7 +131,7 @@ class GraphPage(Network):
         self.nav: list[tuple[str, str]] = []
         #: The template and any extra values it needs (the story page adds its curve).
         self.template_name = "network.html"
-        self.context: dict[str, Any] = {}
+        self.context: dict[str, Any] = {"network_class": ""}
         self.physics = True
         self._edge_keys: set[tuple[Any, Any]] = set()
 
@@ -326,9 +326,10 @@ def story_network(db: Database, story: str, *, top: int = DEFAULT_TOP,
                   filters: Filters | None = None, **options: Any) -> GraphPage:
     """One story as a page: its articles left to right in publication order.
 
-    Articles are coloured by outlet (the ten with most articles in the story; the rest grey)
-    and joined where one lists the other as related. Under the graph: the spread curve
-    (articles and outlets so far, as inline SVG) and the articles in time order.
+    Articles are coloured by outlet (the ten with most articles in the story, ties to the
+    earliest; the rest grey) and joined by an arc where one lists the other as related. Under
+    the graph: the spread curve (articles and outlets so far, as inline SVG) and the articles
+    in time order.
 
     Parameters
     ----------
@@ -359,11 +360,10 @@ def story_network(db: Database, story: str, *, top: int = DEFAULT_TOP,
     articles = sorted(linked, key=in_time.__getitem__)
     outlet_names = {n: G.nodes[n].get("name", n) for n, k in G.nodes(data="kind")
                     if k == "outlet"}
-    outlet_of = {a: G.nodes[a].get("outlet", "") for a in G if G.nodes[a]["kind"] == "article"}
-    per_outlet: dict[str, int] = {}
-    for a in outlet_of.values():
-        per_outlet[a] = per_outlet.get(a, 0) + 1
-    coloured = sorted(per_outlet, key=lambda d: (-per_outlet[d], d))
+    outlet_of = {a: G.nodes[a].get("outlet", "") for a in everything}
+    per_outlet = Counter(outlet_of[a] for a in everything)  # in order of first coverage
+    first = {d: i for i, d in enumerate(per_outlet)}
+    coloured = sorted(per_outlet, key=lambda d: (-per_outlet[d], first[d]))
     css = {d: f"c{i}" if i < len(PALETTE) else "other" for i, d in enumerate(coloured)}
     page = GraphPage(title=f"Story {story_id}", noun="article", directed=True)
     page.physics = False
@@ -379,12 +379,12 @@ def story_network(db: Database, story: str, *, top: int = DEFAULT_TOP,
         title = str(attrs.get("title") or attrs.get("url", a))
         details = [("outlet", outlet), ("published", _when(attrs)),
                    ("excerpt", str(attrs.get("excerpt", "")))]
-        # x: the article's place in time; three staggered rows keep the labels apart.
-        page.add_node(a, label=_short(outlet), name=title, color=_colour(css[domain]), size=12,
+        # x: the article's place in time; four staggered rows keep the labels apart.
+        page.add_node(a, label=_short(outlet), name=title, color=_colour(css[domain]), size=16,
                       url=attrs.get("url", ""), search=f"{title} {outlet}".lower(),
                       title=f"{title}\n{outlet}\n{_when(attrs)}\nclick for the link",
-                      details=[d for d in details if d[1]], x=rank * 110.0,
-                      y=((rank % 3) - 1) * 70.0)
+                      details=[d for d in details if d[1]], x=rank * 75.0,
+                      y=((rank % 4) - 1.5) * 90.0, font={"size": 16})
     for u, v in sorted(links):
         if u in page.node_map and v in page.node_map:
             page.add_edge(u, v, title="listed as related",
@@ -395,10 +395,11 @@ def story_network(db: Database, story: str, *, top: int = DEFAULT_TOP,
         rest = len(coloured) - len(PALETTE)
         page.legend.append(("other", f"{rest} more outlet{'' if rest == 1 else 's'}"))
     page.notes = ["Left to right: the articles in the order they were published. Colour: "
-                  "outlet (the ten with most articles in the story). Arrow: an article listing "
-                  "another as related."]
+                  "outlet (the ten with most articles in the story, ties to the earliest). "
+                  "Arrow: an article listing another as related."]
     page.template_name = "story.html"
     page.context = {
+        "network_class": "short",
         "curve": _spread_curve([G.nodes[a].get("published_ts") for a in everything],
                                [outlet_of[a] for a in everything]),
         "articles": [{"published": _when(G.nodes[a]), "css_class": css[outlet_of[a]],

@@ -87,14 +87,19 @@ def small_db(db: Database, tmp_path: Path) -> Database:
     return db
 
 
-@pytest.fixture(scope="module")
-def storied_db_path(real_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real corpus (seeds + related/) with its stories detected; read it, do not write."""
-    path = tmp_path_factory.mktemp("storied") / "real.db"
+def storied_copy(real_db_path: Path, folder: Path) -> Path:
+    """A copy of the real corpus's database (seeds + related/) with its stories detected."""
+    path = folder / "real.db"
     shutil.copy(real_db_path, path)
     with graphnews.open(path) as database:
         detect_stories(database)
     return path
+
+
+@pytest.fixture(scope="module")
+def storied_db_path(real_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`storied_copy` once per module; read it, do not write."""
+    return storied_copy(real_db_path, tmp_path_factory.mktemp("storied"))
 
 
 def scripts_and_policy(page: str) -> tuple[list[str], str]:
