@@ -3,11 +3,20 @@
 `run` ingests the inputs (incrementally) and then runs each analysis step over the whole
 database, writing its files into one output folder, and ``summary.json`` naming them:
 
-====== ==================================================================
-step   what it does
-====== ==================================================================
-ingest read the documents into the database (unchanged files are skipped)
-====== ==================================================================
+========== ========================================================== =========================
+step       what it does                                               writes
+========== ========================================================== =========================
+ingest     read the documents into the database (unchanged files are  (the database)
+           skipped; `graphnews.ingest`)
+stories    detect and store the stories (`graphnews.stories`)         (the database)
+centrality rank the outlets by every measure (`graphnews.centrality`) ``central-outlets.json``
+render     the offline HTML site (`graphnews.render`)                 ``index.html``,
+                                                                      ``outlets.html``,
+                                                                      ``topics.html``,
+                                                                      ``story-<id>.html``
+export     GraphML of the coverage and outlet graphs                  ``coverage.graphml``,
+           (`graphnews.export`)                                       ``outlets.graphml``
+========== ========================================================== =========================
 
 A second run over unchanged input is cheap: after ingest, the run compares a fingerprint of the
 database (every file's content hash, the outlet overrides, the stored stories) and of the run's
@@ -26,8 +35,10 @@ Examples
 >>> _ = (d / "a.md").write_text('---\\ntitle: Hi\\nwebUrl: https://ex.com/a\\n---\\n')
 >>> db = graphnews.open(d / "news.db")
 >>> report = run(db, [d], out_dir=d / "out")
->>> report.exit_code, report.reused, [p.name for p in report.written]
-(0, False, ['summary.json'])
+>>> report.exit_code, report.reused
+(0, False)
+>>> [p.name for p in report.written][-3:]
+['coverage.graphml', 'outlets.graphml', 'summary.json']
 >>> run(db, [d], out_dir=d / "out").reused
 True
 """
