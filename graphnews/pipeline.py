@@ -24,7 +24,7 @@ options with the one ``summary.json`` recorded; when they match and every file i
 there, the analysis steps are reused (``reused=True``) instead of recomputed. Each step is
 deterministic, so a recomputation gives byte-identical files anyway.
 
-A step that fails does not stop the others (only those that need its result); the failure is
+A step that fails does not stop the others (each reads what the database holds); the failure is
 recorded in the `RunReport` with its reason, and `RunReport.exit_code` is 1 when a step failed or
 input was rejected.
 
@@ -227,7 +227,7 @@ def run_steps(
     else:
         context = _Context(db=db, out_dir=out, progress=progress or _no_progress)
         for step in _STEPS:
-            report.steps.append(_run_step(step, context, report))
+            report.steps.append(_run_step(step, context))
         _write_summary(report, db, _fingerprint(db, options))
     report.seconds = time.perf_counter() - started
     return report
@@ -264,12 +264,11 @@ def inputs_outside(
 # -- the steps ---------------------------------------------------------------------------------
 @dataclass
 class _Context:
-    """What the steps share: the database, the output folder, and results of earlier steps."""
+    """What the steps share: the database, the output folder, the progress callback."""
 
     db: Database
     out_dir: Path
     progress: Progress
-    results: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -277,8 +276,7 @@ class _Step:
     """One analysis step: ``call(context, step_report)`` fills in the report's written/counts."""
 
     name: str
-    call: Callable[[_Context, StepReport], Any]
-    needs: tuple[str, ...] = ()
+    call: Callable[[_Context, StepReport], None]
 
 
 def _stories(context: _Context, step: StepReport) -> None:
@@ -333,16 +331,12 @@ def _ingest_step(ingested: IngestReport) -> StepReport:
     )
 
 
-def _run_step(step: _Step, context: _Context, report: RunReport) -> StepReport:
+def _run_step(step: _Step, context: _Context) -> StepReport:
     result = StepReport(name=step.name)
-    missing = [n for n in step.needs if n not in context.results]
-    if missing:
-        result.error = f"not run because step {missing[0]} failed"
-        return result
     begun = time.perf_counter()
     context.progress(step.name, 0, None)
     try:
-        context.results[step.name] = step.call(context, result)
+        step.call(context, result)
     except GraphnewsError as exc:
         result.error = str(exc)
     except Exception as exc:  # a step's bug must not lose the other steps' results
