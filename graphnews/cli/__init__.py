@@ -43,6 +43,7 @@ app = typer.Typer(
 # Each module registers its commands on `app` when imported.
 from graphnews.cli import export as _export  # noqa: E402, F401
 from graphnews.cli import ingest as _ingest  # noqa: E402, F401
+from graphnews.cli import outlets as _outlets  # noqa: E402, F401
 from graphnews.cli import query as _query  # noqa: E402, F401
 from graphnews.cli import render as _render  # noqa: E402, F401
 from graphnews.cli import run as _run  # noqa: E402, F401

@@ -1,0 +1,767 @@
+"""Central outlets: every measure, what it means in a newsroom, and how edge weights enter it.
+
+`central_outlets` ranks the outlets of a database. It computes every measure on the two graphs
+`graphnews.graph` builds with the same filters — the outlet co-coverage graph (``outlets``,
+undirected, edge ``weight`` = linked article pairs + shared stories) and the follows graph
+(``follows``, ``B -> A`` when B published after A) — so the figures can be recomputed from what
+``graphnews export --graph outlets`` / ``--graph follows`` writes (docs/centrality.md shows how).
+
+The measures are also public functions over any networkx graph (`degree`, `strength`,
+`betweenness`, `closeness`, `eigenvector`, `pagerank`, `hits`, `first_reports`, `reach`). Each
+returns `Scores`: the values keyed by node, and notes saying what was done when the graph is
+disconnected, has edges of weight 0 or less (left out), or a solver did not converge. None of
+them raises on a graph of any shape, empty included.
+
+How weights enter, in one place (`MEASURES` says it per measure):
+
+- distances are ``1 / weight`` (betweenness, closeness): much shared coverage = close;
+- the weighted adjacency matrix is used as is (eigenvector, PageRank, HITS);
+- degree and reach count partners, strength sums weights.
+
+Examples
+--------
+>>> import networkx as nx
+>>> G = nx.star_graph(3)          # outlet 0 shares coverage with 1, 2 and 3
+>>> nx.set_edge_attributes(G, 1, "weight")
+>>> betweenness(G).values[0]      # every route between two leaves goes through the hub
+1.0
+>>> round(closeness(G).values[1], 4)
+0.6
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, NamedTuple
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse import csgraph
+from scipy.sparse.linalg import ArpackNoConvergence, eigsh
+
+from graphnews.errors import BadInputError
+from graphnews.filters import Filters
+from graphnews.graph import follows_graph, outlet_graph, resolve_filters
+from graphnews.profile import follow_links, heaviest_partners
+from graphnews.store import Database
+
+__all__ = [
+    "BETWEENNESS_SAMPLES",
+    "DAMPING",
+    "EXACT_BETWEENNESS_LIMIT",
+    "MEASURES",
+    "PATH_TOLERANCE",
+    "CentralityReport",
+    "Measure",
+    "OutletCentrality",
+    "Reason",
+    "Scores",
+    "betweenness",
+    "central_outlets",
+    "closeness",
+    "degree",
+    "eigenvector",
+    "first_reports",
+    "hits",
+    "measure_outlets",
+    "pagerank",
+    "reach",
+    "strength",
+]
+
+#: Betweenness is exact for graphs of at most this many outlets; above, it is estimated.
+EXACT_BETWEENNESS_LIMIT = 2000
+#: How many source outlets the estimate samples (with the report's seed).
+BETWEENNESS_SAMPLES = 500
+#: PageRank's damping factor: the chance a reader follows a link rather than jumping anywhere.
+DAMPING = 0.85
+#: Two path lengths within this relative difference are equally short (as in igraph).
+PATH_TOLERANCE = 1e-10
+
+# Components up to this size get a dense eigen-decomposition; larger ones ARPACK (eigsh).
+_DENSE_LIMIT = 400
+# ARPACK's iteration budget before the dense fallback; sources per Dijkstra batch.
+_ARPACK_MAX_ITER = 10_000
+_BATCH = 256
+# Leading eigenvalues within this relative difference tie (several groups are scored).
+_TIE = 1e-9
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measure: the graph it is computed on, what it means, how edge weights enter it."""
+
+    name: str
+    graph: str
+    meaning: str
+    weights: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+#: Every measure of `central_outlets`, in output order, explained in newsroom terms.
+MEASURES: dict[str, Measure] = {m.name: m for m in (
+    Measure("articles", "store",
+            "How many articles the outlet published (within the filters).",
+            "not a graph measure: the outlet node's `articles` attribute."),
+    Measure("degree", "outlets",
+            "How many other outlets it shares coverage with: its number of co-coverage partners.",
+            "ignored: each partner counts once, however much coverage they share."),
+    Measure("strength", "outlets",
+            "How much coverage it shares in all: linked article pairs plus shared stories, "
+            "summed over its partners.",
+            "summed: the sum of the `weight` of its edges."),
+    Measure("betweenness", "outlets",
+            "How often it sits on the shortest route between two other outlets: a broker whose "
+            "coverage connects newsrooms that otherwise do not cover the same things.",
+            "distance = 1/weight, so heavily co-covering outlets are close; the share of the "
+            "(n-1)(n-2)/2 pairs of other outlets whose shortest routes pass through it (paths "
+            f"within a relative {PATH_TOLERANCE:g} count as equally short); exact up to "
+            f"{EXACT_BETWEENNESS_LIMIT:,} outlets, above that estimated from "
+            f"{BETWEENNESS_SAMPLES} sampled source outlets (fixed seed)."),
+    Measure("closeness", "outlets",
+            "How near it is to the outlets it can reach: its coverage connects to theirs "
+            "through few, heavy links.",
+            "distance = 1/weight; (r-1)/(sum of distances to the r-1 outlets it reaches), "
+            "times (r-1)/(n-1) so an outlet in a small separate group does not look central "
+            "(Wasserman-Faust, networkx's default)."),
+    Measure("eigenvector", "outlets",
+            "Whether its partners are central themselves: sharing coverage with "
+            "well-connected outlets counts more than with peripheral ones.",
+            "the leading eigenvector of the weighted adjacency matrix (weight as is), scaled "
+            "so the top outlet has 1; on a disconnected graph only the group with the largest "
+            "leading eigenvalue scores, the others get 0 (see the messages)."),
+    Measure("pagerank", "outlets",
+            "Where a reader who keeps following related links from outlet to outlet ends up "
+            "most often.",
+            f"the walk moves to a partner with probability proportional to the edge weight; "
+            f"damping {DAMPING}, an outlet without partners jumps anywhere; sums to 1."),
+    Measure("hub", "follows",
+            "Whether it follows the agenda setters: it publishes after outlets that many "
+            "others also follow.",
+            "the follows graph's weighted adjacency (weight = linked pairs it published "
+            "later on); leading left singular vector, top outlet = 1."),
+    Measure("authority", "follows",
+            "Whether it sets the agenda: the outlets that follow others tend to follow it.",
+            "as hub; leading right singular vector, top outlet = 1."),
+    Measure("first_reports", "follows",
+            "How many times it published first on a linked pair of articles from two "
+            "outlets. Pairs published at the same second are not firsts for either; pairs "
+            "with an unknown time do not count.",
+            "the weighted in-degree on the follows graph (the weights of the edges "
+            "pointing at it)."),
+    Measure("reach", "outlets",
+            "How many distinct outlets its articles are linked with, either direction "
+            "(`reach_topics`: how many distinct topics its articles are about).",
+            "ignored: partners joined by at least one linked article pair (edge attribute "
+            "`pairs` > 0) count once."),
+)}
+
+
+class Scores(NamedTuple):
+    """A measure's values keyed by node, and notes on what was done to get them."""
+
+    values: dict[Hashable, float]
+    notes: tuple[str, ...] = ()
+
+
+# -- the measures: functions over a networkx graph ------------------------------------------------
+def degree(G: nx.Graph, *, weight: str = "weight") -> Scores:
+    """Number of partners joined by an edge of positive weight.
+
+    >>> degree(nx.path_graph(3)).values
+    {0: 1, 1: 2, 2: 1}
+    """
+    H, notes = _positive(G, weight)
+    return Scores({v: d for v, d in H.degree()}, notes)
+
+
+def strength(G: nx.Graph, *, weight: str = "weight") -> Scores:
+    """Sum of the weights of a node's edges (edges of weight 0 or less left out).
+
+    >>> G = nx.Graph([(0, 1, {"weight": 2}), (1, 2, {"weight": 3})])
+    >>> strength(G).values
+    {0: 2.0, 1: 5.0, 2: 3.0}
+    """
+    H, notes = _positive(G, weight)
+    return Scores({v: float(d) for v, d in H.degree(weight=weight)}, notes)
+
+
+def betweenness(
+    G: nx.Graph,
+    *,
+    weight: str = "weight",
+    exact: bool | None = None,
+    samples: int = BETWEENNESS_SAMPLES,
+    seed: int = 0,
+) -> Scores:
+    """Normalised weighted betweenness with distance = 1/weight (Brandes's algorithm).
+
+    Parameters
+    ----------
+    G : networkx.Graph
+        Undirected; edges of weight 0 or less are left out.
+    exact : bool, optional
+        ``None`` (default): exact up to `EXACT_BETWEENNESS_LIMIT` nodes, estimated above.
+        ``True``: always exact. ``False``: estimate whenever ``samples`` < number of nodes.
+    samples : int
+        Source nodes of the estimate, drawn without replacement by
+        ``numpy.random.default_rng(seed)``; each one's dependencies count ``n / samples`` times.
+    seed : int
+
+    Returns
+    -------
+    Scores
+        Values in [0, 1]: the share of the (n-1)(n-2)/2 pairs of other nodes whose shortest
+        paths pass through the node (split evenly among equally short paths). A note says
+        when the values are estimated.
+
+    Notes
+    -----
+    Two paths whose lengths differ by less than a relative `PATH_TOLERANCE` are taken as
+    equally short, as igraph does. networkx's ``betweenness_centrality`` compares lengths
+    exactly, so with 1/weight distances it can miss ties that floating-point rounding hides
+    (1/3 + 1/6 against 1/2) and differ from this in the sixth decimal.
+
+    Examples
+    --------
+    >>> P = nx.path_graph(4)          # 0 - 1 - 2 - 3
+    >>> betweenness(P).values
+    {0: 0.0, 1: 0.6666666666666666, 2: 0.6666666666666666, 3: 0.0}
+    """
+    H, notes = _positive(G, weight)
+    nodes = list(H)
+    n = len(nodes)
+    if exact is None:
+        exact = n <= EXACT_BETWEENNESS_LIMIT
+    sources = np.arange(n)
+    scale = 1.0
+    if not exact and samples < n:
+        if samples < 1:
+            raise BadInputError("betweenness needs at least one sampled source")
+        sources = np.sort(np.random.default_rng(seed).choice(n, size=samples, replace=False))
+        scale = n / samples
+        notes += (f"betweenness is approximate: estimated from {samples:,} of {n:,} outlets "
+                  f"(seed {seed}); ask for exact betweenness to compute it on every outlet",)
+    if n < 3:
+        return Scores(dict.fromkeys(nodes, 0.0), notes)
+    i, j, w = _edge_arrays(H, nodes, weight)
+    total = _brandes(n, np.r_[i, j], np.r_[j, i], np.r_[1.0 / w, 1.0 / w], sources)
+    total *= scale / ((n - 1) * (n - 2))  # each unordered pair was counted from both ends
+    return Scores(dict(zip(nodes, total.tolist(), strict=True)), notes)
+
+
+def closeness(G: nx.Graph, *, weight: str = "weight") -> Scores:
+    """Closeness with distance = 1/weight, scaled by the share of nodes each one reaches.
+
+    ``((r-1) / sum of distances to the nodes it reaches) * ((r-1) / (n-1))``, ``r`` counting
+    the node itself; 0 for a node that reaches nobody. This is networkx's
+    ``closeness_centrality(G, distance=...)`` (Wasserman and Faust's formula), and igraph's
+    normalised ``closeness`` times ``(r-1)/(n-1)``.
+
+    >>> closeness(nx.path_graph(3)).values
+    {0: 0.6666666666666666, 1: 1.0, 2: 0.6666666666666666}
+    """
+    H, notes = _positive(G, weight)
+    nodes = list(H)
+    n = len(nodes)
+    result = np.zeros(n)
+    if n > 1:
+        matrix = _distance_matrix(H, nodes, weight)
+        for start in range(0, n, _BATCH):
+            batch = np.arange(start, min(n, start + _BATCH))
+            dist = csgraph.dijkstra(matrix, directed=False, indices=batch)
+            finite = np.isfinite(dist)
+            reached = finite.sum(axis=1) - 1
+            total = np.where(finite, dist, 0.0).sum(axis=1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                value = np.where(total > 0, reached / total * reached / (n - 1), 0.0)
+            result[batch] = value
+    if n > 1 and nx.number_connected_components(H) > 1:
+        notes += ("closeness: the graph falls apart into separate groups; each outlet's "
+                  "closeness counts only the outlets it can reach, scaled by their share",)
+    return Scores(dict(zip(nodes, result.tolist(), strict=True)), notes)
+
+
+def eigenvector(G: nx.Graph, *, weight: str = "weight") -> Scores:
+    """Eigenvector centrality: the leading eigenvector of the weighted adjacency matrix.
+
+    Scaled so the top node has 1 (as igraph's ``eigenvector_centrality`` and Gephi; divide by
+    the Euclidean norm for networkx's scaling). On a disconnected graph the leading
+    eigenvector lives on the connected group with the largest leading eigenvalue and is 0
+    elsewhere; when several groups tie, each is scored on its own (its top node = 1), which is
+    one of the equally valid leading eigenvectors. A note says which case applied.
+
+    >>> eigenvector(nx.star_graph(4)).values[0]
+    1.0
+    """
+    H, notes = _positive(G, weight)
+    nodes = list(H)
+    n = len(nodes)
+    i, j, w = _edge_arrays(H, nodes, weight)
+    A = sp.csr_array((np.r_[w, w], (np.r_[i, j], np.r_[j, i])), shape=(n, n))
+    labels = csgraph.connected_components(A, directed=False)[1] if n else np.zeros(0, int)
+    groups = [np.flatnonzero(labels == g) for g in np.unique(labels[np.r_[i, j]])]
+    blocks = [(g, g, A[g][:, g]) for g in groups]
+    values, _, more = _leading(n, blocks, what="eigenvector")
+    return Scores(dict(zip(nodes, values.tolist(), strict=True)), notes + more)
+
+
+def pagerank(G: nx.Graph, *, weight: str = "weight", alpha: float = DAMPING) -> Scores:
+    """PageRank of a weighted graph (networkx's, iterated to 1e-12 per node).
+
+    A walker moves along an edge with probability proportional to its weight, or (with
+    probability ``1 - alpha``, and always from a node without edges) jumps to a node chosen
+    uniformly. Values sum to 1. With ``alpha`` < 1 the iteration always converges.
+
+    >>> p = pagerank(nx.star_graph(2)).values
+    >>> round(p[0], 4), round(sum(p.values()), 6)
+    (0.4865, 1.0)
+    """
+    H, notes = _positive(G, weight)
+    if not len(H):
+        return Scores({}, notes)
+    values = nx.pagerank(H, alpha=alpha, weight=weight, tol=1e-12, max_iter=10_000)
+    return Scores({v: float(values[v]) for v in H}, notes)
+
+
+def hits(F: nx.DiGraph, *, weight: str = "weight") -> tuple[Scores, Scores]:
+    """HITS hub and authority scores of a weighted directed graph.
+
+    With ``A[u, v]`` the weight of the edge ``u -> v``, authorities are the leading right
+    singular vector of ``A`` (the leading eigenvector of ``A^T A``) and hubs the leading left
+    one, each scaled so the top node has 1 (igraph's ``hub_score``/``authority_score``). On
+    the follows graph (``B -> A``: B published after A) a hub follows agenda setters and an
+    authority is followed. When ``A`` falls apart into blocks (groups of hubs and authorities
+    linked only among themselves), only the block with the largest singular value scores;
+    tied blocks are each scored on their own, and a note says so.
+
+    Returns
+    -------
+    (Scores, Scores)
+        Hubs and authorities.
+
+    >>> F = nx.DiGraph([("b", "a"), ("c", "a")])   # b and c follow a
+    >>> hubs, authorities = hits(F)
+    >>> authorities.values["a"], hubs.values["b"]
+    (1.0, 1.0)
+    """
+    H, notes = _positive(F, weight)
+    nodes = list(H)
+    n = len(nodes)
+    i, j, w = _edge_arrays(H, nodes, weight)
+    A = sp.csr_array((w, (i, j)), shape=(n, n))
+    # Hub u is node u, authority v is node n + v; the blocks of A are the components.
+    link = sp.csr_array((np.ones(len(i)), (i, n + j)), shape=(2 * n, 2 * n))
+    labels = csgraph.connected_components(link, directed=False)[1] if n else np.zeros(0, int)
+    blocks = []
+    for g in np.unique(labels[i]):
+        rows = np.flatnonzero(labels[:n] == g)
+        cols = np.flatnonzero(labels[n:] == g)
+        blocks.append((rows, cols, A[rows][:, cols]))
+    hub, authority, more = _leading(n, blocks, what="hub and authority", rectangular=True)
+    return (Scores(dict(zip(nodes, hub.tolist(), strict=True)), notes + more),
+            Scores(dict(zip(nodes, authority.tolist(), strict=True)), notes + more))
+
+
+def first_reports(F: nx.DiGraph, *, weight: str = "weight") -> Scores:
+    """Times a node published first: its weighted in-degree on the follows graph.
+
+    >>> F = nx.DiGraph([("b", "a", {"weight": 2}), ("c", "a", {"weight": 1})])
+    >>> first_reports(F).values
+    {'b': 0.0, 'a': 3.0, 'c': 0.0}
+    """
+    H, notes = _positive(F, weight)
+    return Scores({v: float(d) for v, d in H.in_degree(weight=weight)}, notes)
+
+
+def reach(G: nx.Graph, *, weight: str = "weight") -> Scores:
+    """Partners joined by at least one linked article pair (edge ``pairs`` > 0).
+
+    An edge without a ``pairs`` attribute counts when its weight is positive; on the outlet
+    graph this equals `degree` until stories are computed, when partners linked only by a
+    shared story no longer count.
+
+    >>> G = nx.Graph([(0, 1, {"weight": 2, "pairs": 1}), (1, 2, {"weight": 1, "pairs": 0})])
+    >>> reach(G).values
+    {0: 1, 1: 1, 2: 0}
+    """
+    H, notes = _positive(G, weight)
+    linked = {v: 0 for v in H}
+    for u, v, pairs in H.edges(data="pairs", default=1):
+        if pairs > 0:
+            linked[u] += 1
+            linked[v] += 1
+    return Scores(linked, notes)
+
+
+def measure_outlets(
+    G: nx.Graph, F: nx.DiGraph, *, exact: bool | None = None, seed: int = 0
+) -> dict[str, Scores]:
+    """Every graph measure of `MEASURES` on an outlet graph ``G`` and follows graph ``F``.
+
+    Keyed by measure name (``articles`` excluded: it is a node attribute). What
+    `central_outlets` computes after building the graphs; use it on graphs read back from an
+    export.
+    """
+    hub, authority = hits(F)
+    return {
+        "degree": degree(G), "strength": strength(G),
+        "betweenness": betweenness(G, exact=exact, seed=seed), "closeness": closeness(G),
+        "eigenvector": eigenvector(G), "pagerank": pagerank(G), "hub": hub,
+        "authority": authority, "first_reports": first_reports(F), "reach": reach(G),
+    }
+
+
+# -- the report -----------------------------------------------------------------------------------
+@dataclass
+class OutletCentrality:
+    """One outlet's row: the ``outlets --format json`` contract (plus ``rank``)."""
+
+    rank: int
+    outlet: str
+    name: str
+    articles: int
+    degree: int
+    strength: float
+    betweenness: float
+    closeness: float
+    eigenvector: float
+    pagerank: float
+    hub: float
+    authority: float
+    first_reports: int
+    reach: int
+    reach_topics: int
+    betweenness_exact: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Reason:
+    """Why an outlet ranks where it does: its heaviest partners and its first reports."""
+
+    outlet: str
+    rank: int
+    by: str
+    value: float
+    partners: list[dict[str, Any]]
+    first_reports: int
+    followed_by: list[dict[str, Any]]
+    text: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class CentralityReport:
+    """Every outlet with every measure, ranked by ``by``; messages say what to know about them.
+
+    ``graph`` and ``follows`` are the two graphs the figures were computed on.
+    """
+
+    by: str
+    rows: list[OutletCentrality]
+    messages: list[str]
+    betweenness_exact: bool
+    graph: nx.Graph = field(repr=False)
+    follows: nx.DiGraph = field(repr=False)
+
+    def top(self, count: int | None = None) -> list[OutletCentrality]:
+        """The first ``count`` rows (all when None)."""
+        return self.rows if count is None else self.rows[:count]
+
+    def as_dict(self, count: int | None = None) -> dict[str, Any]:
+        return {"by": self.by, "betweenness_exact": self.betweenness_exact,
+                "messages": list(self.messages),
+                "outlets": [r.as_dict() for r in self.top(count)]}
+
+    def why(self, outlet: str, *, partners: int = 3) -> Reason:
+        """Why ``outlet`` (a domain) ranks where it does, in numbers and in one sentence."""
+        row = next((r for r in self.rows if r.outlet == outlet), None)
+        if row is None:
+            raise BadInputError(f"{outlet} is not among the ranked outlets")
+        node = f"outlet:{outlet}"
+        partner_rows = heaviest_partners(self.graph, node, partners)
+        follower_rows = follow_links(self.follows, node, partners, outgoing=False)
+        value = getattr(row, self.by)
+        return Reason(outlet=outlet, rank=row.rank, by=self.by, value=value,
+                      partners=partner_rows, first_reports=row.first_reports,
+                      followed_by=follower_rows,
+                      text=_reason_text(row, self.by, value, partner_rows, follower_rows))
+
+
+def central_outlets(
+    db: Database,
+    *,
+    by: str = "pagerank",
+    filters: Filters | None = None,
+    exact: bool | None = None,
+    seed: int = 0,
+    **options: Any,
+) -> CentralityReport:
+    """Rank the outlets of ``db`` by ``by``, with every measure of `MEASURES` for each.
+
+    Parameters
+    ----------
+    db : Database
+    by : str
+        The measure to rank by (a key of `MEASURES`); ties go to the higher strength, then
+        the domain in alphabetical order.
+    filters : Filters, optional
+        Or ``since``, ``until``, ``topics``, ``outlets``, ``min_weight`` directly; they shape
+        both graphs, as they do for ``graphnews export``.
+    exact : bool, optional
+        Betweenness mode (see `betweenness`); default exact up to `EXACT_BETWEENNESS_LIMIT`.
+    seed : int
+        Seed of the betweenness estimate.
+
+    Returns
+    -------
+    CentralityReport
+
+    Raises
+    ------
+    BadInputError
+        For an unknown ``by``.
+
+    Examples
+    --------
+    >>> import graphnews
+    >>> report = central_outlets(graphnews.open(":memory:"))
+    >>> report.rows, report.messages
+    ([], ['no outlets match the filters: nothing to rank'])
+    """
+    if by not in MEASURES:
+        raise BadInputError(f"cannot rank by {by!r}: use one of {', '.join(MEASURES)}")
+    f = resolve_filters(filters, **options)
+    G = outlet_graph(db, filters=f)
+    F = follows_graph(db, filters=f)
+    scores = measure_outlets(G, F, exact=exact, seed=seed)
+    messages = _graph_messages(G)
+    if len(G) > 1:  # one outlet or none: the measures have nothing more to say
+        for measured in scores.values():
+            messages.extend(note for note in measured.notes if note not in messages)
+    exact_mode = not any(note.startswith("betweenness is approximate")
+                         for note in scores["betweenness"].notes)
+    topics = _topic_counts(db, f)
+    rows = []
+    for node, attrs in G.nodes(data=True):
+        values = {name: s.values.get(node, 0.0) for name, s in scores.items()}
+        domain = _domain(node)
+        rows.append(OutletCentrality(
+            rank=0, outlet=domain, name=str(attrs.get("name", domain)),
+            articles=int(attrs.get("articles", 0)), degree=int(values["degree"]),
+            strength=values["strength"], betweenness=values["betweenness"],
+            closeness=values["closeness"], eigenvector=values["eigenvector"],
+            pagerank=values["pagerank"], hub=values["hub"], authority=values["authority"],
+            first_reports=round(values["first_reports"]), reach=int(values["reach"]),
+            reach_topics=topics.get(domain, 0), betweenness_exact=exact_mode))
+    rows.sort(key=lambda r: (-getattr(r, by), -r.strength, r.outlet))
+    for rank, row in enumerate(rows, 1):
+        row.rank = rank
+    return CentralityReport(by=by, rows=rows, messages=messages, betweenness_exact=exact_mode,
+                            graph=G, follows=F)
+
+
+# -- private helpers ------------------------------------------------------------------------------
+def _positive(G: nx.Graph, weight: str) -> tuple[nx.Graph, tuple[str, ...]]:
+    """``G`` without its edges of weight 0 or less (a missing weight counts as 1)."""
+    dropped = [(u, v) for u, v, w in G.edges(data=weight, default=1) if not w > 0]
+    if not dropped:
+        return G, ()
+    note = (f"{len(dropped)} link(s) with weight 0 or less were left out: they carry no "
+            "shared coverage")
+    return nx.restricted_view(G, [], dropped), (note,)
+
+
+def _edge_arrays(
+    G: nx.Graph, nodes: list[Hashable], weight: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Edge end indices (into ``nodes``) and weights, one entry per edge."""
+    index = {v: k for k, v in enumerate(nodes)}
+    rows = [(index[u], index[v], float(w)) for u, v, w in G.edges(data=weight, default=1)]
+    if not rows:
+        return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
+    table = np.array(rows)
+    return table[:, 0].astype(int), table[:, 1].astype(int), table[:, 2]
+
+
+def _distance_matrix(G: nx.Graph, nodes: list[Hashable], weight: str) -> sp.csr_array:
+    """Symmetric sparse matrix of distances 1/weight (self-loops dropped: never shorter)."""
+    i, j, w = _edge_arrays(G, nodes, weight)
+    keep = i != j
+    i, j, d = i[keep], j[keep], 1.0 / w[keep]
+    return sp.csr_array((np.r_[d, d], (np.r_[i, j], np.r_[j, i])), shape=(len(nodes),) * 2)
+
+
+def _brandes(n: int, tail: np.ndarray, head: np.ndarray, length: np.ndarray,
+             sources: np.ndarray) -> np.ndarray:
+    """Summed dependencies of every node over ``sources`` (Brandes 2001), vectorised.
+
+    ``tail -> head`` arcs of the given lengths. For each source: distances by scipy's Dijkstra,
+    the shortest-path DAG as the arcs with ``d[tail] + length == d[head]`` (within
+    `PATH_TOLERANCE`), then path counts and dependencies propagated along the DAG until they
+    stop changing (as many rounds as the DAG is deep).
+    """
+    keep = tail != head
+    tail, head, length = tail[keep], head[keep], length[keep]
+    matrix = sp.csr_array((length, (tail, head)), shape=(n, n))
+    total = np.zeros(n)
+    for start in range(0, len(sources), _BATCH):
+        batch = sources[start:start + _BATCH]
+        for s, dist in zip(batch, csgraph.dijkstra(matrix, indices=batch), strict=True):
+            reached = np.isfinite(dist[tail])
+            up, down = tail[reached], head[reached]
+            via = dist[up] + length[reached]
+            on = np.abs(via - dist[down]) <= PATH_TOLERANCE * dist[down]
+            total += _dependencies(n, s, up[on], down[on])
+    return total
+
+
+def _dependencies(n: int, source: int, up: np.ndarray, down: np.ndarray) -> np.ndarray:
+    """Every node's dependency on ``source``, given its shortest-path DAG arcs ``up -> down``.
+
+    Path counts flow down the DAG and dependencies back up, each iterated until it stops
+    changing (as many rounds as the DAG is deep); counts are whole numbers, so exact.
+    """
+    sigma = np.zeros(n)
+    sigma[source] = 1.0
+    while True:
+        paths = np.bincount(down, sigma[up], n)
+        paths[source] = 1.0
+        if np.array_equal(paths, sigma):
+            break
+        sigma = paths
+    inverse = np.divide(1.0, sigma, out=np.zeros(n), where=sigma > 0)
+    delta = np.zeros(n)
+    while True:
+        share = sigma * np.bincount(up, ((1.0 + delta) * inverse)[down], n)
+        if np.array_equal(share, delta):
+            break
+        delta = share
+    delta[source] = 0.0
+    return delta
+
+
+def _leading(
+    n: int,
+    blocks: list[tuple[np.ndarray, np.ndarray, sp.csr_array]],
+    *,
+    what: str,
+    rectangular: bool = False,
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """The leading eigenvector (or singular vector pair) of a block-diagonal matrix.
+
+    ``blocks`` are ``(rows, cols, M)`` with ``M`` the block; symmetric when not
+    ``rectangular``. The block(s) with the largest eigenvalue (squared singular value) are
+    scored, each scaled to a maximum of 1; the rest is 0. Returns the row-side vector, the
+    column-side vector and notes.
+    """
+    left, right = np.zeros(n), np.zeros(n)
+    if not blocks:
+        return left, right, (f"{what}: no links, every outlet scores 0",)
+    notes: list[str] = []
+    found = []
+    for rows, cols, M in blocks:
+        lam, vec, note = _perron(M.T @ M if rectangular else M)
+        found.append((lam, rows, cols, M, vec))
+        if note:
+            notes.append(f"{what}: {note}")
+    best = max(lam for lam, *_ in found)
+    winners = [b for b in found if b[0] >= best * (1 - _TIE)]
+    for lam, rows, cols, M, vec in winners:
+        right[cols] = vec / vec.max()
+        if rectangular:
+            hub = np.abs(M @ vec) / np.sqrt(lam)
+            left[rows] = hub / hub.max()
+        else:
+            left[rows] = right[cols]
+    if len(winners) > 1:
+        notes.append(f"{what}: {len(winners)} separate groups tie for the strongest links; "
+                     "each is scored on its own (its top outlet = 1), the rest get 0")
+    elif len(found) > 1:
+        outside = n - len(winners[0][1])
+        notes.append(f"{what}: the links fall apart into {len(found)} separate groups; as in "
+                     f"any whole-graph computation, only the group with the strongest links "
+                     f"({len(winners[0][1])} outlets) scores, the {outside} other outlets get 0")
+    return left, right, tuple(notes)
+
+
+def _perron(M: sp.csr_array) -> tuple[float, np.ndarray, str | None]:
+    """Largest eigenvalue and its (non-negative) eigenvector of a symmetric block."""
+    size = M.shape[0]
+    note = None
+    if size > _DENSE_LIMIT:
+        try:
+            vals, vecs = eigsh(M.astype(float), k=1, which="LA", v0=np.ones(size),
+                               maxiter=_ARPACK_MAX_ITER)
+            return float(vals[0]), np.abs(vecs[:, 0]), None
+        except ArpackNoConvergence:
+            note = (f"ARPACK did not converge on a group of {size} outlets; it was solved "
+                    "with a dense eigen-decomposition instead")
+    vals, vecs = np.linalg.eigh(M.toarray())
+    return float(vals[-1]), np.abs(vecs[:, -1]), note
+
+
+def _graph_messages(G: nx.Graph) -> list[str]:
+    """What a reader should know about the co-coverage graph itself."""
+    n = G.number_of_nodes()
+    if n == 0:
+        return ["no outlets match the filters: nothing to rank"]
+    if n == 1:
+        return ["only one outlet matches: every graph measure is 0 (its PageRank is 1)"]
+    groups = [len(c) for c in nx.connected_components(G)]
+    if len(groups) == 1:
+        return []
+    alone = groups.count(1)
+    parts = [f"{len(groups) - alone} connected group(s) (largest: {max(groups)} outlets)"]
+    if alone:
+        parts = parts[:len(groups) > alone] + [f"{alone} outlet(s) without co-coverage"]
+    return ["the co-coverage graph falls apart into " + " and ".join(parts)]
+
+
+def _topic_counts(db: Database, f: Filters) -> dict[str, int]:
+    cond, params = f.article_sql("a")
+    return dict(db.conn.execute(
+        f"SELECT o.domain, count(DISTINCT t.topic_id) FROM articles a "
+        f"JOIN outlets o ON o.id = a.outlet_id JOIN article_topics t ON t.article_id = a.id "
+        f"WHERE {cond} GROUP BY o.domain", params))
+
+
+def _domain(node: str) -> str:
+    return node.split(":", 1)[1] if node.startswith("outlet:") else node
+
+
+def _reason_text(row: OutletCentrality, by: str, value: float,
+                 partners: list[Mapping[str, Any]], followers: list[Mapping[str, Any]]) -> str:
+    shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+    text = f"{row.outlet} ranks #{row.rank} by {by} ({shown}): "
+    if partners:
+        text += "its heaviest co-coverage partners are " + ", ".join(
+            f"{p['outlet']} ({_weight_words(p)})" for p in partners)
+    else:
+        text += "it shares no coverage with another outlet"
+    if row.first_reports:
+        text += f"; it published first on {row.first_reports} linked pair(s)"
+        if followers:
+            text += ", followed most by " + ", ".join(
+                f"{p['outlet']} ({p['pairs']}x, median {p['median_lag_hours']:.1f} h later)"
+                for p in followers)
+    else:
+        text += "; it never published first on a linked pair"
+    return text + "."
+
+
+def _weight_words(edge: Mapping[str, Any]) -> str:
+    pairs, stories = edge.get("pairs", 0), edge.get("stories", 0)
+    words = f"{pairs} linked pair{'s' * (pairs != 1)}"
+    if stories:
+        words += f" + {stories} shared stor{'ies' if stories != 1 else 'y'}"
+    return words
