@@ -132,7 +132,7 @@ class GroundTruth:
         truth = [self.story_of[u] for u in urls]
         guess = [predicted.get(u, ("missing", u)) for u in urls]
         return {"ari": round(adjusted_rand_index(truth, guess), 6),
-                "nmi": round(float(normalized_mutual_info(truth, guess)), 6)}
+                "nmi": round(normalized_mutual_info(truth, guess), 6)}
 
 
 def adjusted_rand_index(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:
@@ -158,20 +158,20 @@ def normalized_mutual_info(a: Sequence[Hashable], b: Sequence[Hashable]) -> floa
     """Mutual information of two labellings over the mean of their entropies (arithmetic).
 
     >>> round(normalized_mutual_info([0, 0, 1, 1], [0, 0, 0, 1]), 4)
-    0.3113
+    0.3437
     """
     table, n = _contingency(a, b)
     if n == 0:
         return 1.0
     rows = np.asarray(table.sum(axis=1)).ravel() / n
     cols = np.asarray(table.sum(axis=0)).ravel() / n
-    h_a, h_b = -(rows * np.log(rows)).sum(), -(cols * np.log(cols)).sum()
+    h_a, h_b = float(-(rows * np.log(rows)).sum()), float(-(cols * np.log(cols)).sum())
     if h_a == 0 and h_b == 0:
         return 1.0
     coo = table.tocoo()
     p = coo.data / n
     mi = float((p * np.log(p / (rows[coo.row] * cols[coo.col]))).sum())
-    return max(0.0, mi / ((h_a + h_b) / 2)) if (h_a + h_b) > 0 else 0.0
+    return max(0.0, float(mi / ((h_a + h_b) / 2)))
 
 
 def generate_corpus(

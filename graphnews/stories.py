@@ -93,7 +93,7 @@ __all__ = [
 
 #: CPM resolution: the evidence weight per pair of members a story must hold to stay together.
 #: Chosen on generated corpora (benchmarks/bench_stories.py) and the real June 2022 documents.
-DEFAULT_RESOLUTION = 0.05
+DEFAULT_RESOLUTION = 0.03
 
 #: Called as ``progress(step)`` with the name of each step while stories are computed.
 Progress = Callable[[str], None]

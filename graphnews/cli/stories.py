@@ -1,0 +1,205 @@
+"""``graphnews stories``, ``graphnews story ID|URL`` and ``graphnews spread``."""
+
+from __future__ import annotations
+
+from typing import Annotated, TypeVar
+
+import typer
+from rich.text import Text
+
+from graphnews.cli import app
+from graphnews.cli.common import (
+    DbOption,
+    FormatOption,
+    SilentOption,
+    SinceOption,
+    UntilOption,
+    open_database,
+)
+from graphnews.cli.output import Format, console, emit_object, emit_rows, err_console
+from graphnews.spread import (
+    EVERY,
+    OutletSpread,
+    StorySpread,
+    outlet_spread,
+    stories_spread,
+    story_spread,
+)
+from graphnews.store import Database
+from graphnews.stories import DEFAULT_RESOLUTION, update_stories
+
+__all__ = ["ensure_stories", "spread_command", "stories_command", "story_command"]
+
+#: Columns of the ``stories`` table (JSON and CSV carry every key).
+STORY_COLUMNS = ("id", "size", "outlets", "first_reporter", "first_seen", "duration_hours",
+                 "confidence", "headline")
+#: Columns of the ``spread`` table.
+SPREAD_COLUMNS = ("outlet", "stories", "first", "first_tied", "followed", "median_lag_hours",
+                  "leader_score", "follows")
+_Row = TypeVar("_Row", StorySpread, OutletSpread)
+
+#: Rows of the spread chart of ``graphnews story`` before it says how many more there are.
+CHART_ROWS = 25
+
+TopOption = Annotated[int, typer.Option("--top", "-n", min=1, help="Show the first N rows.")]
+AllOption = Annotated[bool, typer.Option("--all", help="Show every row (ignores --top).")]
+MinOutletsOption = Annotated[
+    int, typer.Option("--min-outlets", min=1, help="Only stories covered by at least K outlets.")
+]
+MinStoriesOption = Annotated[
+    int, typer.Option("--min-stories", min=1, help="Only outlets that covered at least this "
+                      "many stories with two or more outlets.")
+]
+EveryOption = Annotated[
+    str | None, typer.Option("--every", help=f"The same table for each window: "
+                             f"{', '.join(EVERY)}.", show_default=False)
+]
+ResolutionOption = Annotated[
+    float, typer.Option("--resolution", min=0.0, help="Leiden (CPM) resolution of story "
+                        "detection: higher splits stories finer.")
+]
+SeedOption = Annotated[int, typer.Option("--seed", help="Leiden's random seed.")]
+
+
+def ensure_stories(database: Database, *, resolution: float = DEFAULT_RESOLUTION,
+                   seed: int = 0, silent: bool = False) -> None:
+    """Bring stored stories up to date (nothing to do when the data did not change)."""
+    report = update_stories(database, resolution=resolution, seed=seed)
+    if report.mode != "unchanged" and not silent:
+        err_console().print(
+            f"stories: {report.stories:,} ({report.mode}: {report.recomputed:,} of "
+            f"{report.articles:,} articles clustered in {sum(report.seconds.values()):.1f} s)",
+            highlight=False)
+
+
+@app.command("stories")
+def stories_command(
+    top: TopOption = 20,
+    all_rows: AllOption = False,
+    min_outlets: MinOutletsOption = 1,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    every: EveryOption = None,
+    resolution: ResolutionOption = DEFAULT_RESOLUTION,
+    seed: SeedOption = 0,
+    db: DbOption = None,
+    fmt: FormatOption = Format.table,
+    silent: SilentOption = False,
+) -> None:
+    """List stories (articles across outlets about one event), most outlets first.
+
+    Stories are detected (or brought up to date) first when the database changed since they
+    were last computed. JSON and CSV carry every measure of each story (id, size, outlets,
+    first_reporter, first_seen, last_seen, hours to 2/5/10 outlets, median lag, topics,
+    articles as canonical URLs); --all --format json lists every story, singletons included.
+
+    Example: graphnews stories --top 10 --min-outlets 3
+    """
+    database = open_database(db)
+    ensure_stories(database, resolution=resolution, seed=seed, silent=silent)
+    rows = stories_spread(database, since=since, until=until, every=every,
+                          min_outlets=min_outlets)
+    if not all_rows:
+        rows = _first_per_window(rows, top)
+    columns = (("window",) if every else ()) + STORY_COLUMNS
+    emit_rows([r.as_dict() for r in rows], fmt,
+              columns=columns if fmt is Format.table else None, title="stories")
+
+
+@app.command("story")
+def story_command(
+    story: Annotated[str, typer.Argument(help="A story id (s-...) or the URL of one of its "
+                                         "articles.", show_default=False)],
+    since: SinceOption = None,
+    until: UntilOption = None,
+    db: DbOption = None,
+    fmt: FormatOption = Format.table,
+    silent: SilentOption = False,
+) -> None:
+    """One story: its articles in time order, its outlets, and how it spread.
+
+    CSV gives the timeline (one row per article); JSON the story's measures with its
+    timeline and spread curve.
+
+    Example: graphnews story https://www.nbcnews.com/news/amp/rcna35087
+    """
+    database = open_database(db)
+    ensure_stories(database, silent=silent)
+    spread = story_spread(database, story, since=since, until=until)
+    detail = spread.as_dict(detail=True)
+    if fmt is Format.json:
+        emit_object(detail, fmt)
+        return
+    if fmt is Format.csv:
+        emit_rows(detail["timeline"], fmt, columns=("published", "outlet", "title", "url"))
+        return
+    summary = {k: v for k, v in detail.items() if k not in ("articles", "timeline", "curve")}
+    emit_object(summary, fmt, title=f"story {spread.id}")
+    emit_rows(detail["timeline"], fmt, columns=("published", "outlet", "title", "url"),
+              title="articles in time order")
+    console().print(_chart(spread), highlight=False)
+
+
+@app.command("spread")
+def spread_command(
+    top: TopOption = 20,
+    all_rows: AllOption = False,
+    min_stories: MinStoriesOption = 1,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    every: EveryOption = None,
+    db: DbOption = None,
+    fmt: FormatOption = Format.table,
+    silent: SilentOption = False,
+) -> None:
+    """Which outlets lead and which follow, over the stories two or more outlets covered.
+
+    first: stories it was first on (first_tied: of those, shared with another outlet at the
+    same minute); median_lag_hours: how long after the first report it published when it
+    followed; leader_score: +1 always ahead of the other outlets of its stories, -1 always
+    behind; follows: the outlets first on the stories it followed, most often first.
+
+    Example: graphnews spread --every week --since 2022-06-01 --min-stories 3
+    """
+    database = open_database(db)
+    ensure_stories(database, silent=silent)
+    rows = outlet_spread(database, since=since, until=until, every=every,
+                         min_stories=min_stories)
+    if not all_rows:
+        rows = _first_per_window(rows, top)
+    columns = (("window",) if every else ()) + SPREAD_COLUMNS
+    emit_rows([r.as_dict() for r in rows], fmt,
+              columns=columns if fmt is Format.table else None, title="leaders and followers")
+
+
+def _first_per_window(rows: list[_Row], top: int) -> list[_Row]:
+    """The first ``top`` rows of each window (rows come grouped by window, in order)."""
+    counts: dict[object, int] = {}
+    out = []
+    for r in rows:
+        window = getattr(r, "window", None)
+        counts[window] = counts.get(window, 0) + 1
+        if counts[window] <= top:
+            out.append(r)
+    return out
+
+
+def _chart(spread: StorySpread) -> Text:
+    """Outlets over time as horizontal bars: one row per outlet joining the story."""
+    arrivals = sorted(spread.outlet_first.items(), key=lambda kv: (kv[1], kv[0]))
+    text = Text("spread: outlets covering the story, hours after the first report\n")
+    if not arrivals:
+        text.append("  (no publication times)\n")
+        return text
+    start = arrivals[0][1]
+    width = 40
+    total = len(arrivals)
+    for count, (outlet, ts) in enumerate(arrivals[:CHART_ROWS], start=1):
+        bar = "█" * max(1, round(width * count / total))
+        text.append(f"  {(ts - start) / 3600:8.1f} h  ")
+        text.append(f"{bar:<{width}}", style="cyan")
+        text.append(f" {count:>4}  {outlet}\n")
+    if total > CHART_ROWS:
+        last_hours = (arrivals[-1][1] - start) / 3600
+        text.append(f"  ... {total - CHART_ROWS} more outlets, the last at {last_hours:.1f} h\n")
+    return text

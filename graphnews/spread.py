@@ -1,0 +1,425 @@
+"""How stories spread: per story (who was first, how fast outlets followed) and per outlet.
+
+Works on the stored stories (`graphnews.stories`); call `graphnews.stories.detect_stories`
+first. Times are publication times; an article without one counts in a story's size and outlets
+but not in its times.
+
+Per story (`StorySpread`): articles, outlets, the first reporter (the outlet of the earliest
+article; several when they published at the same minute: ties are reported as ties), first and
+last seen, duration, hours until 2, 5 and 10 outlets covered it, the median lag of the other
+outlets after the first report, the cumulative spread curve (outlets over time) and topics.
+
+Per outlet (`OutletSpread`), over the stories covered by at least two outlets: how often it was
+first, its median lag when it followed, a leader/follower score, and the outlets it typically
+followed (those that were first on the stories it followed).
+
+Both take ``since`` / ``until`` (only the articles published in that span count) and ``every``
+(``"day"``, ``"week"`` or ``"month"``: the same table for each calendar window, each row with its
+``window``).
+
+Examples
+--------
+>>> import graphnews, tempfile, pathlib
+>>> from graphnews.generator import generate_corpus, DOCUMENTS_DIR
+>>> from graphnews.stories import detect_stories
+>>> out = pathlib.Path(tempfile.mkdtemp())
+>>> _ = generate_corpus(out, documents=100, seed=2)
+>>> db = graphnews.open(":memory:")
+>>> _ = db.ingest([out / DOCUMENTS_DIR])
+>>> biggest = detect_stories(db)[0]
+>>> spread = story_spread(db, biggest.id)
+>>> spread.size == biggest.size, spread.curve[-1]["outlets"] == spread.outlets
+(True, True)
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from graphnews.errors import BadInputError
+from graphnews.filters import parse_when
+from graphnews.stories import get_story
+
+if TYPE_CHECKING:
+    from graphnews.store import Database
+
+__all__ = [
+    "EVERY",
+    "MILESTONES",
+    "OutletSpread",
+    "StoryArticle",
+    "StorySpread",
+    "outlet_spread",
+    "stories_spread",
+    "story_spread",
+    "windows",
+]
+
+#: The window lengths ``every`` takes.
+EVERY = ("day", "week", "month")
+#: Outlet counts whose time-to-reach each story reports (``hours_to_2_outlets`` ...).
+MILESTONES = (2, 5, 10)
+
+
+@dataclass
+class StoryArticle:
+    """One article of a story, as the spread measures see it."""
+
+    id: int
+    url: str
+    title: str | None
+    ts: int | None
+    outlet: str
+
+
+@dataclass
+class StorySpread:
+    """How one story spread (see the module docstring for each measure)."""
+
+    id: str
+    confidence: float
+    articles: list[StoryArticle]  # in time order, unknown times last
+    outlets: int
+    first_reporter: list[str]
+    first_seen: str | None
+    last_seen: str | None
+    duration_hours: float | None
+    hours_to: dict[int, float | None]
+    median_lag_hours: float | None
+    curve: list[dict[str, Any]]
+    topics: list[str]
+    outlet_first: dict[str, int] = field(repr=False, default_factory=dict)
+    window: str | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.articles)
+
+    @property
+    def headline(self) -> str:
+        """The title of the earliest article with one (else its URL)."""
+        for a in self.articles:
+            if a.title:
+                return a.title
+        return self.articles[0].url if self.articles else ""
+
+    def as_dict(self, *, detail: bool = False) -> dict[str, Any]:
+        """The JSON object of the ``stories`` / ``story`` commands (stable keys).
+
+        ``detail`` adds the ``timeline`` (each article) and the spread ``curve``.
+        """
+        out: dict[str, Any] = {} if self.window is None else {"window": self.window}
+        out |= {
+            "id": self.id,
+            "size": self.size,
+            "outlets": self.outlets,
+            "first_reporter": self.first_reporter,
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+            "duration_hours": self.duration_hours,
+            **{f"hours_to_{k}_outlets": v for k, v in self.hours_to.items()},
+            "median_lag_hours": self.median_lag_hours,
+            "confidence": self.confidence,
+            "headline": self.headline,
+            "topics": self.topics,
+            "articles": [a.url for a in self.articles],
+        }
+        if detail:
+            out["timeline"] = [
+                {"published": _iso(a.ts), "outlet": a.outlet, "title": a.title, "url": a.url}
+                for a in self.articles]
+            out["curve"] = self.curve
+        return out
+
+
+@dataclass
+class OutletSpread:
+    """One outlet's record as a leader or follower across stories."""
+
+    outlet: str
+    stories: int
+    first: int
+    first_tied: int
+    followed: int
+    median_lag_hours: float | None
+    leader_score: float
+    follows: list[str]
+    window: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON object of the ``spread`` command (stable keys)."""
+        out: dict[str, Any] = {} if self.window is None else {"window": self.window}
+        return out | {
+            "outlet": self.outlet, "stories": self.stories, "first": self.first,
+            "first_tied": self.first_tied, "followed": self.followed,
+            "median_lag_hours": self.median_lag_hours, "leader_score": self.leader_score,
+            "follows": self.follows,
+        }
+
+
+def story_spread(db: Database, story: str, *, since: str | dt.date | None = None,
+                 until: str | dt.date | None = None) -> StorySpread:
+    """How one story spread, by its id or the URL of one of its articles.
+
+    Raises
+    ------
+    NotFoundError
+        When there is no such story (see `graphnews.stories.get_story`).
+    """
+    found = get_story(db, story)
+    span = _span(since, until)
+    spreads = _spreads(db, span, story_id=found.id)
+    if not spreads:
+        return _measure(found.id, found.confidence, [], [])
+    return spreads[0]
+
+
+def stories_spread(
+    db: Database,
+    *,
+    since: str | dt.date | None = None,
+    until: str | dt.date | None = None,
+    every: str | None = None,
+    min_outlets: int = 1,
+) -> list[StorySpread]:
+    """Every stored story's spread, most outlets first (then most articles, earliest).
+
+    Parameters
+    ----------
+    db : Database
+    since, until : date or str, optional
+        Only articles published in this span count (a story without any is left out).
+    every : {"day", "week", "month"}, optional
+        The list for each calendar window, windows in time order, each story with its
+        ``window`` (a story spanning two windows appears in both, with its articles of each).
+    min_outlets : int
+        Leave out stories covered by fewer outlets.
+    """
+    span = _span(since, until)
+    out: list[StorySpread] = []
+    for label, window in _windowed(db, span, every):
+        rows = [s for s in _spreads(db, window) if s.outlets >= min_outlets]
+        rows.sort(key=lambda s: (-s.outlets, -s.size, s.first_seen or "~", s.id))
+        for s in rows:
+            s.window = label
+        out.extend(rows)
+    return out
+
+
+def outlet_spread(
+    db: Database,
+    *,
+    since: str | dt.date | None = None,
+    until: str | dt.date | None = None,
+    every: str | None = None,
+    min_stories: int = 1,
+) -> list[OutletSpread]:
+    """Each outlet as leader or follower, over the stories at least two outlets covered.
+
+    ``leader_score`` is ``(led - trailed) / (led + trailed)`` over every other outlet of every
+    such story it covered: +1 for one it published before, -1 for one it published after (ties
+    count neither way), so 1.0 means always ahead and -1.0 always behind. ``follows`` lists the
+    outlets that were first on the stories it followed, most often first (at most three).
+
+    Parameters are those of `stories_spread`; ``min_stories`` leaves out outlets that covered
+    fewer such stories. Rows: highest leader score first (then most stories).
+    """
+    span = _span(since, until)
+    out: list[OutletSpread] = []
+    for label, window in _windowed(db, span, every):
+        rows = _outlet_rows(_spreads(db, window), label)
+        out.extend(r for r in rows if r.stories >= min_stories)
+    return out
+
+
+def windows(since_ts: int, until_ts: int, every: str) -> list[tuple[str, int, int]]:
+    """Calendar windows ``(label, first second, last second)`` covering a span (UTC).
+
+    Weeks start on Monday; the label is the window's first day.
+
+    >>> [w[0] for w in windows(parse_when("2022-06-27"), parse_when("2022-07-05"), "week")]
+    ['2022-06-27', '2022-07-04']
+    """
+    if every not in EVERY:
+        raise BadInputError(f"--every must be one of {', '.join(EVERY)}, not {every!r}")
+    day = dt.datetime.fromtimestamp(since_ts, dt.UTC).replace(hour=0, minute=0, second=0)
+    if every == "week":
+        day -= dt.timedelta(days=day.weekday())
+    elif every == "month":
+        day = day.replace(day=1)
+    out = []
+    while int(day.timestamp()) <= until_ts:
+        if every == "day":
+            nxt = day + dt.timedelta(days=1)
+        elif every == "week":
+            nxt = day + dt.timedelta(days=7)
+        else:
+            nxt = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        out.append((day.strftime("%Y-%m-%d"), int(day.timestamp()), int(nxt.timestamp()) - 1))
+        day = nxt
+    return out
+
+
+# -- private helpers ------------------------------------------------------------------------
+
+_Span = tuple[int | None, int | None]
+
+
+def _span(since: str | dt.date | None, until: str | dt.date | None) -> _Span:
+    start, end = parse_when(since), parse_when(until, end=True)
+    if start is not None and end is not None and start > end:
+        raise BadInputError("--since is after --until: nothing can match")
+    return start, end
+
+
+def _windowed(db: Database, span: _Span, every: str | None) -> Iterator[tuple[str | None, _Span]]:
+    if every is None:
+        yield None, span
+        return
+    low, high = db.conn.execute(
+        "SELECT min(a.published_ts), max(a.published_ts) FROM story_articles s "
+        "JOIN articles a ON a.id = s.article_id").fetchone()
+    if low is None:
+        windows(0, 0, every)  # validates ``every``
+        return
+    start = span[0] if span[0] is not None else low
+    end = span[1] if span[1] is not None else high
+    for label, first, last in windows(start, end, every):
+        yield label, (max(first, start), min(last, end))
+
+
+def _spreads(db: Database, span: _Span, story_id: str | None = None) -> list[StorySpread]:
+    """The spread of every story (or one), counting only articles published within ``span``."""
+    where, params = ["1"], []
+    if span[0] is not None:
+        where.append("a.published_ts >= ?")
+        params.append(span[0])
+    if span[1] is not None:
+        where.append("a.published_ts <= ?")
+        params.append(span[1])
+    if story_id is not None:
+        where.append("s.story_id = ?")
+        params.append(story_id)
+    cond = " AND ".join(where)
+    members: dict[str, list[StoryArticle]] = defaultdict(list)
+    for sid, aid, url, title, ts, outlet in db.conn.execute(
+        "SELECT s.story_id, a.id, a.canonical_url, a.title, a.published_ts, "
+        "coalesce(o.domain, a.provider_domain, '') FROM story_articles s "
+        "JOIN articles a ON a.id = s.article_id LEFT JOIN outlets o ON o.id = a.outlet_id "
+        f"WHERE {cond}", params
+    ):
+        members[sid].append(StoryArticle(aid, url, title, ts, outlet))
+    topics: dict[str, Counter[str]] = defaultdict(Counter)
+    for sid, name, n in db.conn.execute(
+        "SELECT s.story_id, t.name, count(DISTINCT at.article_id) FROM story_articles s "
+        "JOIN articles a ON a.id = s.article_id JOIN article_topics at ON at.article_id = a.id "
+        f"JOIN topics t ON t.id = at.topic_id WHERE {cond} GROUP BY 1, 2", params
+    ):
+        topics[sid][name] = n
+    confidence = dict(db.conn.execute("SELECT id, confidence FROM stories"))
+    return [
+        _measure(sid, float(confidence.get(sid, 0.0)), arts,
+                 [t for t, _ in sorted(topics[sid].items(), key=lambda kv: (-kv[1], kv[0]))])
+        for sid, arts in members.items()
+    ]
+
+
+def _measure(story_id: str, confidence: float, articles: list[StoryArticle], topics: list[str]
+             ) -> StorySpread:
+    articles = sorted(articles, key=lambda a: (a.ts is None, a.ts or 0, a.url))
+    outlet_first: dict[str, int] = {}
+    for a in articles:
+        if a.ts is not None and a.outlet not in outlet_first:
+            outlet_first[a.outlet] = a.ts
+    outlets = {a.outlet for a in articles}
+    times = sorted(outlet_first.values())
+    first = times[0] if times else None
+    last = max((a.ts for a in articles if a.ts is not None), default=None)
+    leaders = sorted(o for o, t in outlet_first.items() if t == first)
+    lags = [(t - first) / 3600 for o, t in outlet_first.items()
+            if first is not None and t != first]
+    curve: list[dict[str, Any]] = []
+    for count, t in enumerate(times, start=1):
+        if curve and curve[-1]["time"] == _iso(t):
+            curve[-1]["outlets"] = count
+        else:
+            curve.append({"time": _iso(t), "outlets": count})
+    return StorySpread(
+        id=story_id,
+        confidence=confidence,
+        articles=articles,
+        outlets=len(outlets),
+        first_reporter=leaders,
+        first_seen=_iso(first),
+        last_seen=_iso(last),
+        duration_hours=None if first is None or last is None else _hours(last - first),
+        hours_to={k: _hours(times[k - 1] - times[0]) if len(times) >= k else None
+                  for k in MILESTONES},
+        median_lag_hours=_hours(statistics.median(lags) * 3600) if lags else None,
+        curve=curve,
+        topics=topics,
+        outlet_first=outlet_first,
+    )
+
+
+def _outlet_rows(spreads: list[StorySpread], window: str | None) -> list[OutletSpread]:
+    stories: Counter[str] = Counter()
+    first: Counter[str] = Counter()
+    tied: Counter[str] = Counter()
+    led: Counter[str] = Counter()
+    trailed: Counter[str] = Counter()
+    lags: dict[str, list[float]] = defaultdict(list)
+    follows: dict[str, Counter[str]] = defaultdict(Counter)
+    for s in spreads:
+        if len(s.outlet_first) < 2:
+            continue
+        times = sorted(s.outlet_first.values())
+        start = times[0]
+        for outlet, t in s.outlet_first.items():
+            stories[outlet] += 1
+            before = _count_below(times, t)
+            after = len(times) - _count_below(times, t + 1)
+            led[outlet] += after
+            trailed[outlet] += before
+            if t == start:
+                first[outlet] += 1
+                tied[outlet] += len(s.first_reporter) > 1
+            else:
+                lags[outlet].append((t - start) / 3600)
+                follows[outlet].update(s.first_reporter)
+    rows = [
+        OutletSpread(
+            outlet=o,
+            stories=n,
+            first=first[o],
+            first_tied=tied[o],
+            followed=n - first[o],
+            median_lag_hours=_hours(statistics.median(lags[o]) * 3600) if lags[o] else None,
+            leader_score=round((led[o] - trailed[o]) / (led[o] + trailed[o]), 4)
+            if led[o] + trailed[o] else 0.0,
+            follows=[f for f, _ in sorted(follows[o].items(), key=lambda kv: (-kv[1], kv[0]))[:3]],
+            window=window,
+        )
+        for o, n in stories.items()
+    ]
+    rows.sort(key=lambda r: (-r.leader_score, -r.stories, r.outlet))
+    return rows
+
+
+def _count_below(sorted_values: list[int], value: int) -> int:
+    return bisect.bisect_left(sorted_values, value)
+
+
+def _iso(ts: int | None) -> str | None:
+    return None if ts is None else dt.datetime.fromtimestamp(ts, dt.UTC).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+
+
+def _hours(seconds: float) -> float:
+    return round(seconds / 3600, 2)
