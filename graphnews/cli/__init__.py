@@ -47,6 +47,7 @@ from graphnews.cli import outlets as _outlets  # noqa: E402, F401
 from graphnews.cli import query as _query  # noqa: E402, F401
 from graphnews.cli import render as _render  # noqa: E402, F401
 from graphnews.cli import run as _run  # noqa: E402, F401
+from graphnews.cli import stories as _stories  # noqa: E402, F401
 
 
 def main() -> None:
