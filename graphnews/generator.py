@@ -17,7 +17,9 @@ How a corpus is made:
   tracking-parameter variants of the same article;
 - **related lists** hold 3-8 items; each item is, with probability ``noise``, a *noise link* to an
   article of another story published around the same time (the recommender's mistakes), otherwise
-  another article of the document's own story. Small stories have shorter lists;
+  another article of the document's own story. A small story cannot fill its lists with its own
+  articles, so they are shorter but keep their noise links: the realised share of noise links
+  (``noise_links_share`` in the truth) is a little above ``noise`` (0.23 for 0.2);
 - **titles and excerpts** carry only part of their story's words: a story has 2 entity words
   (drawn with Zipf popularity, so entities recur across stories like "Microsoft" does) and 10
   event words; a title takes 2-4 of them, an excerpt 3-6, the rest is topic and background
