@@ -245,7 +245,7 @@ def betweenness(
         sources = np.sort(np.random.default_rng(seed).choice(n, size=samples, replace=False))
         scale = n / samples
         notes += (f"betweenness is approximate: estimated from {samples:,} of {n:,} outlets "
-                  f"(seed {seed}); ask for exact betweenness to compute it on every outlet",)
+                  f"(seed {seed}); --exact (exact=True) computes it on every outlet",)
     if n < 3:
         return Scores(dict.fromkeys(nodes, 0.0), notes)
     i, j, w = _edge_arrays(H, nodes, weight)
@@ -311,7 +311,7 @@ def eigenvector(G: nx.Graph, *, weight: str = "weight") -> Scores:
 
 
 def pagerank(G: nx.Graph, *, weight: str = "weight", alpha: float = DAMPING) -> Scores:
-    """PageRank of a weighted graph (networkx's, iterated to 1e-12 per node).
+    """PageRank of a weighted graph (networkx's, iterated until the L1 change < n * 1e-12).
 
     A walker moves along an edge with probability proportional to its weight, or (with
     probability ``1 - alpha``, and always from a node without edges) jumps to a node chosen
@@ -721,9 +721,14 @@ def _graph_messages(G: nx.Graph) -> list[str]:
     if len(groups) == 1:
         return []
     alone = groups.count(1)
-    parts = [f"{len(groups) - alone} connected group(s) (largest: {max(groups)} outlets)"]
+    if alone == n:
+        return ["no two outlets share coverage: the graph measures are 0 (PageRank 1/n each)"]
+    parts = []
+    if len(groups) > alone:
+        parts.append(f"{len(groups) - alone} connected group(s) (largest: {max(groups)} "
+                     "outlets)")
     if alone:
-        parts = parts[:len(groups) > alone] + [f"{alone} outlet(s) without co-coverage"]
+        parts.append(f"{alone} outlet(s) without co-coverage")
     return ["the co-coverage graph falls apart into " + " and ".join(parts)]
 
 

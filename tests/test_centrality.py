@@ -331,6 +331,25 @@ def test_central_outlets_of_an_empty_database(db: graphnews.Database) -> None:
     assert report.messages == ["no outlets match the filters: nothing to rank"]
 
 
+def test_outlets_without_links_or_alone(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for k, domain in enumerate(["a.com", "b.com", "b.com"]):
+        (docs / f"{k}.md").write_text(f"---\ntitle: T{k}\nwebUrl: https://{domain}/{k}\n"
+                                      f"provider: {{name: X, domain: {domain}}}\n---\n")
+    db = graphnews.open(tmp_path / "t.db")
+    db.ingest([docs])
+    unlinked = central_outlets(db)
+    # A tie in PageRank and strength goes to the domain in alphabetical order.
+    assert [(r.outlet, r.articles, r.pagerank) for r in unlinked.rows] == [
+        ("a.com", 1, 0.5), ("b.com", 2, 0.5)]
+    assert unlinked.messages[0].startswith("no two outlets share coverage")
+    alone = central_outlets(db, outlets=["b.com"])
+    assert [(r.outlet, r.pagerank, r.betweenness) for r in alone.rows] == [("b.com", 1.0, 0.0)]
+    assert alone.messages == [
+        "only one outlet matches: every graph measure is 0 (its PageRank is 1)"]
+
+
 def test_every_measure_is_explained() -> None:
     for name, m in MEASURES.items():
         assert m.name == name

@@ -7,7 +7,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from graphnews.centrality import MEASURES, CentralityReport, OutletCentrality, central_outlets
+from graphnews.centrality import (
+    BETWEENNESS_SAMPLES,
+    EXACT_BETWEENNESS_LIMIT,
+    MEASURES,
+    CentralityReport,
+    OutletCentrality,
+    central_outlets,
+)
 from graphnews.cli import app
 from graphnews.cli.common import (
     DbOption,
@@ -36,8 +43,9 @@ ExplainOption = Annotated[
 ]
 ExactOption = Annotated[
     bool | None, typer.Option("--exact/--sample", help="Betweenness on every outlet, or "
-                              "estimated from sampled outlets. Default: exact up to 2,000 "
-                              "outlets.", show_default=False)
+                              f"estimated from {BETWEENNESS_SAMPLES} sampled outlets. Default: "
+                              f"exact up to {EXACT_BETWEENNESS_LIMIT:,} outlets.",
+                              show_default=False)
 ]
 SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the betweenness estimate.")]
 TopicsOption = Annotated[
