@@ -1,0 +1,224 @@
+"""Story detection: planted truth, the real Microsoft coverage, stable ids, incremental updates."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import graphnews
+from graphnews.errors import BadInputError, NotFoundError
+from graphnews.generator import DOCUMENTS_DIR, adjusted_rand_index, generate_corpus
+from graphnews.stories import (
+    Evidence,
+    article_stories,
+    detect_stories,
+    get_story,
+    load_stories,
+    stories_are_current,
+    story_of_article,
+    story_urls,
+    update_stories,
+)
+
+NBC = ("https://www.nbcnews.com/tech/tech-news/"
+       "microsoft-removing-emotion-recognition-features-facial-recognition-tec-rcna35087")
+SILICON = "https://www.siliconrepublic.com/enterprise/facial-recognition-microsoft-azure-ai"
+ZAWYA = ("https://www.zawya.com/en/press-release/companies-news/cwallet-and-microsoft-qatar-"
+         "partner-to-bring-the-latest-fintech-services-to-organizations-through-azure-s8nv00o3")
+
+
+def write_doc(folder: Path, name: str, title: str, excerpt: str, when: str, outlet: str,
+              related: tuple[tuple[str, str], ...] | list[tuple[str, str]] = ()) -> str:
+    """A minimal real-shaped document; ``related`` holds (url, title) pairs. Returns its URL."""
+    url = f"https://{outlet}/news/{name}"
+    items = "".join(
+        f'  - title: "{t}"\n    webUrl: "{u}"\n    publishedDateTime: {when}\n'
+        f"    provider:\n      name: {u.split('/')[2]}\n      domain: {u.split('/')[2]}\n"
+        for u, t in related)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.md").write_text(
+        f'---\ntitle: "{title}"\nexcerpt: "{excerpt}"\npublishedDateTime: {when}\n'
+        f'webUrl: "{url}"\nprovider:\n  name: {outlet}\n  domain: {outlet}\n'
+        f"topics:\n  - AI\nrelated:{' []' if not related else ''}\n{items}---\n",
+        encoding="utf-8")
+    return url
+
+
+Events = tuple[graphnews.Database, dict[str, str]]
+
+
+@pytest.fixture
+def two_events(tmp_path: Path) -> Events:
+    """Three articles on a volcano, three on a chip plant, one noise link between them."""
+    docs = tmp_path / "docs"
+    volcano = "Volcano erupts near Grindavik, lava reaches the town"
+    chips = "Chipmaker opens Arizona fab, first wafers shipped"
+    urls = {
+        "v1": "https://ruv.is/news/v1", "v2": "https://bbc.co.uk/news/v2",
+        "v3": "https://apnews.com/news/v3", "c1": "https://reuters.com/news/c1",
+        "c2": "https://theverge.com/news/c2", "c3": "https://ft.com/news/c3",
+    }
+    write_doc(docs, "v1", volcano, "Icelandic volcano eruption lava Grindavik evacuated",
+              "2023-11-10T08:00:00Z", "ruv.is", [(urls["v2"], volcano), (urls["c1"], chips)])
+    write_doc(docs, "v2", "Lava flows into Grindavik as volcano erupts",
+              "Eruption of the volcano near Grindavik sends lava into the evacuated town",
+              "2023-11-10T11:00:00Z", "bbc.co.uk", [(urls["v1"], volcano), (urls["v3"], volcano)])
+    write_doc(docs, "v3", "Grindavik evacuated again, volcano eruption continues",
+              "Lava from the Icelandic volcano eruption near Grindavik", "2023-11-11T09:00:00Z",
+              "apnews.com", [(urls["v2"], volcano)])
+    write_doc(docs, "c1", chips, "Arizona fab of the chipmaker ships its first wafers",
+              "2023-11-10T09:00:00Z", "reuters.com", [(urls["c2"], chips), (urls["c3"], chips)])
+    write_doc(docs, "c2", "First wafers from the chipmaker's Arizona fab",
+              "The chipmaker shipped wafers from its new Arizona fab", "2023-11-10T15:00:00Z",
+              "theverge.com", [(urls["c1"], chips), (urls["c3"], chips)])
+    write_doc(docs, "c3", "Arizona fab wafers: the chipmaker delivers",
+              "Wafers shipped from the Arizona fab of the chipmaker", "2023-11-11T07:00:00Z",
+              "ft.com", [(urls["c1"], chips)])
+    db = graphnews.open(tmp_path / "t.db")
+    db.ingest([docs])
+    return db, urls
+
+
+def test_a_noise_link_does_not_merge_two_events(two_events: Events) -> None:
+    db, urls = two_events
+    stories = detect_stories(db)
+    by_url = story_urls(db)
+    groups: dict[str, set[str]] = {}
+    for key, url in urls.items():
+        groups.setdefault(by_url[url], set()).add(key[0])
+    assert sorted(len(s.articles) for s in stories) == [3, 3]
+    assert all(len(kinds) == 1 for kinds in groups.values())  # never a volcano with a chip
+    assert by_url[urls["v1"]] != by_url[urls["c1"]]
+    for story in stories:
+        assert 0.0 <= story.confidence <= 1.0
+
+
+def test_story_ids_come_from_the_earliest_article(two_events: Events) -> None:
+    db, urls = two_events
+    detect_stories(db)
+    volcano = get_story(db, urls["v3"])
+    assert volcano.articles[0] == db.resolve_url(urls["v1"])  # earliest first
+    assert volcano.id.startswith("s-") and len(volcano.id) == 14
+    assert get_story(db, volcano.id) == volcano
+    assert story_of_article(db, urls["v2"]) == volcano.id
+    assert story_of_article(db, db.resolve_url(urls["v2"])) == volcano.id
+    assert story_of_article(db, "https://example.com/none") is None
+    assert article_stories(db)[db.resolve_url(urls["c2"])] != volcano.id
+
+
+def test_unknown_story_and_bad_resolution_are_user_errors(two_events: Events) -> None:
+    db, _ = two_events
+    detect_stories(db)
+    with pytest.raises(NotFoundError, match="no story 's-000000000000'"):
+        get_story(db, "s-000000000000")
+    with pytest.raises(NotFoundError, match="no story holds"):
+        get_story(db, "https://example.com/none")
+    with pytest.raises(BadInputError, match="resolution"):
+        detect_stories(db, resolution=0)
+
+
+def test_nothing_is_recomputed_when_nothing_changed(two_events: Events) -> None:
+    db, _ = two_events
+    assert not stories_are_current(db)
+    first = update_stories(db)
+    assert first.mode == "full" and stories_are_current(db)
+    again = update_stories(db)
+    assert again.mode == "unchanged" and again.stories == first.stories
+    assert update_stories(db, resolution=0.1).mode == "full"  # other parameters: recompute
+    assert not stories_are_current(db)  # for the default parameters
+
+
+@pytest.mark.parametrize(("noise", "aim"), [(0.2, 0.95), (0.4, 0.9)])
+def test_planted_stories_are_found(tmp_path: Path, noise: float, aim: float) -> None:
+    truth = generate_corpus(tmp_path, documents=800, noise=noise, seed=11)
+    db = graphnews.open(tmp_path / "g.db")
+    db.ingest([tmp_path / DOCUMENTS_DIR])
+    detect_stories(db)
+    score = truth.score(story_urls(db))
+    assert score["ari"] >= aim and score["nmi"] >= aim
+    # Connected components of the same links melt the stories together.
+    links_only = _components(db)
+    assert truth.score(links_only)["ari"] < 0.2
+
+
+def test_detection_is_deterministic(tmp_path: Path) -> None:
+    generate_corpus(tmp_path, documents=300, noise=0.3, seed=4)
+    db = graphnews.open(tmp_path / "g.db")
+    db.ingest([tmp_path / DOCUMENTS_DIR])
+    first = [(s.id, s.articles) for s in detect_stories(db)]
+    again = [(s.id, s.articles) for s in detect_stories(db, incremental=False)]
+    assert first == again
+
+
+def test_incremental_update_keeps_the_other_stories_and_their_ids(tmp_path: Path) -> None:
+    truth = generate_corpus(tmp_path / "c", documents=600, noise=0.2, seed=5, days=60)
+    files = sorted((tmp_path / "c" / DOCUMENTS_DIR).iterdir())  # named by date
+    early, late = tmp_path / "early", tmp_path / "late"
+    early.mkdir()
+    late.mkdir()
+    for f in files[:560]:
+        shutil.copy(f, early)
+    for f in files[560:]:
+        shutil.copy(f, late)
+    db = graphnews.open(tmp_path / "g.db")
+    db.ingest([early])
+    before = {s.id: s.articles for s in detect_stories(db)}
+    db.ingest([late])
+    report = update_stories(db)
+    assert report.mode == "incremental"
+    assert 0 < report.recomputed < report.articles / 2
+    after = {s.id: s.articles for s in load_stories(db)}
+    kept = [i for i in before if after.get(i) == before[i]]
+    assert len(kept) > 0.6 * len(before)
+    incremental = story_urls(db)
+    assert truth.score(incremental)["ari"] >= 0.95
+    update_stories(db, incremental=False)
+    full = story_urls(db)
+    urls = sorted(full)
+    assert adjusted_rand_index([incremental[u] for u in urls], [full[u] for u in urls]) > 0.98
+
+
+def test_evidence_weights_can_be_turned_off(tmp_path: Path) -> None:
+    truth = generate_corpus(tmp_path, documents=400, noise=0.3, seed=8)
+    db = graphnews.open(tmp_path / "g.db")
+    db.ingest([tmp_path / DOCUMENTS_DIR])
+    detect_stories(db)
+    combined = truth.score(story_urls(db))["ari"]
+    links_only = Evidence(text=0.0, unconfirming_similarity=-1.0, confirming_similarity=0.0)
+    detect_stories(db, evidence=links_only)
+    assert truth.score(story_urls(db))["ari"] < combined
+
+
+def test_microsoft_emotion_recognition_is_one_story_without_the_fintech_release(
+    real_db_path: Path, tmp_path: Path,
+) -> None:
+    path = tmp_path / "real.db"
+    shutil.copy(real_db_path, path)
+    db = graphnews.open(path)
+    detect_stories(db)
+    story = get_story(db, NBC)
+    assert story_of_article(db, SILICON) == story.id  # both seeds, no related chain between
+    assert db.resolve_url(ZAWYA) not in story.articles  # the CWallet fintech press release
+    titles = [db.conn.execute("SELECT title FROM articles WHERE id = ?", (a,)).fetchone()[0]
+              for a in story.articles]
+    about = [t for t in titles if any(w in t.lower() for w in ("facial", "face", "emotion"))]
+    assert len(about) >= 15 and len(about) >= 0.8 * len(titles)
+    # The AMP URL of the NBC article names the same story.
+    assert get_story(db, "https://www.nbcnews.com/news/amp/rcna35087").id == story.id
+
+
+def _components(db: graphnews.Database) -> dict[str, int]:
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    ids = [r[0] for r in db.conn.execute("SELECT id FROM articles ORDER BY id")]
+    urls = [r[0] for r in db.conn.execute("SELECT canonical_url FROM articles ORDER BY id")]
+    links = np.searchsorted(ids, np.array(db.conn.execute(
+        "SELECT from_article, to_article FROM related_links").fetchall()))
+    graph = sparse.csr_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])),
+                              shape=(len(ids), len(ids)))
+    return dict(zip(urls, connected_components(graph, directed=False)[1].tolist(), strict=True))
+
