@@ -1,0 +1,115 @@
+"""``graphnews stories``, ``story`` and ``spread``: JSON contracts, tables, errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import graphnews
+from graphnews.cli import app
+from tests.test_stories import NBC, SILICON, ZAWYA
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def real(real_db_path: Path, tmp_path: Path) -> str:
+    """A writable copy of the real database (stories are computed on first use)."""
+    path = tmp_path / "real.db"
+    shutil.copy(real_db_path, path)
+    return str(path)
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_stories_all_json_lists_every_story_with_its_articles(real: str) -> None:
+    code, out, err = invoke("stories", "--all", "--format", "json", "--db", real)
+    assert code == 0, err
+    assert err.startswith("stories: ")  # computed on first use, said on stderr
+    stories = json.loads(out)
+    for key in ("id", "size", "outlets", "first_reporter", "first_seen", "last_seen",
+                "articles"):
+        assert all(key in s for s in stories), key
+    articles = [u for s in stories for u in s["articles"]]
+    n_articles = graphnews.open(real).stats()["articles"]
+    assert len(articles) == len(set(articles)) == n_articles  # every article, singletons too
+    assert all(s["size"] == len(s["articles"]) for s in stories)
+    facial = next(s for s in stories if "https://nbcnews.com/tech/tech-news/microsoft-removing-"
+                  "emotion-recognition-features-facial-recognition-tec-rcna35087" in s["articles"])
+    assert "https://siliconrepublic.com/enterprise/facial-recognition-microsoft-azure-ai" in \
+        facial["articles"]
+    assert not any("zawya.com" in u for u in facial["articles"])
+    assert facial["first_reporter"] == ["microsoft.com"]
+    # Second call: nothing to recompute, nothing said.
+    code, _, err = invoke("stories", "--db", real)
+    assert code == 0 and err == ""
+
+
+def test_stories_top_and_min_outlets(real: str) -> None:
+    code, out, _ = invoke("stories", "--top", "3", "--min-outlets", "5", "-f", "json",
+                          "--db", real)
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == 3
+    assert all(r["outlets"] >= 5 for r in rows)
+    assert [r["outlets"] for r in rows] == sorted((r["outlets"] for r in rows), reverse=True)
+    code, out, _ = invoke("stories", "--top", "3", "--db", real)
+    assert code == 0 and "first_reporter" in out and "headline" in out
+
+
+def test_story_by_url_shows_timeline_and_chart(real: str) -> None:
+    code, out, _ = invoke("story", "https://www.nbcnews.com/news/amp/rcna35087", "--db", real)
+    assert code == 0
+    assert "articles in time order" in out and "siliconrepublic.com" in out
+    assert "hours after the first report" in out and "█" in out
+    code, out, _ = invoke("story", SILICON, "-f", "json", "--db", real)
+    body = json.loads(out)
+    assert code == 0 and body["curve"][-1]["outlets"] == body["outlets"]
+    assert [t["published"] for t in body["timeline"]] == sorted(
+        t["published"] for t in body["timeline"])
+    code, out, _ = invoke("story", body["id"], "-f", "csv", "--db", real)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and len(rows) == body["size"] and set(rows[0]) == {
+        "published", "outlet", "title", "url"}
+    assert not any("zawya" in r["url"] for r in rows) and any(NBC[12:40] in r["url"]
+                                                             for r in rows)
+
+
+def test_spread_table_json_and_windows(real: str) -> None:
+    code, out, _ = invoke("spread", "--all", "-f", "json", "--db", real)
+    rows = json.loads(out)
+    assert code == 0 and rows
+    assert set(rows[0]) == {"outlet", "stories", "first", "first_tied", "followed",
+                            "median_lag_hours", "leader_score", "follows"}
+    assert all(-1.0 <= r["leader_score"] <= 1.0 for r in rows)
+    code, out, _ = invoke("spread", "--every", "week", "-n", "2", "-f", "csv", "--db", real)
+    weekly = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and weekly[0]["window"] == "2022-05-30"
+    assert max(sum(r["window"] == w for r in weekly) for w in {r["window"] for r in weekly}) == 2
+
+
+def test_user_errors_are_one_line(real: str) -> None:
+    assert invoke("stories", "--db", real)[0] == 0  # stories computed: nothing more on stderr
+    code, _, err = invoke("story", "s-000000000000", "--db", real)
+    assert code == 1 and err.startswith("Error: no story 's-000000000000'")
+    code, _, err = invoke("story", ZAWYA.replace("zawya", "nowhere"), "--db", real)
+    assert code == 1 and "Error: no story holds" in err
+    code, _, err = invoke("spread", "--every", "year", "--db", real)
+    assert code == 2 and err.startswith("Error: --every must be one of day, week, month")
+    code, _, err = invoke("stories", "--since", "2022-07-01", "--until", "2022-06-01",
+                          "--db", real)
+    assert code == 2 and "--since is after --until" in err
+
+
+@pytest.mark.parametrize("command", ["stories", "story", "spread"])
+def test_help_ends_with_an_example(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0 and "Example: graphnews " + command in result.stdout
