@@ -431,16 +431,20 @@ class _Detector:
 
     def _dirty_region(self, corpus: _Corpus, prints: np.ndarray) -> np.ndarray | None:
         """Indices of the articles to recompute, or None when recomputing all is cheaper."""
-        old = dict(self.db.conn.execute(
-            "SELECT article_id, fingerprint FROM story_articles").fetchall())
-        old_story = dict(self.db.conn.execute(
-            "SELECT article_id, story_id FROM story_articles").fetchall())
+        rows = self.db.conn.execute(
+            "SELECT article_id, fingerprint, story_id FROM story_articles ORDER BY article_id"
+        ).fetchall()
+        old_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        old_prints = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
+        _, old_story = np.unique(np.array([r[2] for r in rows], dtype=object).astype(str),
+                                 return_inverse=True)
         n = len(corpus.ids)
-        changed = np.array([old.get(int(a)) != int(p) for a, p in
-                            zip(corpus.ids.tolist(), prints.tolist(), strict=True)], dtype=bool)
-        current = set(corpus.ids.tolist())
-        gone_stories = {old_story[a] for a in old if a not in current}
-        if not changed.any() and not gone_stories:
+        at = np.clip(np.searchsorted(old_ids, corpus.ids), 0, max(len(old_ids) - 1, 0))
+        known = (old_ids[at] == corpus.ids) if len(old_ids) else np.zeros(n, dtype=bool)
+        changed = ~known | (old_prints[at] != prints) if len(old_ids) else ~known
+        story = np.where(known, old_story[at] if len(old_ids) else -1, -1)
+        gone = old_story[~np.isin(old_ids, corpus.ids)]
+        if not changed.any() and not len(gone):
             return np.array([], dtype=np.int64)
         # Articles whose evidence may change: the changed ones, their link neighbours, and
         # every article within the text window of a changed one.
@@ -451,17 +455,14 @@ class _Detector:
         window = self.evidence.window_days * 86400
         times = np.sort(corpus.ts[changed & ~np.isnan(corpus.ts)])
         if len(times):
-            known = ~np.isnan(corpus.ts)
-            nearest = np.searchsorted(times, corpus.ts[known])
-            before = np.abs(corpus.ts[known] - times[np.clip(nearest - 1, 0, len(times) - 1)])
-            after = np.abs(times[np.clip(nearest, 0, len(times) - 1)] - corpus.ts[known])
-            touched[np.flatnonzero(known)[np.minimum(before, after) <= window]] = True
+            dated = np.flatnonzero(~np.isnan(corpus.ts))
+            nearest = np.searchsorted(times, corpus.ts[dated])
+            before = np.abs(corpus.ts[dated] - times[np.clip(nearest - 1, 0, len(times) - 1)])
+            after = np.abs(times[np.clip(nearest, 0, len(times) - 1)] - corpus.ts[dated])
+            touched[dated[np.minimum(before, after) <= window]] = True
         # Whole stories: a story touched anywhere is recomputed as a whole.
-        dirty_stories = gone_stories | {old_story.get(int(a)) for a in corpus.ids[touched]}
-        dirty_stories.discard(None)
-        in_dirty = np.array([old_story.get(int(a)) in dirty_stories for a in corpus.ids.tolist()],
-                            dtype=bool)
-        region = np.flatnonzero(touched | in_dirty)
+        dirty = np.union1d(gone, story[touched & (story >= 0)])
+        region = np.flatnonzero(touched | np.isin(story, dirty))
         if len(region) > n // 2:
             return None
         return region
@@ -598,7 +599,7 @@ def _cocitation(linked: sparse.csr_matrix) -> sparse.csr_matrix:
     """Cosine of ``related`` neighbour sets, for pairs sharing two neighbours (one if linked)."""
     degree = np.asarray(linked.sum(axis=1)).ravel()
     # Hubs (listed by very many) say little about a pair and cost quadratically: skip them.
-    hub = degree > max(50.0, 20 * max(degree.mean(), 1.0))
+    hub = degree > max(50.0, 20 * (degree.mean() if len(degree) else 0.0))
     trimmed = linked @ sparse.diags((~hub).astype(np.float64))
     shared = (trimmed @ trimmed.T).tocsr()
     shared.setdiag(0)
