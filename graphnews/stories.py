@@ -415,7 +415,7 @@ class _Detector:
         self.report.articles = len(corpus.ids)
         self.report.recomputed = len(subset)
         self.progress("evidence")
-        u, v, w = evidence_edges(corpus, subset, self.evidence)
+        u, v, w = _evidence_edges(corpus, subset, self.evidence)
         self.report.edges = len(u)
         lap("evidence")
         self.progress("cluster")
@@ -524,7 +524,7 @@ class _Detector:
 # -- evidence -------------------------------------------------------------------------------
 
 
-def evidence_edges(corpus: _Corpus, subset: np.ndarray, evidence: Evidence
+def _evidence_edges(corpus: _Corpus, subset: np.ndarray, evidence: Evidence
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Weighted evidence edges ``(u, v, weight)``, ``u < v``, among ``subset`` (local indices)."""
     n = len(subset)
