@@ -8,8 +8,10 @@ step       what it does                                               writes
 ========== ========================================================== =========================
 ingest     read the documents into the database (unchanged files are  (the database)
            skipped; `graphnews.ingest`)
-stories    detect and store the stories (`graphnews.stories`)         (the database)
+stories    detect and store the stories (`graphnews.stories`), and    ``stories.json``
+           how each spread (`graphnews.spread`)
 centrality rank the outlets by every measure (`graphnews.centrality`) ``central-outlets.json``
+spread     each outlet as leader or follower (`graphnews.spread`)     ``spread.json``
 render     the offline HTML site (`graphnews.render`)                 ``index.html``,
                                                                       ``outlets.html``,
                                                                       ``topics.html``,
@@ -63,6 +65,8 @@ from graphnews.store import Database
 __all__ = [
     "CENTRAL_OUTLETS_FILE",
     "EXPORTED_GRAPHS",
+    "SPREAD_FILE",
+    "STORIES_FILE",
     "SUMMARY_FILE",
     "Progress",
     "RunReport",
@@ -76,8 +80,13 @@ __all__ = [
 Progress = Callable[[str, int, int | None], None]
 #: The file every run writes into its output folder, naming everything else it wrote.
 SUMMARY_FILE = "summary.json"
-#: The central outlets report (`graphnews.centrality.CentralityReport.as_dict`).
+#: Every story and how it spread: what ``graphnews stories --all --format json`` prints.
+STORIES_FILE = "stories.json"
+#: The central outlets (`graphnews.centrality.CentralityReport.as_dict`): the measure ranked
+#: by, notes, and each outlet's row as ``graphnews outlets --all --format json`` prints it.
 CENTRAL_OUTLETS_FILE = "central-outlets.json"
+#: Each outlet as leader or follower: what ``graphnews spread --all --format json`` prints.
+SPREAD_FILE = "spread.json"
 #: The graphs written as GraphML (``<graph>.graphml``).
 EXPORTED_GRAPHS = ("coverage", "outlets")
 
@@ -280,19 +289,32 @@ class _Step:
 
 
 def _stories(context: _Context, step: StepReport) -> None:
+    from graphnews.spread import stories_spread
     from graphnews.stories import update_stories
 
     update_stories(context.db)
-    step.counts = _story_counts(context.db)
+    stories = stories_spread(context.db)
+    step.written.append(_write_json(context.out_dir / STORIES_FILE,
+                                    [s.as_dict() for s in stories]))
+    shared = sum(s.size > 1 for s in stories)
+    step.counts = {"stories": shared, "single articles": len(stories) - shared}
+
+
+def _spread(context: _Context, step: StepReport) -> None:
+    from graphnews.spread import outlet_spread
+
+    rows = outlet_spread(context.db)
+    step.written.append(_write_json(context.out_dir / SPREAD_FILE, [r.as_dict() for r in rows]))
+    step.counts = {"outlets": len(rows)}
+    if rows:
+        step.counts["most often first"] = max(rows, key=lambda r: (r.first, r.stories)).outlet
 
 
 def _centrality(context: _Context, step: StepReport) -> None:
     from graphnews.centrality import central_outlets
 
     report = central_outlets(context.db)
-    path = context.out_dir / CENTRAL_OUTLETS_FILE
-    _write_json(path, report.as_dict())
-    step.written.append(path)
+    step.written.append(_write_json(context.out_dir / CENTRAL_OUTLETS_FILE, report.as_dict()))
     step.counts = {"outlets": len(report.rows)}
     if report.rows:
         step.counts["most central"] = report.rows[0].outlet
@@ -318,6 +340,7 @@ def _export(context: _Context, step: StepReport) -> None:
 _STEPS: tuple[_Step, ...] = (
     _Step("stories", _stories),
     _Step("centrality", _centrality),
+    _Step("spread", _spread),
     _Step("render", _render),
     _Step("export", _export),
 )
@@ -381,14 +404,11 @@ def _write_summary(report: RunReport, db: Database, fingerprint: str) -> None:
     _write_json(report.out_dir / SUMMARY_FILE, body)
 
 
-def _story_counts(db: Database) -> dict[str, int]:
-    total, shared = db.conn.execute(
-        "SELECT count(*), coalesce(sum(size > 1), 0) FROM stories").fetchone()
-    return {"stories": int(shared), "single articles": int(total - shared)}
-
-
-def _write_json(path: Path, body: Any) -> None:
-    path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+def _write_json(path: Path, body: Any) -> Path:
+    """Write ``body`` as the ``--format json`` output of the commands writes it."""
+    path.write_text(json.dumps(body, indent=2, ensure_ascii=False, default=str) + "\n",
+                    encoding="utf-8")
+    return path
 
 
 def _previous_run(out_dir: Path, fingerprint: str) -> list[dict[str, Any]] | None:

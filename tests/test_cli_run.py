@@ -34,13 +34,13 @@ def test_run_writes_the_files_it_names_and_a_second_run_is_identical(
     result = runner.invoke(app, ["run", str(corpus), "--out", str(out), "--db", db, "-f", "json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert [s["name"] for s in report["steps"]] == ["ingest", "stories", "centrality", "render",
-                                                    "export"]
+    assert [s["name"] for s in report["steps"]] == ["ingest", "stories", "centrality", "spread",
+                                                    "render", "export"]
     assert (report["exit_code"], report["reasons"], report["reused"]) == (0, [], False)
     written = [Path(p) for p in report["written"]]
     assert sorted(written) == sorted(p for p in out.rglob("*") if p.is_file())
     assert {"summary.json", "index.html", "coverage.graphml", "outlets.graphml",
-            "central-outlets.json"} <= {p.name for p in written}
+            "central-outlets.json", "stories.json", "spread.json"} <= {p.name for p in written}
     files = {p: p.read_bytes() for p in written}
 
     again = runner.invoke(app, ["run", str(corpus), "--out", str(out), "--db", db, "-f", "json"])
@@ -54,7 +54,7 @@ def test_run_writes_the_files_it_names_and_a_second_run_is_identical(
     assert forced.exit_code == 0, forced.output
     assert {p: p.read_bytes() for p in written} == files
     assert f"Wrote {len(written)} files into {out}/ in " in forced.stdout
-    for step in ("ingest", "stories", "centrality", "render", "export"):
+    for step in ("ingest", "stories", "centrality", "spread", "render", "export"):
         assert step in forced.stdout
 
 

@@ -13,6 +13,8 @@ import graphnews
 from graphnews.generator import DOCUMENTS_DIR, generate_corpus
 from graphnews.pipeline import (
     CENTRAL_OUTLETS_FILE,
+    SPREAD_FILE,
+    STORIES_FILE,
     SUMMARY_FILE,
     RunReport,
     inputs_outside,
@@ -21,7 +23,7 @@ from graphnews.pipeline import (
 from tests.conftest import SEEDS
 
 #: The steps of a run, in order.
-STEPS = ["ingest", "stories", "centrality", "render", "export"]
+STEPS = ["ingest", "stories", "centrality", "spread", "render", "export"]
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +57,8 @@ def test_run_writes_every_promised_file(first: tuple[Path, RunReport]) -> None:
     assert report.exit_code == 0 and report.reasons == [] and not report.reused
     assert [s.name for s in report.steps] == STEPS
     names = {p.relative_to(out).as_posix() for p in report.written}
-    assert {"summary.json", "central-outlets.json", "index.html", "outlets.html", "topics.html",
-            "coverage.graphml", "outlets.graphml"} <= names
+    assert {"summary.json", "stories.json", "central-outlets.json", "spread.json", "index.html",
+            "outlets.html", "topics.html", "coverage.graphml", "outlets.graphml"} <= names
     assert any(n.startswith("story-s-") and n.endswith(".html") for n in names)
     # the folder holds exactly what the report names, and summary.json names the same files
     assert names == set(snapshot(out))
@@ -76,12 +78,27 @@ def test_run_writes_every_promised_file(first: tuple[Path, RunReport]) -> None:
     assert {r["outlet"] for r in central["outlets"]} == {
         d for _, d in outlets.nodes(data="domain")}
     assert len(central["outlets"]) == stats["outlets"]
+    # stories.json holds every article once; spread.json every outlet of a shared story
+    stories = json.loads((out / STORIES_FILE).read_text())
+    urls = [u for s in stories for u in s["articles"]]
+    assert len(urls) == len(set(urls)) == stats["articles"]
+    spread = json.loads((out / SPREAD_FILE).read_text())
+    assert {r["outlet"] for r in spread} == {
+        o for s in stories if s["outlets"] > 1 for o in _outlets(coverage, s["articles"])}
     # the step counts agree with the database
     counts = {s.name: s.counts for s in report.steps}
     assert counts["ingest"]["documents"] == 62
     assert counts["centrality"]["outlets"] == stats["outlets"]
     assert counts["stories"]["stories"] + counts["stories"]["single articles"] == stats["stories"]
+    assert counts["stories"]["stories"] == sum(s["size"] > 1 for s in stories)
+    assert counts["spread"]["outlets"] == len(spread)
     assert counts["render"]["pages"] == 3 + sum(n.startswith("story-") for n in names)
+
+
+def _outlets(coverage: nx.Graph, urls: list[str]) -> set[str]:
+    """The outlet domains of the articles with these URLs, read from the coverage export."""
+    by_url = {attrs.get("url"): attrs.get("outlet") for _, attrs in coverage.nodes(data=True)}
+    return {by_url[u] for u in urls if by_url.get(u)}
 
 
 def test_second_run_reuses_everything_and_forced_run_is_byte_identical(
