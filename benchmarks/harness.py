@@ -4,8 +4,9 @@ Inside a measured process, `Steps` times named steps; a background thread sample
 set size of the process and its workers (`current_rss`) every 10 ms, so each step gets its own
 peak, not only the process's high-water mark. Each finished step is printed at once as one
 JSON line on standard output, so a parent that kills the process at its time limit still knows
-how far it got. In the parent, `run_process` runs such a process with a time limit and collects those
-lines, its wall time and the high-water RSS of its largest single process (from ``wait4``).
+how far it got. In the parent, `run_process` runs such a process with a time limit and
+collects those lines, its wall time and the high-water RSS of its largest single process (from
+``wait4``).
 
 >>> steps = Steps(echo=False)
 >>> with steps.step("sum"):
