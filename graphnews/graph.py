@@ -313,7 +313,8 @@ def _outlet_attributes(db: Database, counts: Counter[str]) -> dict[str, dict[str
     display: dict[str, str] = {}
     for domain, name, outlet_name in db.conn.execute(
         "SELECT o.domain, n.name, o.name FROM outlets o LEFT JOIN outlet_names n "
-        "ON n.outlet_id = o.id ORDER BY o.domain, n.count DESC, n.name"
+        "ON n.outlet_id = o.id WHERE o.domain IN (SELECT value FROM json_each(?)) "
+        "ORDER BY o.domain, n.count DESC, n.name", (json.dumps(sorted(counts)),)
     ):
         display[domain] = outlet_name
         if name is not None:
