@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import math
@@ -95,6 +96,7 @@ _FIRST = ("key", "label", "kind")
 _INT32 = range(-(2**31), 2**31)
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_XML_SPECIAL = re.compile('[&<>"\t\n\r]|' + _XML_ILLEGAL.pattern)
 _ISO_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)")
 _GRAPHML_NS = (
     'xmlns="http://graphml.graphdrawing.org/xmlns" '
@@ -405,11 +407,13 @@ def _coverage_articles(db: Database) -> Iterator[tuple[int, Attrs, str | None, l
         while pending is not None and pending[0] == article_id:
             names.append(pending[1])
             pending = next(topic_rows, None)
-        attrs = _scalar_attrs({
-            "kind": "article", "label": title or url, "url": url, "title": title,
-            "excerpt": excerpt, "outlet": domain, "published": published, "published_ts": ts,
-            "type": kind, "topics": LIST_SEPARATOR.join(names) or None,
-            "has_document": bool(has_doc), "story": story})
+        # SQLite gives str, int and None only (its text is valid UTF-8: no surrogates), so
+        # dropping None is all `_scalar_attrs` would do here
+        attrs = {k: v for k, v in (
+            ("kind", "article"), ("label", title or url), ("url", url), ("title", title),
+            ("excerpt", excerpt), ("outlet", domain), ("published", published),
+            ("published_ts", ts), ("type", kind), ("topics", LIST_SEPARATOR.join(names) or None),
+            ("has_document", bool(has_doc)), ("story", story)) if v is not None}
         yield article_id, attrs, domain, names
 
 
@@ -429,7 +433,9 @@ def _same(value: Any) -> Any:
 def _text(value: Any) -> str:
     """Text without lone surrogates."""
     text = value if isinstance(value, str) else str(value)
-    return _SURROGATES.sub("", text) if _SURROGATES.search(text) else text
+    if text.isascii() or not _SURROGATES.search(text):
+        return text
+    return _SURROGATES.sub("", text)
 
 
 def _scalar(value: Any) -> str | int | float | bool | None:
@@ -487,14 +493,17 @@ def _jsonable(value: Any) -> Any:
 
 @dataclass
 class _Column:
-    """One attribute across all elements of a kind: its name and the type to declare."""
+    """One attribute across all elements of a kind: its name and the type to declare.
+
+    ``type`` and ``neo4j_type`` are computed once, on first use: after every row was seen.
+    """
 
     name: str
     types: set[type] = field(default_factory=set)
     long: bool = False  # an int past 32 bits
     iso: bool = True  # every text value is an ISO 8601 date-time with a zone
 
-    @property
+    @functools.cached_property
     def type(self) -> str:
         """``boolean``, ``int``, ``long``, ``double`` or ``string``."""
         if self.types == {bool}:
@@ -505,7 +514,7 @@ class _Column:
             return "double"
         return "string"
 
-    @property
+    @functools.cached_property
     def neo4j_type(self) -> str:
         return "datetime" if self.type == "string" and self.iso else self.type
 
@@ -565,6 +574,8 @@ def _xml(value: Any, *, attribute: bool = False) -> str:
     """
     if type(value) is not str:
         return _as_text(value, inf="INF")
+    if not _XML_SPECIAL.search(value):
+        return value
     text = value
     if _XML_ILLEGAL.search(text):
         text = _XML_ILLEGAL.sub("", text)
@@ -755,15 +766,17 @@ class _Labels:
     @staticmethod
     def _from_id(node: Any) -> str:
         text = str(node)
-        return _label(text.split(":", 1)[0]) if ":" in text else "Node"
+        return _label(text[:text.index(":")]) if ":" in text else "Node"
 
 
+@functools.lru_cache(maxsize=4096)
 def _label(kind: Any) -> str:
     """A node kind as a CamelCase Neo4j label: ``article`` -> ``Article``."""
     parts = re.split(r"[\W_]+", str(kind)) if kind is not None else []
     return "".join(p[:1].upper() + p[1:] for p in parts if p) or "Node"
 
 
+@functools.lru_cache(maxsize=4096)
 def _relationship_type(kind: Any, default: str) -> str:
     """An edge kind as a Neo4j relationship type: ``published_by`` -> ``PUBLISHED_BY``."""
     text = re.sub(r"\W+", "_", str(kind)).strip("_").upper() if kind is not None else ""
