@@ -43,6 +43,7 @@ __all__ = [
     "coverage_graph",
     "follows_graph",
     "linked_pairs",
+    "outlet_attributes",
     "outlet_graph",
     "resolve_filters",
     "topic_graph",
@@ -170,7 +171,7 @@ def coverage_graph(
             outlet_articles[domain] += 1
         for name in topics_of.get(article_id, []):
             G.add_edge(node, f"topic:{name}", key="about", kind="about")
-    for domain, attrs in _outlet_attributes(db, outlet_articles).items():
+    for domain, attrs in outlet_attributes(db, outlet_articles).items():
         G.add_node(f"outlet:{domain}", **attrs)
     topic_articles = Counter(t for names in topics_of.values() for t in names)
     for name, n in topic_articles.items():
@@ -199,7 +200,7 @@ def outlet_graph(
     f = resolve_filters(filters, **options)
     counts = _article_counts(db, f)
     G = nx.Graph()
-    for domain, attrs in _outlet_attributes(db, counts).items():
+    for domain, attrs in outlet_attributes(db, counts).items():
         G.add_node(f"outlet:{domain}", **attrs)
     pairs: Counter[tuple[str, str]] = Counter()
     for p in linked_pairs(db, filters=f):
@@ -226,7 +227,7 @@ def follows_graph(
     f = resolve_filters(filters, **options)
     counts = _article_counts(db, f)
     G = nx.DiGraph()
-    for domain, attrs in _outlet_attributes(db, counts).items():
+    for domain, attrs in outlet_attributes(db, counts).items():
         G.add_node(f"outlet:{domain}", **attrs)
     lags: dict[tuple[str, str], list[float]] = defaultdict(list)
     for p in linked_pairs(db, filters=f):
@@ -307,7 +308,7 @@ def _article_counts(db: Database, f: Filters) -> Counter[str]:
         f"WHERE {cond} GROUP BY o.domain", params)))
 
 
-def _outlet_attributes(db: Database, counts: Counter[str]) -> dict[str, dict[str, Any]]:
+def outlet_attributes(db: Database, counts: Counter[str]) -> dict[str, dict[str, Any]]:
     """Node attributes of the outlets in ``counts`` (domain -> article count), sorted by domain."""
     names: dict[str, list[str]] = defaultdict(list)
     display: dict[str, str] = {}

@@ -28,7 +28,7 @@ import numpy as np
 
 from graphnews.errors import BadInputError
 from graphnews.filters import Filters
-from graphnews.graph import LIST_SEPARATOR, _outlet_attributes
+from graphnews.graph import LIST_SEPARATOR, outlet_attributes
 from graphnews.store import Database
 
 __all__ = [
@@ -118,7 +118,7 @@ def coverage_source(db: Database, f: Filters, story: str | None) -> Iterator[Sou
     counts: Counter[str] = Counter(dict(c.execute(
         "SELECT o.domain, count(*) FROM export_kept k JOIN articles a ON a.id = k.id "
         "JOIN outlets o ON o.id = a.outlet_id GROUP BY o.domain")))
-    outlets = _outlet_attributes(db, counts)
+    outlets = outlet_attributes(db, counts)
     topics = {name: {"kind": "topic", "label": name, "name": name, "articles": n}
               for name, n in c.execute(
                   "SELECT p.name, count(DISTINCT t.article_id) FROM article_topics t "
