@@ -43,7 +43,7 @@ import networkx as nx
 
 from graphnews.errors import BadInputError, NotFoundError, ReadOnlyError
 from graphnews.filters import Filters
-from graphnews.graph import LinkedPair, coverage_graph, linked_pairs
+from graphnews.graph import coverage_graph
 from graphnews.identity import canonical_url, outlet_domain
 from graphnews.store import Database
 
@@ -174,13 +174,11 @@ def search(
         WHERE articles_fts MATCH ? AND {where}
         ORDER BY score DESC, a.published_ts DESC, a.id
         LIMIT ?"""
-    rows: list[Any] = []
-    for query in _fts_queries(text):
-        try:
-            rows = db.conn.execute(statement, (*HIGHLIGHT, query, *params, limit)).fetchall()
-            break
-        except sqlite3.OperationalError:
-            continue  # not valid FTS5 syntax: try the plain words
+    as_given, as_words = _fts_queries(text)
+    try:
+        rows = db.conn.execute(statement, (*HIGHLIGHT, as_given, *params, limit)).fetchall()
+    except sqlite3.OperationalError:  # not valid FTS5 syntax: search its plain words
+        rows = db.conn.execute(statement, (*HIGHLIGHT, as_words, *params, limit)).fetchall()
     return [
         {"rank": rank, "article_id": r[0], "canonical_url": r[1], "title": r[2], "outlet": r[3],
          "published": r[4], "score": round(r[5], 4), "snippet": r[6]}
@@ -390,8 +388,8 @@ def path(db: Database, a: str, b: str, *, max_links: int = 5) -> dict[str, Any]:
     the other way round); an edge weighs ``1 / pairs``, where ``pairs`` is the number of distinct
     linked article pairs between the two outlets, so a path through heavily co-covering outlets
     is short. Articles are linked by ``related`` links (either direction, a pair counted once),
-    each edge weighing 1: the article path is the one with the fewest hops. Pairs are those of
-    `graphnews.graph.linked_pairs` (self-links left out).
+    each edge weighing 1: the article path is the one with the fewest hops (a breadth-first
+    search from both ends in SQL). Self-links are left out.
 
     Parameters
     ----------
@@ -425,24 +423,28 @@ def path(db: Database, a: str, b: str, *, max_links: int = 5) -> dict[str, Any]:
         raise BadInputError(f"{source} is both ends of the path")
     if max_links < 0:
         raise BadInputError("max_links cannot be negative")
-    graph = _linked_graph(db, kind)
-    try:
-        cost, nodes = nx.bidirectional_dijkstra(graph, source, target, weight="weight")
-    except (nx.NetworkXNoPath, nx.NodeNotFound):
-        raise NotFoundError(f"{source} and {target} are not connected through shared "
-                            "coverage") from None
-    hops = []
-    for u, v in itertools.pairwise(nodes):
-        edge = graph.edges[u, v]
-        pairs = [(p.a, p.b) if u in (f"article:{p.a}", f"outlet:{p.outlet_a}") else (p.b, p.a)
-                 for p in edge["linking"][:max_links]]
-        briefs = _briefs(db, [i for pair in pairs for i in pair])
-        links = [{"from_article": x, "from_title": briefs[x]["title"],
-                  "from_url": briefs[x]["canonical_url"], "to_article": y,
-                  "to_title": briefs[y]["title"], "to_url": briefs[y]["canonical_url"]}
-                 for x, y in pairs]
-        hops.append({"from": u, "to": v, "pairs": edge["pairs"], "weight": edge["weight"],
-                     "links": links})
+    if kind == "outlet":
+        graph = _outlet_links(db)
+        try:
+            cost, nodes = nx.bidirectional_dijkstra(graph, source, target, weight="weight")
+        except (nx.NetworkXNoPath, nx.NodeNotFound):
+            nodes = []
+        steps = [(graph.edges[u, v]["pairs"], graph.edges[u, v]["weight"],
+                  _outlet_pairs(db, u, v, max_links)) for u, v in itertools.pairwise(nodes)]
+    else:
+        ids = _article_path(db, int(source.split(":")[1]), int(target.split(":")[1]))
+        nodes = [f"article:{i}" for i in ids]
+        cost = float(len(ids) - 1)
+        steps = [(1, 1.0, [(x, y)][:max_links]) for x, y in itertools.pairwise(ids)]
+    if not nodes:
+        raise NotFoundError(f"{source} and {target} are not connected through shared coverage")
+    briefs = _briefs(db, [i for _, _, pairs in steps for pair in pairs for i in pair])
+    hops = [{"from": u, "to": v, "pairs": n, "weight": weight,
+             "links": [{"from_article": x, "from_title": briefs[x]["title"],
+                        "from_url": briefs[x]["canonical_url"], "to_article": y,
+                        "to_title": briefs[y]["title"], "to_url": briefs[y]["canonical_url"]}
+                       for x, y in pairs]}
+            for (u, v), (n, weight, pairs) in zip(itertools.pairwise(nodes), steps, strict=True)]
     return {"source": source, "target": target, "cost": cost, "nodes": nodes, "hops": hops}
 
 
@@ -538,10 +540,6 @@ def _ids(values: Iterable[int | str]) -> str:
     return json.dumps(sorted(set(values)))
 
 
-def _node_id(node: str) -> int:
-    return int(node.split(":", 1)[1])
-
-
 def _article_id(db: Database, url: str) -> int:
     text = url.strip()
     if "://" not in text and not text.startswith("//"):
@@ -582,12 +580,12 @@ def _topic(db: Database, text: str) -> tuple[int, str]:
     return int(row[0]), str(row[1])
 
 
-def _fts_queries(text: str) -> list[str]:
+def _fts_queries(text: str) -> tuple[str, str]:
     """The text as an FTS5 query, then as its plain words quoted (when it is not valid FTS5)."""
     words = re.findall(r"\w+", text)
     if not words:
         raise BadInputError("nothing to search for: give some words")
-    return [text, " ".join(f'"{w}"' for w in words)]
+    return text, " ".join(f'"{w}"' for w in words)
 
 
 def _briefs(db: Database, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
@@ -628,24 +626,74 @@ def _expand(db: Database, start: set[int], depth: int) -> set[int]:
     return seen
 
 
-def _linked_graph(db: Database, kind: str) -> nx.Graph:
-    """Outlets (or articles) joined by linked article pairs; each edge holds its pairs.
-
-    Edge attributes: ``pairs`` (distinct linked article pairs), ``weight`` = 1 / pairs, and
-    ``linking`` (the `LinkedPair` list, newest first).
-    """
-    linking: dict[tuple[str, str], list[LinkedPair]] = {}
-    for p in linked_pairs(db):
-        if kind == "article":
-            linking[(f"article:{p.a}", f"article:{p.b}")] = [p]
-        elif p.outlet_a != p.outlet_b:
-            ends = sorted((f"outlet:{p.outlet_a}", f"outlet:{p.outlet_b}"))
-            linking.setdefault((ends[0], ends[1]), []).append(p)
+def _outlet_links(db: Database) -> nx.Graph:
+    """Outlets joined by linked article pairs: ``pairs`` (as in `graphnews.graph.outlet_graph`)
+    and ``weight = 1 / pairs``, counted in one SQL aggregate."""
     graph = nx.Graph()
-    for (u, v), found in linking.items():
-        found.sort(key=lambda p: (-max(p.ts_a or 0, p.ts_b or 0), p.a, p.b))
-        graph.add_edge(u, v, pairs=len(found), weight=1.0 / len(found), linking=found)
-    return graph
+    for a, b, pairs in db.conn.execute(
+        "WITH pairs AS (SELECT DISTINCT min(from_article, to_article) AS x, "
+        "max(from_article, to_article) AS y FROM related_links WHERE from_article != to_article) "
+        "SELECT ax.outlet_id, ay.outlet_id, count(*) FROM pairs "
+        "JOIN articles ax ON ax.id = pairs.x JOIN articles ay ON ay.id = pairs.y "
+        "WHERE ax.outlet_id != ay.outlet_id "
+        "GROUP BY min(ax.outlet_id, ay.outlet_id), max(ax.outlet_id, ay.outlet_id)"):
+        graph.add_edge(a, b, pairs=pairs, weight=1.0 / pairs)
+    domains = dict(db.conn.execute("SELECT id, domain FROM outlets"))
+    return nx.relabel_nodes(graph, {i: f"outlet:{domains[i]}" for i in graph}, copy=False)
+
+
+def _outlet_pairs(db: Database, u: str, v: str, limit: int) -> list[tuple[int, int]]:
+    """Linked article pairs (article of outlet ``u``, article of ``v``), newest first."""
+    found: dict[tuple[int, int], int] = {}
+    for side_a, side_b, flip in ((u, v, False), (v, u, True)):
+        for x, y, when in db.conn.execute(
+            "SELECT l.from_article, l.to_article, max(coalesce(ax.published_ts, 0), "
+            "coalesce(ay.published_ts, 0)) FROM outlets ox JOIN articles ax "
+            "ON ax.outlet_id = ox.id JOIN related_links l ON l.from_article = ax.id "
+            "JOIN articles ay ON ay.id = l.to_article JOIN outlets oy ON oy.id = ay.outlet_id "
+            "WHERE ox.domain = ? AND oy.domain = ?",
+            (side_a.split(":", 1)[1], side_b.split(":", 1)[1])):
+            found[(y, x) if flip else (x, y)] = when
+    return sorted(found, key=lambda p: (-found[p], p))[:limit]
+
+
+def _article_path(db: Database, a: int, b: int) -> list[int]:
+    """The fewest related links from article ``a`` to ``b`` (either direction), or [].
+
+    Bidirectional breadth-first search in SQL: each step expands the smaller frontier with one
+    indexed query, so two nearby articles cost a few milliseconds however large the database.
+    """
+    # per side: article -> (the article it was reached from, hops from that side's start)
+    reached: list[dict[int, tuple[int, int]]] = [{a: (a, 0)}, {b: (b, 0)}]
+    frontiers = [{a}, {b}]
+    while frontiers[0] and frontiers[1]:
+        side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
+        mine, theirs = reached[side], reached[1 - side]
+        found = set()
+        for node, linked in db.conn.execute(
+            "SELECT from_article, to_article FROM related_links WHERE from_article IN "
+            "(SELECT value FROM json_each(?1)) UNION SELECT to_article, from_article "
+            "FROM related_links WHERE to_article IN (SELECT value FROM json_each(?1)) "
+            "ORDER BY 1, 2", (_ids(frontiers[side]),)):
+            if linked not in mine:
+                mine[linked] = (node, mine[node][1] + 1)
+                found.add(linked)
+        meeting = [n for n in found if n in theirs]
+        if meeting:
+            middle = min(meeting, key=lambda n: (mine[n][1] + theirs[n][1], n))
+            halves = [_walk(reached[0], middle), _walk(reached[1], middle)]
+            return halves[0][::-1] + halves[1][1:]
+        frontiers[side] = found
+    return []
+
+
+def _walk(reached: dict[int, tuple[int, int]], node: int) -> list[int]:
+    """From ``node`` back to the start of a search, following where each article came from."""
+    out = [node]
+    while reached[node][0] != node:
+        node = reached[node][0]
+        out.append(node)
+    return out
 
 
 def _authorize(refused: list[str], action: int, arg1: str | None, arg2: str | None,

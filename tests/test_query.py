@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import pytest
 import yaml
 
 import graphnews
 from graphnews import query
 from graphnews.errors import BadInputError, DatabaseError, NotFoundError, ReadOnlyError
+from graphnews.generator import DOCUMENTS_DIR, generate_corpus
+from graphnews.graph import linked_pairs, outlet_graph
 from graphnews.identity import canonical_url
 from graphnews.query import (
     HIGHLIGHT,
@@ -458,3 +462,39 @@ def test_neighborhood_page_draws_the_nearest_nodes_by_kind(tiny: Database) -> No
     ids = [n["id"] for n in small.nodes]
     assert ids[:2] == ["outlet:a.com", node_of(tiny, "a1")] and len(ids) == 4
     assert "showing 4 of 13 nodes" in small.caption
+
+
+def test_outlet_path_weights_count_the_pairs_of_the_outlet_graph(real: Database) -> None:
+    projection = outlet_graph(real)
+    links = query._outlet_links(real)
+    assert {frozenset(e): d["pairs"] for *e, d in links.edges(data=True)} == {
+        frozenset((u, v)): d["pairs"] for u, v, d in projection.edges(data=True) if d["pairs"]}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Database:
+    """A database of a small generated corpus: related links chain articles over many hops."""
+    folder = tmp_path_factory.mktemp("generated")
+    generate_corpus(folder, documents=300, noise=0.3, seed=3)
+    with graphnews.open(folder / "g.db") as db:
+        assert db.ingest([folder / DOCUMENTS_DIR]).rejected == []
+    return graphnews.open(folder / "g.db", readonly=True)
+
+
+def test_article_paths_are_as_short_as_networkx_finds(generated: Database) -> None:
+    G = nx.Graph((f"article:{p.a}", f"article:{p.b}") for p in linked_pairs(generated))
+    components = sorted(nx.connected_components(G), key=len, reverse=True)
+    largest = sorted(components[0], key=lambda n: int(n.split(":")[1]))
+    pairs = list(zip(largest[::7], largest[len(largest) // 2 :: 5], strict=False))
+    lengths = []
+    for a, b in pairs:
+        found = path(generated, a, b)
+        lengths.append(len(found["nodes"]) - 1)
+        assert lengths[-1] == nx.shortest_path_length(G, a, b) == found["cost"]
+        assert all(G.has_edge(u, v) for u, v in itertools.pairwise(found["nodes"]))
+        assert [h["links"][0]["from_article"] for h in found["hops"]] == [
+            int(n.split(":")[1]) for n in found["nodes"][:-1]]
+    assert len(pairs) >= 20 and max(lengths) >= 4
+    if len(components) > 1:
+        with pytest.raises(NotFoundError, match="not connected"):
+            path(generated, largest[0], min(components[1]))
