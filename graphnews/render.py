@@ -34,6 +34,7 @@ import hashlib
 import html
 import math
 import os
+import random
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import igraph as ig
 import jinja2
 import networkx as nx
 import pyvis
@@ -195,6 +197,10 @@ def communities(G: nx.Graph, *, resolution: float = 1.0, seed: int = 0,
                 weight: str = "weight") -> dict[str, int]:
     """Louvain communities of ``G``: node -> community number, 0 for the largest.
 
+    Louvain (Blondel et al. 2008) as igraph's ``community_multilevel`` implements it, in C:
+    0.5 s instead of networkx's 2.6 s on the 968 outlets and 122,097 edges of a 100,000-document
+    corpus.
+
     Parameters
     ----------
     G : networkx.Graph
@@ -218,8 +224,23 @@ def communities(G: nx.Graph, *, resolution: float = 1.0, seed: int = 0,
     >>> labels[0] == labels[3], labels[0] == labels[4]
     (True, False)
     """
-    found = nx.community.louvain_communities(G, weight=weight, resolution=resolution, seed=seed)
-    ordered = sorted((sorted(c) for c in found), key=lambda c: (-len(c), str(c[0])))
+    nodes = list(G)
+    if not nodes:
+        return {}
+    index = {node: i for i, node in enumerate(nodes)}
+    graph = ig.Graph(n=len(nodes), edges=[(index[u], index[v]) for u, v in G.edges()])
+    weights = [float(w) for _, _, w in G.edges(data=weight, default=1.0)]
+    # igraph draws from Python's `random` module: give it a private, seeded generator.
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        found = graph.community_multilevel(weights=weights, resolution=resolution)
+    finally:
+        ig.set_random_number_generator(random)
+    groups: dict[int, list[str]] = {}
+    for node, label in zip(nodes, found.membership, strict=True):
+        groups.setdefault(label, []).append(node)
+    ordered = sorted((sorted(c, key=str) for c in groups.values()),
+                     key=lambda c: (-len(c), str(c[0])))
     return {node: number for number, members in enumerate(ordered) for node in members}
 
 
