@@ -165,6 +165,10 @@ def ingest(
 PARALLEL_FROM = 200
 
 
+#: A parsed document, its article record, the problems of its related items, its sha256.
+_Parsed = tuple[Document, ArticleRecord, list[Problem], str]
+
+
 @dataclass(frozen=True)
 class _Prepared:
     """One input read and parsed (in a worker process), ready to be written."""
@@ -174,7 +178,7 @@ class _Prepared:
     mtime_ns: int
     digest: str
     unchanged: bool
-    items: list[tuple[Document, ArticleRecord, list[Problem]] | Rejected | Problem]
+    items: list[_Parsed | Rejected | Problem]
     error: Problem | None = None
 
 
@@ -209,7 +213,7 @@ def _prepare(task: tuple[str, str | None], *, limit: int) -> _Prepared:
         digest = hashlib.sha256(data).hexdigest()
     if digest == known_digest:
         return _Prepared(path, size, mtime_ns, digest, True, [])
-    items: list[tuple[Document, ArticleRecord, list[Problem]] | Rejected | Problem] = []
+    items: list[_Parsed | Rejected | Problem] = []
     for item in read_bytes(path, data, max_size=limit):
         if isinstance(item, Rejected):
             items.append(item)
@@ -220,7 +224,8 @@ def _prepare(task: tuple[str, str | None], *, limit: int) -> _Prepared:
             items.append(Rejected(Problem(path, exc.line, exc.message), item.raw.encode("utf-8")))
             continue
         # The parsed fields live on in `record.data`; do not ship them back to the writer.
-        items.append((dataclasses.replace(item, fields=None), record, problems))
+        content_hash = hashlib.sha256(item.raw.encode("utf-8")).hexdigest()
+        items.append((dataclasses.replace(item, fields=None), record, problems, content_hash))
     return _Prepared(path, size, mtime_ns, digest, False, items)
 
 
@@ -252,11 +257,11 @@ def _write(
                               entry.raw)
             report.rejected.append(entry.problem)
             continue
-        doc, record, problems = entry
+        doc, record, problems, content_hash = entry
         report.warnings.extend(problems)
         writer.add_document(
             path=item.path, position=doc.position, line=doc.line, format=doc.format, raw=doc.raw,
-            content_hash=hashlib.sha256(doc.raw.encode("utf-8")).hexdigest(), version=version,
+            content_hash=content_hash, version=version,
             record=record,
         )
         report.documents += 1

@@ -62,6 +62,8 @@ class Writer:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.conn = db.conn
+        #: The ``ingested_at`` of everything this ingest writes.
+        self.now = utc_now()
         self._aliases: dict[str, int] | None = None
         self._outlets: dict[str, int] = {}
         self._topics: dict[str, int] = {}
@@ -107,14 +109,14 @@ class Writer:
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET size = excluded.size, "
             "mtime_ns = excluded.mtime_ns, content_hash = excluded.content_hash, "
             "version = excluded.version, ingested_at = excluded.ingested_at",
-            (path, size, mtime_ns, content_hash, version, utc_now()))
+            (path, size, mtime_ns, content_hash, version, self.now))
         return version
 
     def quarantine(self, path: str, line: int, message: str, raw: bytes) -> None:
         """Keep the raw bytes of a document that could not be read, with where and why."""
         self.conn.execute(
             "INSERT INTO quarantine (path, line, message, raw, ingested_at) VALUES (?, ?, ?, ?, ?)",
-            (path, line, message, raw, utc_now()))
+            (path, line, message, raw, self.now))
 
     # -- documents -----------------------------------------------------------------------------
     def add_document(self, *, path: str, position: int, line: int, format: str, raw: str,
@@ -124,7 +126,7 @@ class Writer:
         document_id = self._new_document_id()
         self._queues[_INSERT_DOCUMENT].append(
             (document_id, path, position, line, format, content_hash, raw, record.data, version,
-             utc_now(), article_id, record.domain, record.provider_name))
+             self.now, article_id, record.domain, record.provider_name))
         topics = self._queues[_INSERT_TOPIC_LINK]
         topics.extend((article_id, self._topic_id(t), document_id) for t in record.topics)
         links = self._queues[_INSERT_LINK]
