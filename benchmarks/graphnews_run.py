@@ -30,11 +30,15 @@ def run_graphnews(corpus: Path, db: Path, out: Path, *, timeout: float | None = 
     -------
     dict
         What `harness.run_process` returns, plus ``report``: the run's own report
-        (`graphnews.pipeline.RunReport.as_dict`), or None when it did not finish.
+        (`graphnews.pipeline.RunReport.as_dict`), or None when it did not finish. A run that
+        rejected input or had a failed step is not ``finished``; ``error`` says why.
     """
     command = [sys.executable, str(HERE / "graphnews_run.py"), str(corpus), str(db), str(out)]
     result = run_process(command, timeout=timeout)
-    result["report"] = next((line["run"] for line in result["lines"] if "run" in line), None)
+    report = next((line["run"] for line in result["lines"] if "run" in line), None)
+    result["report"] = report
+    if report is not None and report["reasons"]:
+        result["error"] = "; ".join(report["reasons"])
     return result
 
 
@@ -55,6 +59,7 @@ def main(corpus: Path, db: Path, out: Path) -> None:
         report = run(database, [corpus], out_dir=out, progress=progress)
     steps.close()
     emit({"run": report.as_dict()})
+    sys.exit(report.exit_code)
 
 
 if __name__ == "__main__":

@@ -97,9 +97,11 @@ def tables(results: dict[str, Any]) -> str:
     for r in results["sizes"]:
         g, again = r["graphnews"], r["rerun"]
         share = f" ({100 * again['seconds'] / g['seconds']:.1f}%)" if g["seconds"] else ""
+        if again["finished"] and not (again["report"] or {}).get("reused"):
+            share += ", recomputed"
         lines.append(
             f"| {r['documents']:,} | {r['corpus_mb']:,.0f} MB | {_secs(g)} | "
-            f"{g['peak_rss_mb']:,.0f} MB | {again['seconds']:.2f} s{share} | "
+            f"{g['peak_rss_mb']:,.0f} MB | {_secs(again)}{share} | "
             f"{_naive_cell(r.get('naive'))} | {_speedup(r)} |")
     for r in results["sizes"]:
         lines += ["", f"Steps at {r['documents']:,} documents (seconds, peak RSS of the step):",
@@ -164,7 +166,9 @@ def _without_lines(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def _secs(result: dict[str, Any]) -> str:
-    return f"{result['seconds']:,.1f} s" if result["finished"] else "failed"
+    if result["finished"]:
+        return f"{result['seconds']:,.{2 if result['seconds'] < 10 else 1}f} s"
+    return f"failed after {result['seconds']:,.1f} s: {result['error']}"
 
 
 def _naive_cell(naive: dict[str, Any] | None) -> str:

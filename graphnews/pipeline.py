@@ -273,11 +273,13 @@ def inputs_outside(
 # -- the steps ---------------------------------------------------------------------------------
 @dataclass
 class _Context:
-    """What the steps share: the database, the output folder, the progress callback."""
+    """What the steps share: the database, the output folder, the progress callback, and the
+    outlet measures of the centrality step (so that render does not compute them again)."""
 
     db: Database
     out_dir: Path
     progress: Progress
+    measures: dict[str, dict[str, float]] | None = None
 
 
 @dataclass(frozen=True)
@@ -311,9 +313,11 @@ def _spread(context: _Context, step: StepReport) -> None:
 
 
 def _centrality(context: _Context, step: StepReport) -> None:
-    from graphnews.centrality import central_outlets
+    from graphnews.centrality import MEASURES, central_outlets
 
     report = central_outlets(context.db)
+    context.measures = {name: {f"outlet:{r.outlet}": getattr(r, name) for r in report.rows}
+                        for name in MEASURES}
     step.written.append(_write_json(context.out_dir / CENTRAL_OUTLETS_FILE, report.as_dict()))
     step.counts = {"outlets": len(report.rows)}
     if report.rows:
@@ -323,7 +327,7 @@ def _centrality(context: _Context, step: StepReport) -> None:
 def _render(context: _Context, step: StepReport) -> None:
     from graphnews.render import render_site
 
-    step.written.extend(render_site(context.db, context.out_dir))
+    step.written.extend(render_site(context.db, context.out_dir, measures=context.measures))
     step.counts = {"pages": len(step.written)}
 
 
