@@ -36,7 +36,8 @@ import math
 import os
 import random
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -114,8 +115,8 @@ class GraphPage(Network):
     >>> page.add_node("b", label="B")
     >>> page.add_edge("a", "b", weight=2, value=2)
     >>> text = page.generate_html()
-    >>> "&lt;b&gt;A&lt;/b&gt;" in text or "\\\\u003cb\\\\u003eA" in text
-    True
+    >>> "<b>A</b>" in text, "&lt;b&gt;A&lt;/b&gt;" in text
+    (False, True)
     """
 
     def __init__(self, *, title: str, caption: str = "", noun: str = "node",
@@ -227,15 +228,9 @@ def communities(G: nx.Graph, *, resolution: float = 1.0, seed: int = 0,
     nodes = list(G)
     if not nodes:
         return {}
-    index = {node: i for i, node in enumerate(nodes)}
-    graph = ig.Graph(n=len(nodes), edges=[(index[u], index[v]) for u, v in G.edges()])
-    weights = [float(w) for _, _, w in G.edges(data=weight, default=1.0)]
-    # igraph draws from Python's `random` module: give it a private, seeded generator.
-    ig.set_random_number_generator(random.Random(seed))
-    try:
+    graph, weights = _igraph(nodes, G.edges(data=True), weight)
+    with _seeded(seed):
         found = graph.community_multilevel(weights=weights, resolution=resolution)
-    finally:
-        ig.set_random_number_generator(random)
     groups: dict[int, list[str]] = {}
     for node, label in zip(nodes, found.membership, strict=True):
         groups.setdefault(label, []).append(node)
@@ -318,7 +313,7 @@ def topic_network(
                     f"articles) and {len(edges):,} of {G.number_of_edges():,} edges.")
     classes = _community_classes(G, ranked.nodes, communities(G, resolution=resolution,
                                                                    seed=seed), page)
-    positions = _layout(G.subgraph(ranked.nodes), seed=seed)
+    positions = _layout(ranked.nodes, edges, seed=seed)
     page.physics = len(ranked.nodes) <= PHYSICS_LIMIT
     for node in ranked.nodes:
         attrs = G.nodes[node]
@@ -420,7 +415,7 @@ def story_network(db: Database, story: str, *, top: int = DEFAULT_TOP,
                   "Arrow: an article listing another as related."]
     page.template_name = "story.html"
     page.context = {
-        "network_class": "short",
+        "network_class": "short", "size": len(everything), "outlets": len(per_outlet),
         "curve": _spread_curve([G.nodes[a].get("published_ts") for a in everything],
                                [outlet_of[a] for a in everything]),
         "articles": [{"published": _when(G.nodes[a]), "css_class": css[outlet_of[a]],
@@ -460,7 +455,8 @@ def render_site(
     top_stories : int
         How many stories get a page when ``stories`` is not given.
     filters : Filters, optional
-        Or ``since``, ``until``, ``topics``, ``outlets``, ``min_weight`` directly.
+        Or ``since``, ``until``, ``topics``, ``outlets``, ``min_weight`` directly; a story
+        they leave no article of gets no page.
 
     Returns
     -------
@@ -479,13 +475,16 @@ def render_site(
     pages: list[tuple[str, GraphPage]] = [("outlets.html", outlets), ("topics.html", topics)]
     story_rows = []
     for story in story_ids:
-        page = story_network(db, story, top=top, filters=f)
+        try:
+            page = story_network(db, story, top=top, filters=f)
+        except NotFoundError:  # the filters leave none of its articles
+            continue
         href = f"story-{story}.html"
         pages.append((href, page))
         first = page.context["articles"][0]
-        story_rows.append({"id": story, "href": href, "articles": len(page.context["articles"]),
-                           "outlets": len({r["outlet"] for r in page.context["articles"]}),
-                           "first": first["published"], "headline": first["title"]})
+        story_rows.append({"id": story, "href": href, "articles": page.context["size"],
+                           "outlets": page.context["outlets"], "first": first["published"],
+                           "headline": first["title"]})
     written = [out / "index.html"]
     for name, page in pages:
         page.nav = nav
@@ -493,7 +492,7 @@ def render_site(
         written.append(out / name)
     index = _render_page(
         "index.html", title="graphnews: what this corpus holds", caption="", nav=nav,
-        summary=_summary(db, f, len(story_ids)),
+        summary=_summary(db, f, len(story_rows)),
         views=[("outlets.html", "Outlet co-coverage network", outlets.caption),
                ("topics.html", "Topic co-occurrence network", topics.caption),
                *((r["href"], f"Story {r['id']}", r["headline"]) for r in story_rows)],
@@ -533,7 +532,7 @@ def _outlet_page(G: nx.Graph, measures: Mapping[str, Mapping[str, float]], *, to
                     f"{size_by}) and {len(edges):,} of {G.number_of_edges():,} co-coverage edges.")
     labels = communities(G, resolution=resolution, seed=seed)
     classes = _community_classes(G, ranked.nodes, labels, page)
-    positions = _layout(G.subgraph(ranked.nodes), seed=seed)
+    positions = _layout(ranked.nodes, edges, seed=seed)
     page.physics = len(ranked.nodes) <= PHYSICS_LIMIT
     in_tip = list(dict.fromkeys([size_by, *_TIP_MEASURES]))
     in_tip = [m for m in in_tip if m in measures and m != "articles"][:4]
@@ -562,7 +561,8 @@ def _outlet_page(G: nx.Graph, measures: Mapping[str, Mapping[str, float]], *, to
         "Edge width: co-coverage weight (linked article pairs plus stories both outlets "
         "covered).",
         f"Colour: Louvain community on the whole co-coverage graph (resolution {resolution}, "
-        f"seed {seed}); the ten largest on this page have a colour, the rest are grey.",
+        f"seed {seed}), numbered by size; the ten largest with an outlet on this page have "
+        "a colour, the rest are grey.",
     ]
     return page
 
@@ -605,7 +605,7 @@ def _community_classes(G: nx.Graph, nodes: Sequence[str], labels: Mapping[str, i
     sizes: dict[int, int] = {}
     for label in labels.values():
         sizes[label] = sizes.get(label, 0) + 1
-    order = sorted(drawn, key=lambda c: (-len(drawn[c]), c))
+    order = sorted(drawn)  # community numbers follow size on the whole graph
     result: dict[str, tuple[str, str]] = {}
     for rank, c in enumerate(order):
         lead = str(G.nodes[drawn[c][0]].get("name", drawn[c][0]))
@@ -622,14 +622,45 @@ def _community_classes(G: nx.Graph, nodes: Sequence[str], labels: Mapping[str, i
     return result
 
 
-def _layout(G: nx.Graph, *, seed: int) -> dict[str, dict[str, float]]:
-    """Node -> {x, y} in vis-network pixels: a seeded force-directed layout, ~80 px per node."""
-    if G.number_of_nodes() == 0:
+def _layout(nodes: Sequence[str], edges: Iterable[tuple[str, str, dict[str, Any]]], *,
+            seed: int) -> dict[str, dict[str, float]]:
+    """Node -> {x, y} in vis-network pixels: seeded Fruchterman-Reingold of the drawn edges.
+
+    igraph's, in C: 1.5 s for 968 outlets where networkx's ``spring_layout`` takes 12 s.
+    Spread over about 80 px per node, so vis-network's physics (small pages) has little to do.
+    """
+    if not nodes:
         return {}
-    pos = nx.spring_layout(G, weight="weight", seed=seed, iterations=100)
-    scale = 40.0 * math.sqrt(G.number_of_nodes()) + 100.0
-    return {n: {"x": round(float(p[0]) * scale, 1), "y": round(float(p[1]) * scale, 1)}
-            for n, p in pos.items()}
+    graph, weights = _igraph(nodes, edges, "weight")
+    with _seeded(seed):
+        coords = graph.layout_fruchterman_reingold(weights=weights or None, niter=500).coords
+    xs, ys = [c[0] for c in coords], [c[1] for c in coords]
+    half = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9) / 2
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    scale = (40.0 * math.sqrt(len(nodes)) + 100.0) / half
+    return {n: {"x": round((x - cx) * scale, 1), "y": round((y - cy) * scale, 1)}
+            for n, (x, y) in zip(nodes, coords, strict=True)}
+
+
+def _igraph(nodes: Sequence[str], edges: Iterable[tuple[str, str, dict[str, Any]]],
+            weight: str) -> tuple[ig.Graph, list[float]]:
+    """An igraph graph of ``nodes`` (in order) and ``edges``, with the edges' weights."""
+    index = {node: i for i, node in enumerate(nodes)}
+    pairs, weights = [], []
+    for u, v, attrs in edges:
+        pairs.append((index[u], index[v]))
+        weights.append(float(attrs.get(weight, 1.0)))
+    return ig.Graph(n=len(nodes), edges=pairs), weights
+
+
+@contextmanager
+def _seeded(seed: int) -> Iterator[None]:
+    """igraph draws from Python's `random` module: give it a private, seeded generator."""
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        yield
+    finally:
+        ig.set_random_number_generator(random)
 
 
 def _spread_curve(times: Sequence[int | None], outlets: Sequence[str]) -> dict[str, Any] | None:

@@ -316,6 +316,23 @@ def test_render_site_writes_every_page_and_is_deterministic(storied_db_path: Pat
     assert [int(n) for n, _ in rows] == list(range(1, 21))
     assert rows[0][1] == report.rows[0].name
     assert "Showing 100 of 131 outlets (the top by pagerank)" in index
+    sizes = re.findall(r'<tr><td><a href="story-([^"]+)\.html">[^<]*</a></td>'
+                       r'<td class="num">(\d+)</td>', index)
+    with graphnews.open(storied_db_path, readonly=True) as database:
+        assert sizes == [(s.id, str(s.size)) for s in load_stories(database)[:3]]
+
+
+def test_render_site_with_filters_skips_stories_they_empty(storied_db_path: Path,
+                                                          tmp_path: Path) -> None:
+    with graphnews.open(storied_db_path, readonly=True) as database:
+        stories = [s for s in load_stories(database) if s.size > 1]
+        (last,) = database.conn.execute("SELECT max(published) FROM articles").fetchone()
+        last = last[:10]
+        pages = render_site(database, tmp_path, since=last, stories=[s.id for s in stories])
+    index = pages[0].read_text(encoding="utf-8")
+    assert "pages show a filtered view" in index
+    kept = [p.name for p in pages if p.name.startswith("story-")]
+    assert 0 < len(kept) < len(stories)
 
 
 def test_cli_render_writes_the_site(storied_db_path: Path, tmp_path: Path) -> None:
