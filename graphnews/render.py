@@ -56,6 +56,7 @@ from graphnews.centrality import MEASURES, central_outlets
 from graphnews.errors import BadInputError, NotFoundError
 from graphnews.filters import Filters
 from graphnews.graph import coverage_graph, outlet_graph, resolve_filters, topic_graph
+from graphnews.spread import StorySpread, story_spread
 from graphnews.store import Database
 from graphnews.stories import get_story, load_stories
 
@@ -344,8 +345,9 @@ def story_network(db: Database, story: str, *, top: int = DEFAULT_TOP,
 
     Articles are coloured by outlet (the ten with most articles in the story, ties to the
     earliest; the rest grey) and joined by an arc where one lists the other as related. Under
-    the graph: the spread curve (articles and outlets so far, as inline SVG) and the articles
-    in time order.
+    the graph: the story's spread figures and curve (`graphnews.spread.story_spread`: first
+    reporter, hours until 2, 5, 10 outlets; articles and outlets so far as inline SVG) and the
+    articles in time order. The spread figures follow ``since``/``until`` only.
 
     Parameters
     ----------
@@ -364,7 +366,8 @@ def story_network(db: Database, story: str, *, top: int = DEFAULT_TOP,
         When there is no such story, or the filters leave none of its articles.
     """
     story_id = get_story(db, story).id
-    G = coverage_graph(db, filters=resolve_filters(filters, **options), story=story_id)
+    f = resolve_filters(filters, **options)
+    G = coverage_graph(db, filters=f, story=story_id)
     in_time = {n: (G.nodes[n].get("published_ts", math.inf), n)
                for n, k in G.nodes(data="kind") if k == "article"}
     if not in_time:
@@ -414,10 +417,14 @@ def story_network(db: Database, story: str, *, top: int = DEFAULT_TOP,
                   "outlet (the ten with most articles in the story, ties to the earliest). "
                   "Arrow: an article listing another as related."]
     page.template_name = "story.html"
+    spread = story_spread(db, story_id, since=_iso(f.since_ts), until=_iso(f.until_ts))
+    names = {d: str(outlet_names.get(f"outlet:{d}", d)) for d in per_outlet}
     page.context = {
         "network_class": "short", "size": len(everything), "outlets": len(per_outlet),
-        "curve": _spread_curve([G.nodes[a].get("published_ts") for a in everything],
-                               [outlet_of[a] for a in everything]),
+        "first_reporter": ", ".join(names.get(d, d) for d in spread.first_reporter),
+        "spread": _spread_summary(spread, names),
+        "curve": _spread_curve([a.ts for a in spread.articles if a.ts is not None],
+                               [(_timestamp(p["time"]), p["outlets"]) for p in spread.curve]),
         "articles": [{"published": _when(G.nodes[a]), "css_class": css[outlet_of[a]],
                       "outlet": outlet_names.get(f"outlet:{outlet_of[a]}", outlet_of[a]),
                       "title": G.nodes[a].get("title") or G.nodes[a].get("url", a),
@@ -484,6 +491,7 @@ def render_site(
         first = page.context["articles"][0]
         story_rows.append({"id": story, "href": href, "articles": page.context["size"],
                            "outlets": page.context["outlets"], "first": first["published"],
+                           "first_reporter": page.context["first_reporter"],
                            "headline": first["title"]})
     written = [out / "index.html"]
     for name, page in pages:
@@ -663,31 +671,49 @@ def _seeded(seed: int) -> Iterator[None]:
         ig.set_random_number_generator(random)
 
 
-def _spread_curve(times: Sequence[int | None], outlets: Sequence[str]) -> dict[str, Any] | None:
-    """The SVG geometry of articles and outlets so far over time (None without any time)."""
-    points = sorted((t, o) for t, o in zip(times, outlets, strict=True) if t is not None)
-    if not points:
+def _spread_curve(article_times: Sequence[int], outlet_steps: Sequence[tuple[int, int]]
+                  ) -> dict[str, Any] | None:
+    """The SVG geometry of articles and outlets so far over time (None without any time).
+
+    ``outlet_steps`` are (time, outlets so far) as `graphnews.spread.StorySpread.curve` has them.
+    """
+    times = sorted(article_times)
+    if not times:
         return None
     width, height, left, right, top, bottom = 720, 230, 48, 700, 14, 200
-    t0, t1 = points[0][0], points[-1][0]
-    max_count = len(points)
+    t0, t1 = times[0], times[-1]
+    max_count = max(len(times), *(n for _, n in outlet_steps))
 
-    def xy(t: int, count: int) -> str:
-        x = left + ((t - t0) / (t1 - t0) * (right - left) if t1 > t0 else 0)
-        return f"{x:.1f},{bottom - count / max_count * (bottom - top):.1f}"
+    def line(steps: Iterable[tuple[int, int]]) -> str:
+        def xy(t: int, count: int) -> str:
+            x = left + ((t - t0) / (t1 - t0) * (right - left) if t1 > t0 else 0)
+            return f"{x:.1f},{bottom - count / max_count * (bottom - top):.1f}"
 
-    lines: dict[str, list[str]] = {"articles": [xy(t0, 0)], "outlets": [xy(t0, 0)]}
-    seen: set[str] = set()
-    counts = {"articles": 0, "outlets": 0}
-    for t, outlet in points:
-        seen.add(outlet)
-        for name, value in (("articles", counts["articles"] + 1), ("outlets", len(seen))):
-            lines[name] += [xy(t, counts[name]), xy(t, value)]
-            counts[name] = value
+        points, before = [xy(t0, 0)], 0
+        for t, count in steps:
+            points += [xy(t, before), xy(t, count)]
+            before = count
+        return " ".join(points)
+
     return {"width": width, "height": height, "left": left, "right": right, "top": top,
             "bottom": bottom, "max_count": max_count,
-            "articles": " ".join(lines["articles"]), "outlets": " ".join(lines["outlets"]),
-            "start": _format_ts(t0), "end": _format_ts(t1)}
+            "articles": line((t, i) for i, t in enumerate(times, 1)),
+            "outlets": line(outlet_steps), "start": _format_ts(t0), "end": _format_ts(t1)}
+
+
+def _spread_summary(spread: StorySpread, names: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The story's spread figures (`graphnews.spread`) as (label, text) rows."""
+    def hours(value: float | None) -> str:
+        return "" if value is None else f"{value:,.1f} h"
+
+    rows = [("first reported by", ", ".join(names.get(d, d) for d in spread.first_reporter)),
+            ("first seen", spread.first_seen or ""), ("last seen", spread.last_seen or ""),
+            ("duration", hours(spread.duration_hours)),
+            *((f"hours until {k} outlets", hours(v)) for k, v in spread.hours_to.items()),
+            ("median lag of the followers", hours(spread.median_lag_hours)),
+            ("topics", ", ".join(spread.topics)),
+            ("confidence", f"{spread.confidence:.2f}")]
+    return [(k, v) for k, v in rows if v]
 
 
 def _largest_stories(db: Database, limit: int) -> list[str]:
@@ -818,6 +844,15 @@ def _number(value: float | int | None) -> str:
 
 def _format_ts(ts: int) -> str:
     return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _iso(ts: int | None) -> str | None:
+    return None if ts is None else dt.datetime.fromtimestamp(ts, dt.UTC).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+
+
+def _timestamp(iso: str) -> int:
+    return int(dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
 
 
 def _when(attrs: Mapping[str, Any]) -> str:

@@ -215,6 +215,11 @@ def test_story_page_lists_articles_in_time_order_with_the_spread_curve(
     published = [row["published"] for row in net.context["articles"]]
     assert published == sorted(published) and len(published) == story.size
     assert net.context["curve"]["max_count"] == story.size
+    assert net.context["curve"]["outlets"].split()[-1].endswith(
+        f",{200 - net.context['outlets'] / story.size * 186:.1f}")
+    spread = dict(net.context["spread"])
+    assert spread["first reported by"] == net.context["first_reporter"] != ""
+    assert spread["first seen"].startswith(published[0][:10])
     assert f"{story.size} articles from" in net.caption and "Showing" not in net.caption
     assert len(small.nodes) == 5
     assert f"Showing 5 of {story.size} articles (the most linked)." in small.caption
@@ -222,13 +227,13 @@ def test_story_page_lists_articles_in_time_order_with_the_spread_curve(
 
 
 def test_spread_curve_counts_articles_and_outlets_so_far() -> None:
-    curve = spread_curve([0, 3600, 7200, None], ["a", "a", "b", "c"])
-    assert curve is not None and curve["max_count"] == 3  # the undated article has no place
+    curve = spread_curve([7200, 0, 3600], [(0, 1), (7200, 2)])
+    assert curve is not None and curve["max_count"] == 3
     assert curve["articles"].split()[-1] == "700.0,14.0"  # all 3, at the last time
     assert curve["outlets"].split()[-1] == "700.0,76.0"  # 2 of 3: 200 - 2/3 * 186
     assert curve["articles"].split()[:3] == ["48.0,200.0", "48.0,200.0", "48.0,138.0"]
     assert curve["start"] == "1970-01-01 00:00 UTC" and curve["end"] == "1970-01-01 02:00 UTC"
-    assert spread_curve([None], ["a"]) is None
+    assert spread_curve([], []) is None
 
 
 # -- the page itself --------------------------------------------------------------------------
