@@ -37,6 +37,7 @@ import re
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 import networkx as nx
@@ -249,27 +250,38 @@ def article(db: Database, url: str) -> dict[str, Any]:
 # -- neighbourhoods -----------------------------------------------------------------------------
 @dataclass
 class Neighborhood:
-    """The coverage neighbourhood of one node: its subgraph and its neighbours as rows.
+    """The coverage neighbourhood of one node: its neighbours as rows, its subgraph on demand.
 
-    ``graph`` is the part of the coverage graph (a ``networkx.MultiDiGraph`` with the node and
-    edge attributes of the graph model) around ``center``; ``rows`` lists the neighbours (of
-    ``kind`` only, when given), nearest and best linked first, as dicts with the keys ``node``,
-    ``kind``, ``label``, ``distance`` (hops from the centre in ``graph``) and ``links`` (edges
-    tying it into the neighbourhood: an outlet's or topic's articles in it, an article's related
-    links in it).
+    ``articles`` maps each article of the neighbourhood to its number of related links from the
+    centre's own articles. ``rows`` lists the neighbours (of ``kind`` only, when given), nearest
+    and best linked first, as dicts with the keys ``node``, ``kind``, ``label``, ``distance``
+    and ``links``. ``distance`` counts hops from the centre the way the neighbourhood grows:
+    centre -> its articles -> related articles (one hop per link) -> their outlets and topics
+    (one more hop); so an outlet's co-coverage neighbours are 3 hops away and an article's own
+    outlet 1. ``links`` says how tightly a node is tied in: an outlet's or topic's articles in
+    the neighbourhood, an article's linked articles in it.
+
+    ``graph`` is the neighbourhood as part of the coverage graph (`graphnews.graph.coverage_graph`
+    of these articles: a ``networkx.MultiDiGraph`` with the attributes of the graph model), built
+    the first time it is asked for: the rows alone need no networkx graph.
     """
 
     center: str
     depth: int
     kind: str | None
-    graph: nx.MultiDiGraph
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    articles: dict[int, int]
+    rows: list[dict[str, Any]]
+    db: Database = field(repr=False)
+
+    @cached_property
+    def graph(self) -> nx.MultiDiGraph:
+        """The neighbourhood's part of the coverage graph (built on first use)."""
+        return coverage_graph(self.db, articles=self.articles)
 
     def as_dict(self) -> dict[str, Any]:
-        """The ``neighbors --format json`` contract."""
+        """Centre, depth, kind, number of articles and the neighbour rows."""
         return {"center": self.center, "depth": self.depth, "kind": self.kind,
-                "nodes": self.graph.number_of_nodes(), "edges": self.graph.number_of_edges(),
-                "neighbors": self.rows}
+                "articles": len(self.articles), "neighbors": self.rows}
 
 
 def neighbors(
@@ -309,22 +321,10 @@ def neighbors(
     if kind is not None and kind not in KINDS:
         raise BadInputError(f"unknown kind {kind!r}: use outlet, article or topic")
     center = resolve_node(db, node)
-    graph = coverage_graph(db, articles=_expand(db, _own_articles(db, center), depth))
-    hops = nx.single_source_shortest_path_length(graph.to_undirected(as_view=True), center)
-    related_links: dict[str, int] = {}
-    for u, v, kind_of_edge in graph.edges(data="kind"):
-        if kind_of_edge == "related" and u != v:
-            related_links[u] = related_links.get(u, 0) + 1
-            related_links[v] = related_links.get(v, 0) + 1
-    rows = []
-    for n, data in graph.nodes(data=True):
-        if n == center or (kind is not None and data["kind"] != kind):
-            continue
-        links = related_links.get(n, 0) if data["kind"] == "article" else graph.in_degree(n)
-        rows.append({"node": n, "kind": data["kind"], "label": data["label"],
-                     "distance": hops.get(n, -1), "links": links})
-    rows.sort(key=lambda r: (r["distance"], -r["links"], r["label"], r["node"]))
-    return Neighborhood(center=center, depth=depth, kind=kind, graph=graph, rows=rows)
+    articles = _expand(db, _own_articles(db, center), depth)
+    rows = _neighbor_rows(db, center, articles, kind)
+    return Neighborhood(center=center, depth=depth, kind=kind, articles=articles, rows=rows,
+                        db=db)
 
 
 #: The colour class of each kind of node on a neighbourhood page (render's palette classes).
@@ -611,19 +611,63 @@ def _own_articles(db: Database, center: str) -> set[int]:
     return {r[0] for r in rows}
 
 
-def _expand(db: Database, start: set[int], depth: int) -> set[int]:
-    """The articles at most ``depth`` related links (either direction) from ``start``."""
-    seen = set(start)
+def _expand(db: Database, start: set[int], depth: int) -> dict[int, int]:
+    """Article -> related links from ``start`` (either direction), for those at most ``depth``."""
+    distance = dict.fromkeys(start, 0)
     frontier = start
-    for _ in range(depth):
+    for step in range(1, depth + 1):
         if not frontier:
             break
         frontier = {r[0] for r in db.conn.execute(
             "SELECT to_article FROM related_links WHERE from_article IN "
             "(SELECT value FROM json_each(?1)) UNION SELECT from_article FROM related_links "
-            "WHERE to_article IN (SELECT value FROM json_each(?1))", (_ids(frontier),))} - seen
-        seen |= frontier
-    return seen
+            "WHERE to_article IN (SELECT value FROM json_each(?1))", (_ids(frontier),))}
+        frontier -= distance.keys()
+        distance.update(dict.fromkeys(frontier, step))
+    return distance
+
+
+def _neighbor_rows(db: Database, center: str, articles: dict[int, int], kind: str | None
+                   ) -> list[dict[str, Any]]:
+    """The rows of `Neighborhood` in SQL (only the queries ``kind`` needs)."""
+    ids = _ids(articles)
+    base = 0 if center.startswith("article:") else 1  # hops from the centre to its articles
+    rows: dict[str, dict[str, Any]] = {}
+
+    def reached(node: str, node_kind: str, label: str, article: int) -> None:
+        hops = base + articles[article] + 1
+        row = rows.setdefault(node, {"node": node, "kind": node_kind, "label": label,
+                                     "distance": hops, "links": 0})
+        row["distance"] = min(row["distance"], hops)
+        row["links"] += 1
+
+    if kind in (None, "article", "outlet"):
+        for article_id, label, domain, name in db.conn.execute(
+            "SELECT a.id, coalesce(a.title, a.canonical_url), o.domain, o.name FROM articles a "
+            "LEFT JOIN outlets o ON o.id = a.outlet_id "
+            "WHERE a.id IN (SELECT value FROM json_each(?))", (ids,)):
+            if kind in (None, "article"):
+                rows[f"article:{article_id}"] = {
+                    "node": f"article:{article_id}", "kind": "article", "label": label,
+                    "distance": base + articles[article_id], "links": 0}
+            if kind in (None, "outlet") and domain is not None:
+                reached(f"outlet:{domain}", "outlet", name, article_id)
+    if kind in (None, "topic"):
+        for article_id, name in db.conn.execute(
+            "SELECT DISTINCT t.article_id, p.name FROM article_topics t JOIN topics p "
+            "ON p.id = t.topic_id WHERE t.article_id IN (SELECT value FROM json_each(?))",
+            (ids,)):
+            reached(f"topic:{name}", "topic", name, article_id)
+    if kind in (None, "article"):
+        pairs = {(min(x, y), max(x, y)) for x, y in db.conn.execute(
+            "SELECT from_article, to_article FROM related_links WHERE from_article IN "
+            "(SELECT value FROM json_each(?))", (ids,)) if y in articles and x != y}
+        for pair in pairs:
+            for article_id in pair:
+                rows[f"article:{article_id}"]["links"] += 1
+    rows.pop(center, None)
+    return sorted(rows.values(), key=lambda r: (r["distance"], -r["links"], r["label"],
+                                                r["node"]))
 
 
 def _outlet_links(db: Database) -> nx.Graph:

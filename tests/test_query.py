@@ -285,9 +285,11 @@ def test_neighborhood_graph_follows_the_graph_model(tiny: Database) -> None:
     assert {d["kind"] for _, _, d in G.edges(data=True)} == {"published_by", "about", "related"}
     for _, data in G.nodes(data=True):
         assert all(isinstance(v, str | int | float | bool) for v in data.values())
+    article_nodes = {n for n, kind in G.nodes(data="kind") if kind == "article"}
+    assert article_nodes == {f"article:{i}" for i in hood.articles}
+    assert {r["node"] for r in hood.rows} == set(G) - {"outlet:a.com"}
     summary = hood.as_dict()
-    assert (summary["center"], summary["nodes"], summary["edges"]) == (
-        "outlet:a.com", G.number_of_nodes(), G.number_of_edges())
+    assert (summary["center"], summary["articles"]) == ("outlet:a.com", len(article_nodes))
 
 
 def test_neighbors_of_an_outlet_with_no_links_is_empty(tiny: Database) -> None:
@@ -498,3 +500,21 @@ def test_article_paths_are_as_short_as_networkx_finds(generated: Database) -> No
     if len(components) > 1:
         with pytest.raises(NotFoundError, match="not connected"):
             path(generated, largest[0], min(components[1]))
+
+
+def test_neighbor_rows_agree_with_the_neighbourhood_graph(real: Database) -> None:
+    for node in ("outlet:cnet.com", "topic:AI Ethics", "https://www.nbcnews.com/news/amp/rcna35087"):
+        hood = neighbors(real, node, depth=2)
+        G = hood.graph
+        assert {r["node"] for r in hood.rows} == set(G) - {hood.center}
+        undirected = nx.Graph(G.to_undirected())
+        hops = nx.single_source_shortest_path_length(undirected, hood.center)
+        for row in hood.rows:
+            n = row["node"]
+            assert row["kind"] == G.nodes[n]["kind"] and row["label"] == G.nodes[n]["label"]
+            assert row["distance"] >= hops[n]  # shortcuts through a shared topic are not hops
+            if row["kind"] == "article":
+                linked = {m for m in undirected[n] if G.nodes[m]["kind"] == "article"} - {n}
+                assert row["links"] == len(linked)
+            else:
+                assert row["links"] == G.in_degree(n)
