@@ -176,7 +176,8 @@ def _hotspot_table(documents: int, rows: list[dict[str, Any]]) -> str:
 
 def _table(results: dict[str, Any]) -> str:
     m = results["machine"]
-    lines = [f"Measured {m['date']} on {m['cpu']}, {m['cores']} cores; "
+    lines = [f"Measured {m['date']} on {m['cpu']}, {m['cores']} cores (load average "
+             f"{m['load_average'][0]} at the start), graphnews {m['graphnews']['commit'][:7]}; "
              "`python benchmarks/bench_ingest.py`.", "",
              "| documents | corpus | cold ingest | unchanged re-ingest | yaml.safe_load "
              "| yaml CSafeLoader |", "|---:|---:|---:|---:|---:|---:|"]

@@ -8,6 +8,10 @@ how far it got. In the parent, `run_process` runs such a process with a time lim
 collects those lines, its wall time and the high-water RSS of its largest single process (from
 ``wait4``).
 
+Importing this module puts the checkout it belongs to first on ``sys.path``: a benchmark (and
+every process it starts, which imports this module first) measures the graphnews of its own
+checkout, whatever ``pip install -e`` points at. `machine` records that checkout's commit.
+
 >>> steps = Steps(echo=False)
 >>> with steps.step("sum"):
 ...     _ = sum(range(1000))
@@ -46,8 +50,12 @@ __all__ = [
 ]
 
 MB = 1024 * 1024
+#: The checkout whose graphnews the benchmarks measure.
+ROOT = Path(__file__).resolve().parents[1]
 #: Where every benchmark writes its JSON results.
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = ROOT / "benchmarks" / "results"
+if sys.path[:1] != [str(ROOT)]:
+    sys.path.insert(0, str(ROOT))
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -224,7 +232,7 @@ def folder_size(folder: Path) -> int:
 
 
 def machine() -> dict[str, Any]:
-    """The machine and software a result was measured on, and when."""
+    """The machine, the software and the graphnews commit a result was measured on, and when."""
     cpu = "unknown"
     with open("/proc/cpuinfo", encoding="utf-8") as f:
         for line in f:
@@ -241,7 +249,21 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
         "load_average": [round(x, 2) for x in os.getloadavg()],
+        "graphnews": _checkout(),
     }
+
+
+def _checkout() -> dict[str, Any]:
+    """Where the measured graphnews comes from: its folder, commit, and uncommitted changes."""
+    import graphnews
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
+        return done.stdout.strip()
+
+    return {"path": str(Path(graphnews.__file__).parent), "commit": git("rev-parse", "HEAD"),
+            "modified": git("status", "--porcelain", "--untracked-files=no", "--",
+                            "graphnews").splitlines()}
 
 
 def write_results(name: str, body: dict[str, Any]) -> Path:

@@ -88,7 +88,7 @@ def tables(results: dict[str, Any]) -> str:
     lines = [
         f"Measured {m['date']} on {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, "
         f"Python {m['python']}, SQLite {m['sqlite']} (load average {m['load_average'][0]} "
-        "at the start); `python benchmarks/run.py`.",
+        f"at the start), graphnews {m['graphnews']['commit'][:7]}; `python benchmarks/run.py`.",
         "",
         "| documents | corpus | graphnews run | peak RSS | unchanged re-run | naive script "
         "| speed-up |",
