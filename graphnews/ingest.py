@@ -9,12 +9,15 @@ in the `IngestReport`, never raised: a bad document is quarantined and the rest 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import dataclasses
 import functools
 import hashlib
 import itertools
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -190,9 +193,23 @@ def _parser(files: int, workers: int | None) -> Iterator[Callable[..., Iterable[
         yield lambda fn, items, chunksize: map(fn, items)
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(max_workers=count,
-                             mp_context=multiprocessing.get_context(method)) as pool:
+    with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context(method),
+                             initializer=_die_with_parent) as pool:
         yield pool.map
+
+
+def _die_with_parent() -> None:
+    """Make a parse worker end when the ingest process dies, even by SIGKILL (Linux).
+
+    Without it, workers of a killed ingest would wait forever on their task queue.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the pool's own shutdown has to do
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _prepare(task: tuple[str, str | None], *, limit: int) -> _Prepared:

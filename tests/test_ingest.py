@@ -261,9 +261,28 @@ def test_sigkill_during_ingest_leaves_a_sound_database_that_converges(tmp_path: 
             proc.send_signal(signal.SIGKILL)
             kills += 1
         proc.wait()
+        _assert_no_process_left(str(db_path))
         with sqlite3.connect(db_path) as conn:
             assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     assert kills >= 3, "the ingest finished before it could be killed: make the corpus larger"
     subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     assert graphnews.open(db_path).stats() == expected
+
+
+def _assert_no_process_left(marker: str) -> None:
+    """No parse worker of a killed ingest lingers (they die with their parent)."""
+    deadline = time.monotonic() + 5
+    while True:
+        left = []
+        for entry in Path("/proc").iterdir():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if entry.name.isdigit() and marker.encode() in cmdline:
+                left.append(entry.name)
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert left == [], f"processes of the killed ingest still running: {left}"
