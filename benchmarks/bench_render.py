@@ -2,10 +2,10 @@
 
 One command::
 
-    python benchmarks/bench_render.py                       # 100,000 documents
-    python benchmarks/bench_render.py --documents 10000
+    python benchmarks/bench_render.py                       # 10,000 and 100,000 documents
+    python benchmarks/bench_render.py --sizes 100000
 
-For a `graphnews.generator` corpus (shared with the other benchmarks, made when missing), the
+For each `graphnews.generator` corpus (shared with the other benchmarks, made when missing), the
 database is prepared once (ingest and story detection, reused by later runs), then:
 
 - ``graphnews``: `graphnews.render.render_site` (the whole site) and the outlet page alone
@@ -52,8 +52,8 @@ MB = 1024 * 1024
 def main(argv: Sequence[str] | None = None) -> None:
     """Parse the options, prepare the database, measure, print the table, write the JSON."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--documents", type=int, default=100_000,
-                        help="corpus size in documents (default: %(default)s)")
+    parser.add_argument("--sizes", default="10000,100000",
+                        help="comma-separated corpus sizes in documents (default: %(default)s)")
     parser.add_argument("--work", type=Path,
                         default=Path(tempfile.gettempdir()) / "graphnews-bench",
                         help="folder for corpora and databases (default: %(default)s)")
@@ -68,38 +68,47 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.naive:
         _naive_page(Path(args.naive[0]), Path(args.naive[1]))
         return
+    results: dict[str, Any] = {"machine": machine(), "aims": AIMS, "limit": args.limit,
+                               "naive_limit": args.naive_limit, "sizes": []}
+    for documents in (int(x) for x in args.sizes.split(",") if x.strip()):
+        results["sizes"].append(_size(documents, args))
+    path = write_results("bench_render", results)
+    print(_table(results))
+    print(f"results written to {path}", file=sys.stderr)
 
-    import graphnews
+
+def _size(documents: int, args: argparse.Namespace) -> dict[str, Any]:
+    """Every measurement on the corpus of ``documents`` documents."""
+    from graphnews.graph import outlet_graph
     from graphnews.render import DEFAULT_TOP, outlet_network, render_site
 
-    database, prep = _prepare(args.work, args.documents, args.seed)
-    out = args.work / f"render-{args.documents}" / "site"
-    results: dict[str, Any] = {"machine": machine(), "aims": AIMS, "documents": args.documents,
-                               "naive_limit": args.naive_limit,
-                               "prepare": prep, "stats": database.stats(), "pages": {}}
+    database, prep = _prepare(args.work, documents, args.seed)
+    out = args.work / f"render-{documents}" / "site"
+    result: dict[str, Any] = {"documents": documents, "prepare": prep,
+                              "stats": database.stats(), "pages": {}}
+    print(f"{documents:,} documents: render_site", file=sys.stderr, flush=True)
     started = time.perf_counter()
     site = render_site(database, out)
-    results["site"] = {"seconds": round(time.perf_counter() - started, 2), "pages": len(site),
-                       "mb": round(sum(p.stat().st_size for p in site) / MB, 2)}
+    result["site"] = {"seconds": round(time.perf_counter() - started, 2), "pages": len(site),
+                      "mb": round(sum(p.stat().st_size for p in site) / MB, 2)}
     started = time.perf_counter()
     page = outlet_network(database)
     page.write_html(out / "bench-outlets.html")
-    built = time.perf_counter() - started
-    results["pages"]["graphnews"] = {"seconds": round(built, 2), "top": DEFAULT_TOP,
-                                     "caption": page.caption}
+    result["pages"]["graphnews"] = {"seconds": round(time.perf_counter() - started, 2),
+                                    "top": DEFAULT_TOP, "caption": page.caption}
     outlets = database.stats()["outlets"]
     started = time.perf_counter()
     uncapped = outlet_network(database, top=max(outlets, 1))
     uncapped.write_html(out / "bench-outlets-all.html")
-    results["pages"]["graphnews, no cap"] = {"seconds": round(time.perf_counter() - started, 2),
-                                             "top": outlets, "caption": uncapped.caption}
-    print("naive pyvis page", file=sys.stderr, flush=True)
+    result["pages"]["graphnews, no cap"] = {"seconds": round(time.perf_counter() - started, 2),
+                                            "top": outlets, "caption": uncapped.caption}
+    print(f"{documents:,} documents: naive pyvis page", file=sys.stderr, flush=True)
     naive = run_process([sys.executable, __file__, "--naive", database.path,
                          str(out / "naive-outlets.html")], timeout=args.naive_limit)
-    G = graphnews.graph.outlet_graph(database)
-    results["pages"]["naive pyvis"] = {
+    G = outlet_graph(database)
+    result["pages"]["naive pyvis"] = {
         "seconds": naive["steps"][0]["seconds"] if naive["finished"] else None,
-        "timed_out": naive["timed_out"], "top": outlets,
+        "timed_out": naive["timed_out"], "error": naive["error"], "top": outlets,
         "caption": f"all {G.number_of_nodes():,} outlets and {G.number_of_edges():,} edges"}
     files = {"graphnews": "bench-outlets.html", "graphnews, no cap": "bench-outlets-all.html"}
     if naive["finished"]:
@@ -109,8 +118,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for name, file in files.items():
-            print(f"browser: {name}", file=sys.stderr, flush=True)
-            row = results["pages"][name]
+            print(f"{documents:,} documents: browser, {name}", file=sys.stderr, flush=True)
+            row = result["pages"][name]
             row["mb"] = round((out / file).stat().st_size / MB, 2)
             naive_page = name == "naive pyvis"  # one load: it takes the whole limit
             loads = [_load(browser, out / file, naive=naive_page, limit=args.limit)
@@ -122,16 +131,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             row["ready_s"] = round(statistics.median(ready) / 1000, 2) if ready else None
             row["other_requests"] = sorted({r for x in loads for r in x["other_requests"]})
         browser.close()
-    ours = results["pages"]["graphnews"]
-    results["aims_met"] = {
+    database.close()
+    ours = result["pages"]["graphnews"]
+    result["aims"] = {
         "outlet_page_mb": {"value": ours["mb"], "met": ours["mb"] < AIMS["outlet_page_mb"]},
         "stabilized_s": {"value": ours["stabilized_s"],
                          "met": ours["stabilized_s"] is not None
                          and ours["stabilized_s"] < AIMS["stabilized_s"]},
     }
-    path = write_results("bench_render", results)
-    print(_table(results))
-    print(f"results written to {path}", file=sys.stderr)
+    return result
 
 
 def _prepare(work: Path, documents: int, seed: int) -> tuple[Any, dict[str, Any]]:
@@ -162,8 +170,9 @@ def _naive_page(db: Path, path: Path) -> None:
     from pyvis.network import Network
 
     import graphnews
+    from graphnews.graph import outlet_graph
 
-    G = graphnews.graph.outlet_graph(graphnews.open(db, readonly=True))
+    G = outlet_graph(graphnews.open(db, readonly=True))
     steps = Steps()
     steps.begin("naive page")
     net = Network(height="900px", width="100%", cdn_resources="in_line")
@@ -218,25 +227,32 @@ def _load(browser: Any, path: Path, *, naive: bool, limit: float) -> dict[str, A
 
 def _table(results: dict[str, Any]) -> str:
     m = results["machine"]
-    s = results["stats"]
-    lines = [f"Measured {m['date']} on {m['cpu']}, {m['cores']} cores; "
-             f"`python benchmarks/bench_render.py --documents {results['documents']}` "
-             f"({s['documents']:,} documents, {s['articles']:,} articles, "
-             f"{s['outlets']:,} outlets).", "",
-             f"Whole site (`render_site`): {results['site']['pages']} pages, "
-             f"{results['site']['mb']} MB, {results['site']['seconds']} s.", "",
-             "| outlet page | drawn | build | size | `stabilized` | first draw "
-             "| other requests |", "|---|---|---:|---:|---:|---:|---|"]
-    for name, row in results["pages"].items():
-        if row["seconds"] is None:
-            lines.append(f"| {name} | {row['caption']} | not done in "
-                         f"{results['naive_limit']:.0f} s | — | — | — | — |")
-            continue
-        stab = f"{row['stabilized_s']} s" if row["stabilized_s"] is not None else \
-            ("no physics" if row["ready_s"] is not None else "not reached")
-        ready = f"{row['ready_s']} s" if row["ready_s"] is not None else "—"
-        lines.append(f"| {name} | {row['caption']} | {row['seconds']} s | {row['mb']} MB | "
-                     f"{stab} | {ready} | {len(row['other_requests'])} |")
+    lines = [f"Measured {m['date']} on {m['cpu']}, {m['cores']} cores (load average "
+             f"{m['load_average'][0]}); `python benchmarks/bench_render.py`. `stabilized`: "
+             f"median of {LOADS} loads, ms from navigation start.", "",
+             "| documents | outlet page | drawn | build | size | `stabilized` | first draw "
+             "| other requests |", "|---:|---|---|---:|---:|---:|---:|---:|"]
+    for size in results["sizes"]:
+        for name, row in size["pages"].items():
+            cells = [f"{size['documents']:,}", name, row["caption"]]
+            if row["seconds"] is None:
+                why = f"failed: {row['error']}" if row.get("error") else \
+                    f"not done in {results['naive_limit']:.0f} s"
+                cells += [why, "—", "—", "—", "—"]
+            else:
+                stab = f"{row['stabilized_s']} s" if row["stabilized_s"] is not None else \
+                    ("no physics" if row["ready_s"] is not None
+                     else f"not in {results['limit']:.0f} s")
+                ready = f"{row['ready_s']} s" if row["ready_s"] is not None else "—"
+                cells += [f"{row['seconds']} s", f"{row['mb']} MB", stab, ready,
+                          str(len(row["other_requests"]))]
+            lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    for size in results["sizes"]:
+        st, site = size["stats"], size["site"]
+        lines.append(f"- {size['documents']:,} documents ({st['articles']:,} articles, "
+                     f"{st['outlets']:,} outlets): whole site (`render_site`) "
+                     f"{site['pages']} pages, {site['mb']} MB, {site['seconds']} s.")
     return "\n".join(lines) + "\n"
 
 
