@@ -1,10 +1,11 @@
 """Offline, single-file pyvis pages: the outlet network, the topic network, one page per story.
 
-Every page is one HTML file holding all it needs: the vis-network bundle that ships inside the
-pyvis package, the page's own script and styles, and the graph as JSON. It asks no host for
-anything, and a Content-Security-Policy allowing only those inline scripts (by hash) makes sure
-nothing else ever runs or loads. Text from the corpus (titles, excerpts, outlet names) only
-ever reaches the page escaped by the template or through ``textContent``.
+What each page shows: which nodes (capped, "showing N of M"), their size (a centrality
+measure), colour (Louvain community), layout, tooltips and details. Every page is one HTML file
+holding all it needs (`graphnews.page`: the vis-network bundle of the pyvis package, the page's
+own script and styles, the graph as JSON, a Content-Security-Policy). Text from the corpus
+(titles, excerpts, outlet names) only ever reaches the page escaped by the template or through
+``textContent``.
 
 The networks are pyvis `Network` objects (`GraphPage`), so a notebook user can build one and
 display it inline; `render_site` writes the whole site. docs/pages.md describes the pages.
@@ -28,10 +29,7 @@ False
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import html
 import math
 import os
 import random
@@ -39,23 +37,17 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import igraph as ig
-import jinja2
 import networkx as nx
-import pyvis
-from markupsafe import Markup
-from pyvis.edge import Edge
-from pyvis.network import Network
 
 from graphnews.centrality import MEASURES, central_outlets
 from graphnews.errors import BadInputError, NotFoundError
 from graphnews.filters import Filters
 from graphnews.graph import coverage_graph, outlet_graph, resolve_filters, topic_graph
+from graphnews.page import PALETTE, GraphPage, node_colour, render_page
 from graphnews.spread import StorySpread, story_spread
 from graphnews.store import Database
 from graphnews.stories import get_story, load_stories
@@ -79,111 +71,10 @@ DEFAULT_TOP = 100
 DEFAULT_TOP_STORIES = 20
 #: Pages with more nodes than this get a precomputed layout and no physics at all.
 PHYSICS_LIMIT = 150
-#: Colours of the ten largest communities (or outlets, on a story page); the rest are grey.
-PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
-           "#ff9da7", "#9c755f", "#17becf")
-OTHER_COLOUR = "#b8bec9"
-
-_VIS_DIR = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
 _LABEL_CHARS = 40
 # Measures an outlet's tooltip and the central-outlets table list first (after the one node
 # size shows); the details panel lists them all.
 _TIP_MEASURES = ("pagerank", "betweenness", "degree", "first_reports")
-
-
-class GraphPage(Network):
-    """A pyvis `Network` that writes one self-contained, offline HTML page.
-
-    Use it like any pyvis network (``add_node``, ``add_edge``, ``set_options``); ``write_html``
-    and ``generate_html`` produce graphnews's own page (search box, weak-edge slider, legend,
-    details panel) with every script and style inlined, and a notebook shows it inline.
-
-    Parameters
-    ----------
-    title : str
-        The page's heading.
-    caption : str
-        One line under the heading (what is shown, e.g. "showing 100 of 2,345 outlets").
-    noun : str
-        What a node is, for the search box ("outlet", "topic", "article").
-    directed : bool
-        Draw arrows.
-
-    Examples
-    --------
-    >>> page = GraphPage(title="Two nodes")
-    >>> page.add_node("a", label="<b>A</b>", title="A\\n3 articles")
-    >>> page.add_node("b", label="B")
-    >>> page.add_edge("a", "b", weight=2, value=2)
-    >>> text = page.generate_html()
-    >>> "<b>A</b>" in text, "&lt;b&gt;A&lt;/b&gt;" in text
-    (False, True)
-    """
-
-    def __init__(self, *, title: str, caption: str = "", noun: str = "node",
-                 directed: bool = False) -> None:
-        super().__init__(height="74vh", width="100%", directed=directed, heading=title,
-                         cdn_resources="in_line")
-        self.title = title
-        self.caption = caption
-        self.noun = noun
-        #: (css class, text) rows of the legend; css classes ``c0``..``c9`` and ``other``.
-        self.legend: list[tuple[str, str]] = []
-        #: Sentences under the legend (how size, colour and width are chosen).
-        self.notes: list[str] = []
-        #: (href, text) links in the page header; set by `render_site`.
-        self.nav: list[tuple[str, str]] = []
-        #: The template and any extra values it needs (the story page adds its curve).
-        self.template_name = "network.html"
-        self.context: dict[str, Any] = {"network_class": ""}
-        self.physics = True
-        self._edge_keys: set[tuple[Any, Any]] = set()
-
-    def add_edge(self, source: Any, to: Any, **options: Any) -> None:
-        """Add an edge (once per node pair unless directed), like `pyvis.network.Network`.
-
-        pyvis scans every edge for a duplicate; this keeps a set, so a page with thousands
-        of edges builds in milliseconds.
-        """
-        if source not in self.node_map or to not in self.node_map:
-            missing = source if source not in self.node_map else to
-            raise ValueError(f"non existent node {missing!r}")
-        key = (source, to) if self.directed or source <= to else (to, source)
-        if key in self._edge_keys:
-            return
-        self._edge_keys.add(key)
-        self.edges.append(Edge(source, to, self.directed, **options).options)
-
-    def generate_html(self, name: str = "index.html", local: bool = True,
-                      notebook: bool = False) -> str:
-        """The page as one HTML string (``name``, ``local``, ``notebook`` as in pyvis; unused)."""
-        weights = [e.get("weight") for e in self.edges if isinstance(e.get("weight"), int | float)]
-        names = sorted({str(n.get("name") or n.get("label") or n["id"]) for n in self.nodes})
-        graph = {"nodes": self.nodes, "edges": self.edges, "options": self._options(),
-                 "physics": self.physics}
-        self.html = _render_page(
-            self.template_name, title=self.title, caption=self.caption, nav=self.nav,
-            noun=self.noun, names=names, legend=self.legend, notes=self.notes, graph=graph,
-            weights=(math.floor(min(weights)), math.ceil(max(weights))) if weights else None,
-            styles=[_asset_text("vis.css"), _asset_text("page.css")],
-            scripts=[_asset_text("vis"), _asset_text("page.js")], **self.context)
-        return self.html
-
-    def write_html(self, name: str | os.PathLike[str], local: bool = True, notebook: bool = False,
-                   open_browser: bool = False) -> None:
-        """Write the page to ``name`` (UTF-8); the pyvis flags are accepted and ignored."""
-        Path(name).write_text(self.generate_html(), encoding="utf-8")
-
-    def _repr_html_(self) -> str:
-        """Inline display in Jupyter: the page in a sandboxed ``srcdoc`` iframe."""
-        return (f'<iframe sandbox="allow-scripts" style="width:100%;height:640px;border:0" '
-                f'srcdoc="{html.escape(self.generate_html(), quote=True)}"></iframe>')
-
-    def _options(self) -> dict[str, Any]:
-        if not isinstance(self.options, dict):  # pyvis's defaults, unless set_options was used
-            return _vis_options(physics=self.physics, directed=self.directed,
-                                edges=len(self.edges))
-        return self.options
 
 
 @dataclass(frozen=True)
@@ -320,7 +211,7 @@ def topic_network(
         attrs = G.nodes[node]
         name = str(attrs.get("name", node))
         together = sum(1 for _ in G.neighbors(node))
-        page.add_node(node, label=_short(name), name=name, color=_colour(classes[node][0]),
+        page.add_node(node, label=_short(name), name=name, color=node_colour(classes[node][0]),
                       value=attrs["articles"], search=name.lower(),
                       title=f"{name}\n{attrs['articles']:,} articles\n"
                             f"co-occurs with {together:,} topics",
@@ -399,7 +290,7 @@ def story_network(db: Database, story: str, *, top: int = DEFAULT_TOP,
         details = [("outlet", outlet), ("published", _when(attrs)),
                    ("excerpt", str(attrs.get("excerpt", "")))]
         # x: the article's place in time; four staggered rows keep the labels apart.
-        page.add_node(a, label=_short(outlet), name=title, color=_colour(css[domain]), size=16,
+        page.add_node(a, label=_short(outlet), name=title, color=node_colour(css[domain]), size=16,
                       url=attrs.get("url", ""), search=f"{title} {outlet}".lower(),
                       title=f"{title}\n{outlet}\n{_when(attrs)}\nclick for the link",
                       details=[d for d in details if d[1]], x=rank * 75.0,
@@ -498,14 +389,14 @@ def render_site(
         page.nav = nav
         page.write_html(out / name)
         written.append(out / name)
-    index = _render_page(
-        "index.html", title="graphnews: what this corpus holds", caption="", nav=nav,
+    index = render_page(
+        "index.html", network=False, title="graphnews: what this corpus holds", caption="", nav=nav,
         summary=_summary(db, f, len(story_rows)),
         views=[("outlets.html", "Outlet co-coverage network", outlets.caption),
                ("topics.html", "Topic co-occurrence network", topics.caption),
                *((r["href"], f"Story {r['id']}", r["headline"]) for r in story_rows)],
         central=_central_table(G, measures, size_by),
-        stories=story_rows, styles=[_asset_text("page.css")], scripts=[])
+        stories=story_rows)
     written[0].write_text(index, encoding="utf-8")
     return written
 
@@ -553,7 +444,7 @@ def _outlet_page(G: nx.Graph, measures: Mapping[str, Mapping[str, float]], *, to
             details.append(("also called", attrs["names"]))
         tip = [name, attrs.get("domain", ""), f"{attrs.get('articles', 0):,} articles"]
         tip += [f"{m}: {_number(measures[m].get(node))}" for m in in_tip]
-        page.add_node(node, label=_short(name), name=name, color=_colour(classes[node][0]),
+        page.add_node(node, label=_short(name), name=name, color=node_colour(classes[node][0]),
                       value=ranked.values[node], title="\n".join(tip), details=details,
                       search=" ".join((name, attrs.get("domain", ""), attrs.get("names", ""))
                                       ).lower(),
@@ -751,82 +642,6 @@ def _central_table(G: nx.Graph, measures: Mapping[str, Mapping[str, float]], siz
                   "cells": [_number(measures[m].get(n)) for m in names]}
                  for n in ranked.nodes],
     }
-
-
-def _vis_options(*, physics: bool, directed: bool, edges: int) -> dict[str, Any]:
-    """vis-network options, chosen so a page is still and usable as soon as it shows."""
-    return {
-        "autoResize": True,
-        "nodes": {"shape": "dot", "borderWidth": 1,
-                  "scaling": {"min": 8, "max": 46,
-                              "label": {"enabled": True, "min": 11, "max": 20}},
-                  "font": {"size": 13, "face": "system-ui, sans-serif",
-                           "strokeWidth": 3, "strokeColor": "#ffffff"}},
-        "edges": {"smooth": False, "color": {"color": "#aab2bf", "highlight": "#2257a8",
-                                             "hover": "#2257a8", "opacity": 0.7},
-                  "scaling": {"min": 1, "max": 9},
-                  "arrows": {"to": {"enabled": directed, "scaleFactor": 0.5}}},
-        "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": edges > 1500,
-                        "navigationButtons": False, "keyboard": False},
-        # Positions come precomputed; physics (small pages only) just settles them, before
-        # the first paint, and is switched off when done.
-        "physics": {"enabled": physics, "solver": "forceAtlas2Based",
-                    "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 110,
-                                         "avoidOverlap": 0.4},
-                    "stabilization": {"enabled": True, "iterations": 300, "fit": True}},
-        "layout": {"improvedLayout": False},
-    }
-
-
-@cache
-def _asset_text(name: str) -> str:
-    """An inlined asset: ``vis`` (pyvis's vis-network bundle), ``page.js``, ``page.css``."""
-    if name == "vis":
-        return (_VIS_DIR / "vis-network.min.js").read_text(encoding="utf-8")
-    if name == "vis.css":
-        return (_VIS_DIR / "vis-network.css").read_text(encoding="utf-8")
-    text = files("graphnews").joinpath("assets", name).read_text(encoding="utf-8")
-    if name == "page.css":  # the palette as classes: a CSP without 'unsafe-inline' styles
-        text += "".join(f".c{i}{{background:{c}}}\n" for i, c in enumerate(PALETTE))
-        text += f".other{{background:{OTHER_COLOUR}}}\n"
-    return text
-
-
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("graphnews", "templates"),
-        autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-
-
-def _render_page(template: str, *, styles: Iterable[str], scripts: Iterable[str],
-                 **context: Any) -> str:
-    """Render a page with its styles and scripts inline, allowed by hash and nothing else."""
-    from graphnews import __version__
-
-    styles, scripts = list(styles), list(scripts)
-    csp = "; ".join([
-        "default-src 'none'",
-        "script-src " + " ".join(_csp_hash(s) for s in scripts) if scripts else
-        "script-src 'none'",
-        "style-src " + " ".join(_csp_hash(s) for s in styles),
-        "base-uri 'none'", "form-action 'none'",
-    ])
-    return _environment().get_template(template).render(
-        csp=Markup(csp), version=__version__, styles=[Markup(s) for s in styles],
-        scripts=[Markup(s) for s in scripts], **context)
-
-
-def _csp_hash(text: str) -> str:
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
-    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
-
-
-def _colour(css_class: str) -> dict[str, Any]:
-    colour = PALETTE[int(css_class[1:])] if css_class.startswith("c") else OTHER_COLOUR
-    return {"background": colour, "border": "#3b4252",
-            "highlight": {"background": colour, "border": "#111111"},
-            "hover": {"background": colour, "border": "#111111"}}
 
 
 def _short(text: str) -> str:
