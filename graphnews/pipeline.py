@@ -219,7 +219,8 @@ def run_steps(
     """Run every step after ingest (for callers that ingested themselves, like the CLI).
 
     ``ingested`` is the report of that ingest; ``started`` the `time.perf_counter` value when
-    the run began (default: now plus the ingest's own time). Other parameters as in `run`.
+    the run began (default: when that ingest began, from its own time). Other parameters as in
+    `run`.
     """
     if started is None:
         started = time.perf_counter() - ingested.seconds
