@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import json
 import statistics
 from collections import Counter, defaultdict
@@ -252,17 +253,8 @@ def topic_graph(db: Database, *, filters: Filters | None = None, **options: Any)
         f"SELECT DISTINCT t.article_id, p.name FROM article_topics t "
         f"JOIN topics p ON p.id = t.topic_id JOIN articles a ON a.id = t.article_id "
         f"WHERE {cond} ORDER BY t.article_id, p.name", params)
-    by_article: dict[int, list[str]] = defaultdict(list)
-    for article_id, name in rows:
-        by_article[article_id].append(name)
+    topic_articles, together = _co_occurrence(rows)
     G = nx.Graph()
-    topic_articles: Counter[str] = Counter()
-    together: Counter[tuple[str, str]] = Counter()
-    for names in by_article.values():
-        topic_articles.update(names)
-        for i, x in enumerate(names):
-            for y in names[i + 1 :]:
-                together[(x, y)] += 1
     for name, n in sorted(topic_articles.items()):
         G.add_node(f"topic:{name}", kind="topic", label=name, name=name, articles=n)
     for (x, y), n in sorted(together.items()):
@@ -337,12 +329,20 @@ def _shared_stories(db: Database, f: Filters) -> Counter[tuple[str, str]]:
         f"SELECT DISTINCT s.story_id, o.domain FROM story_articles s "
         f"JOIN articles a ON a.id = s.article_id JOIN outlets o ON o.id = a.outlet_id "
         f"WHERE {cond} ORDER BY s.story_id, o.domain", params)
-    outlets_of: dict[str, list[str]] = defaultdict(list)
-    for story_id, domain in rows:
-        outlets_of[story_id].append(domain)
-    shared: Counter[tuple[str, str]] = Counter()
-    for domains in outlets_of.values():
-        for i, x in enumerate(domains):
-            for y in domains[i + 1 :]:
-                shared[(x, y)] += 1
-    return shared
+    return _co_occurrence(rows)[1]
+
+
+def _co_occurrence(
+    rows: Iterable[tuple[Any, str]],
+) -> tuple[Counter[str], Counter[tuple[str, str]]]:
+    """From (group, item) rows sorted by group then item: how many groups hold each item, and
+    each pair of items (x < y)."""
+    items: Counter[str] = Counter()
+    pairs: Counter[tuple[str, str]] = Counter()
+    for _, group in itertools.groupby(rows, key=lambda row: row[0]):
+        members = [item for _, item in group]
+        items.update(members)
+        for i, x in enumerate(members):
+            for y in members[i + 1 :]:
+                pairs[(x, y)] += 1
+    return items, pairs
