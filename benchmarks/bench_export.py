@@ -29,7 +29,6 @@ import argparse
 import filecmp
 import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,15 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from harness import MB, Steps, emit, ensure_corpus, machine, run_process  # noqa: E402
+from harness import (  # noqa: E402
+    MB,
+    Steps,
+    corpus_arguments,
+    emit,
+    ensure_corpus,
+    machine,
+    run_process,
+)
 from harness import write_results as write_json  # noqa: E402
 
 __all__ = ["KINDS", "main", "measure"]
@@ -80,12 +87,7 @@ def measure(kind: str, db: Path, out: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Parse the options, measure each size, print the table, write bench_export.json."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="10000,100000",
-                        help="comma-separated corpus sizes in documents (default: %(default)s)")
-    parser.add_argument("--work", type=Path,
-                        default=Path(tempfile.gettempdir()) / "graphnews-bench",
-                        help="folder for corpora and databases (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=0, help="corpus seed (default: 0)")
+    corpus_arguments(parser, sizes="10000,100000")
     parser.add_argument("--measure", nargs=3, metavar=("KIND", "DB", "OUT"),
                         help=argparse.SUPPRESS)  # one measurement, in the child process
     args = parser.parse_args(argv)
@@ -94,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         measure(kind, Path(db), Path(out))
         return
     results: dict[str, Any] = {"machine": machine(), "sizes": []}
-    for documents in (int(s) for s in args.sizes.split(",") if s.strip()):
+    for documents in args.sizes:
         results["sizes"].append(_size(documents, args.work, seed=args.seed))
     path = write_json("bench_export", results)
     print(_table(results))

@@ -27,7 +27,6 @@ import cProfile
 import pstats
 import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,15 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from harness import Steps, emit, ensure_corpus, folder_size, machine, run_process  # noqa: E402
+from harness import (  # noqa: E402
+    Steps,
+    corpus_arguments,
+    emit,
+    ensure_corpus,
+    folder_size,
+    machine,
+    run_process,
+)
 from harness import write_results as write_json  # noqa: E402
 
 __all__ = ["AIMS", "main", "measure"]
@@ -85,12 +92,7 @@ def measure(kind: str, corpus: Path, db: Path, *, profile: Path | None = None,
 def main(argv: Sequence[str] | None = None) -> None:
     """Parse the options, measure each size, print the table, write bench_ingest.json."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="1000,10000",
-                        help="comma-separated corpus sizes in documents (default: %(default)s)")
-    parser.add_argument("--work", type=Path,
-                        default=Path(tempfile.gettempdir()) / "graphnews-bench",
-                        help="folder for corpora and databases (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=0, help="corpus seed (default: 0)")
+    corpus_arguments(parser, sizes="1000,10000")
     parser.add_argument("--profile", action="store_true",
                         help="profile the cold ingest with cProfile and print its hotspots")
     parser.add_argument("--measure", nargs=3, metavar=("KIND", "CORPUS", "DB"),
@@ -106,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 files=args.baseline_files)
         return
     results: dict[str, Any] = {"machine": machine(), "aims": AIMS, "sizes": []}
-    for documents in (int(s) for s in args.sizes.split(",") if s.strip()):
+    for documents in args.sizes:
         results["sizes"].append(_size(documents, args.work, seed=args.seed,
                                       profile=args.profile, baseline_files=args.baseline_files))
     path = write_json("bench_ingest", results)

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,7 +35,14 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from harness import Steps, ensure_corpus, machine, run_process, write_results  # noqa: E402
+from harness import (  # noqa: E402
+    Steps,
+    corpus_arguments,
+    ensure_corpus,
+    machine,
+    run_process,
+    write_results,
+)
 
 __all__ = ["AIMS", "main"]
 
@@ -52,12 +58,7 @@ MB = 1024 * 1024
 def main(argv: Sequence[str] | None = None) -> None:
     """Parse the options, prepare the database, measure, print the table, write the JSON."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="10000,100000",
-                        help="comma-separated corpus sizes in documents (default: %(default)s)")
-    parser.add_argument("--work", type=Path,
-                        default=Path(tempfile.gettempdir()) / "graphnews-bench",
-                        help="folder for corpora and databases (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=0, help="corpus seed (default: 0)")
+    corpus_arguments(parser, sizes="10000,100000")
     parser.add_argument("--limit", type=float, default=60.0,
                         help="give up waiting for `stabilized` after this many seconds")
     parser.add_argument("--naive-limit", type=float, default=600.0,
@@ -70,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     results: dict[str, Any] = {"machine": machine(), "aims": AIMS, "limit": args.limit,
                                "naive_limit": args.naive_limit, "sizes": []}
-    for documents in (int(x) for x in args.sizes.split(",") if x.strip()):
+    for documents in args.sizes:
         results["sizes"].append(_size(documents, args))
     path = write_results("bench_render", results)
     print(_table(results))

@@ -21,6 +21,7 @@ checkout, whatever ``pip install -e`` points at. `machine` records that checkout
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import os
@@ -224,6 +225,21 @@ def ensure_corpus(work: Path, documents: int, *, seed: int = 0) -> Path:
             return folder / DOCUMENTS_DIR
     generate_corpus(folder, documents=documents, seed=seed)
     return folder / DOCUMENTS_DIR
+
+
+def corpus_arguments(parser: argparse.ArgumentParser, *, sizes: str) -> None:
+    """Add the options every size-based benchmark shares: ``--sizes``, ``--work``, ``--seed``."""
+    parser.add_argument("--sizes", default=sizes, type=parse_sizes,
+                        help="comma-separated corpus sizes in documents (default: %(default)s)")
+    parser.add_argument("--work", type=Path,
+                        default=Path(tempfile.gettempdir()) / "graphnews-bench",
+                        help="folder for corpora, databases and outputs (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0, help="corpus seed (default: 0)")
+
+
+def parse_sizes(text: str) -> list[int]:
+    """``"1000,10_000"`` -> ``[1000, 10000]``."""
+    return [int(s.replace("_", "")) for s in text.split(",") if s.strip()]
 
 
 def folder_size(folder: Path) -> int:

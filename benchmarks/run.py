@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,7 +33,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from graphnews_run import run_graphnews  # noqa: E402
-from harness import ensure_corpus, folder_size, machine, write_results  # noqa: E402
+from harness import (  # noqa: E402
+    corpus_arguments,
+    ensure_corpus,
+    folder_size,
+    machine,
+    write_results,
+)
 from naive import run_naive  # noqa: E402
 
 __all__ = ["STEP_ORDER", "benchmark_size", "main", "tables"]
@@ -123,17 +128,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Parse the options, benchmark each size, print the tables, write run.json."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="1000,10000,100000",
-                        help="comma-separated corpus sizes in documents (default: %(default)s)")
-    parser.add_argument("--work", type=Path,
-                        default=Path(tempfile.gettempdir()) / "graphnews-bench",
-                        help="folder for corpora, databases and outputs (default: %(default)s)")
+    corpus_arguments(parser, sizes="1000,10000,100000")
     parser.add_argument("--naive-timeout", type=float, default=600.0,
                         help="seconds before the naive script is killed; 0 skips it "
                         "(default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=0, help="corpus seed (default: 0)")
     args = parser.parse_args(argv)
-    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    sizes = args.sizes
     results: dict[str, Any] = {"machine": machine(), "aims": AIMS, "sizes": []}
     for documents in sizes:
         results["sizes"].append(benchmark_size(documents, args.work, seed=args.seed,
