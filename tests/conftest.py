@@ -7,11 +7,13 @@ core tests need are copied into the project (seeds/, tests/data/).
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 import graphnews
+from graphnews.generator import DOCUMENTS_DIR, generate_corpus
 from graphnews.store import Database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,3 +49,13 @@ def real_db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert not report.rejected, report.rejected
     database.close()
     return path
+
+
+def seeds_and_generated(factory: pytest.TempPathFactory, *, documents: int, seed: int) -> Path:
+    """A folder holding the real seeds (``seeds/``) and a generated corpus (``generated/``)."""
+    folder = factory.mktemp("corpus")
+    generated = factory.mktemp("generated")
+    generate_corpus(generated, documents=documents, seed=seed)
+    shutil.copytree(generated / DOCUMENTS_DIR, folder / "generated")
+    shutil.copytree(SEEDS, folder / "seeds")
+    return folder

@@ -10,8 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from graphnews.cli import app
-from graphnews.generator import DOCUMENTS_DIR, generate_corpus
-from tests.conftest import SEEDS
+from tests.conftest import seeds_and_generated
 
 runner = CliRunner()
 
@@ -19,12 +18,7 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real seeds and 40 generated documents, in one folder."""
-    folder = tmp_path_factory.mktemp("corpus")
-    generated = tmp_path_factory.mktemp("generated")
-    generate_corpus(generated, documents=40, seed=2)
-    shutil.copytree(generated / DOCUMENTS_DIR, folder / "generated")
-    shutil.copytree(SEEDS, folder / "seeds")
-    return folder
+    return seeds_and_generated(tmp_path_factory, documents=40, seed=2)
 
 
 def test_run_writes_the_files_it_names_and_a_second_run_is_identical(

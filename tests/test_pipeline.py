@@ -10,7 +10,6 @@ import networkx as nx
 import pytest
 
 import graphnews
-from graphnews.generator import DOCUMENTS_DIR, generate_corpus
 from graphnews.pipeline import (
     CENTRAL_OUTLETS_FILE,
     SPREAD_FILE,
@@ -20,7 +19,7 @@ from graphnews.pipeline import (
     inputs_outside,
     run,
 )
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, seeds_and_generated
 
 #: The steps of a run, in order.
 STEPS = ["ingest", "stories", "centrality", "spread", "render", "export"]
@@ -29,12 +28,7 @@ STEPS = ["ingest", "stories", "centrality", "spread", "render", "export"]
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The two real seeds and 60 generated documents with planted stories, in one folder."""
-    folder = tmp_path_factory.mktemp("corpus")
-    generated = tmp_path_factory.mktemp("generated")
-    generate_corpus(generated, documents=60, seed=5)
-    shutil.copytree(generated / DOCUMENTS_DIR, folder / "generated")
-    shutil.copytree(SEEDS, folder / "seeds")
-    return folder
+    return seeds_and_generated(tmp_path_factory, documents=60, seed=5)
 
 
 @pytest.fixture(scope="module")
