@@ -59,7 +59,7 @@ from typing import Any
 from graphnews import __version__
 from graphnews.errors import GraphnewsError
 from graphnews.ingest import IngestReport
-from graphnews.reader import expand_inputs
+from graphnews.ingest.reader import expand_inputs
 from graphnews.store import Database
 
 __all__ = [

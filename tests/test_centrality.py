@@ -17,7 +17,6 @@ import numpy as np
 import pytest
 
 import graphnews
-from graphnews import centrality
 from graphnews.centrality import (
     MEASURES,
     betweenness,
@@ -28,6 +27,7 @@ from graphnews.centrality import (
     first_reports,
     hits,
     measure_outlets,
+    measures,
     pagerank,
     reach,
     strength,
@@ -198,8 +198,8 @@ def test_eigenvector_falls_back_when_arpack_does_not_converge(
     G = G.subgraph(max(nx.connected_components(G), key=len)).copy()
     weighted(G)
     expected = eigenvector(G).values
-    monkeypatch.setattr(centrality, "_DENSE_LIMIT", 10)
-    monkeypatch.setattr(centrality, "_ARPACK_MAX_ITER", 1)
+    monkeypatch.setattr(measures, "_DENSE_LIMIT", 10)
+    monkeypatch.setattr(measures, "_ARPACK_MAX_ITER", 1)
     scores = eigenvector(G)
     assert any("ARPACK did not converge" in n for n in scores.notes)
     assert _max_diff(scores.values, expected) < 1e-9
@@ -219,7 +219,7 @@ def test_betweenness_estimate_is_marked_and_reproducible() -> None:
 
 
 def test_betweenness_is_estimated_above_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(centrality, "EXACT_BETWEENNESS_LIMIT", 100)
+    monkeypatch.setattr(measures, "EXACT_BETWEENNESS_LIMIT", 100)
     G = _random_graph(150, 400, seed=2)
     assert any("approximate" in n for n in betweenness(G, samples=20).notes)
     assert not betweenness(G, exact=True).notes

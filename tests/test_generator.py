@@ -21,8 +21,8 @@ from graphnews.generator import (
     main,
     normalized_mutual_info,
 )
-from graphnews.reader import read_bytes
-from graphnews.records import to_record
+from graphnews.ingest.reader import read_bytes
+from graphnews.ingest.records import to_record
 
 
 @pytest.fixture(scope="module")

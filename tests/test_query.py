@@ -19,6 +19,7 @@ from graphnews.errors import BadInputError, DatabaseError, NotFoundError, ReadOn
 from graphnews.generator import DOCUMENTS_DIR, generate_corpus
 from graphnews.graph import linked_pairs, outlet_graph
 from graphnews.identity import canonical_url
+from graphnews.ingest.reader import read_bytes
 from graphnews.query import (
     HIGHLIGHT,
     article,
@@ -29,7 +30,6 @@ from graphnews.query import (
     search,
     sql,
 )
-from graphnews.reader import read_bytes
 from graphnews.store import Database
 from tests.conftest import SEEDS
 

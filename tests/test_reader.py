@@ -7,8 +7,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graphnews.reader import Document, Rejected, expand_inputs, read_bytes
-from graphnews.records import RecordError, to_record
+from graphnews.ingest.reader import Document, Rejected, expand_inputs, read_bytes
+from graphnews.ingest.records import RecordError, to_record
 from tests.conftest import DATA, SEEDS, shared
 
 

@@ -25,7 +25,7 @@ from graphnews.render import (
     story_network,
     topic_network,
 )
-from graphnews.render import _spread_curve as spread_curve
+from graphnews.render.pages import _spread_curve as spread_curve
 from graphnews.store import Database
 from graphnews.stories import detect_stories, load_stories
 

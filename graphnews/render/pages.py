@@ -2,7 +2,7 @@
 
 What each page shows: which nodes (capped, "showing N of M"), their size (a centrality
 measure), colour (Louvain community), layout, tooltips and details. Every page is one HTML file
-holding all it needs (`graphnews.page`: the vis-network bundle of the pyvis package, the page's
+holding all it needs (`render.page`: the vis-network bundle of the pyvis package, the page's
 own script and styles, the graph as JSON, a Content-Security-Policy). Text from the corpus
 (titles, excerpts, outlet names) only ever reaches the page escaped by the template or through
 ``textContent``.
@@ -47,7 +47,7 @@ from graphnews.centrality import MEASURES, central_outlets
 from graphnews.errors import BadInputError, NotFoundError
 from graphnews.filters import Filters
 from graphnews.graph import coverage_graph, outlet_graph, resolve_filters, topic_graph
-from graphnews.page import PALETTE, GraphPage, node_colour, render_page
+from graphnews.render.page import PALETTE, GraphPage, node_colour, render_page
 from graphnews.spread import StorySpread, story_spread
 from graphnews.store import Database
 from graphnews.stories import get_story, load_stories

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphnews.identity import Overrides, outlet_domain
-from graphnews.records import ArticleRecord
+from graphnews.ingest.records import ArticleRecord
 from graphnews.store import Database, utc_now
 
 __all__ = ["Writer"]

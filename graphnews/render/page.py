@@ -1,9 +1,9 @@
 """One self-contained, offline HTML page: `GraphPage`, a pyvis `Network` with its own template.
 
 pyvis's template loads bootstrap from a CDN even with ``cdn_resources="in_line"``; this module
-renders graphnews's own templates (``graphnews/templates``) instead, with the vis-network bundle
+renders its own templates (``graphnews/render/templates``) instead, with the vis-network bundle
 and stylesheet that ship inside the pyvis package and graphnews's page script and styles
-(``graphnews/assets``) inlined. A Content-Security-Policy allows those inline scripts and
+(``graphnews/render/assets``) inlined. A Content-Security-Policy allows those inline scripts and
 styles by hash and nothing else. What the pages show is `graphnews.render`'s business.
 """
 
@@ -161,7 +161,7 @@ def _asset_text(name: str) -> str:
         return (_VIS_DIR / "vis-network.min.js").read_text(encoding="utf-8")
     if name == "vis.css":
         return (_VIS_DIR / "vis-network.css").read_text(encoding="utf-8")
-    text = files("graphnews").joinpath("assets", name).read_text(encoding="utf-8")
+    text = files("graphnews.render").joinpath("assets", name).read_text(encoding="utf-8")
     if name == "page.css":  # the palette as classes: a CSP without 'unsafe-inline' styles
         text += "".join(f".c{i}{{background:{c}}}\n" for i, c in enumerate(PALETTE))
         text += f".other{{background:{OTHER_COLOUR}}}\n"
@@ -171,12 +171,12 @@ def _asset_text(name: str) -> str:
 @cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("graphnews", "templates"),
+        loader=jinja2.PackageLoader("graphnews.render", "templates"),
         autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 
 def render_page(template: str, *, network: bool, **context: Any) -> str:
-    """Render a template of ``graphnews/templates`` as one self-contained page.
+    """Render a template of ``graphnews/render/templates`` as one self-contained page.
 
     Its styles (and, for a ``network`` page, vis-network and the page script) are inlined and
     allowed by hash in the page's Content-Security-Policy; nothing else may run or load.

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graphnews.identity import Overrides
-from graphnews.reader import (
+from graphnews.ingest.reader import (
     DEFAULT_MAX_SIZE,
     STDIN,
     Document,
@@ -36,8 +36,8 @@ from graphnews.reader import (
     read_bytes,
     read_stdin,
 )
-from graphnews.records import ArticleRecord, RecordError, to_record
-from graphnews.writer import Writer
+from graphnews.ingest.records import ArticleRecord, RecordError, to_record
+from graphnews.ingest.writer import Writer
 
 if TYPE_CHECKING:
     from graphnews.store import Database

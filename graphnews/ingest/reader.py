@@ -3,7 +3,7 @@
 A *document* is one record: the YAML front matter of a Markdown file (``---`` ... ``---``), or one
 object of a JSON list, an NDJSON line, or an item of a news-site page file
 (``{"page": N, "value": [...]}``). The reader only splits and parses; it never decides what a
-record means (that is `graphnews.records`). Whatever cannot be read becomes a `Rejected` carrying
+record means (`graphnews.ingest.records`). Whatever cannot be read becomes a `Rejected` carrying
 the raw bytes, the line and a plain-words reason, and reading goes on with the rest.
 
 YAML is parsed with ``yaml-rs`` (a Rust parser, ~5x faster than PyYAML's C loader on these files,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphnews.identity import URL_FIELDS, canonical_url, outlet_domain
-from graphnews.reader import Document, Problem
+from graphnews.ingest.reader import Document, Problem
 
 __all__ = ["ArticleRecord", "RecordError", "parse_datetime", "to_json", "to_record"]
 

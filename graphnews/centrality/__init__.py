@@ -1,0 +1,51 @@
+"""Central outlets: the measures (functions over a graph) and the report over a database."""
+
+from __future__ import annotations
+
+from graphnews.centrality.measures import (
+    BETWEENNESS_SAMPLES,
+    DAMPING,
+    EXACT_BETWEENNESS_LIMIT,
+    MEASURES,
+    PATH_TOLERANCE,
+    CentralityReport,
+    Measure,
+    OutletCentrality,
+    Reason,
+    Scores,
+    betweenness,
+    central_outlets,
+    closeness,
+    degree,
+    eigenvector,
+    first_reports,
+    hits,
+    measure_outlets,
+    pagerank,
+    reach,
+    strength,
+)
+
+__all__ = [
+    "BETWEENNESS_SAMPLES",
+    "DAMPING",
+    "EXACT_BETWEENNESS_LIMIT",
+    "MEASURES",
+    "PATH_TOLERANCE",
+    "CentralityReport",
+    "Measure",
+    "OutletCentrality",
+    "Reason",
+    "Scores",
+    "betweenness",
+    "central_outlets",
+    "closeness",
+    "degree",
+    "eigenvector",
+    "first_reports",
+    "hits",
+    "measure_outlets",
+    "pagerank",
+    "reach",
+    "strength",
+]
