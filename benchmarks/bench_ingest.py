@@ -8,7 +8,7 @@ One command::
 For each size (a `graphnews.generator` corpus of ~10 KB documents, shared with
 ``benchmarks/run.py``), each measurement in a fresh process:
 
-- ``cold``: `graphnews.store.Database.ingest` into an empty database (MB/s of input);
+- ``cold``: `graphnews.ingest.ingest` into an empty database (MB/s of input);
 - ``unchanged``: the same ingest again over the unchanged files (share of the cold time);
 - ``yaml.safe_load``: what the naive script does, reading each file and parsing its front
   matter with PyYAML's pure-Python loader (no database at all);

@@ -7,10 +7,17 @@ cover which stories, how a story spread, and which outlets sit at the centre.
 >>> db = graphnews.open(":memory:")
 >>> sorted(db.stats())[:3]
 ['aliases', 'articles', 'articles_with_document']
+
+This module is the public face of the library, above every layer: the store below knows nothing
+of ingest, so ``db.ingest(...)`` lives on the `Database` that `open` returns here.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
+
+from graphnews import store
 from graphnews.errors import (
     BadInputError,
     DatabaseError,
@@ -18,13 +25,61 @@ from graphnews.errors import (
     NotFoundError,
     ReadOnlyError,
 )
-from graphnews.ingest import IngestReport
-from graphnews.store import Database, open_db
+from graphnews.identity import Overrides
+from graphnews.ingest import IngestReport, Progress
+from graphnews.ingest import ingest as _ingest
 
 __version__ = "0.1.0"
 
-#: ``graphnews.open(path)`` opens (creating when needed) a graphnews database.
-open = open_db
+
+class Database(store.Database):
+    """A graphnews database (`graphnews.store.Database`) that can also ingest, as a method."""
+
+    def ingest(
+        self,
+        inputs: Iterable[str | os.PathLike[str]],
+        *,
+        max_size: int | None = None,
+        overrides: str | os.PathLike[str] | Overrides | None = None,
+        progress: Progress | None = None,
+        workers: int | None = None,
+    ) -> IngestReport:
+        """Read documents from files, folders, globs or ``-`` (stdin) into the database.
+
+        ``db.ingest(inputs, ...)`` is `graphnews.ingest.ingest` ``(db, inputs, ...)``: see it
+        for the parameters. Incremental: unchanged files are skipped, changed files replace
+        their earlier contribution.
+
+        >>> import graphnews, tempfile, pathlib
+        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (d / "a.md").write_text('---\\ntitle: Hi\\nwebUrl: https://ex.com/a\\n---\\n')
+        >>> report = graphnews.open(":memory:").ingest([d])
+        >>> report.documents, report.rejected
+        (1, [])
+        """
+        return _ingest(
+            self, inputs, max_size=max_size, overrides=overrides, progress=progress, workers=workers
+        )
+
+
+def open(path: str | os.PathLike[str] | None = None, *, readonly: bool = False) -> Database:
+    """Open (creating when needed) the graphnews database at ``path``.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        The database file; ``":memory:"`` for a throwaway one. Default: ``$GRAPHNEWS_DB``, else
+        ``output/graphnews.db`` (`graphnews.store.default_db_path`).
+    readonly : bool
+        Open the file read-only (SQLite refuses every write); it must exist.
+
+    Raises
+    ------
+    DatabaseError
+        When the file is not a graphnews database, or a read-only database does not exist.
+    """
+    return Database(store.default_db_path() if path is None else path, readonly=readonly)
+
 
 __all__ = [
     "BadInputError",

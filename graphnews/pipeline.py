@@ -58,7 +58,7 @@ from typing import Any
 
 from graphnews import __version__
 from graphnews.errors import GraphnewsError
-from graphnews.ingest import IngestReport
+from graphnews.ingest import IngestReport, ingest
 from graphnews.ingest.reader import expand_inputs
 from graphnews.store import Database
 
@@ -201,8 +201,8 @@ def run(
     started = time.perf_counter()
     ingest_progress = None if progress is None else (
         lambda done, total: progress("ingest", done, total))
-    ingested = db.ingest(inputs_outside(inputs, out_dir), max_size=max_size,
-                         overrides=overrides, progress=ingest_progress)
+    ingested = ingest(db, inputs_outside(inputs, out_dir), max_size=max_size,
+                      overrides=overrides, progress=ingest_progress)
     return run_steps(db, ingested, out_dir=out_dir, progress=progress, force=force,
                      started=started)
 

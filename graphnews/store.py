@@ -1,8 +1,9 @@
 """The embedded SQLite store: open a database, write articles into it, count what it holds.
 
-`Database` is the handle every other module takes. Writing goes through `Database.ingest` (see
-`graphnews.ingest`); the lower-level write methods here are used by that module inside one
-transaction per batch. Reading modules use `Database.conn` with the documented schema
+`Database` is the handle every other module takes: it opens the file, holds the connection and
+runs transactions; it knows nothing of the modules above it. Writing documents goes through
+`graphnews.ingest.ingest` (``ingest(db, inputs)``), which writes with the public methods here
+inside one transaction per batch. Reading modules use `Database.conn` with the documented schema
 (docs/schema.md).
 
 Examples
@@ -15,35 +16,30 @@ Examples
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from graphnews.errors import DatabaseError
 from graphnews.schema import SCHEMA, SCHEMA_VERSION
 
-if TYPE_CHECKING:
-    from graphnews.ingest import IngestReport, Progress
-
-__all__ = ["DEFAULT_DB", "Database", "default_db_path", "open_db", "utc_now"]
+__all__ = ["DEFAULT_DB", "Database", "default_db_path", "open_db"]
 
 #: Where the database lives unless ``--db`` or ``GRAPHNEWS_DB`` says otherwise.
 DEFAULT_DB = Path("output") / "graphnews.db"
+
+
+#: The tables whose rows a writer numbers itself (`Database.max_id`).
+_ID_TABLES = frozenset({"articles", "documents", "outlets", "topics", "quarantine"})
 
 
 def default_db_path() -> Path:
     """``$GRAPHNEWS_DB`` when set, else ``output/graphnews.db``."""
     env = os.environ.get("GRAPHNEWS_DB")
     return Path(env) if env else DEFAULT_DB
-
-
-def utc_now() -> str:
-    """The current time as UTC ISO 8601 with seconds."""
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def open_db(path: str | os.PathLike[str] | None = None, *, readonly: bool = False) -> Database:
@@ -131,33 +127,6 @@ class Database:
         return f"<graphnews.Database {self.path}>"
 
     # -- the public API --------------------------------------------------------------------
-    def ingest(
-        self,
-        inputs: Iterable[str | os.PathLike[str]],
-        *,
-        max_size: int | None = None,
-        overrides: str | os.PathLike[str] | None = None,
-        progress: Progress | None = None,
-        workers: int | None = None,
-    ) -> IngestReport:
-        """Read documents from files, folders, globs or ``-`` (stdin) into the database.
-
-        Incremental: unchanged files are skipped, changed files replace their earlier
-        contribution (the earlier version stays in ``documents`` with ``current = 0``).
-        See `graphnews.ingest.ingest` for the parameters.
-
-        >>> import graphnews, tempfile, pathlib
-        >>> d = pathlib.Path(tempfile.mkdtemp())
-        >>> _ = (d / "a.md").write_text('---\\ntitle: Hi\\nwebUrl: https://ex.com/a\\n---\\n')
-        >>> report = graphnews.open(":memory:").ingest([d])
-        >>> report.documents, report.rejected
-        (1, [])
-        """
-        from graphnews.ingest import ingest
-
-        return ingest(self, inputs, max_size=max_size, overrides=overrides, progress=progress,
-                      workers=workers)
-
     def stats(self) -> dict[str, int]:
         """Counts of what the database holds (the ``stats --format json`` contract)."""
         one = self._scalar
@@ -186,6 +155,12 @@ class Database:
             "SELECT article_id FROM aliases WHERE url = ?", (canonical,)
         ).fetchone()
         return None if row is None else int(row[0])
+
+    def max_id(self, table: str) -> int:
+        """The largest ``id`` in ``table`` (0 when it is empty): writers hand out ids above it."""
+        if table not in _ID_TABLES:
+            raise ValueError(f"{table!r} has no integer id column")
+        return self._scalar(f"SELECT coalesce(max(id), 0) FROM {table}")
 
     @contextmanager
     def transaction(self) -> Any:

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from graphnews.cli import app
 from graphnews.cli.common import DbOption, FormatOption, SilentOption, open_database
 from graphnews.cli.output import Format, emit_object, err_console
-from graphnews.ingest import IngestReport
+from graphnews.ingest import IngestReport, ingest
 from graphnews.store import Database
 
 __all__ = ["ingest_command", "run_ingest", "stats_command"]
@@ -43,8 +43,8 @@ def run_ingest(
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, disable=not show, transient=True) as bar:
         task = bar.add_task("ingest", total=None)
-        report = database.ingest(
-            inputs, max_size=max_size, overrides=overrides,
+        report = ingest(
+            database, inputs, max_size=max_size, overrides=overrides,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     if not silent:

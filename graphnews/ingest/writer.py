@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from graphnews.dates import utc_now
 from graphnews.identity import Overrides, outlet_domain
 from graphnews.ingest.records import ArticleRecord
-from graphnews.store import Database, utc_now
+from graphnews.store import Database
 
 __all__ = ["Writer"]
 
@@ -206,14 +207,13 @@ class Writer:
 
     def _new_article_id(self) -> int:
         if not self._next_article:
-            self._next_article = self.db._scalar("SELECT coalesce(max(id), 0) FROM articles") + 1
+            self._next_article = self.db.max_id("articles") + 1
         self._next_article += 1
         return self._next_article - 1
 
     def _new_document_id(self) -> int:
         if not self._next_document:
-            self._next_document = self.db._scalar(
-                "SELECT coalesce(max(id), 0) FROM documents") + 1
+            self._next_document = self.db.max_id("documents") + 1
         self._next_document += 1
         return self._next_document - 1
 

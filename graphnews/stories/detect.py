@@ -471,7 +471,7 @@ class _Detector:
                confidence: np.ndarray, prints: np.ndarray, *, replace_all: bool,
                key: tuple[str, str]) -> None:
         db = self.db
-        from graphnews.store import utc_now
+        from graphnews.dates import utc_now
 
         now = utc_now()
         groups: dict[int, list[int]] = {}
