@@ -8,6 +8,7 @@ core tests need are copied into the project (seeds/, tests/data/).
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 import graphnews
 from graphnews.generator import DOCUMENTS_DIR, generate_corpus
 from graphnews.store import Database
+from tests.postgres_server import PostgresServer, binaries
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -34,6 +36,44 @@ def shared(*parts: str) -> Path:
 def db(tmp_path: Path) -> Database:
     """An empty database file."""
     return graphnews.open(tmp_path / "test.db")
+
+
+#: The engines the parametrised tests run on (the `engine` fixture).
+ENGINES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL cluster of this test session (tests/postgres_server.py)."""
+    folder = binaries()
+    if folder is None:
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql; .ci/run does it)")
+    server = PostgresServer.start(folder)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """Each engine in turn: a test taking it runs on SQLite and on PostgreSQL."""
+    return str(request.param)
+
+
+@pytest.fixture
+def target(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """Where an empty database of ``engine`` lives: an SQLite path or a PostgreSQL URL."""
+    if engine == "sqlite":
+        return str(tmp_path / "test.db")
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.new_database()
+
+
+@pytest.fixture
+def any_db(target: str) -> Iterator[Database]:
+    """An empty database on each engine in turn."""
+    database = graphnews.open(target)
+    yield database
+    database.close()
 
 
 @pytest.fixture(scope="session")

@@ -145,9 +145,7 @@ class Writer:
                 continue
             if sql == _INSERT_ARTICLE:
                 self.conn.executemany(sql, rows)
-                self.conn.execute(
-                    "INSERT INTO articles_fts (rowid, title, excerpt) SELECT id, title, excerpt "
-                    "FROM articles WHERE id BETWEEN ? AND ?", (rows[0][0], rows[-1][0]))
+                self.db.index_text(rows[0][0], rows[-1][0])
             elif sql == "aliases":
                 self.conn.executemany(
                     "INSERT INTO aliases (url, article_id, kind) VALUES (?, ?, ?)", rows)
@@ -321,7 +319,7 @@ class Writer:
         for domain, name, n in c.execute(
             "SELECT provider_domain, provider_name, count(*) FROM ("
             "SELECT provider_domain, provider_name FROM documents WHERE current = 1 UNION ALL "
-            "SELECT provider_domain, provider_name FROM related_links) GROUP BY 1, 2"
+            "SELECT provider_domain, provider_name FROM related_links) AS mentions GROUP BY 1, 2"
         ):
             key = (outlet_of[domain], name)
             counts[key] = counts.get(key, 0) + n

@@ -1,0 +1,443 @@
+"""The PostgreSQL engine: a graphnews database on a PostgreSQL server, through psycopg 3.
+
+psycopg is an optional dependency (``pip install 'graphnews[postgres]'``), imported only when a
+``postgresql://`` URL is opened.
+
+What this module owns (docs/postgres.md explains the design):
+
+- `schema_statements`: the PostgreSQL DDL, derived from the one SQLite schema
+  (`graphnews.schema.SCHEMA`) so the two cannot drift apart: ``BIGINT`` ids (identity columns
+  where SQLite hands out rowids), ``BYTEA`` for blobs, foreign keys added after every table
+  exists, and a ``tsvector`` column with a GIN index in place of the FTS5 table.
+- `translate`: the few rewrites that make the SQL of the layers above (SQLite's syntax, kept to a
+  portable subset) run on PostgreSQL: ``?``/``?NNN`` placeholders, ``IN (SELECT value FROM
+  json_each(?))`` (a JSON array parameter) as ``= ANY(%s)``, ``INSERT OR IGNORE`` and ``INSERT
+  OR REPLACE`` as ``ON CONFLICT`` upserts, and ``BEGIN IMMEDIATE`` as a transaction holding the
+  database's write lock (an advisory lock: one writer at a time, readers never wait).
+  Two-argument ``min``/``max`` and the ``total`` aggregate exist as SQL functions in the schema.
+- `PostgresConnection`: the sqlite3 connection interface over a psycopg connection.
+- `search` (ranked ``websearch_to_tsquery`` over the tsvector) and `read_only` (one statement in
+  a ``READ ONLY`` transaction with a ``statement_timeout``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from graphnews.errors import BadInputError, DatabaseError, ReadOnlyError
+
+__all__ = [
+    "PostgresConnection",
+    "connect",
+    "psycopg",
+    "read_only",
+    "schema_statements",
+    "search",
+    "translate",
+]
+
+#: The advisory lock every write transaction takes (``BEGIN IMMEDIATE``): graphnews's writer
+#: lock, the counterpart of SQLite's single writer. An arbitrary constant ("gnws").
+WRITE_LOCK = 0x676E7773
+#: The text search configuration: no stemming and no stop words, like SQLite's unicode61.
+TEXT_SEARCH_CONFIG = "simple"
+#: Statements of `read_only` are cancelled after this many seconds.
+DEFAULT_TIMEOUT = 30.0
+
+
+def psycopg() -> ModuleType:
+    """The psycopg module, or a `DatabaseError` saying how to install it."""
+    try:
+        import psycopg as module
+    except ImportError:
+        raise DatabaseError(
+            "PostgreSQL databases need psycopg 3: pip install 'graphnews[postgres]'"
+        ) from None
+    return module
+
+
+# -- schema ------------------------------------------------------------------------------------
+_DROPPED = re.compile(r"CREATE VIRTUAL TABLE .*?\);|CREATE TRIGGER .*?\bEND;", re.S)
+_REFERENCE = re.compile(r"\s+REFERENCES\s+(\w+\(\w+\))((?:\s+ON DELETE (?:CASCADE|SET NULL))?)")
+_TYPES = {"INTEGER": "BIGINT", "REAL": "DOUBLE PRECISION", "BLOB": "BYTEA"}
+_EXTRA = [
+    # SQLite's scalar min/max of two values and its total() aggregate, used by the SQL above
+    "CREATE FUNCTION min(anyelement, anyelement) RETURNS anyelement LANGUAGE sql IMMUTABLE "
+    "PARALLEL SAFE AS 'SELECT LEAST($1, $2)'",
+    "CREATE FUNCTION max(anyelement, anyelement) RETURNS anyelement LANGUAGE sql IMMUTABLE "
+    "PARALLEL SAFE AS 'SELECT GREATEST($1, $2)'",
+    "CREATE AGGREGATE total(double precision) (sfunc = float8pl, stype = double precision, "
+    "initcond = '0')",
+    # full-text search: the counterpart of articles_fts; the title weighs A, the excerpt B
+    f"ALTER TABLE articles ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
+    f"setweight(to_tsvector('{TEXT_SEARCH_CONFIG}', coalesce(title, '')), 'A') || "
+    f"setweight(to_tsvector('{TEXT_SEARCH_CONFIG}', coalesce(excerpt, '')), 'B')) STORED",
+    "CREATE INDEX articles_search ON articles USING gin (search_vector)",
+    # the counterpart of PRAGMA user_version
+    "CREATE TABLE graphnews_schema (version INTEGER NOT NULL)",
+]
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The PostgreSQL DDL and the primary key of each table (for ``INSERT OR REPLACE``)."""
+
+    statements: list[str]
+    primary_keys: dict[str, tuple[str, ...]]
+
+
+@functools.cache
+def schema_statements() -> Schema:
+    """The PostgreSQL schema, derived from `graphnews.schema.SCHEMA`."""
+    from graphnews.schema import SCHEMA
+
+    text = re.sub(r"--[^\n]*", "", _DROPPED.sub("", SCHEMA))
+    tables: list[str] = []
+    rest: list[str] = []
+    foreign: list[str] = []
+    keys: dict[str, tuple[str, ...]] = {}
+    for statement in filter(None, (s.strip() for s in text.split(";"))):
+        found = re.match(r"CREATE TABLE (\w+) \((.*)\)(?:\s*WITHOUT ROWID)?$", statement, re.S)
+        if not found:
+            rest.append(statement)
+            continue
+        name, body = found.groups()
+        columns = []
+        for part in _top_level(body):
+            column = part.split()[0]
+            ref = _REFERENCE.search(part)
+            if ref:
+                part = _REFERENCE.sub("", part)
+                foreign.append(
+                    f"ALTER TABLE {name} ADD FOREIGN KEY ({column}) REFERENCES "
+                    f"{ref.group(1)}{ref.group(2)}"
+                )
+            if "PRIMARY KEY" in part:
+                inner = re.search(r"PRIMARY KEY\s*\(([^)]*)\)", part)
+                keys[name] = (
+                    tuple(c.strip() for c in inner.group(1).split(",")) if inner else (column,)
+                )
+            if re.match(r"\w+\s+INTEGER PRIMARY KEY", part):
+                part = part.replace(
+                    "INTEGER PRIMARY KEY", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+                )
+            columns.append(re.sub(r"\b(INTEGER|REAL|BLOB)\b", lambda m: _TYPES[m[1]], part))
+        tables.append(f"CREATE TABLE {name} (\n    " + ",\n    ".join(columns) + "\n)")
+    return Schema(statements=[*tables, *foreign, *rest, *_EXTRA], primary_keys=keys)
+
+
+def _top_level(body: str) -> list[str]:
+    """The comma-separated parts of a CREATE TABLE body (commas inside parentheses kept)."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(body):
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            parts.append(body[start:i].strip())
+            start = i + 1
+    parts.append(body[start:].strip())
+    return [p for p in parts if p]
+
+
+# -- SQL translation ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Translated:
+    """A statement in PostgreSQL's syntax and, per ``%s``, the parameter it takes."""
+
+    sql: str
+    params: tuple[tuple[int, bool], ...]  # (index into the sqlite parameters, JSON array?)
+    write_lock: bool = False
+
+    def bind(self, params: Sequence[Any]) -> list[Any]:
+        """The psycopg parameters for the sqlite parameters ``params``."""
+        return [json.loads(params[i]) if as_list else params[i] for i, as_list in self.params]
+
+
+_TOKEN = re.compile(
+    r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\""
+    r"|(?P<each>\bIN\s*\(\s*SELECT\s+value\s+FROM\s+json_each\(\s*\?(?P<each_n>\d*)\s*\)\s*\))"
+    r"|\?(?P<n>\d*)|%",
+    re.I,
+)
+_INSERT_OR = re.compile(r"^\s*INSERT\s+OR\s+(IGNORE|REPLACE)\s+INTO\s+(\w+)\s*\(([^)]*)\)", re.I)
+
+
+@functools.lru_cache(maxsize=512)
+def translate(sql: str) -> Translated:
+    """``sql`` (the SQLite-syntax subset the layers above write) in PostgreSQL's syntax.
+
+    >>> t = translate("SELECT * FROM articles WHERE id IN (SELECT value FROM json_each(?)) "
+    ...               "AND title LIKE '%?%' AND outlet_id = ?")
+    >>> t.sql
+    "SELECT * FROM articles WHERE id = ANY(%s) AND title LIKE '%%?%%' AND outlet_id = %s"
+    >>> t.bind(["[3, 4]", 7])
+    [[3, 4], 7]
+    >>> translate("INSERT OR IGNORE INTO topics (name) VALUES (?)").sql
+    'INSERT INTO topics (name) VALUES (%s) ON CONFLICT DO NOTHING'
+    """
+    if re.fullmatch(r"\s*BEGIN\s+IMMEDIATE\s*", sql, re.I):
+        return Translated(sql="BEGIN", params=(), write_lock=True)
+    suffix = ""
+    insert = _INSERT_OR.match(sql)
+    if insert:
+        how, table, columns = insert.groups()
+        sql = f"INSERT INTO {table} ({columns})" + sql[insert.end() :]
+        if how.upper() == "IGNORE":
+            suffix = " ON CONFLICT DO NOTHING"
+        else:
+            key = schema_statements().primary_keys[table]
+            names = [c.strip() for c in columns.split(",")]
+            updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in names if c not in key)
+            suffix = f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+    out: list[str] = []
+    params: list[tuple[int, bool]] = []
+    position = 0
+    largest = -1
+
+    def index(number: str) -> int:  # SQLite: a bare ? is one more than the largest so far
+        nonlocal largest
+        found = int(number) - 1 if number else largest + 1
+        largest = max(largest, found)
+        return found
+
+    for match in _TOKEN.finditer(sql):
+        out.append(sql[position : match.start()])
+        position = match.end()
+        token = match.group(0)
+        if match.group("each"):
+            out.append("= ANY(%s)")
+            params.append((index(match.group("each_n")), True))
+        elif token.startswith("?"):
+            out.append("%s")
+            params.append((index(match.group("n")), False))
+        else:  # a literal, a quoted name or a bare %: psycopg reads % as its own mark
+            out.append(token.replace("%", "%%"))
+    out.append(sql[position:])
+    text = "".join(out).rstrip().rstrip(";")
+    return Translated(sql=text + suffix, params=tuple(params))
+
+
+# -- the connection --------------------------------------------------------------------------
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class PostgresConnection:
+    """A psycopg connection behind the interface of `sqlite3.Connection` that graphnews uses.
+
+    Statements are translated (`translate`); as with sqlite3, a transaction begins implicitly
+    before a write statement and lasts until `commit` (or the ``with`` block) ends it.
+    """
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    @property
+    def in_transaction(self) -> bool:
+        """True inside a transaction (as `sqlite3.Connection.in_transaction`)."""
+        return bool(self.raw.info.transaction_status != psycopg().pq.TransactionStatus.IDLE)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run one statement; return the psycopg cursor (iterable, ``fetchone``, ...)."""
+        t = self._prepare(sql)
+        cursor = self.raw.execute(t.sql, t.bind(params))
+        if t.write_lock:
+            self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+        return cursor
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
+        """Run one statement for each parameter row."""
+        t = self._prepare(sql)
+        cursor = self.raw.cursor()
+        cursor.executemany(t.sql, [t.bind(row) for row in rows])
+        return cursor
+
+    def commit(self) -> None:
+        if self.in_transaction:
+            self.raw.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.in_transaction:
+            self.raw.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self.raw.close()
+
+    def __enter__(self) -> PostgresConnection:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.rollback()
+
+    def _prepare(self, sql: str) -> Translated:
+        t = translate(sql)
+        if not self.in_transaction and t.sql.lstrip()[:7].upper().startswith(_WRITES):
+            self.raw.execute("BEGIN")
+        return t
+
+
+def connect(url: str, *, readonly: bool = False) -> PostgresConnection:
+    """Connect to the database at ``url``, creating the graphnews schema in an empty one.
+
+    Raises
+    ------
+    DatabaseError
+        When the server cannot be reached, or the database holds another schema version.
+    """
+    from graphnews.schema import SCHEMA_VERSION
+
+    pg = psycopg()
+    try:
+        raw = pg.connect(url, autocommit=True)
+    except pg.Error as exc:
+        raise DatabaseError(f"cannot connect to {_safe(url)}: {str(exc).strip()}") from None
+    conn = PostgresConnection(raw)
+    with raw.transaction():
+        raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+        exists = raw.execute("SELECT to_regclass('graphnews_schema') IS NOT NULL").fetchone()[0]
+        if not exists:
+            if readonly:
+                raise DatabaseError(
+                    f"no graphnews database at {_safe(url)}: run 'graphnews ingest' first"
+                )
+            tables = raw.execute(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
+            ).fetchone()[0]
+            if tables:
+                raise DatabaseError(
+                    f"{_safe(url)} holds other tables: give graphnews a "
+                    "database (or schema) of its own"
+                )
+            for statement in schema_statements().statements:
+                raw.execute(statement)
+            raw.execute("INSERT INTO graphnews_schema (version) VALUES (%s)", (SCHEMA_VERSION,))
+        version = raw.execute("SELECT max(version) FROM graphnews_schema").fetchone()[0]
+    if version != SCHEMA_VERSION:
+        raw.close()
+        raise DatabaseError(
+            f"{_safe(url)} is not a graphnews database of this version "
+            f"(schema {version}, expected {SCHEMA_VERSION})"
+        )
+    if readonly:
+        raw.execute("SET default_transaction_read_only = on")
+    return conn
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
+
+
+# -- search and read-only SQL ----------------------------------------------------------------
+def search(
+    conn: PostgresConnection,
+    text: str,
+    *,
+    where: str,
+    params: list[Any],
+    weights: tuple[float, float],
+    highlight: tuple[str, str],
+    limit: int,
+) -> list[tuple[Any, ...]]:
+    """Ranked full-text search: rows (id, url, title, outlet, published, score, snippet).
+
+    ``text`` is read by ``websearch_to_tsquery``: words (all must occur), ``"a phrase"``,
+    ``or``, ``-word``. The score is ``ts_rank`` with the title weighing ``weights[0]`` and the
+    excerpt ``weights[1]`` (relative), times 100.
+    """
+    title, excerpt = weights
+    top = max(title, excerpt)
+    rank_weights = f"{{0, 0, {excerpt / top}, {title / top}}}"
+    start, stop = highlight
+    options = f"StartSel={start}, StopSel={stop}, MaxWords=16, MinWords=4, MaxFragments=1"
+    statement = f"""
+        WITH q AS (SELECT websearch_to_tsquery('{TEXT_SEARCH_CONFIG}', ?) AS query)
+        SELECT a.id, a.canonical_url, a.title, o.domain, a.published,
+               100 * ts_rank('{rank_weights}', a.search_vector, q.query) AS score,
+               ts_headline('{TEXT_SEARCH_CONFIG}', concat_ws(' … ', a.title, a.excerpt),
+                           q.query, ?) AS snippet
+        FROM q CROSS JOIN articles a LEFT JOIN outlets o ON o.id = a.outlet_id
+        WHERE a.search_vector @@ q.query AND {where}
+        ORDER BY score DESC, a.published_ts IS NULL, a.published_ts DESC, a.id
+        LIMIT ?"""
+    return conn.execute(statement, (text, options, *params, limit)).fetchall()
+
+
+def read_only(
+    conn: PostgresConnection, statement: str, *, timeout: float = DEFAULT_TIMEOUT
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run one statement in a ``READ ONLY`` transaction cancelled after ``timeout`` seconds.
+
+    Raises
+    ------
+    ReadOnlyError
+        When the statement would write.
+    BadInputError
+        For several statements, a statement cancelled by the timeout, or SQL the server refuses
+        (the message is PostgreSQL's).
+    """
+    pg = psycopg()
+    raw = conn.raw
+    try:
+        with raw.transaction():
+            raw.execute("SET TRANSACTION READ ONLY")
+            raw.execute(
+                "SELECT set_config('statement_timeout', %s, true)",
+                (str(max(1, int(timeout * 1000))),),
+            )
+            cursor = raw.cursor()
+            cursor.execute(statement, prepare=True)  # a prepared statement holds one command
+            rows = [tuple(r) for r in cursor.fetchall()] if cursor.description else []
+            columns = [c.name for c in cursor.description or ()]
+            raise _Rollback(columns, rows)
+    except _Rollback as done:
+        return done.columns, done.rows
+    except pg.errors.ReadOnlySqlTransaction:
+        raise ReadOnlyError(
+            "this statement is refused: 'graphnews sql' only reads the database"
+        ) from None
+    except pg.errors.QueryCanceled:
+        raise BadInputError(
+            f"the statement ran longer than {timeout:g} s and was stopped"
+        ) from None
+    except pg.Error as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "multiple commands" in message:
+            raise BadInputError("give one SQL statement at a time") from None
+        raise BadInputError(f"bad SQL: {message}") from None
+
+
+class _Rollback(Exception):
+    """Ends `read_only`'s transaction (rolled back: nothing it did stays) with its result."""
+
+    def __init__(self, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+        super().__init__()
+        self.columns, self.rows = columns, rows
+
+
+def table_columns(conn: PostgresConnection, table: str) -> list[str]:
+    """The columns of ``table`` in order (the generated search column left out)."""
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+            "current_schema() AND table_name = ? AND is_generated = 'NEVER' "
+            "ORDER BY ordinal_position",
+            (table,),
+        )
+    ]
+
+
+def stream(conn: PostgresConnection, sql: str, size: int = 5000) -> Iterator[list[Any]]:
+    """Rows of ``sql`` in lists of ``size`` through a server-side cursor (bounded memory)."""
+    with conn.raw.transaction(), conn.raw.cursor(name="graphnews_stream") as cursor:
+        cursor.execute(translate(sql).sql)
+        while rows := cursor.fetchmany(size):
+            yield rows
