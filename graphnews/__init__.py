@@ -67,9 +67,10 @@ def open(path: str | os.PathLike[str] | None = None, *, readonly: bool = False) 
 
     Parameters
     ----------
-    path : path-like, optional
-        The database file; ``":memory:"`` for a throwaway one. Default: ``$GRAPHNEWS_DB``, else
-        ``output/graphnews.db`` (`graphnews.store.default_db_path`).
+    path : path-like or str, optional
+        The database file; ``":memory:"`` for a throwaway one; or a PostgreSQL database's URL,
+        ``postgresql://user@host:port/dbname`` (docs/postgres.md). Default: ``$GRAPHNEWS_DB``,
+        else ``output/graphnews.db`` (`graphnews.store.default_db_path`).
     readonly : bool
         Open the file read-only (SQLite refuses every write); it must exist.
 
