@@ -42,7 +42,9 @@ __all__ = [
     "LinkedPair",
     "build_graph",
     "coverage_graph",
+    "follow_links",
     "follows_graph",
+    "heaviest_partners",
     "linked_pairs",
     "outlet_attributes",
     "outlet_graph",
@@ -283,6 +285,31 @@ def build_graph(db: Database, kind: str, *, filters: Filters | None = None, **op
         raise BadInputError(f"unknown graph {kind!r}: use one of {', '.join(GRAPH_KINDS)} "
                             "or story:ID")
     return builders[kind](db, filters=f)
+
+
+def heaviest_partners(G: nx.Graph, node: str, limit: int) -> list[dict[str, Any]]:
+    """A node's heaviest co-coverage partners: ``{outlet, name, weight, pairs, stories}``."""
+    if node not in G:
+        return []
+    heavy = sorted(G[node].items(), key=lambda item: (-item[1]["weight"], item[0]))[:limit]
+    return [{"outlet": G.nodes[v]["domain"], "name": G.nodes[v]["name"], "weight": d["weight"],
+             "pairs": d["pairs"], "stories": d["stories"]} for v, d in heavy]
+
+
+def follow_links(F: nx.DiGraph, node: str, limit: int, *, outgoing: bool
+                 ) -> list[dict[str, Any]]:
+    """Heaviest follows edges out of ``node`` (whom it follows) or into it (who follows it).
+
+    Each ``{outlet, name, pairs, median_lag_hours}``.
+    """
+    if node not in F:
+        return []
+    edges = F.out_edges(node, data=True) if outgoing else F.in_edges(node, data=True)
+    other = 1 if outgoing else 0
+    heavy = sorted(edges, key=lambda e: (-e[2]["weight"], e[other]))[:limit]
+    return [{"outlet": F.nodes[e[other]]["domain"], "name": F.nodes[e[other]]["name"],
+             "pairs": e[2]["weight"], "median_lag_hours": e[2]["median_lag_hours"]}
+            for e in heavy]
 
 
 def _ordered(x: str, y: str) -> tuple[str, str]:

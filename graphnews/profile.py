@@ -29,11 +29,17 @@ import networkx as nx
 
 from graphnews.errors import NotFoundError
 from graphnews.filters import Filters
-from graphnews.graph import follows_graph, outlet_graph, resolve_filters
+from graphnews.graph import (
+    follow_links,
+    follows_graph,
+    heaviest_partners,
+    outlet_graph,
+    resolve_filters,
+)
 from graphnews.identity import outlet_domain
 from graphnews.store import Database
 
-__all__ = ["OutletProfile", "follow_links", "heaviest_partners", "outlet_profile"]
+__all__ = ["OutletProfile", "outlet_profile"]
 
 
 @dataclass
@@ -130,30 +136,5 @@ def outlet_profile(
     )
 
 
-def heaviest_partners(G: nx.Graph, node: str, limit: int) -> list[dict[str, Any]]:
-    """A node's heaviest co-coverage partners: ``{outlet, name, weight, pairs, stories}``."""
-    if node not in G:
-        return []
-    heavy = sorted(G[node].items(), key=lambda item: (-item[1]["weight"], item[0]))[:limit]
-    return [{"outlet": G.nodes[v]["domain"], "name": G.nodes[v]["name"], "weight": d["weight"],
-             "pairs": d["pairs"], "stories": d["stories"]} for v, d in heavy]
-
-
 def _first_reports(F: nx.DiGraph, node: str) -> int:
     return int(F.in_degree(node, weight="weight")) if node in F else 0
-
-
-def follow_links(F: nx.DiGraph, node: str, limit: int, *, outgoing: bool
-                 ) -> list[dict[str, Any]]:
-    """Heaviest follows edges out of ``node`` (whom it follows) or into it (who follows it).
-
-    Each ``{outlet, name, pairs, median_lag_hours}``.
-    """
-    if node not in F:
-        return []
-    edges = F.out_edges(node, data=True) if outgoing else F.in_edges(node, data=True)
-    other = 1 if outgoing else 0
-    heavy = sorted(edges, key=lambda e: (-e[2]["weight"], e[other]))[:limit]
-    return [{"outlet": F.nodes[e[other]]["domain"], "name": F.nodes[e[other]]["name"],
-             "pairs": e[2]["weight"], "median_lag_hours": e[2]["median_lag_hours"]}
-            for e in heavy]

@@ -7,7 +7,6 @@ import re
 import shutil
 from pathlib import Path
 
-import networkx as nx
 import pytest
 import yaml
 from pyvis.network import Network
@@ -19,7 +18,6 @@ from graphnews.cli import app
 from graphnews.errors import BadInputError, NotFoundError
 from graphnews.render import (
     GraphPage,
-    communities,
     outlet_network,
     render_site,
     story_network,
@@ -111,25 +109,6 @@ def scripts_and_policy(page: str) -> tuple[list[str], str]:
 
 def sha256(text: str) -> str:
     return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
-
-
-# -- communities ------------------------------------------------------------------------------
-
-def test_communities_split_two_cliques_joined_by_a_bridge() -> None:
-    G = nx.barbell_graph(5, 0)  # nodes 0-4 and 5-9, one bridge 4-5
-    labels = communities(G, seed=0)
-    assert {labels[n] for n in range(5)} != {labels[n] for n in range(5, 10)}
-    assert len({labels[n] for n in range(5)}) == 1 and len(set(labels.values())) == 2
-    assert sorted(labels.values()).count(0) == 5  # numbered by size, ties by smallest node
-    assert labels[0] == 0
-
-
-def test_community_resolution_and_seed() -> None:
-    G = nx.ring_of_cliques(8, 4)
-    coarse = communities(G, resolution=0.05, seed=1)
-    fine = communities(G, resolution=1.0, seed=1)
-    assert len(set(coarse.values())) < len(set(fine.values())) == 8
-    assert communities(G, resolution=1.0, seed=1) == fine
 
 
 # -- the outlet and topic networks ------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""Central outlets: the measures (functions over a graph) and the report over a database."""
+"""Central outlets: the measures (functions over a graph) and the report over a database.
+
+`graphnews.centrality.measures` holds the measures, functions over any networkx graph;
+`graphnews.centrality.report` ranks a database's outlets with them (`central_outlets`).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,9 @@ from graphnews.centrality.measures import (
     EXACT_BETWEENNESS_LIMIT,
     MEASURES,
     PATH_TOLERANCE,
-    CentralityReport,
     Measure,
-    OutletCentrality,
-    Reason,
     Scores,
     betweenness,
-    central_outlets,
     closeness,
     degree,
     eigenvector,
@@ -25,6 +25,7 @@ from graphnews.centrality.measures import (
     reach,
     strength,
 )
+from graphnews.centrality.report import CentralityReport, OutletCentrality, Reason, central_outlets
 
 __all__ = [
     "BETWEENNESS_SAMPLES",

@@ -1,12 +1,13 @@
 """Central outlets: every measure, what it means in a newsroom, and how edge weights enter it.
 
-`central_outlets` ranks the outlets of a database. It computes every measure on the two graphs
-`graphnews.graph` builds with the same filters — the outlet co-coverage graph (``outlets``,
-undirected, edge ``weight`` = linked article pairs + shared stories) and the follows graph
-(``follows``, ``B -> A`` when B published after A) — so the figures can be recomputed from what
-``graphnews export --graph outlets`` / ``--graph follows`` writes (docs/centrality.md shows how).
+`graphnews.centrality.report.central_outlets` ranks the outlets of a database with these
+measures, on the two graphs `graphnews.graph` builds with the same filters — the outlet
+co-coverage graph (``outlets``, undirected, edge ``weight`` = linked article pairs + shared
+stories) and the follows graph (``follows``, ``B -> A`` when B published after A) — so the
+figures can be recomputed from what ``graphnews export --graph outlets`` / ``--graph follows``
+writes (docs/centrality.md shows how).
 
-The measures are also public functions over any networkx graph (`degree`, `strength`,
+The measures are public functions over any networkx graph (`degree`, `strength`,
 `betweenness`, `closeness`, `eigenvector`, `pagerank`, `hits`, `first_reports`, `reach`). Each
 returns `Scores`: the values keyed by node, and notes saying what was done when the graph is
 disconnected, has edges of weight 0 or less (left out), or a solver did not converge. None of
@@ -31,9 +32,9 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
-from dataclasses import asdict, dataclass, field
-from typing import Any, NamedTuple
+from collections.abc import Hashable
+from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -42,10 +43,6 @@ from scipy.sparse import csgraph
 from scipy.sparse.linalg import ArpackNoConvergence, eigsh
 
 from graphnews.errors import BadInputError
-from graphnews.filters import Filters
-from graphnews.graph import follows_graph, outlet_graph, resolve_filters
-from graphnews.profile import follow_links, heaviest_partners
-from graphnews.store import Database
 
 __all__ = [
     "BETWEENNESS_SAMPLES",
@@ -53,13 +50,9 @@ __all__ = [
     "EXACT_BETWEENNESS_LIMIT",
     "MEASURES",
     "PATH_TOLERANCE",
-    "CentralityReport",
     "Measure",
-    "OutletCentrality",
-    "Reason",
     "Scores",
     "betweenness",
-    "central_outlets",
     "closeness",
     "degree",
     "eigenvector",
@@ -416,160 +409,6 @@ def measure_outlets(
     }
 
 
-# -- the report -----------------------------------------------------------------------------------
-@dataclass
-class OutletCentrality:
-    """One outlet's row: the ``outlets --format json`` contract (plus ``rank``)."""
-
-    rank: int
-    outlet: str
-    name: str
-    articles: int
-    degree: int
-    strength: float
-    betweenness: float
-    closeness: float
-    eigenvector: float
-    pagerank: float
-    hub: float
-    authority: float
-    first_reports: int
-    reach: int
-    reach_topics: int
-    betweenness_exact: bool
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass
-class Reason:
-    """Why an outlet ranks where it does: its heaviest partners and its first reports."""
-
-    outlet: str
-    rank: int
-    by: str
-    value: float
-    partners: list[dict[str, Any]]
-    first_reports: int
-    followed_by: list[dict[str, Any]]
-    text: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass
-class CentralityReport:
-    """Every outlet with every measure, ranked by ``by``; messages say what to know about them.
-
-    ``graph`` and ``follows`` are the two graphs the figures were computed on.
-    """
-
-    by: str
-    rows: list[OutletCentrality]
-    messages: list[str]
-    betweenness_exact: bool
-    graph: nx.Graph = field(repr=False)
-    follows: nx.DiGraph = field(repr=False)
-
-    def top(self, count: int | None = None) -> list[OutletCentrality]:
-        """The first ``count`` rows (all when None)."""
-        return self.rows if count is None else self.rows[:count]
-
-    def as_dict(self, count: int | None = None) -> dict[str, Any]:
-        return {"by": self.by, "betweenness_exact": self.betweenness_exact,
-                "messages": list(self.messages),
-                "outlets": [r.as_dict() for r in self.top(count)]}
-
-    def why(self, outlet: str, *, partners: int = 3) -> Reason:
-        """Why ``outlet`` (a domain) ranks where it does, in numbers and in one sentence."""
-        row = next((r for r in self.rows if r.outlet == outlet), None)
-        if row is None:
-            raise BadInputError(f"{outlet} is not among the ranked outlets")
-        node = f"outlet:{outlet}"
-        partner_rows = heaviest_partners(self.graph, node, partners)
-        follower_rows = follow_links(self.follows, node, partners, outgoing=False)
-        value = getattr(row, self.by)
-        return Reason(outlet=outlet, rank=row.rank, by=self.by, value=value,
-                      partners=partner_rows, first_reports=row.first_reports,
-                      followed_by=follower_rows,
-                      text=_reason_text(row, self.by, value, partner_rows, follower_rows))
-
-
-def central_outlets(
-    db: Database,
-    *,
-    by: str = "pagerank",
-    filters: Filters | None = None,
-    exact: bool | None = None,
-    seed: int = 0,
-    **options: Any,
-) -> CentralityReport:
-    """Rank the outlets of ``db`` by ``by``, with every measure of `MEASURES` for each.
-
-    Parameters
-    ----------
-    db : Database
-    by : str
-        The measure to rank by (a key of `MEASURES`); ties go to the higher strength, then
-        the domain in alphabetical order.
-    filters : Filters, optional
-        Or ``since``, ``until``, ``topics``, ``outlets``, ``min_weight`` directly; they shape
-        both graphs, as they do for ``graphnews export``.
-    exact : bool, optional
-        Betweenness mode (see `betweenness`); default exact up to `EXACT_BETWEENNESS_LIMIT`.
-    seed : int
-        Seed of the betweenness estimate.
-
-    Returns
-    -------
-    CentralityReport
-
-    Raises
-    ------
-    BadInputError
-        For an unknown ``by``.
-
-    Examples
-    --------
-    >>> import graphnews
-    >>> report = central_outlets(graphnews.open(":memory:"))
-    >>> report.rows, report.messages
-    ([], ['no outlets match the filters: nothing to rank'])
-    """
-    if by not in MEASURES:
-        raise BadInputError(f"cannot rank by {by!r}: use one of {', '.join(MEASURES)}")
-    f = resolve_filters(filters, **options)
-    G = outlet_graph(db, filters=f)
-    F = follows_graph(db, filters=f)
-    scores = measure_outlets(G, F, exact=exact, seed=seed)
-    messages = _graph_messages(G)
-    if len(G) > 1:  # one outlet or none: the measures have nothing more to say
-        for measured in scores.values():
-            messages.extend(note for note in measured.notes if note not in messages)
-    exact_mode = not any(note.startswith("betweenness is approximate")
-                         for note in scores["betweenness"].notes)
-    topics = _topic_counts(db, f)
-    rows = []
-    for node, attrs in G.nodes(data=True):
-        values = {name: s.values.get(node, 0.0) for name, s in scores.items()}
-        domain = _domain(node)
-        rows.append(OutletCentrality(
-            rank=0, outlet=domain, name=str(attrs.get("name", domain)),
-            articles=int(attrs.get("articles", 0)), degree=int(values["degree"]),
-            strength=values["strength"], betweenness=values["betweenness"],
-            closeness=values["closeness"], eigenvector=values["eigenvector"],
-            pagerank=values["pagerank"], hub=values["hub"], authority=values["authority"],
-            first_reports=round(values["first_reports"]), reach=int(values["reach"]),
-            reach_topics=topics.get(domain, 0), betweenness_exact=exact_mode))
-    rows.sort(key=lambda r: (-getattr(r, by), -r.strength, r.outlet))
-    for rank, row in enumerate(rows, 1):
-        row.rank = rank
-    return CentralityReport(by=by, rows=rows, messages=messages, betweenness_exact=exact_mode,
-                            graph=G, follows=F)
-
-
 # -- private helpers ------------------------------------------------------------------------------
 def _positive(G: nx.Graph, weight: str) -> tuple[nx.Graph, tuple[str, ...]]:
     """``G`` without its edges of weight 0 or less (a missing weight counts as 1)."""
@@ -708,65 +547,3 @@ def _perron(M: sp.csr_array) -> tuple[float, np.ndarray, str | None]:
                     "with a dense eigen-decomposition instead")
     vals, vecs = np.linalg.eigh(M.toarray())
     return float(vals[-1]), np.abs(vecs[:, -1]), note
-
-
-def _graph_messages(G: nx.Graph) -> list[str]:
-    """What a reader should know about the co-coverage graph itself."""
-    n = G.number_of_nodes()
-    if n == 0:
-        return ["no outlets match the filters: nothing to rank"]
-    if n == 1:
-        return ["only one outlet matches: every graph measure is 0 (its PageRank is 1)"]
-    groups = [len(c) for c in nx.connected_components(G)]
-    if len(groups) == 1:
-        return []
-    alone = groups.count(1)
-    if alone == n:
-        return ["no two outlets share coverage: the graph measures are 0 (PageRank 1/n each)"]
-    parts = []
-    if len(groups) > alone:
-        parts.append(f"{len(groups) - alone} connected group(s) (largest: {max(groups)} "
-                     "outlets)")
-    if alone:
-        parts.append(f"{alone} outlet(s) without co-coverage")
-    return ["the co-coverage graph falls apart into " + " and ".join(parts)]
-
-
-def _topic_counts(db: Database, f: Filters) -> dict[str, int]:
-    cond, params = f.article_sql("a")
-    return dict(db.conn.execute(
-        f"SELECT o.domain, count(DISTINCT t.topic_id) FROM articles a "
-        f"JOIN outlets o ON o.id = a.outlet_id JOIN article_topics t ON t.article_id = a.id "
-        f"WHERE {cond} GROUP BY o.domain", params))
-
-
-def _domain(node: str) -> str:
-    return node.split(":", 1)[1] if node.startswith("outlet:") else node
-
-
-def _reason_text(row: OutletCentrality, by: str, value: float,
-                 partners: list[Mapping[str, Any]], followers: list[Mapping[str, Any]]) -> str:
-    shown = f"{value:.4g}" if isinstance(value, float) else str(value)
-    text = f"{row.outlet} ranks #{row.rank} by {by} ({shown}): "
-    if partners:
-        text += "its heaviest co-coverage partners are " + ", ".join(
-            f"{p['outlet']} ({_weight_words(p)})" for p in partners)
-    else:
-        text += "it shares no coverage with another outlet"
-    if row.first_reports:
-        text += f"; it published first on {row.first_reports} linked pair(s)"
-        if followers:
-            text += ", followed most by " + ", ".join(
-                f"{p['outlet']} ({p['pairs']}x, median {p['median_lag_hours']:.1f} h later)"
-                for p in followers)
-    else:
-        text += "; it never published first on a linked pair"
-    return text + "."
-
-
-def _weight_words(edge: Mapping[str, Any]) -> str:
-    pairs, stories = edge.get("pairs", 0), edge.get("stories", 0)
-    words = f"{pairs} linked pair{'s' * (pairs != 1)}"
-    if stories:
-        words += f" + {stories} shared stor{'ies' if stories != 1 else 'y'}"
-    return words

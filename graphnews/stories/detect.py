@@ -48,6 +48,7 @@ Examples
 --------
 >>> import graphnews, tempfile, pathlib
 >>> from graphnews.generator import generate_corpus, DOCUMENTS_DIR
+>>> from graphnews.stories.stored import story_urls
 >>> out = pathlib.Path(tempfile.mkdtemp())
 >>> truth = generate_corpus(out, documents=200, noise=0.2, seed=3)
 >>> db = graphnews.open(":memory:")
@@ -61,7 +62,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -71,7 +71,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy import sparse
 
-from graphnews.errors import BadInputError, NotFoundError
+from graphnews.communities import seeded
+from graphnews.errors import BadInputError
+from graphnews.stories.stored import Story, load_stories
 
 if TYPE_CHECKING:
     from graphnews.store import Database
@@ -79,15 +81,9 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_RESOLUTION",
     "Evidence",
-    "Story",
     "StoryRun",
-    "article_stories",
     "detect_stories",
-    "get_story",
-    "load_stories",
     "stories_are_current",
-    "story_of_article",
-    "story_urls",
     "update_stories",
 ]
 
@@ -149,27 +145,6 @@ class Evidence:
     window_days: float = 7.0
     neighbours: int = 10
     min_similarity: float = 0.15
-
-
-@dataclass(frozen=True)
-class Story:
-    """One story: its id, its articles (ids, earliest first) and the confidence in it.
-
-    ``confidence`` is the share of its members' evidence weight that stays inside the story
-    (1.0 for an article no evidence ties to any other).
-    """
-
-    id: str
-    articles: tuple[int, ...]
-    confidence: float
-
-    @property
-    def size(self) -> int:
-        return len(self.articles)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "size": self.size, "confidence": self.confidence,
-                "articles": list(self.articles)}
 
 
 @dataclass
@@ -257,72 +232,6 @@ def stories_are_current(
     state = _load_state(db)
     return state is not None and state.get("key") == _state_key(
         db, resolution, seed, evidence or Evidence())
-
-
-def load_stories(db: Database) -> list[Story]:
-    """The stored stories, largest first (empty before `detect_stories` ran)."""
-    members: dict[str, list[tuple[int | None, int]]] = {}
-    for story_id, article_id, ts in db.conn.execute(
-        "SELECT s.story_id, s.article_id, a.published_ts FROM story_articles s "
-        "JOIN articles a ON a.id = s.article_id"
-    ):
-        members.setdefault(story_id, []).append((ts, article_id))
-    confidence = dict(db.conn.execute("SELECT id, confidence FROM stories"))
-    stories = [
-        Story(sid, tuple(a for _, a in sorted(rows, key=_time_key)), float(confidence.get(sid, 0)))
-        for sid, rows in members.items()
-    ]
-    stories.sort(key=lambda s: (-s.size, s.id))
-    return stories
-
-
-def get_story(db: Database, story: str) -> Story:
-    """One stored story, by its id or by the URL (any alias) of one of its articles.
-
-    Raises
-    ------
-    NotFoundError
-        When no story has that id and no stored article has that URL.
-    """
-    story_id = story.strip()
-    if "://" in story_id:
-        article = db.resolve_url(story_id)
-        found = None if article is None else story_of_article(db, article)
-        if found is None:
-            raise NotFoundError(f"no story holds the article {story!r}")
-        story_id = found
-    rows = db.conn.execute(
-        "SELECT s.article_id, a.published_ts FROM story_articles s "
-        "JOIN articles a ON a.id = s.article_id WHERE s.story_id = ?", (story_id,)).fetchall()
-    if not rows:
-        raise NotFoundError(f"no story {story!r}: see 'graphnews stories --all'")
-    confidence = db.conn.execute("SELECT confidence FROM stories WHERE id = ?",
-                                 (story_id,)).fetchone()
-    articles = tuple(a for _, a in sorted(((ts, a) for a, ts in rows), key=_time_key))
-    return Story(story_id, articles, float(confidence[0]) if confidence else 0.0)
-
-
-def story_of_article(db: Database, article: int | str) -> str | None:
-    """The story id of an article (by id or by any URL of it), or None when it has none."""
-    article_id = db.resolve_url(article) if isinstance(article, str) else article
-    if article_id is None:
-        return None
-    row = db.conn.execute("SELECT story_id FROM story_articles WHERE article_id = ?",
-                          (article_id,)).fetchone()
-    return None if row is None else str(row[0])
-
-
-def article_stories(db: Database) -> dict[int, str]:
-    """Article id -> story id for every article with a stored story."""
-    return {int(a): str(s) for a, s in db.conn.execute(
-        "SELECT article_id, story_id FROM story_articles")}
-
-
-def story_urls(db: Database) -> dict[str, str]:
-    """Canonical URL -> story id for every article with a stored story (for scoring)."""
-    return {str(u): str(s) for u, s in db.conn.execute(
-        "SELECT a.canonical_url, s.story_id FROM story_articles s "
-        "JOIN articles a ON a.id = s.article_id")}
 
 
 # -- the detector ---------------------------------------------------------------------------
@@ -688,20 +597,14 @@ def _top_per_row(rows: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
 def _leiden(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray, resolution: float,
             seed: int) -> np.ndarray:
     """Leiden (CPM) membership of the ``n`` nodes, deterministic for the seed."""
-    import random
-
     import igraph as ig
 
     if n == 0:
         return np.array([], dtype=np.int64)
     graph = ig.Graph(n=n, edges=np.column_stack((u, v)).tolist())
-    # igraph draws from Python's `random` module: give it a private, seeded generator.
-    ig.set_random_number_generator(random.Random(seed))
-    try:
+    with seeded(seed):
         clusters = graph.community_leiden(objective_function="CPM", weights=w.tolist(),
                                           resolution=resolution, n_iterations=-1)
-    finally:
-        ig.set_random_number_generator(random)
     return np.asarray(clusters.membership, dtype=np.int64)
 
 
@@ -738,11 +641,6 @@ def _story_id(url: str, taken: Iterable[str]) -> str:
         if story_id not in taken_set:
             return story_id
         salt += 1
-
-
-def _time_key(row: tuple[int | None, int]) -> tuple[float, int]:
-    ts, article = row
-    return (math.inf if ts is None else float(ts), article)
 
 
 def _state_key(db: Database, resolution: float, seed: int, evidence: Evidence
