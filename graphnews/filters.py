@@ -2,6 +2,8 @@
 
 One name per concept: ``since`` / ``until`` bound publication time (inclusive), ``topics`` and
 ``outlets`` restrict to articles about any of those topics or published by any of those outlets,
+``collections`` to articles of outlets in any of those collections (`graphnews.collections`),
+``languages`` to articles detected in any of those languages (`graphnews.language`),
 ``min_weight`` drops weaker edges.
 
 >>> f = Filters.build(since="2022-06-01", until="2022-06-30")
@@ -15,6 +17,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from graphnews.collections import Collection
 from graphnews.errors import BadInputError
 from graphnews.identity import outlet_domain
 
@@ -71,6 +74,8 @@ class Filters:
     topics: frozenset[str] = frozenset()
     outlets: frozenset[str] = frozenset()
     min_weight: float = 0.0
+    collections: tuple[Collection, ...] = ()
+    languages: frozenset[str] = frozenset()
 
     @classmethod
     def build(
@@ -81,6 +86,8 @@ class Filters:
         topics: Iterable[str] | None = None,
         outlets: Iterable[str] | None = None,
         min_weight: float = 0.0,
+        collections: Iterable[Collection] | None = None,
+        languages: Iterable[str] | None = None,
     ) -> Filters:
         """Filters from user values (dates as text, outlet domains in any spelling)."""
         since_ts, until_ts = parse_when(since), parse_when(until, end=True)
@@ -92,6 +99,8 @@ class Filters:
             topics=frozenset(t.strip() for t in topics or () if t.strip()),
             outlets=frozenset(outlet_domain(o) or o for o in outlets or ()),
             min_weight=float(min_weight),
+            collections=tuple(collections or ()),
+            languages=frozenset(x.strip().lower() for x in languages or () if x.strip()),
         )
 
     @property
@@ -121,4 +130,14 @@ class Filters:
                 f"{alias}.outlet_id IN (SELECT id FROM outlets WHERE domain IN ({marks}))"
             )
             params.extend(sorted(self.outlets))
+        if self.collections:
+            conditions = [c.outlet_sql("domain") for c in self.collections]
+            parts.append(f"{alias}.outlet_id IN (SELECT id FROM outlets WHERE "
+                         + " OR ".join(cond for cond, _ in conditions) + ")")
+            params.extend(p for _, ps in conditions for p in ps)
+        if self.languages:
+            marks = ",".join("?" * len(self.languages))
+            parts.append(f"{alias}.id IN (SELECT article_id FROM article_languages "
+                         f"WHERE language IN ({marks}))")
+            params.extend(sorted(self.languages))
         return " AND ".join(parts), params

@@ -33,6 +33,7 @@ from typing import Any
 
 import networkx as nx
 
+from graphnews.collections import node_attributes, outlet_metadata
 from graphnews.filters import Filters
 from graphnews.store import Database
 
@@ -328,7 +329,10 @@ def _article_counts(db: Database, f: Filters) -> Counter[str]:
 
 
 def outlet_attributes(db: Database, counts: Counter[str]) -> dict[str, dict[str, Any]]:
-    """Node attributes of the outlets in ``counts`` (domain -> article count), sorted by domain."""
+    """Node attributes of the outlets in ``counts`` (domain -> article count), sorted by domain.
+
+    Besides ``kind``, ``label``, ``name``, ``domain``, ``names`` and ``articles``, each outlet
+    carries its imported metadata (``lean``, ``country``, ...; `graphnews.collections`)."""
     names: dict[str, list[str]] = defaultdict(list)
     display: dict[str, str] = {}
     for domain, name, outlet_name in db.conn.execute(
@@ -339,13 +343,14 @@ def outlet_attributes(db: Database, counts: Counter[str]) -> dict[str, dict[str,
         display[domain] = outlet_name
         if name is not None:
             names[domain].append(name)
+    metadata = outlet_metadata(db, counts)
     return {
         domain: {
             "kind": "outlet", "label": display.get(domain, domain),
             "name": display.get(domain, domain), "domain": domain,
             "names": LIST_SEPARATOR.join(names.get(domain, [])) or display.get(domain, domain),
             "articles": int(n),
-        }
+        } | node_attributes(metadata.get(domain, {}))
         for domain, n in sorted(counts.items())
     }
 

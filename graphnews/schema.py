@@ -1,15 +1,17 @@
 """The SQLite schema of a graphnews database (documented in docs/schema.md).
 
 One statement list, applied in one transaction when a database is created. ``SCHEMA_VERSION`` is
-stored in ``PRAGMA user_version``; a database written by another version is refused rather than
+stored in ``PRAGMA user_version``. An older database is brought up to date by ``MIGRATIONS``
+(version -> the statements that make it the next version; each only adds tables, so nothing
+written earlier changes meaning); a database written by a newer version is refused rather than
 silently misread.
 """
 
 from __future__ import annotations
 
-__all__ = ["SCHEMA", "SCHEMA_VERSION"]
+__all__ = ["MIGRATIONS", "SCHEMA", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 -- Input files as last seen: the stat fast path and content hash of incremental ingest.
@@ -170,3 +172,52 @@ CREATE TABLE meta (
     value        TEXT NOT NULL
 );
 """
+
+# Version 2: outlet metadata, collections, article languages (graphnews.collections,
+# graphnews.language).
+_V2 = """
+-- Outlet attributes from the user's metadata files (graphnews outlets import), by domain: any
+-- column, one row per (domain, key). Kept for domains not (yet) in the database too.
+CREATE TABLE outlet_metadata (
+    domain       TEXT NOT NULL,             -- outlet domain (lowercase, no www.)
+    key          TEXT NOT NULL,             -- the column, e.g. 'lean', 'country'
+    value        TEXT NOT NULL,
+    import_id    INTEGER NOT NULL REFERENCES metadata_imports(id),
+    PRIMARY KEY (domain, key)
+) WITHOUT ROWID;
+CREATE INDEX outlet_metadata_key ON outlet_metadata(key, value);
+
+-- Every import of a metadata file: what it changed (re-import of the same bytes is skipped).
+CREATE TABLE metadata_imports (
+    id           INTEGER PRIMARY KEY,       -- the metadata version
+    path         TEXT NOT NULL,
+    content_hash TEXT NOT NULL,             -- sha256 of the file's bytes
+    imported_at  TEXT NOT NULL,
+    summary      TEXT NOT NULL              -- JSON: rows, added, changed, unchanged, unknown ...
+);
+
+-- Named collections of outlets: a rule over outlet attributes ('lean=left') or a list.
+CREATE TABLE collections (
+    name         TEXT PRIMARY KEY,
+    rule         TEXT                       -- 'key=value[,value...]', NULL for a listed one
+);
+CREATE TABLE collection_outlets (
+    name         TEXT NOT NULL REFERENCES collections(name) ON DELETE CASCADE,
+    domain       TEXT NOT NULL,
+    PRIMARY KEY (name, domain)
+) WITHOUT ROWID;
+
+-- Each article's language, detected from its title and excerpt (graphnews.language).
+CREATE TABLE article_languages (
+    article_id   INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    language     TEXT NOT NULL,             -- ISO 639-1 code, 'und' when there is no text
+    score        REAL NOT NULL,             -- the detector's probability of that language
+    text_hash    INTEGER NOT NULL           -- hash of the text it was detected from
+);
+CREATE INDEX article_languages_language ON article_languages(language);
+"""
+
+#: Version -> the statements that turn a database of that version into the next one.
+MIGRATIONS: dict[int, str] = {1: _V2}
+
+SCHEMA += _V2

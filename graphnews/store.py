@@ -25,7 +25,7 @@ from typing import Any
 
 from graphnews.engines import is_postgres_url
 from graphnews.errors import DatabaseError
-from graphnews.schema import SCHEMA, SCHEMA_VERSION
+from graphnews.schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION
 
 __all__ = ["DEFAULT_DB", "Database", "default_db_path", "open_db"]
 
@@ -117,6 +117,10 @@ class Database:
                     conn.executescript(f"BEGIN; {SCHEMA}; PRAGMA user_version = {SCHEMA_VERSION};"
                                        " COMMIT;")
                 version = SCHEMA_VERSION
+        if version in MIGRATIONS:
+            conn.close()
+            self._migrate(version)
+            return self._connect()
         if version != SCHEMA_VERSION:
             conn.close()
             raise DatabaseError(
@@ -124,6 +128,25 @@ class Database:
                 f"(schema {version}, expected {SCHEMA_VERSION})"
             )
         return conn
+
+    def _migrate(self, version: int) -> None:
+        """Bring a database of an older schema up to date (also when opened read-only: the
+        migrations only add tables, so earlier readers and data are untouched)."""
+        conn = sqlite3.connect(self.path)
+        try:
+            with conn:
+                conn.execute("BEGIN IMMEDIATE")
+                current = conn.execute("PRAGMA user_version").fetchone()[0]
+                while current in MIGRATIONS:  # another process may have migrated meanwhile
+                    for statement in _statements(MIGRATIONS[current]):
+                        conn.execute(statement)
+                    current += 1
+                    conn.execute(f"PRAGMA user_version = {current}")
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"cannot update {self.path} from schema {version} to "
+                                f"{SCHEMA_VERSION}: {exc}") from None
+        finally:
+            conn.close()
 
     def close(self) -> None:
         """Close the connection."""
@@ -200,3 +223,17 @@ class Database:
     # -- private helpers --------------------------------------------------------------------
     def _scalar(self, sql: str, params: Sequence[Any] = ()) -> int:
         return int(self.conn.execute(sql, params).fetchone()[0])
+
+
+def _statements(script: str) -> list[str]:
+    """The SQL statements of a script, one by one (complete per sqlite3.complete_statement)."""
+    statements: list[str] = []
+    current = ""
+    for line in script.splitlines(keepends=True):
+        if line.lstrip().startswith("--"):
+            continue
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    return statements
