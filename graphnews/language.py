@@ -24,9 +24,19 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any
 
+from graphnews.collections import Collection
+from graphnews.errors import NotFoundError
 from graphnews.store import Database
 
-__all__ = ["UNDETERMINED", "LanguageReport", "detect_languages", "detect_text", "languages"]
+__all__ = [
+    "UNDETERMINED",
+    "LanguageReport",
+    "detect_languages",
+    "detect_text",
+    "language_collections",
+    "languages",
+    "outlet_languages",
+]
 
 #: The code stored when an article has no text to detect from (ISO 639-2 'undetermined').
 UNDETERMINED = "und"
@@ -52,7 +62,7 @@ class LanguageReport:
 def _identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 def detect_text(text: str) -> tuple[str, float]:
@@ -98,6 +108,32 @@ def languages(db: Database) -> dict[str, int]:
     return dict(db.conn.execute(
         "SELECT language, count(*) FROM article_languages GROUP BY language "
         "ORDER BY 2 DESC, 1"))
+
+
+def outlet_languages(db: Database) -> dict[str, str]:
+    """Each outlet's language: the one most of its articles are in (ties: alphabetical)."""
+    found: dict[str, str] = {}
+    for domain, language, _ in db.conn.execute(
+        "SELECT o.domain, l.language, count(*) FROM article_languages l "
+        "JOIN articles a ON a.id = l.article_id JOIN outlets o ON o.id = a.outlet_id "
+        "WHERE l.language != ? GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2", (UNDETERMINED,)):
+        found.setdefault(domain, language)
+    return found
+
+
+def language_collections(db: Database) -> tuple[Collection, ...]:
+    """One listed collection per outlet language (``language=en``, ...), largest first.
+
+    Raises `NotFoundError` when no language was detected yet.
+    """
+    members: dict[str, set[str]] = {}
+    for domain, language in outlet_languages(db).items():
+        members.setdefault(language, set()).add(domain)
+    if not members:
+        raise NotFoundError("no article has a language yet: run 'graphnews languages'")
+    return tuple(Collection(name=f"language={language}", domains=frozenset(domains))
+                 for language, domains in sorted(members.items(),
+                                                 key=lambda kv: (-len(kv[1]), kv[0])))
 
 
 def _batches(items: list[tuple[int, str, float, int]]) -> Iterator[list[tuple[int, str, float,

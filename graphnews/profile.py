@@ -27,6 +27,7 @@ from typing import Any
 
 import networkx as nx
 
+from graphnews.collections import outlet_metadata
 from graphnews.errors import NotFoundError
 from graphnews.filters import Filters
 from graphnews.graph import (
@@ -59,6 +60,7 @@ class OutletProfile:
     first_reports: int
     follows: list[dict[str, Any]]
     followed_by: list[dict[str, Any]]
+    metadata: dict[str, str]  # imported attributes (graphnews outlets import)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -133,6 +135,7 @@ def outlet_profile(
         partners=heaviest_partners(G, node, limit), first_reports=_first_reports(F, node),
         follows=follow_links(F, node, limit, outgoing=True),
         followed_by=follow_links(F, node, limit, outgoing=False),
+        metadata=outlet_metadata(db, [key]).get(key, {}),
     )
 
 

@@ -40,6 +40,8 @@ app = typer.Typer(
 )
 
 # Each module registers its commands on `app` when imported.
+from graphnews.cli import collections as _collections  # noqa: E402, F401
+from graphnews.cli import compare as _compare  # noqa: E402, F401
 from graphnews.cli import export as _export  # noqa: E402, F401
 from graphnews.cli import ingest as _ingest  # noqa: E402, F401
 from graphnews.cli import outlets as _outlets  # noqa: E402, F401

@@ -8,16 +8,20 @@ from typing import Annotated
 import typer
 
 from graphnews.cli.output import Format
+from graphnews.filters import Filters
 from graphnews.store import Database, default_db_path, open_db
 
 __all__ = [
+    "CollectionOption",
     "DbOption",
     "FormatOption",
+    "LanguageOption",
     "OutOption",
     "SilentOption",
     "SinceOption",
     "UntilOption",
     "open_database",
+    "report_filters",
 ]
 
 DbOption = Annotated[
@@ -40,6 +44,17 @@ UntilOption = Annotated[
     str | None, typer.Option("--until", help="Only articles published on or before this date "
                              "(a bare date includes that whole day).", show_default=False)
 ]
+CollectionOption = Annotated[
+    list[str] | None, typer.Option(
+        "--collection", help="Only outlets of this collection: ATTRIBUTE=VALUE[,VALUE] over the "
+        "imported outlet metadata (lean=left, country=uk,ie) or a name saved with 'graphnews "
+        "collections add'. Repeat for several (any of them).", show_default=False)
+]
+LanguageOption = Annotated[
+    list[str] | None, typer.Option(
+        "--language", help="Only articles detected in this language (ISO 639-1 code: en, de, "
+        "...; 'und' when undetermined). Repeat for several.", show_default=False)
+]
 OutOption = Annotated[
     Path, typer.Option("--out", "-o", help="Folder (or file) to write into.")
 ]
@@ -48,3 +63,23 @@ OutOption = Annotated[
 def open_database(db: Path | None, *, readonly: bool = False) -> Database:
     """Open the database a command was pointed at."""
     return open_db(db if db is not None else default_db_path(), readonly=readonly)
+
+
+def report_filters(
+    database: Database,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    topics: list[str] | None = None,
+    outlets: list[str] | None = None,
+    min_weight: float = 0.0,
+    collections: list[str] | None = None,
+    languages: list[str] | None = None,
+) -> Filters:
+    """The `Filters` of a command's options; collections resolved against ``database``."""
+    from graphnews.collections import resolve_collections
+
+    return Filters.build(since=since, until=until, topics=topics, outlets=outlets,
+                         min_weight=min_weight,
+                         collections=resolve_collections(database, collections),
+                         languages=languages)

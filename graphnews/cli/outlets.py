@@ -17,14 +17,18 @@ from graphnews.centrality import (
 )
 from graphnews.cli import app
 from graphnews.cli.common import (
+    CollectionOption,
     DbOption,
     FormatOption,
+    LanguageOption,
     SilentOption,
     SinceOption,
     UntilOption,
     open_database,
+    report_filters,
 )
 from graphnews.cli.output import Format, console, emit_object, emit_rows
+from graphnews.collections import outlet_metadata
 from graphnews.profile import OutletProfile, outlet_profile
 
 __all__ = ["outlet_command", "outlets_command"]
@@ -62,14 +66,24 @@ LimitOption = Annotated[
 ]
 
 
-@app.command("outlets")
+outlets_app = typer.Typer(
+    name="outlets", rich_markup_mode=None, add_completion=False,
+    help="Which outlets are central, and why (see below); 'outlets import FILE' stores outlet "
+    "metadata.")
+app.add_typer(outlets_app)
+
+
+@outlets_app.callback(invoke_without_command=True)
 def outlets_command(
+    ctx: typer.Context,
     by: ByOption = "pagerank",
     top: TopOption = 20,
     all_outlets: AllOption = False,
     since: SinceOption = None,
     until: UntilOption = None,
     topic: TopicsOption = None,
+    collection: CollectionOption = None,
+    language: LanguageOption = None,
     min_weight: MinWeightOption = 0.0,
     exact: ExactOption = None,
     seed: SeedOption = 0,
@@ -85,17 +99,26 @@ def outlets_command(
     and '--graph follows' write with the same filters. Betweenness and closeness use
     distance = 1/weight. Notes (disconnected graphs, approximate betweenness) go to stderr.
 
+    Each outlet's imported metadata (graphnews outlets import FILE) is in the JSON and CSV rows
+    and in the table.
+
     Example: graphnews outlets --by betweenness --top 10 --explain
     """
+    if ctx.invoked_subcommand is not None:
+        return
     database = open_database(db, readonly=True)
-    report = central_outlets(database, by=by, since=since, until=until, topics=topic,
-                             min_weight=min_weight, exact=exact, seed=seed)
+    filters = report_filters(database, since=since, until=until, topics=topic,
+                             min_weight=min_weight, collections=collection, languages=language)
+    report = central_outlets(database, by=by, filters=filters, exact=exact, seed=seed)
     rows = report.top(None if all_outlets else top)
     if explain:
         _emit_explained(report, rows, fmt)
     else:
-        emit_rows([r.as_dict() for r in rows], fmt,
-                  columns=TABLE_COLUMNS if fmt is Format.table else None,
+        metadata = outlet_metadata(database, [r.outlet for r in rows])
+        keys = sorted({k for attrs in metadata.values() for k in attrs})
+        shown = [r.as_dict() | {k: metadata.get(r.outlet, {}).get(k) for k in keys}
+                 for r in rows]
+        emit_rows(shown, fmt, columns=[*TABLE_COLUMNS, *keys] if fmt is Format.table else None,
                   title=_title(report, len(rows)))
     if not silent:
         for message in report.messages:
@@ -109,6 +132,7 @@ def outlet_command(
     limit: LimitOption = 10,
     since: SinceOption = None,
     until: UntilOption = None,
+    language: LanguageOption = None,
     db: DbOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
@@ -118,7 +142,9 @@ def outlet_command(
     Example: graphnews outlet cnet.com --since 2022-06
     """
     database = open_database(db, readonly=True)
-    profile = outlet_profile(database, domain, limit=limit, since=since, until=until)
+    profile = outlet_profile(database, domain, limit=limit,
+                             filters=report_filters(database, since=since, until=until,
+                                                    languages=language))
     if fmt is Format.json:
         emit_object(profile.as_dict(), fmt)
     elif fmt is Format.csv:
@@ -177,7 +203,7 @@ def _flat(profile: OutletProfile, *, sections: bool) -> dict[str, Any]:
         "articles": profile.articles, "undated": profile.undated,
         "first_published": profile.first_published, "last_published": profile.last_published,
         "first_reports": profile.first_reports,
-    }
+    } | {f"metadata.{k}": v for k, v in profile.metadata.items()}
     if sections:
         flat |= {
             "months": "; ".join(f"{m['month']}: {m['articles']}" for m in profile.months),

@@ -1,0 +1,48 @@
+"""Tiny hand-made corpora for the collections, compare and attention tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import yaml
+
+from graphnews.store import Database
+
+
+def article(domain: str, slug: str, when: str, title: str = "", excerpt: str = "",
+            related: Sequence[dict[str, object]] = ()) -> dict[str, object]:
+    """A document (or a related item) of ``domain`` published at ``when``."""
+    item: dict[str, object] = {
+        "title": title or f"{domain} {slug}", "webUrl": f"https://{domain}/{slug}",
+        "provider": {"name": domain.split(".")[0].title(), "domain": domain},
+        "publishedDateTime": when,
+    }
+    if excerpt:
+        item["excerpt"] = excerpt
+    if related:
+        item["related"] = list(related)
+    return item
+
+
+def write_corpus(folder: Path, documents: Iterable[dict[str, object]]) -> Path:
+    """One Markdown file with YAML front matter per document."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, doc in enumerate(documents):
+        text = "---\n" + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True) + "---\n"
+        (folder / f"doc-{i:03d}.md").write_text(text, encoding="utf-8")
+    return folder
+
+
+def plant_stories(db: Database, stories: dict[str, Sequence[str]]) -> None:
+    """Store stories by hand: story id -> canonical URLs of its articles."""
+    with db.transaction() as conn:
+        for story, urls in stories.items():
+            conn.execute("INSERT INTO stories (id, size, confidence, signature, computed_at) "
+                         "VALUES (?, ?, 1.0, ?, '2022-06-30T00:00:00Z')",
+                         (story, len(urls), story))
+            for url in urls:
+                (article_id,) = conn.execute(
+                    "SELECT id FROM articles WHERE canonical_url = ?", (url,)).fetchone()
+                conn.execute("INSERT INTO story_articles (story_id, article_id) VALUES (?, ?)",
+                             (story, article_id))
