@@ -40,9 +40,10 @@ from typing import Any
 
 import yaml
 
+from graphnews.dates import utc_now
 from graphnews.errors import BadInputError, NotFoundError
 from graphnews.identity import outlet_domain
-from graphnews.store import Database, utc_now
+from graphnews.store import Database
 
 __all__ = [
     "DOMAIN_COLUMNS",

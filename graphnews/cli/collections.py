@@ -18,7 +18,8 @@ __all__ = ["collections_app"]
 collections_app = typer.Typer(
     name="collections", no_args_is_help=True, rich_markup_mode=None, add_completion=False,
     help="Named sets of outlets to restrict reports to (--collection NAME) and to compare. "
-    "Without saving one, any report also takes --collection ATTRIBUTE=VALUE directly.")
+    "Without saving one, any report also takes --collection ATTRIBUTE=VALUE directly.\n\n"
+    "Example: graphnews collections add left --where lean=left,left-center")
 app.add_typer(collections_app)
 
 
@@ -134,10 +135,11 @@ def show_command(
 @app.command("languages")
 def languages_command(db: DbOption = None, fmt: FormatOption = Format.table) -> None:
     """Detect each article's language from its title and excerpt (new or changed articles
-    only) and show how many articles each language has.
+    only, so re-running after an ingest is cheap) and show how many articles each language has.
 
-    'graphnews ingest' and 'graphnews run' do this already; reports filter with --language and
-    group with --by language.
+    Then reports filter with --language and compare / attention group with --by language.
+
+    Example: graphnews languages && graphnews attention --by language
     """
     from graphnews.language import detect_languages
 

@@ -66,10 +66,7 @@ LimitOption = Annotated[
 ]
 
 
-outlets_app = typer.Typer(
-    name="outlets", rich_markup_mode=None, add_completion=False,
-    help="Which outlets are central, and why (see below); 'outlets import FILE' stores outlet "
-    "metadata.")
+outlets_app = typer.Typer(name="outlets", rich_markup_mode=None, add_completion=False)
 app.add_typer(outlets_app)
 
 
@@ -99,8 +96,8 @@ def outlets_command(
     and '--graph follows' write with the same filters. Betweenness and closeness use
     distance = 1/weight. Notes (disconnected graphs, approximate betweenness) go to stderr.
 
-    Each outlet's imported metadata (graphnews outlets import FILE) is in the JSON and CSV rows
-    and in the table.
+    Each outlet's metadata (stored with 'graphnews outlets import FILE') is in the JSON and CSV
+    rows and in the table.
 
     Example: graphnews outlets --by betweenness --top 10 --explain
     """
