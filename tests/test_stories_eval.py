@@ -1,0 +1,100 @@
+"""The labelled stories (benchmarks/stories_eval, and its small copy in tests/data) join graphnews.
+
+Every label must name an article graphnews reads from the source's documents, every article read
+must have a label, and the documents must be the ones SOURCE.txt names: a label that silently
+matches nothing would make every score computed on it wrong.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+
+import graphnews
+from graphnews.identity import canonical_url
+from graphnews.ingest import ingest
+
+ROOT = Path(__file__).resolve().parent.parent
+FULL = ROOT / "benchmarks" / "stories_eval"
+SUBSET = ROOT / "tests" / "data" / "stories_eval"
+NOTE_KINDS = {
+    "same-day-beat", "same-beat", "same-company", "follow-up", "development", "syndicated",
+    "roundup", "opinion", "tutorial", "off-topic", "preview", "unclear",
+}  # fmt: skip
+
+
+def _rows(folder: Path) -> list[dict[str, str]]:
+    with open(folder / "labels.tsv", encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        assert reader.fieldnames == ["source", "url", "story", "note"]
+        return list(reader)
+
+
+def _sources(folder: Path) -> list[tuple[Path, str]]:
+    return [(folder, source) for source in sorted({row["source"] for row in _rows(folder)})]
+
+
+SOURCES = _sources(FULL) + _sources(SUBSET)
+
+
+def test_labels_are_well_formed() -> None:
+    rows = _rows(FULL)
+    assert len(rows) >= 400
+    assert len({row["source"] for row in rows}) >= 3
+    assert len({row["story"] for row in rows}) >= 80
+    seen: set[tuple[str, str | None]] = set()
+    for row in rows:
+        assert row["story"].startswith(row["source"] + ":"), row
+        assert row["url"].startswith(("http://", "https://")), row
+        key = (row["source"], canonical_url(row["url"]))
+        assert key not in seen, f"{row['url']} labelled twice"
+        seen.add(key)
+        words = {re.split(r"[ (:]", part.strip())[0] for part in row["note"].split(";")}
+        assert not row["note"] or words <= NOTE_KINDS, row["note"]
+
+
+def test_the_subset_is_a_copy_of_the_full_labels() -> None:
+    full = {(row["source"], row["url"]): row for row in _rows(FULL)}
+    subset = _rows(SUBSET)
+    assert len({row["story"] for row in subset}) >= 10
+    for row in subset:
+        assert full[(row["source"], row["url"])] == row
+
+
+@pytest.mark.parametrize(("folder", "source"), SOURCES, ids=lambda v: getattr(v, "name", v))
+def test_every_article_has_one_label(tmp_path: Path, folder: Path, source: str) -> None:
+    db = graphnews.open(tmp_path / "eval.db")
+    report = ingest(db, [folder / source / "documents"])
+    assert report.as_dict()["rejected"] == []
+    article_of = dict(db.conn.execute("SELECT canonical_url, id FROM articles"))
+    article_of.update(db.conn.execute("SELECT url, article_id FROM aliases"))
+    story_of: dict[int, str] = {}
+    for row in _rows(folder):
+        if row["source"] != source:
+            continue
+        article = article_of.get(canonical_url(row["url"]))
+        assert article is not None, f"{row['url']} is not an article of {source}"
+        assert story_of.setdefault(article, row["story"]) == row["story"], row["url"]
+    articles = db.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert len(story_of) == articles
+
+
+def _local_name(path: str) -> str:
+    """The file name a document of the site has here (JSON API pages: ``<topic>-page-<n>.json``)."""
+    page = re.fullmatch(r"api/news/([^/]+)/page/(\d+)/index\.json", path)
+    return f"{page[1]}-page-{page[2]}.json" if page else Path(path).name
+
+
+@pytest.mark.parametrize(("folder", "source"), SOURCES, ids=lambda v: getattr(v, "name", v))
+def test_source_txt_names_every_document(folder: Path, source: str) -> None:
+    named = []
+    for line in (folder / source / "SOURCE.txt").read_text(encoding="utf-8").splitlines():
+        repo, path, commit = line.split(" ")
+        assert repo in {"everyday-cc/ai", "SmartableAI/microsoft-power-apps"}, line
+        assert re.fullmatch(r"[0-9a-f]{40}", commit), line
+        named.append(_local_name(path))
+    files = sorted(p.name for p in (folder / source / "documents").iterdir())
+    assert sorted(named) == files
