@@ -25,6 +25,20 @@ How a corpus is made:
   event words; a title takes 2-4 of them, an excerpt 3-6, the rest is topic and background
   vocabulary shared by every story. No story id appears in any URL, title or file name.
 
+**Regimes** (`REGIMES`, named `Regime` settings of these options) make the stories harder to
+tell apart the ways real coverage does: titles that carry only ``title_key_words`` of a story's
+``key_words`` among ``title_beat_words`` generic words of its beat (shared by every story of that
+beat), short or long excerpts (``excerpt_words``), noise links to other stories of the same beat
+(``noise_kind="topical"``), no related lists (``related_lists=False``: the same corpus, lists
+emptied), small stories (``max_story_size``), bursts of many stories on one day, beat and entity
+(``bursts``, ``burst_stories``) and one URL per article (``url_variants=False``). The default
+options give the very corpora of the earlier generator (the ``planted`` regime); the truth records
+every option, the realised noise (``noise_links_share``, ``topical_noise_share``), the bursts
+(``burst_list``) and each story's beat (``GroundTruth.story_topic``).
+
+>>> " ".join(REGIMES)
+'planted topical-noise generic-titles short-text no-related bursts small-stories'
+
 Everything is deterministic for a seed, and fast: 100,000 documents of 10 KB take about a
 minute, most of it writing the gigabyte of files.
 
@@ -38,7 +52,8 @@ Examples
 >>> truth.score(truth.story_of)["ari"]
 1.0
 
-From a shell: ``python -m graphnews.generator OUT --documents 1000 --noise 0.2 --seed 0``.
+From a shell: ``python -m graphnews.generator OUT --documents 1000 --noise 0.2 --seed 0``
+(``--regime generic-titles`` for another kind of corpus).
 """
 
 from __future__ import annotations
@@ -50,7 +65,7 @@ import json
 import math
 import time
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +75,11 @@ from graphnews.identity import canonical_url
 
 __all__ = [
     "DOCUMENTS_DIR",
+    "NOISE_KINDS",
+    "REGIMES",
     "TRUTH_FILE",
     "GroundTruth",
+    "Regime",
     "adjusted_rand_index",
     "generate_corpus",
     "main",
@@ -72,12 +90,14 @@ __all__ = [
 TRUTH_FILE = "truth.json"
 #: The subfolder of the output folder that holds the documents (what to ingest).
 DOCUMENTS_DIR = "documents"
+#: What a noise link points to: any story's article of the time window, or one of the same beat.
+NOISE_KINDS = ("random", "topical")
 
 _TOPICS = (
     "AI in Autos", "Computer Vision", "AI Hardware", "Microsoft AI", "AWS AI", "AI in Robotics",
     "AI Ethics", "Natural Language Processing", "Machine Learning", "Google AI", "Facebook AI",
     "AI in Healthcare", "AI in Security", "AI in Sales", "AI in Finance", "Chatbots",
-)
+)  # fmt: skip
 _BACKGROUND = (
     "new", "announces", "report", "says", "company", "plans", "launch", "first", "year", "could",
     "after", "week", "more", "data", "people", "users", "technology", "service", "world", "global",
@@ -90,12 +110,12 @@ _BACKGROUND = (
     "customers", "access", "partner", "partnership", "announced", "launches", "unveils", "reveals",
     "rolls", "back", "move", "moves", "push", "pushes", "calls", "call", "plan", "plus", "open",
     "early", "late", "growing", "growth", "rise", "fall", "jobs", "workers"
-)
+)  # fmt: skip
 _SECTIONS = ("tech", "news", "business", "technology", "science", "innovation", "ai", "world")
 _NAME_FORMS = ("{w} Times", "{w} News", "The {w}", "{w} Daily", "{w}", "{w} Post", "{w} Wire",
-               "{w} Tech")
+               "{w} Tech")  # fmt: skip
 _DOMAIN_FORMS = ("{w}times", "{w}news", "the{w}", "{w}daily", "{w}", "{w}post", "{w}wire",
-                 "{w}tech")
+                 "{w}tech")  # fmt: skip
 _TLDS = (".com", ".com", ".com", ".com", ".net", ".co.uk", ".com.au", ".in")
 _CONSONANTS = "bdfgklmnprstvz"
 _VOWELS = "aeiou"
@@ -104,21 +124,29 @@ _EPOCH = int(dt.datetime(2022, 1, 1, tzinfo=dt.UTC).timestamp())
 
 @dataclass
 class GroundTruth:
-    """The planted stories of a generated corpus: canonical URL -> story id, and the parameters."""
+    """The planted stories of a generated corpus: canonical URL -> story id, and the parameters.
+
+    ``story_topic`` gives each story's beat (its topic), for scores within one beat.
+    """
 
     story_of: dict[str, str]
     parameters: dict[str, Any] = field(default_factory=dict)
+    story_topic: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str | Path) -> GroundTruth:
         """Read a ``truth.json`` (or the folder holding it)."""
         p = Path(path)
         data = json.loads((p / TRUTH_FILE if p.is_dir() else p).read_text(encoding="utf-8"))
-        return cls(story_of=data["stories"], parameters=data["parameters"])
+        return cls(
+            story_of=data["stories"],
+            parameters=data["parameters"],
+            story_topic=data.get("topics", {}),
+        )
 
     def save(self, path: str | Path) -> None:
         """Write ``truth.json`` (the parameters first, then URL -> story id)."""
-        body = {"parameters": self.parameters, "stories": self.story_of}
+        body = {"parameters": self.parameters, "topics": self.story_topic, "stories": self.story_of}
         Path(path).write_text(json.dumps(body, indent=1, sort_keys=False), encoding="utf-8")
 
     def score(self, predicted: Mapping[str, Hashable]) -> dict[str, float]:
@@ -133,8 +161,10 @@ class GroundTruth:
         urls = list(self.story_of)
         truth = [self.story_of[u] for u in urls]
         guess = [predicted.get(u, ("missing", u)) for u in urls]
-        return {"ari": round(adjusted_rand_index(truth, guess), 6),
-                "nmi": round(normalized_mutual_info(truth, guess), 6)}
+        return {
+            "ari": round(adjusted_rand_index(truth, guess), 6),
+            "nmi": round(normalized_mutual_info(truth, guess), 6),
+        }
 
 
 def adjusted_rand_index(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:
@@ -147,8 +177,10 @@ def adjusted_rand_index(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:
     if n < 2:
         return 1.0
     pairs = _pairs(table.data).sum()
-    rows, cols = _pairs(np.asarray(table.sum(axis=1)).ravel()).sum(), _pairs(
-        np.asarray(table.sum(axis=0)).ravel()).sum()
+    rows, cols = (
+        _pairs(np.asarray(table.sum(axis=1)).ravel()).sum(),
+        _pairs(np.asarray(table.sum(axis=0)).ravel()).sum(),
+    )
     expected = rows * cols / _pairs(np.array([n]))[0]
     maximum = (rows + cols) / 2
     if maximum == expected:  # both partitions trivial (all singletons or one block)
@@ -191,6 +223,17 @@ def generate_corpus(
     days: int | None = None,
     document_share: float = 0.7,
     noise_window_days: float = 3.0,
+    max_story_size: int = 500,
+    key_words: int = 12,
+    title_key_words: int | None = None,
+    title_beat_words: int = 1,
+    excerpt_key_words: int | None = None,
+    excerpt_words: int | None = None,
+    noise_kind: str = "random",
+    related_lists: bool = True,
+    bursts: int = 0,
+    burst_stories: int = 12,
+    url_variants: bool = True,
 ) -> GroundTruth:
     """Write a corpus of ``documents`` Markdown documents with planted stories into ``out_dir``.
 
@@ -222,6 +265,35 @@ def generate_corpus(
         ``related`` items.
     noise_window_days : float
         Noise links go to articles published within this many days of the document.
+    max_story_size : int
+        Largest story (articles); lognormal draws above it are cut to it.
+    key_words : int
+        A story's own words: 2 entity words (Zipf-popular, so companies recur across stories)
+        and ``key_words - 2`` event words (at least 2).
+    title_key_words : int, optional
+        How many of its story's key words each title carries (default: 2 to 4 at random).
+    title_beat_words : int
+        Generic words of the story's beat (topic) in each title, shared by every story of that
+        beat; with few key words and several beat words, titles of one beat look alike.
+    excerpt_key_words : int, optional
+        How many key words each excerpt carries (default: 3 to 6 at random); the excerpt takes
+        them from the other end of the story's words than the title.
+    excerpt_words : int, optional
+        Words per excerpt (default: about 20); background words fill it up.
+    noise_kind : {"random", "topical"}
+        ``"random"``: a noise link goes to any other story's article published around the same
+        time; ``"topical"``: to another story of the same beat (in the time window when it has
+        one, else at any time), the way a recommender errs on real sites.
+    related_lists : bool
+        ``False`` writes every document with ``related: []`` (the same corpus otherwise): the
+        text and time alone must carry the stories.
+    bursts : int
+        Burst events: each puts ``burst_stories`` stories on one day (starts within 10 hours),
+        one beat and one popular entity word, like the announcements of one conference.
+    burst_stories : int
+        Stories per burst.
+    url_variants : bool
+        ``False`` writes no AMP, AMP-cache or tracking variants: every article has one URL.
 
     Returns
     -------
@@ -229,21 +301,31 @@ def generate_corpus(
         Canonical URL -> story id for every article the corpus mentions, and the parameters
         (with ``noise_links_share``, the share of related items that really are noise links).
     """
-    if documents < 1:
-        raise ValueError("documents must be at least 1")
-    if not 0.0 <= noise <= 1.0:
-        raise ValueError("noise must be between 0 and 1")
+    _check_options(
+        documents=documents,
+        noise=noise,
+        key_words=key_words,
+        title_key_words=title_key_words,
+        excerpt_words=excerpt_words,
+        noise_kind=noise_kind,
+        bursts=bursts,
+        burst_stories=burst_stories,
+        max_story_size=max_story_size,
+    )
     started = time.perf_counter()
     out = Path(out_dir)
     docs = out / DOCUMENTS_DIR
     docs.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
+    # Draws of the regime options come from a second stream, so that the default options give
+    # the very corpora of earlier versions (benchmarks cache them, doctests count them).
+    extra = np.random.default_rng([seed, 1])
     n_outlets = outlets or int(20 + 3 * math.sqrt(documents))
     span_days = days or max(30, math.ceil(documents / 400))
     n_articles = max(documents, round(documents / document_share))
 
     # Stories: lognormal sizes, uniform starts, exponential lags.
-    sizes = _story_sizes(rng, n_articles, story_median, story_sigma)
+    sizes = _story_sizes(rng, n_articles, story_median, story_sigma, max_story_size)
     n_stories = len(sizes)
     story = np.repeat(np.arange(n_stories), sizes)
     offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
@@ -251,6 +333,26 @@ def generate_corpus(
     is_first[offsets] = True
     start = rng.integers(0, span_days * 86400, size=n_stories)
     lag = np.where(is_first, 0.0, rng.exponential(lag_hours * 3600, size=n_articles))
+    story_topic = None
+    burst_entity = np.full(n_stories, -1)
+    burst_list: list[dict[str, Any]] = []
+    if noise_kind == "topical" or bursts:
+        story_topic = extra.choice(len(_TOPICS), size=n_stories, p=_topic_weights())
+    if bursts:
+        if bursts * burst_stories > n_stories:
+            raise ValueError(
+                f"{bursts} bursts of {burst_stories} stories need more than the "
+                f"{n_stories} stories of {documents} documents"
+            )
+        burst_list = _plant_bursts(
+            extra,
+            start,
+            story_topic,
+            burst_entity,
+            bursts=bursts,
+            burst_stories=burst_stories,
+            span_days=span_days,
+        )
     when = (_EPOCH + start[story] + lag.astype(np.int64)) // 60 * 60
 
     # Outlets with Zipf popularity.
@@ -261,56 +363,270 @@ def generate_corpus(
     has_doc = np.zeros(n_articles, dtype=bool)
     doc_articles = np.sort(rng.choice(n_articles, size=documents, replace=False))
     has_doc[doc_articles] = True
-    related, noise_items = _related_lists(rng, doc_articles, story, sizes, offsets, when, noise,
-                                          noise_window_days)
+    related, noise_items, topical_items = _related_lists(
+        rng,
+        doc_articles,
+        story,
+        sizes,
+        offsets,
+        when,
+        noise,
+        noise_window_days,
+        topic=None if noise_kind == "random" or story_topic is None else story_topic[story],
+    )
+    if not related_lists:  # the same corpus, its lists emptied
+        related, noise_items, topical_items = [related[0][:0]] * len(related), 0, 0
     mentioned = has_doc.copy()
     for items in related:
         mentioned[items] = True
 
-    words = _Vocabulary(rng, n_stories, n_articles)
+    words = _Vocabulary(
+        rng,
+        n_stories,
+        n_articles,
+        key_words=key_words,
+        story_topic=story_topic,
+        burst_entity=burst_entity,
+    )
     outlet_info = _outlets(rng, n_outlets)
-    texts = words.texts(rng, story)
-    urls = _urls(rng, outlet_info, outlet, texts, when)
+    texts = words.texts(
+        rng,
+        story,
+        extra=extra,
+        title_key_words=title_key_words,
+        title_beat_words=title_beat_words,
+        excerpt_key_words=excerpt_key_words,
+        excerpt_words=excerpt_words,
+    )
+    urls = _urls(rng, outlet_info, outlet, texts, when, variants=url_variants)
     renderer = _Renderer(rng, outlet_info, outlet, texts, urls, when)
     total_items = 0
     for position, article in enumerate(doc_articles):
         items = related[position]
         total_items += len(items)
-        text = renderer.document(int(article), items, doc_bytes)
+        text = renderer.document(int(article), items, doc_bytes, variants=url_variants)
         name = f"{_day(int(when[article]))}-{urls.slug[article][:60]}-{position}.md"
         (docs / name).write_text(text, encoding="utf-8")
 
     story_ids = [f"story-{i:06d}" for i in range(n_stories)]
+    kept = sorted(set(story[mentioned].tolist()))
     truth = GroundTruth(
         story_of={urls.canonical[a]: story_ids[story[a]] for a in np.flatnonzero(mentioned)},
         parameters={
-            "documents": documents, "noise": noise, "seed": seed, "doc_bytes": doc_bytes,
-            "outlets": n_outlets, "zipf": zipf, "story_median": story_median,
-            "story_sigma": story_sigma, "lag_hours": lag_hours, "days": span_days,
-            "document_share": document_share, "noise_window_days": noise_window_days,
-            "articles": int(mentioned.sum()), "stories": len(set(story[mentioned].tolist())),
+            "documents": documents,
+            "noise": noise,
+            "seed": seed,
+            "doc_bytes": doc_bytes,
+            "outlets": n_outlets,
+            "zipf": zipf,
+            "story_median": story_median,
+            "story_sigma": story_sigma,
+            "lag_hours": lag_hours,
+            "days": span_days,
+            "document_share": document_share,
+            "noise_window_days": noise_window_days,
+            "max_story_size": max_story_size,
+            "key_words": key_words,
+            "title_key_words": title_key_words,
+            "title_beat_words": title_beat_words,
+            "excerpt_key_words": excerpt_key_words,
+            "excerpt_words": excerpt_words,
+            "noise_kind": noise_kind,
+            "related_lists": related_lists,
+            "bursts": bursts,
+            "burst_stories": burst_stories,
+            "url_variants": url_variants,
+            "articles": int(mentioned.sum()),
+            "stories": len(kept),
             "related_items": total_items,
             "noise_links_share": round(noise_items / total_items, 4) if total_items else 0.0,
+            "topical_noise_share": round(topical_items / noise_items, 4) if noise_items else 0.0,
+            "burst_list": [
+                {**b, "stories": [story_ids[i] for i in b["stories"]]} for b in burst_list
+            ],
             "seconds": round(time.perf_counter() - started, 2),
         },
+        story_topic={story_ids[i]: words.topic_of(i) for i in kept},
     )
     truth.save(out / TRUTH_FILE)
     return truth
+
+
+@dataclass(frozen=True)
+class Regime:
+    """A named setting of `generate_corpus`'s options: one kind of corpus to score stories on.
+
+    The fields are `generate_corpus` options (same names, same defaults), except
+    ``documents_per_day`` (sets ``days`` from the corpus size; ``None``: the generator's default)
+    and ``bursts_per_1000`` (burst events per 1,000 documents, at least one when above 0).
+    The noise share and the seed are given per corpus, to `Regime.generate`.
+
+    >>> import tempfile
+    >>> truth = REGIMES["bursts"].generate(tempfile.mkdtemp(), documents=300, noise=0.2, seed=1)
+    >>> p = truth.parameters
+    >>> p["regime"], p["noise_kind"], len(p["burst_list"]), len(p["burst_list"][0]["stories"])
+    ('bursts', 'topical', 2, 12)
+    """
+
+    name: str
+    description: str
+    documents_per_day: float | None = None
+    zipf: float = 1.1
+    story_median: float = 4.0
+    story_sigma: float = 1.0
+    max_story_size: int = 500
+    key_words: int = 12
+    title_key_words: int | None = None
+    title_beat_words: int = 1
+    excerpt_key_words: int | None = None
+    excerpt_words: int | None = None
+    noise_kind: str = "random"
+    related_lists: bool = True
+    bursts_per_1000: float = 0.0
+    burst_stories: int = 12
+    url_variants: bool = True
+
+    def generate(
+        self,
+        out_dir: str | Path,
+        *,
+        documents: int,
+        noise: float,
+        seed: int,
+        doc_bytes: int = 10_000,
+    ) -> GroundTruth:
+        """Write a corpus of this regime (see `generate_corpus`); its truth names the regime."""
+        days = None
+        if self.documents_per_day is not None:
+            days = max(1, math.ceil(documents / self.documents_per_day))
+        bursts = 0
+        if self.bursts_per_1000 > 0:
+            bursts = max(1, round(self.bursts_per_1000 * documents / 1000))
+        truth = generate_corpus(
+            out_dir,
+            documents=documents,
+            noise=noise,
+            seed=seed,
+            doc_bytes=doc_bytes,
+            days=days,
+            zipf=self.zipf,
+            story_median=self.story_median,
+            story_sigma=self.story_sigma,
+            max_story_size=self.max_story_size,
+            key_words=self.key_words,
+            title_key_words=self.title_key_words,
+            title_beat_words=self.title_beat_words,
+            excerpt_key_words=self.excerpt_key_words,
+            excerpt_words=self.excerpt_words,
+            noise_kind=self.noise_kind,
+            related_lists=self.related_lists,
+            bursts=bursts,
+            burst_stories=self.burst_stories,
+            url_variants=self.url_variants,
+        )
+        truth.parameters["regime"] = self.name
+        truth.save(Path(out_dir) / TRUTH_FILE)
+        return truth
+
+
+_PLANTED = Regime(
+    "planted",
+    "the original corpora: each story has its own invented words, and "
+    "titles carry 2-4 of its 12; random noise links",
+)
+_GENERIC = Regime(
+    "generic-titles",
+    "titles carry 2 of a story's 4 key words among 3 generic "
+    "words of its beat, excerpts 2 others; topical noise links; Zipf outlets, AMP "
+    "variants",
+    key_words=4,
+    title_key_words=2,
+    title_beat_words=3,
+    excerpt_key_words=2,
+    noise_kind="topical",
+)
+
+#: The named regimes a benchmark iterates over (every one with each noise share and seed).
+REGIMES: dict[str, Regime] = {
+    r.name: r
+    for r in (
+        _PLANTED,
+        replace(
+            _PLANTED,
+            name="topical-noise",
+            description="the original texts, but noise links go to other stories of the same beat",
+            noise_kind="topical",
+        ),
+        _GENERIC,
+        replace(
+            _GENERIC,
+            name="short-text",
+            description="1 key word in the title, a 6-word "
+            "excerpt with 1 more: links and co-citation must carry the stories",
+            title_key_words=1,
+            excerpt_key_words=1,
+            excerpt_words=6,
+        ),
+        replace(
+            _GENERIC,
+            name="no-related",
+            description="generic titles, no related lists: text and time alone",
+            related_lists=False,
+        ),
+        replace(
+            _GENERIC,
+            name="bursts",
+            description="generic titles; 5 bursts per 1,000 "
+            "documents, each 12 stories on one day, beat and entity (a conference)",
+            bursts_per_1000=5.0,
+        ),
+        Regime(
+            "small-stories",
+            "stories of 1-3 articles, no related lists, 80-word excerpts, 40 "
+            "documents a day, flatter outlet popularity, one URL per article",
+            documents_per_day=40.0,
+            zipf=0.8,
+            story_median=2.0,
+            story_sigma=0.35,
+            max_story_size=3,
+            key_words=6,
+            title_key_words=2,
+            title_beat_words=2,
+            excerpt_key_words=3,
+            excerpt_words=80,
+            related_lists=False,
+            url_variants=False,
+        ),
+    )
+}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """``python -m graphnews.generator OUT --documents N --noise 0.2 --seed 0``."""
     parser = argparse.ArgumentParser(
         prog="python -m graphnews.generator",
-        description="Write a synthetic news corpus with planted stories and its truth.json.")
+        description="Write a synthetic news corpus with planted stories and its truth.json.",
+    )
     parser.add_argument("out", type=Path, help="folder to write the documents into")
     parser.add_argument("--documents", type=int, default=1000)
     parser.add_argument("--noise", type=float, default=0.2, help="share of noise links")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--doc-bytes", type=int, default=10_000)
+    parser.add_argument(
+        "--regime",
+        choices=sorted(REGIMES),
+        default="planted",
+        help="kind of corpus (default: planted, the original generator): "
+        + "; ".join(f"{r.name}: {r.description}" for r in REGIMES.values()),
+    )
     args = parser.parse_args(argv)
-    truth = generate_corpus(args.out, documents=args.documents, noise=args.noise,
-                            seed=args.seed, doc_bytes=args.doc_bytes)
+    truth = REGIMES[args.regime].generate(
+        args.out,
+        documents=args.documents,
+        noise=args.noise,
+        seed=args.seed,
+        doc_bytes=args.doc_bytes,
+    )
     print(json.dumps(truth.parameters, indent=1))
 
 
@@ -325,16 +641,18 @@ def _contingency(a: Sequence[Hashable], b: Sequence[Hashable]) -> tuple[Any, int
     ia = _codes(a)
     ib = _codes(b)
     n = len(ia)
-    table = coo_matrix((np.ones(n), (ia, ib)),
-                       shape=(ia.max(initial=-1) + 1, ib.max(initial=-1) + 1)).tocsr()
+    table = coo_matrix(
+        (np.ones(n), (ia, ib)), shape=(ia.max(initial=-1) + 1, ib.max(initial=-1) + 1)
+    ).tocsr()
     table.sum_duplicates()
     return table, n
 
 
 def _codes(labels: Sequence[Hashable]) -> np.ndarray:
     index: dict[Hashable, int] = {}
-    return np.fromiter((index.setdefault(x, len(index)) for x in labels), dtype=np.int64,
-                       count=len(labels))
+    return np.fromiter(
+        (index.setdefault(x, len(index)) for x in labels), dtype=np.int64, count=len(labels)
+    )
 
 
 def _pairs(counts: np.ndarray) -> np.ndarray:
@@ -342,11 +660,77 @@ def _pairs(counts: np.ndarray) -> np.ndarray:
     return c * (c - 1) / 2
 
 
-def _story_sizes(rng: np.random.Generator, total: int, median: float, sigma: float
-                 ) -> np.ndarray:
+def _check_options(
+    *,
+    documents: int,
+    noise: float,
+    key_words: int,
+    title_key_words: int | None,
+    excerpt_words: int | None,
+    noise_kind: str,
+    bursts: int,
+    burst_stories: int,
+    max_story_size: int,
+) -> None:
+    if documents < 1:
+        raise ValueError("documents must be at least 1")
+    if not 0.0 <= noise <= 1.0:
+        raise ValueError("noise must be between 0 and 1")
+    if key_words < 4:
+        raise ValueError("key_words must be at least 4 (2 entity and 2 event words)")
+    if title_key_words is not None and not 0 <= title_key_words <= key_words:
+        raise ValueError("title_key_words must be between 0 and key_words")
+    if excerpt_words is not None and excerpt_words < 1:
+        raise ValueError("excerpt_words must be at least 1")
+    if noise_kind not in NOISE_KINDS:
+        raise ValueError(f"noise_kind must be one of {', '.join(NOISE_KINDS)}")
+    if bursts < 0 or burst_stories < 1:
+        raise ValueError("bursts must be 0 or more, burst_stories 1 or more")
+    if max_story_size < 1:
+        raise ValueError("max_story_size must be at least 1")
+
+
+def _topic_weights() -> np.ndarray:
+    weights = 1.0 / np.arange(1, len(_TOPICS) + 1) ** 0.8
+    return weights / weights.sum()
+
+
+def _plant_bursts(
+    rng: np.random.Generator,
+    start: np.ndarray,
+    story_topic: np.ndarray,
+    burst_entity: np.ndarray,
+    *,
+    bursts: int,
+    burst_stories: int,
+    span_days: int,
+) -> list[dict[str, Any]]:
+    """Move ``burst_stories`` stories per burst onto one day, beat and entity (in place)."""
+    chosen = rng.permutation(len(start))[: bursts * burst_stories].reshape(bursts, burst_stories)
+    planted = []
+    for members in chosen:
+        day = int(rng.integers(0, span_days)) * 86400
+        topic = int(rng.choice(len(_TOPICS), p=_topic_weights()))
+        start[members] = day + rng.integers(0, 10 * 3600, size=burst_stories)
+        story_topic[members] = topic
+        burst_entity[members] = int(rng.integers(0, 10))  # one of the most popular entities
+        planted.append(
+            {
+                "day": _day(_EPOCH + day),
+                "topic": _TOPICS[topic],
+                "stories": sorted(members.tolist()),
+            }
+        )
+    return planted
+
+
+def _story_sizes(
+    rng: np.random.Generator, total: int, median: float, sigma: float, largest: int
+) -> np.ndarray:
     draws = np.maximum(1, np.rint(rng.lognormal(math.log(median), sigma, size=total))).astype(
-        np.int64)
-    draws = np.minimum(draws, 500)
+        np.int64
+    )
+    draws = np.minimum(draws, largest)
     cut = int(np.searchsorted(np.cumsum(draws), total))
     sizes = draws[: cut + 1].copy()
     sizes[-1] -= int(sizes.sum()) - total
@@ -362,8 +746,15 @@ def _related_lists(
     when: np.ndarray,
     noise: float,
     window_days: float,
-) -> tuple[list[np.ndarray], int]:
-    """Each document's related articles, and how many of all the items are noise links."""
+    *,
+    topic: np.ndarray | None = None,
+) -> tuple[list[np.ndarray], int, int]:
+    """Each document's related articles, and how many items are noise links (and topical ones).
+
+    With ``topic`` (each article's beat), noise links go to another story of the document's
+    beat: in its time window when there is one, else at any time, else (a beat of one story)
+    to any story in the window.
+    """
     n = len(doc_articles)
     length = rng.integers(3, 9, size=n)
     n_noise = rng.binomial(length, noise)
@@ -372,11 +763,12 @@ def _related_lists(
     window = int(window_days * 86400)
     lo = np.searchsorted(sorted_when, when[doc_articles] - window, side="left")
     hi = np.searchsorted(sorted_when, when[doc_articles] + window, side="right")
+    beats = _BeatWindows(order, when, topic, doc_articles, window) if topic is not None else None
     # Draw generously, then keep the first distinct ones per document.
     same_draw = rng.random((n, 8))
     noise_draw = rng.integers(0, 2**62, size=(n, 12))
     lists: list[np.ndarray] = []
-    noise_total = 0
+    noise_total = topical_total = 0
     for i, article in enumerate(doc_articles.tolist()):
         s = story[article]
         others = int(sizes[s]) - 1
@@ -390,24 +782,63 @@ def _related_lists(
                 chosen.append(base + p)
                 if len(chosen) == want_same:
                     break
-        width = int(hi[i] - lo[i])
         k = int(n_noise[i])
-        for r in noise_draw[i].tolist():
-            if k == 0:
-                break
-            target = int(order[lo[i] + r % width])
-            if story[target] != s and target not in chosen:
-                chosen.append(target)
-                noise_total += 1
-                k -= 1
+        pools = [order[lo[i] : hi[i]]]
+        if beats is not None and k:
+            pools[:0] = [pool[story[pool] != s] for pool in beats.pools(i)]
+        for pool in pools:
+            for r in noise_draw[i].tolist():
+                if k == 0 or not len(pool):
+                    break
+                target = int(pool[r % len(pool)])
+                if story[target] != s and target not in chosen:
+                    chosen.append(target)
+                    noise_total += 1
+                    topical_total += topic is not None and topic[target] == topic[article]
+                    k -= 1
         lists.append(np.array(rng.permutation(chosen), dtype=np.int64))
-    return lists, noise_total
+    return lists, noise_total, topical_total
+
+
+class _BeatWindows:
+    """The articles of a document's beat published within the noise window of it."""
+
+    def __init__(
+        self,
+        order: np.ndarray,
+        when: np.ndarray,
+        topic: np.ndarray,
+        doc_articles: np.ndarray,
+        window: int,
+    ) -> None:
+        self.by_beat = {int(t): order[topic[order] == t] for t in np.unique(topic)}
+        self.beat = topic[doc_articles]
+        self.when = when
+        self.doc_when = when[doc_articles]
+        self.window = window
+
+    def pools(self, i: int) -> list[np.ndarray]:
+        """The beat's articles within the window of document ``i``, then all the beat's."""
+        members = self.by_beat[int(self.beat[i])]
+        times = self.when[members]
+        lo = np.searchsorted(times, self.doc_when[i] - self.window, side="left")
+        hi = np.searchsorted(times, self.doc_when[i] + self.window, side="right")
+        return [members[lo:hi], members]
 
 
 class _Vocabulary:
     """Pseudo-words: background and topic vocabulary shared by all, entity and event words."""
 
-    def __init__(self, rng: np.random.Generator, n_stories: int, n_articles: int) -> None:
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        n_stories: int,
+        n_articles: int,
+        *,
+        key_words: int,
+        story_topic: np.ndarray | None,
+        burst_entity: np.ndarray,
+    ) -> None:
         n_entities = max(200, n_stories // 10)
         n_events = max(2000, 4 * n_stories)
         lexicon = _pseudowords(rng, n_entities + n_events + 16 * 30 + 300)
@@ -417,46 +848,88 @@ class _Vocabulary:
         self.topic_words = [rest[i * 30 : (i + 1) * 30] for i in range(len(_TOPICS))]
         self.background = list(_BACKGROUND) + rest[16 * 30 :]
         weights = 1.0 / np.arange(1, n_entities + 1)
-        self.story_entities = rng.choice(n_entities, size=(n_stories, 2),
-                                         p=weights / weights.sum())
-        self.story_events = rng.integers(0, n_events, size=(n_stories, 10))
-        topic_weights = 1.0 / np.arange(1, len(_TOPICS) + 1) ** 0.8
-        self.story_topic = rng.choice(len(_TOPICS), size=n_stories,
-                                      p=topic_weights / topic_weights.sum())
+        self.story_entities = rng.choice(n_entities, size=(n_stories, 2), p=weights / weights.sum())
+        self.story_entities[burst_entity >= 0, 0] = burst_entity[burst_entity >= 0]
+        self.story_events = rng.integers(0, n_events, size=(n_stories, key_words - 2))
+        if story_topic is None:
+            story_topic = rng.choice(len(_TOPICS), size=n_stories, p=_topic_weights())
+        self.story_topic = story_topic
         self.n_articles = n_articles
 
-    def texts(self, rng: np.random.Generator, story: np.ndarray) -> _Texts:
-        """A title and an excerpt per article, each with only part of its story's words."""
+    def topic_of(self, story: int) -> str:
+        return _TOPICS[self.story_topic[story]]
+
+    def texts(
+        self,
+        rng: np.random.Generator,
+        story: np.ndarray,
+        *,
+        extra: np.random.Generator,
+        title_key_words: int | None,
+        title_beat_words: int,
+        excerpt_key_words: int | None,
+        excerpt_words: int | None,
+    ) -> _Texts:
+        """A title and an excerpt per article, each with only part of its story's words.
+
+        ``rng`` draws what the default options use, in their historical order; ``extra`` draws
+        what other options need (more beat words, longer excerpts).
+        """
         n = len(story)
         bg = self.background
         n_bg = len(bg)
-        story_pick = rng.random((n, 12)).argsort(axis=1)  # a random order of the 12 story words
-        t_story = rng.integers(2, 5, size=n)
-        e_story = rng.integers(3, 7, size=n)
+        n_own = 2 + self.story_events.shape[1]
+        story_pick = rng.random((n, n_own)).argsort(axis=1)  # a random order of the story words
+        t_story = np.minimum(rng.integers(2, 5, size=n), n_own)
+        e_story = np.minimum(rng.integers(3, 7, size=n), n_own)
         t_bg = rng.integers(0, n_bg, size=(n, 6))
         e_bg = rng.integers(0, n_bg, size=(n, 18))
         topic_pick = rng.integers(0, 30, size=(n, 4))
         shuffle = rng.random((n, 32))
-        titles: list[str] = []
-        excerpts: list[str] = []
         n_title_bg = rng.integers(3, 6, size=n)
         n_excerpt_bg = rng.integers(12, 19, size=n)
+        if title_key_words is not None:
+            t_story[:] = title_key_words
+        if excerpt_key_words is not None:
+            e_story[:] = min(excerpt_key_words, n_own)
+        title_topic = topic_pick[:, :1]
+        if title_beat_words != 1:
+            title_topic = extra.integers(0, 30, size=(n, title_beat_words))
+        if excerpt_words is not None:
+            n_excerpt_bg = np.maximum(0, excerpt_words - e_story - 3)
+            e_bg = extra.integers(0, n_bg, size=(n, max(1, int(n_excerpt_bg.max()))))
+        longest = max(
+            32,
+            int(t_story.max()) + title_beat_words + 5,
+            int(e_story.max() + 3 + n_excerpt_bg.max()),
+        )
+        if longest > 32:
+            shuffle = extra.random((n, longest))
+        titles: list[str] = []
+        excerpts: list[str] = []
         for i in range(n):
             s = story[i]
             own = [self.entities[e] for e in self.story_entities[s]] + [
-                self.events[e] for e in self.story_events[s]]
+                self.events[e] for e in self.story_events[s]
+            ]
             order = story_pick[i]
             topic = self.topic_words[self.story_topic[s]]
-            title_words = ([own[j] for j in order[: t_story[i]]] + [topic[topic_pick[i, 0]]]
-                           + [bg[j] for j in t_bg[i, : n_title_bg[i]]])
-            excerpt_words = ([own[j] for j in order[-e_story[i]:]]
-                             + [topic[j] for j in topic_pick[i, 1:]]
-                             + [bg[j] for j in e_bg[i, : n_excerpt_bg[i]]])
+            title_words = (
+                [own[j] for j in order[: t_story[i]]]
+                + [topic[j] for j in title_topic[i]]
+                + [bg[j] for j in t_bg[i, : n_title_bg[i]]]
+            )
+            excerpt_words_i = (
+                [own[j] for j in order[n_own - e_story[i] :]]
+                + [topic[j] for j in topic_pick[i, 1:]]
+                + [bg[j] for j in e_bg[i, : n_excerpt_bg[i]]]
+            )
             title_words = _shuffled(title_words, shuffle[i])
-            excerpt_words = _shuffled(excerpt_words, shuffle[i, ::-1])
+            excerpt_words_i = _shuffled(excerpt_words_i, shuffle[i, ::-1])
             titles.append(" ".join(w.capitalize() for w in title_words))
-            excerpts.append(excerpt_words[0].capitalize() + " " + " ".join(excerpt_words[1:])
-                            + ".")
+            excerpts.append(
+                excerpt_words_i[0].capitalize() + " " + " ".join(excerpt_words_i[1:]) + "."
+            )
         return _Texts(titles, excerpts, [_TOPICS[t] for t in self.story_topic[story]])
 
 
@@ -487,7 +960,8 @@ class _Urls:
 
 def _pseudowords(rng: np.random.Generator, count: int) -> list[str]:
     syllables = [c + v for c in _CONSONANTS for v in _VOWELS] + [
-        c + v + "n" for c in _CONSONANTS for v in _VOWELS]
+        c + v + "n" for c in _CONSONANTS for v in _VOWELS
+    ]
     words: dict[str, None] = {}
     while len(words) < count:
         need = (count - len(words)) * 2
@@ -522,13 +996,24 @@ def _outlets(rng: np.random.Generator, count: int) -> _Outlets:
         name = _NAME_FORMS[forms[i]].format(w=root.capitalize())
         domains.append(domain)
         names.append([name, name.upper(), domain])
-    return _Outlets(domains=domains, names=names, style=rng.integers(0, 4, size=count),
-                    section=[_SECTIONS[j] for j in rng.integers(0, len(_SECTIONS), size=count)],
-                    www=rng.random(count) < 0.7)
+    return _Outlets(
+        domains=domains,
+        names=names,
+        style=rng.integers(0, 4, size=count),
+        section=[_SECTIONS[j] for j in rng.integers(0, len(_SECTIONS), size=count)],
+        www=rng.random(count) < 0.7,
+    )
 
 
-def _urls(rng: np.random.Generator, outlets: _Outlets, outlet: np.ndarray, texts: _Texts,
-          when: np.ndarray) -> _Urls:
+def _urls(
+    rng: np.random.Generator,
+    outlets: _Outlets,
+    outlet: np.ndarray,
+    texts: _Texts,
+    when: np.ndarray,
+    *,
+    variants: bool,
+) -> _Urls:
     """Every article's web URL in its outlet's style, with AMP and AMP-cache variants."""
     n = len(outlet)
     numbers = rng.integers(10_000_000, 99_999_999, size=n)
@@ -558,11 +1043,16 @@ def _urls(rng: np.random.Generator, outlets: _Outlets, outlet: np.ndarray, texts
             path = f"/{section}/article-{numbers[i]}/{slug}.html"
             amp_url = None
         url = f"https://{host}{path}"
+        if not variants:
+            amp_url = None
         web.append(url)
         amp.append(amp_url)
-        cdn.append(None if amp_url is None else
-                   f"https://{host.replace('-', '--').replace('.', '-')}.cdn.ampproject.org/c/s/"
-                   + amp_url.removeprefix("https://"))
+        cdn.append(
+            None
+            if amp_url is None
+            else f"https://{host.replace('-', '--').replace('.', '-')}.cdn.ampproject.org/c/s/"
+            + amp_url.removeprefix("https://")
+        )
         canonical.append(canonical_url(url) or url)
         slugs.append(slug)
     return _Urls(web, amp, cdn, canonical, slugs)
@@ -579,26 +1069,36 @@ def _stamp(ts: int) -> str:
 class _Renderer:
     """Front matter text in the real documents' exact shape."""
 
-    def __init__(self, rng: np.random.Generator, outlets: _Outlets, outlet: np.ndarray,
-                 texts: _Texts, urls: _Urls, when: np.ndarray) -> None:
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        outlets: _Outlets,
+        outlet: np.ndarray,
+        texts: _Texts,
+        urls: _Urls,
+        when: np.ndarray,
+    ) -> None:
         n = len(outlet)
         self.rng = rng
         self.outlets, self.outlet, self.texts, self.urls = outlets, outlet, texts, urls
         self.when = [_stamp(int(t)) for t in when]
         self.quality = rng.integers(10, 120, size=n)
         self.image_id = rng.integers(0, 2**40, size=n)
-        self.image_size = rng.choice(np.array([[640, 427], [800, 600], [1200, 800],
-                                               [1920, 1280], [2500, 1667]]), size=n)
+        self.image_size = rng.choice(
+            np.array([[640, 427], [800, 600], [1200, 800], [1920, 1280], [2500, 1667]]), size=n
+        )
         self.has_image = rng.random(n) < 0.8
         self.extra_topics = rng.integers(0, len(_TOPICS), size=(n, 2))
         self.item_cache: dict[int, str] = {}
 
-    def document(self, article: int, related: np.ndarray, doc_bytes: int) -> str:
+    def document(self, article: int, related: np.ndarray, doc_bytes: int, *, variants: bool) -> str:
         u, o = self.urls, int(self.outlet[article])
         rng = self.rng
         variant = int(rng.integers(0, 4))
         web = u.web[article]
-        if variant == 1:  # the original URL carries tracking parameters
+        if not variants:
+            original = web
+        elif variant == 1:  # the original URL carries tracking parameters
             original = web + "?utm_source=feed&utm_medium=rss"
         elif variant == 2:  # or is the http, non-www spelling
             original = web.replace("https://www.", "http://")
@@ -618,7 +1118,8 @@ class _Renderer:
             lines.append(f'cdnAmpWebUrl: "{u.cdn[article]}"')
         topics = dict.fromkeys(
             [self.texts.topics[article], "AI"]
-            + [_TOPICS[t] for t in self.extra_topics[article, : variant % 2]])
+            + [_TOPICS[t] for t in self.extra_topics[article, : variant % 2]]
+        )
         domain = self.outlets.domains[o]
         lines += [
             "type: article",
