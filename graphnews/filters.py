@@ -109,7 +109,7 @@ class Filters:
 
     def article_sql(self, alias: str = "a") -> tuple[str, list[object]]:
         """A SQL condition over ``articles AS alias`` (outlet domains via ``outlets``)."""
-        parts: list[str] = ["1"]
+        parts: list[str] = ["1 = 1"]
         params: list[object] = []
         if self.since_ts is not None:
             parts.append(f"{alias}.published_ts >= ?")

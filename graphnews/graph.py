@@ -141,11 +141,11 @@ def coverage_graph(
         cond += " AND a.id IN (SELECT value FROM json_each(?))"
         params.append(json.dumps(sorted(set(articles))))
     c = db.conn
-    c.execute("DROP TABLE IF EXISTS temp.kept")
+    c.execute("DROP TABLE IF EXISTS kept")
     c.execute(f"CREATE TEMP TABLE kept AS SELECT a.id FROM articles a WHERE {cond}", params)
-    c.execute("CREATE UNIQUE INDEX temp.kept_id ON kept(id)")
+    c.execute("CREATE UNIQUE INDEX kept_id ON kept(id)")
     if articles is not None:  # a few articles: statistics make the joins start from `kept`
-        c.execute("ANALYZE temp")
+        c.execute("ANALYZE kept")
     G = nx.MultiDiGraph()
     topics_of: dict[int, list[str]] = defaultdict(list)
     for article_id, name in c.execute(
@@ -187,7 +187,7 @@ def coverage_graph(
     ):
         G.add_edge(f"article:{src}", f"article:{dst}", key=f"related:{doc}:{position}",
                    kind="related", document=doc, position=position)
-    c.execute("DROP TABLE temp.kept")
+    c.execute("DROP TABLE kept")
     return G
 
 

@@ -35,7 +35,7 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
@@ -175,11 +175,22 @@ def search(
         WHERE articles_fts MATCH ? AND {where}
         ORDER BY score DESC, a.published_ts DESC, a.id
         LIMIT ?"""
+    if db.engine == "postgresql":  # ranked tsvector search (graphnews.engines.postgres)
+        from graphnews.engines.postgres import search as search_postgres
+
+        _fts_queries(text)  # the same refusal of text without words
+        rows = search_postgres(db.conn, text, where=where, params=params,
+                               weights=SEARCH_WEIGHTS, highlight=HIGHLIGHT, limit=limit)
+        return _hits(rows)
     as_given, as_words = _fts_queries(text)
     try:
         rows = db.conn.execute(statement, (*HIGHLIGHT, as_given, *params, limit)).fetchall()
     except sqlite3.OperationalError:  # not valid FTS5 syntax: search its plain words
         rows = db.conn.execute(statement, (*HIGHLIGHT, as_words, *params, limit)).fetchall()
+    return _hits(rows)
+
+
+def _hits(rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
     return [
         {"rank": rank, "article_id": r[0], "canonical_url": r[1], "title": r[2], "outlet": r[3],
          "published": r[4], "score": round(r[5], 4), "snippet": r[6]}
@@ -218,9 +229,9 @@ def article(db: Database, url: str) -> dict[str, Any]:
         "SELECT to_article FROM related_links WHERE from_article = ? AND to_article != ? "
         "GROUP BY to_article ORDER BY min(position), to_article", (article_id, article_id))]
     related_by = [r[0] for r in db.conn.execute(
-        "SELECT DISTINCT l.from_article FROM related_links l JOIN articles a "
-        "ON a.id = l.from_article WHERE l.to_article = ? AND l.from_article != ? "
-        "ORDER BY a.published_ts DESC, a.id", (article_id, article_id))]
+        "SELECT DISTINCT l.from_article, a.published_ts IS NULL, a.published_ts FROM "
+        "related_links l JOIN articles a ON a.id = l.from_article WHERE l.to_article = ? "
+        "AND l.from_article != ? ORDER BY 2, 3 DESC, 1", (article_id, article_id))]
     briefs = _briefs(db, [*related, *related_by])
     story = db.conn.execute(
         "SELECT s.id, s.size, s.confidence FROM story_articles m JOIN stories s "
@@ -516,6 +527,11 @@ def sql(db_path: str | os.PathLike[str], statement: str) -> SqlResult:
         raise _refused(first)
     refused: list[str] = []
     with Database(db_path, readonly=True) as db:
+        if db.engine == "postgresql":  # a READ ONLY transaction with a statement_timeout
+            from graphnews.engines.postgres import read_only
+
+            columns, rows = read_only(db.conn, statement)
+            return SqlResult(columns=_unique(columns), rows=rows)
         conn = db.conn
         conn.execute("PRAGMA query_only = ON")
         conn.set_authorizer(lambda *args: _authorize(refused, *args))
@@ -677,7 +693,8 @@ def _outlet_links(db: Database) -> nx.Graph:
     for a, b, pairs in db.conn.execute(
         "WITH pairs AS (SELECT DISTINCT min(from_article, to_article) AS x, "
         "max(from_article, to_article) AS y FROM related_links WHERE from_article != to_article) "
-        "SELECT ax.outlet_id, ay.outlet_id, count(*) FROM pairs "
+        "SELECT min(ax.outlet_id, ay.outlet_id), max(ax.outlet_id, ay.outlet_id), count(*) "
+        "FROM pairs "
         "JOIN articles ax ON ax.id = pairs.x JOIN articles ay ON ay.id = pairs.y "
         "WHERE ax.outlet_id != ay.outlet_id "
         "GROUP BY min(ax.outlet_id, ay.outlet_id), max(ax.outlet_id, ay.outlet_id)"):

@@ -296,7 +296,7 @@ def _windowed(db: Database, span: _Span, every: str | None) -> Iterator[tuple[st
 
 def _spreads(db: Database, span: _Span, story_id: str | None = None) -> list[StorySpread]:
     """The spread of every story (or one), counting only articles published within ``span``."""
-    where, params = ["1"], []
+    where, params = ["1 = 1"], []
     if span[0] is not None:
         where.append("a.published_ts >= ?")
         params.append(span[0])

@@ -25,8 +25,9 @@ __all__ = [
 ]
 
 DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="Database file. Default: $GRAPHNEWS_DB, else output/graphnews.db.",
+    str | None,
+    typer.Option("--db", help="Database file, or a PostgreSQL URL postgresql://user@host/dbname "
+                 "(docs/postgres.md). Default: $GRAPHNEWS_DB, else output/graphnews.db.",
                  show_default=False),
 ]
 FormatOption = Annotated[
@@ -60,7 +61,7 @@ OutOption = Annotated[
 ]
 
 
-def open_database(db: Path | None, *, readonly: bool = False) -> Database:
+def open_database(db: str | Path | None, *, readonly: bool = False) -> Database:
     """Open the database a command was pointed at."""
     return open_db(db if db is not None else default_db_path(), readonly=readonly)
 

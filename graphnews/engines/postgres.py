@@ -12,8 +12,10 @@ What this module owns (docs/postgres.md explains the design):
 - `translate`: the few rewrites that make the SQL of the layers above (SQLite's syntax, kept to a
   portable subset) run on PostgreSQL: ``?``/``?NNN`` placeholders, ``IN (SELECT value FROM
   json_each(?))`` (a JSON array parameter) as ``= ANY(%s)``, ``INSERT OR IGNORE`` and ``INSERT
-  OR REPLACE`` as ``ON CONFLICT`` upserts, and ``BEGIN IMMEDIATE`` as a transaction holding the
-  database's write lock (an advisory lock: one writer at a time, readers never wait).
+  OR REPLACE`` as ``ON CONFLICT`` upserts, ``BEGIN IMMEDIATE`` as a transaction holding the
+  database's write lock (an advisory lock: one writer at a time, readers never wait), and
+  ``PRAGMA data_version`` (which changes when another connection wrote) from a sequence every
+  write transaction bumps.
   Two-argument ``min``/``max`` and the ``total`` aggregate exist as SQL functions in the schema.
 - `PostgresConnection`: the sqlite3 connection interface over a psycopg connection.
 - `search` (ranked ``websearch_to_tsquery`` over the tsvector) and `read_only` (one statement in
@@ -68,10 +70,10 @@ _REFERENCE = re.compile(r"\s+REFERENCES\s+(\w+\(\w+\))((?:\s+ON DELETE (?:CASCAD
 _TYPES = {"INTEGER": "BIGINT", "REAL": "DOUBLE PRECISION", "BLOB": "BYTEA"}
 _EXTRA = [
     # SQLite's scalar min/max of two values and its total() aggregate, used by the SQL above
-    "CREATE FUNCTION min(anyelement, anyelement) RETURNS anyelement LANGUAGE sql IMMUTABLE "
-    "PARALLEL SAFE AS 'SELECT LEAST($1, $2)'",
-    "CREATE FUNCTION max(anyelement, anyelement) RETURNS anyelement LANGUAGE sql IMMUTABLE "
-    "PARALLEL SAFE AS 'SELECT GREATEST($1, $2)'",
+    *(f"CREATE FUNCTION {name}(a {kind}, b {kind}) RETURNS {kind} LANGUAGE sql IMMUTABLE "
+      f"PARALLEL SAFE AS 'SELECT {pg}(a, b)'"
+      for name, pg in (("min", "LEAST"), ("max", "GREATEST"))
+      for kind in ("bigint", "double precision", "text")),
     "CREATE AGGREGATE total(double precision) (sfunc = float8pl, stype = double precision, "
     "initcond = '0')",
     # full-text search: the counterpart of articles_fts; the title weighs A, the excerpt B
@@ -81,6 +83,8 @@ _EXTRA = [
     "CREATE INDEX articles_search ON articles USING gin (search_vector)",
     # the counterpart of PRAGMA user_version
     "CREATE TABLE graphnews_schema (version INTEGER NOT NULL)",
+    # bumped by every write transaction: the counterpart of PRAGMA data_version
+    "CREATE SEQUENCE graphnews_writes",
 ]
 
 
@@ -152,6 +156,7 @@ class Translated:
     sql: str
     params: tuple[tuple[int, bool], ...]  # (index into the sqlite parameters, JSON array?)
     write_lock: bool = False
+    data_version: bool = False
 
     def bind(self, params: Sequence[Any]) -> list[Any]:
         """The psycopg parameters for the sqlite parameters ``params``."""
@@ -182,6 +187,9 @@ def translate(sql: str) -> Translated:
     """
     if re.fullmatch(r"\s*BEGIN\s+IMMEDIATE\s*", sql, re.I):
         return Translated(sql="BEGIN", params=(), write_lock=True)
+    if re.fullmatch(r"\s*PRAGMA\s+data_version\s*", sql, re.I):
+        return Translated(sql="SELECT last_value - %s FROM graphnews_writes", params=(),
+                          data_version=True)
     suffix = ""
     insert = _INSERT_OR.match(sql)
     if insert:
@@ -235,6 +243,7 @@ class PostgresConnection:
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
+        self._own_writes = 0  # write transactions of this connection (see data_version)
 
     @property
     def in_transaction(self) -> bool:
@@ -244,9 +253,13 @@ class PostgresConnection:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """Run one statement; return the psycopg cursor (iterable, ``fetchone``, ...)."""
         t = self._prepare(sql)
+        if t.data_version:  # changes when another connection wrote, as in SQLite
+            return self.raw.execute(t.sql, (self._own_writes,))
         cursor = self.raw.execute(t.sql, t.bind(params))
         if t.write_lock:
             self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            self.raw.execute("SELECT nextval('graphnews_writes')")
+            self._own_writes += 1
         return cursor
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
@@ -255,6 +268,10 @@ class PostgresConnection:
         cursor = self.raw.cursor()
         cursor.executemany(t.sql, [t.bind(row) for row in rows])
         return cursor
+
+    def cursor(self) -> _Cursor:
+        """A cursor whose ``execute`` translates as `execute` does."""
+        return _Cursor(self)
 
     def commit(self) -> None:
         if self.in_transaction:
@@ -283,6 +300,18 @@ class PostgresConnection:
         return t
 
 
+class _Cursor:
+    """What `sqlite3.Connection.cursor` gives, as far as graphnews uses it."""
+
+    row_factory: Any = None  # rows are tuples already
+
+    def __init__(self, conn: PostgresConnection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._conn.execute(sql, params)
+
+
 def connect(url: str, *, readonly: bool = False) -> PostgresConnection:
     """Connect to the database at ``url``, creating the graphnews schema in an empty one.
 
@@ -298,6 +327,10 @@ def connect(url: str, *, readonly: bool = False) -> PostgresConnection:
         raw = pg.connect(url, autocommit=True)
     except pg.Error as exc:
         raise DatabaseError(f"cannot connect to {_safe(url)}: {str(exc).strip()}") from None
+    # Python ints as bigint, as SQLite's integers (psycopg would pick int2/int4 by value, and
+    # min(bigint, smallint) would find no function)
+    raw.adapters.register_dumper(int, pg.types.numeric.Int8Dumper)
+    raw.adapters.register_dumper(int, pg.types.numeric.Int8BinaryDumper)
     conn = PostgresConnection(raw)
     with raw.transaction():
         raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))

@@ -111,10 +111,10 @@ def coverage_source(db: Database, f: Filters, story: str | None) -> Iterator[Sou
         cond += " AND a.id IN (SELECT article_id FROM story_articles WHERE story_id = ?)"
         params.append(story)
     c = db.conn
-    c.execute("DROP TABLE IF EXISTS temp.export_kept")
+    c.execute("DROP TABLE IF EXISTS export_kept")
     c.execute(f"CREATE TEMP TABLE export_kept AS SELECT a.id FROM articles a WHERE {cond}",
               params)
-    c.execute("CREATE UNIQUE INDEX temp.export_kept_id ON export_kept(id)")
+    c.execute("CREATE UNIQUE INDEX export_kept_id ON export_kept(id)")
     counts: Counter[str] = Counter(dict(c.execute(
         "SELECT o.domain, count(*) FROM export_kept k JOIN articles a ON a.id = k.id "
         "JOIN outlets o ON o.id = a.outlet_id GROUP BY o.domain")))
@@ -147,7 +147,7 @@ def coverage_source(db: Database, f: Filters, story: str | None) -> Iterator[Sou
                 FROM related_links r JOIN export_kept k1 ON k1.id = r.from_article
                 JOIN export_kept k2 ON k2.id = r.to_article
                 WINDOW w AS (PARTITION BY r.from_article, r.to_article
-                             ORDER BY r.document_id, r.position))
+                             ORDER BY r.document_id, r.position)) AS links
             ORDER BY from_article, first_doc, first_pos, document_id, position""")
         pending = next(related, None)
         for article_id, _, domain, names in _coverage_articles(db):
@@ -167,7 +167,7 @@ def coverage_source(db: Database, f: Filters, story: str | None) -> Iterator[Sou
     try:
         yield Source(directed=True, multigraph=True, nodes=nodes, edges=edges)
     finally:
-        c.execute("DROP TABLE IF EXISTS temp.export_kept")
+        c.execute("DROP TABLE IF EXISTS export_kept")
 
 
 def _coverage_articles(db: Database) -> Iterator[tuple[int, Attrs, str | None, list[str]]]:
