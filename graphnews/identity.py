@@ -22,8 +22,6 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import yaml
-
 from graphnews.errors import OverridesError
 
 __all__ = ["URL_FIELDS", "Overrides", "canonical_url", "outlet_domain"]
@@ -147,6 +145,8 @@ class Overrides:
     @classmethod
     def load(cls, path: str | Path) -> Overrides:
         """Read an overrides file; raise `OverridesError` with a plain message when it is wrong."""
+        import yaml  # only for an overrides file
+
         p = Path(path)
         try:
             text = p.read_text(encoding="utf-8")

@@ -40,15 +40,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-import networkx as nx
-
 from graphnews.errors import BadInputError, NotFoundError, ReadOnlyError
 from graphnews.filters import Filters
-from graphnews.graph import coverage_graph
 from graphnews.identity import canonical_url, outlet_domain
 from graphnews.store import Database
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from graphnews.render import GraphPage
 
 __all__ = [
@@ -287,6 +286,8 @@ class Neighborhood:
     @cached_property
     def graph(self) -> nx.MultiDiGraph:
         """The neighbourhood's part of the coverage graph (built on first use)."""
+        from graphnews.graph import coverage_graph  # networkx: only when the graph is asked for
+
         return coverage_graph(self.db, articles=self.articles)
 
     def as_dict(self) -> dict[str, Any]:
@@ -358,6 +359,8 @@ def neighborhood_page(hood: Neighborhood, *, top: int | None = None) -> GraphPag
     >>> sorted(n["id"] for n in page.nodes)
     ['article:1', 'outlet:a.com']
     """
+    import networkx as nx
+
     from graphnews.render import PALETTE, PHYSICS_LIMIT, GraphPage  # pyvis: only when drawing
 
     G = hood.graph
@@ -426,6 +429,8 @@ def path(db: Database, a: str, b: str, *, max_links: int = 5) -> dict[str, Any]:
     NotFoundError
         When a node is unknown or the two are not connected.
     """
+    import networkx as nx
+
     source, target = resolve_node(db, a), resolve_node(db, b)
     kind = source.split(":", 1)[0]
     if kind != target.split(":", 1)[0] or kind == "topic":
@@ -689,6 +694,8 @@ def _neighbor_rows(db: Database, center: str, articles: dict[int, int], kind: st
 def _outlet_links(db: Database) -> nx.Graph:
     """Outlets joined by linked article pairs: ``pairs`` (as in `graphnews.graph.outlet_graph`)
     and ``weight = 1 / pairs``, counted in one SQL aggregate."""
+    import networkx as nx
+
     graph = nx.Graph()
     for a, b, pairs in db.conn.execute(
         "WITH pairs AS (SELECT DISTINCT min(from_article, to_article) AS x, "

@@ -6,26 +6,35 @@
 
 from __future__ import annotations
 
-from graphnews.centrality.measures import (
+from graphnews._lazy import attach
+from graphnews.centrality.glossary import (
     BETWEENNESS_SAMPLES,
     DAMPING,
     EXACT_BETWEENNESS_LIMIT,
     MEASURES,
     PATH_TOLERANCE,
     Measure,
-    Scores,
-    betweenness,
-    closeness,
-    degree,
-    eigenvector,
-    first_reports,
-    hits,
-    measure_outlets,
-    pagerank,
-    reach,
-    strength,
 )
-from graphnews.centrality.report import CentralityReport, OutletCentrality, Reason, central_outlets
+
+__getattr__, __dir__, _loaded_on_use = attach(
+    __name__,
+    {
+        "measures": [
+            "Scores",
+            "betweenness",
+            "closeness",
+            "degree",
+            "eigenvector",
+            "first_reports",
+            "hits",
+            "measure_outlets",
+            "pagerank",
+            "reach",
+            "strength",
+        ],
+        "report": ["CentralityReport", "OutletCentrality", "Reason", "central_outlets"],
+    },
+)
 
 __all__ = [
     "BETWEENNESS_SAMPLES",
@@ -33,20 +42,6 @@ __all__ = [
     "EXACT_BETWEENNESS_LIMIT",
     "MEASURES",
     "PATH_TOLERANCE",
-    "CentralityReport",
     "Measure",
-    "OutletCentrality",
-    "Reason",
-    "Scores",
-    "betweenness",
-    "central_outlets",
-    "closeness",
-    "degree",
-    "eigenvector",
-    "first_reports",
-    "hits",
-    "measure_outlets",
-    "pagerank",
-    "reach",
-    "strength",
+    *_loaded_on_use,
 ]

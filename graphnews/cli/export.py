@@ -18,7 +18,6 @@ from graphnews.cli.common import (
     open_database,
 )
 from graphnews.cli.output import Format, emit_rows
-from graphnews.export import export
 
 __all__ = ["export_command"]
 
@@ -69,6 +68,8 @@ def export_command(
 
     Example: graphnews export --to gexf --since 2022-06-01 --out spread.gexf
     """
+    from graphnews.export import export  # networkx, numpy: only here
+
     database = open_database(db, readonly=True)
     paths = export(database, to=to.value, graph=graph, out=out, since=since, until=until)
     emit_rows([{"file": str(p), "bytes": p.stat().st_size} for p in paths], fmt,

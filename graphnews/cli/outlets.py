@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from graphnews.centrality import (
-    BETWEENNESS_SAMPLES,
-    EXACT_BETWEENNESS_LIMIT,
-    MEASURES,
-    CentralityReport,
-    OutletCentrality,
-    central_outlets,
-)
+from graphnews.centrality import BETWEENNESS_SAMPLES, EXACT_BETWEENNESS_LIMIT, MEASURES
 from graphnews.cli import app
 from graphnews.cli.common import (
     CollectionOption,
@@ -29,7 +22,10 @@ from graphnews.cli.common import (
 )
 from graphnews.cli.output import Format, console, emit_object, emit_rows
 from graphnews.collections import outlet_metadata
-from graphnews.profile import OutletProfile, outlet_profile
+
+if TYPE_CHECKING:
+    from graphnews.centrality import CentralityReport, OutletCentrality
+    from graphnews.profile import OutletProfile
 
 __all__ = ["outlet_command", "outlets_command"]
 
@@ -103,6 +99,8 @@ def outlets_command(
     """
     if ctx.invoked_subcommand is not None:
         return
+    from graphnews.centrality import central_outlets  # numpy, scipy, networkx: only here
+
     database = open_database(db, readonly=True)
     filters = report_filters(database, since=since, until=until, topics=topic,
                              min_weight=min_weight, collections=collection, languages=language)
@@ -138,6 +136,8 @@ def outlet_command(
 
     Example: graphnews outlet cnet.com --since 2022-06
     """
+    from graphnews.profile import outlet_profile  # networkx: only here
+
     database = open_database(db, readonly=True)
     profile = outlet_profile(database, domain, limit=limit,
                              filters=report_filters(database, since=since, until=until,

@@ -19,7 +19,6 @@ from graphnews import query
 from graphnews.cli import app
 from graphnews.cli.common import DbOption, FormatOption, SinceOption, UntilOption, open_database
 from graphnews.cli.output import Format, emit_object, emit_rows
-from graphnews.export import write_graphml, write_json
 from graphnews.store import default_db_path
 
 __all__ = ["article_command", "neighbors_command", "path_command", "search_command",
@@ -139,6 +138,8 @@ def neighbors_command(
 
     Example: graphnews neighbors nbcnews.com --kind outlet --to graphml -o nbc.graphml
     """
+    from graphnews.export import write_graphml, write_json  # networkx: only here
+
     hood = query.neighbors(open_database(db, readonly=True), node, depth=depth,
                            kind=None if kind is None else kind.value)
     rows = hood.rows[:limit] if limit else hood.rows

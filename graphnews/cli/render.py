@@ -18,7 +18,7 @@ from graphnews.cli.common import (
     open_database,
 )
 from graphnews.cli.output import Format, emit_rows
-from graphnews.render import DEFAULT_TOP, DEFAULT_TOP_STORIES, render_site
+from graphnews.render import DEFAULT_TOP, DEFAULT_TOP_STORIES
 
 __all__ = ["render_command"]
 
@@ -64,6 +64,8 @@ def render_command(
 
     Example: graphnews render --out output/ --top 50 --size-by betweenness
     """
+    from graphnews.render import render_site  # igraph, networkx, pyvis: only here
+
     database = open_database(db, readonly=True)
     written = render_site(database, out, top=top, size_by=size_by, resolution=resolution,
                           seed=seed, top_stories=stories, since=since, until=until)

@@ -26,7 +26,7 @@ from graphnews.spread import (
     story_spread,
 )
 from graphnews.store import Database
-from graphnews.stories import DEFAULT_RESOLUTION, update_stories
+from graphnews.stories import DEFAULT_RESOLUTION
 
 __all__ = ["ensure_stories", "spread_command", "stories_command", "story_command"]
 
@@ -64,6 +64,8 @@ SeedOption = Annotated[int, typer.Option("--seed", help="Leiden's random seed.")
 def ensure_stories(database: Database, *, resolution: float = DEFAULT_RESOLUTION,
                    seed: int = 0, silent: bool = False) -> None:
     """Bring stored stories up to date (nothing to do when the data did not change)."""
+    from graphnews.stories import update_stories  # numpy, scipy, igraph: only here
+
     report = update_stories(database, resolution=resolution, seed=seed)
     if report.mode != "unchanged" and not silent:
         err_console().print(

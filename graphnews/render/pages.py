@@ -45,6 +45,7 @@ from graphnews.communities import communities, igraph_graph, seeded
 from graphnews.errors import BadInputError, NotFoundError
 from graphnews.filters import Filters
 from graphnews.graph import coverage_graph, outlet_graph, resolve_filters, topic_graph
+from graphnews.render import DEFAULT_TOP, DEFAULT_TOP_STORIES
 from graphnews.render.page import PALETTE, GraphPage, node_colour, render_page
 from graphnews.spread import StorySpread, story_spread
 from graphnews.store import Database
@@ -62,10 +63,6 @@ __all__ = [
     "topic_network",
 ]
 
-#: How many outlets (or topics) a network page draws unless told otherwise.
-DEFAULT_TOP = 100
-#: How many story pages `render_site` writes unless told otherwise.
-DEFAULT_TOP_STORIES = 20
 #: Pages with more nodes than this get a precomputed layout and no physics at all.
 PHYSICS_LIMIT = 150
 _LABEL_CHARS = 40

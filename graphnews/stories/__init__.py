@@ -2,34 +2,31 @@
 
 from __future__ import annotations
 
-from graphnews.stories.detect import (
-    DEFAULT_RESOLUTION,
-    Evidence,
-    StoryRun,
-    detect_stories,
-    stories_are_current,
-    update_stories,
-)
-from graphnews.stories.stored import (
-    Story,
-    article_stories,
-    get_story,
-    load_stories,
-    story_of_article,
-    story_urls,
+from graphnews._lazy import attach
+
+#: CPM resolution: the evidence weight per pair of members a story must hold to stay together.
+#: Chosen on generated corpora (benchmarks/bench_stories.py) and the real June 2022 documents.
+DEFAULT_RESOLUTION = 0.03
+
+__getattr__, __dir__, _loaded_on_use = attach(
+    __name__,
+    {
+        "detect": [
+            "Evidence",
+            "StoryRun",
+            "detect_stories",
+            "stories_are_current",
+            "update_stories",
+        ],
+        "stored": [
+            "Story",
+            "article_stories",
+            "get_story",
+            "load_stories",
+            "story_of_article",
+            "story_urls",
+        ],
+    },
 )
 
-__all__ = [
-    "DEFAULT_RESOLUTION",
-    "Evidence",
-    "Story",
-    "StoryRun",
-    "article_stories",
-    "detect_stories",
-    "get_story",
-    "load_stories",
-    "stories_are_current",
-    "story_of_article",
-    "story_urls",
-    "update_stories",
-]
+__all__ = ["DEFAULT_RESOLUTION", *_loaded_on_use]

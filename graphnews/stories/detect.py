@@ -73,6 +73,7 @@ from scipy import sparse
 
 from graphnews.communities import seeded
 from graphnews.errors import BadInputError
+from graphnews.stories import DEFAULT_RESOLUTION
 from graphnews.stories.stored import Story, load_stories
 
 if TYPE_CHECKING:
@@ -87,9 +88,6 @@ __all__ = [
     "update_stories",
 ]
 
-#: CPM resolution: the evidence weight per pair of members a story must hold to stay together.
-#: Chosen on generated corpora (benchmarks/bench_stories.py) and the real June 2022 documents.
-DEFAULT_RESOLUTION = 0.03
 
 #: Called as ``progress(step)`` with the name of each step while stories are computed.
 Progress = Callable[[str], None]
