@@ -24,8 +24,11 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_second() -> None:
     assert first_block is not None and README.index("```bash") < 40
     install_and_run, test = first_block.group(1).strip().split("\n")
     assert install_and_run == "pip install -e . && graphnews run seeds/"
-    ci = (ROOT / ".ci" / "run").read_text()
-    assert test in ci.splitlines()
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert test in ci
+    # ... inside a virtual environment made new for the run, never the machine's site-packages
+    fresh = ci.index('python3 -m venv "$work/venv"')
+    assert fresh < ci.index('. "$work/venv/bin/activate"') < ci.index(test)
 
 
 def test_readme_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
