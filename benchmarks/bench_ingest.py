@@ -37,6 +37,7 @@ sys.path.insert(0, str(HERE))
 from harness import (  # noqa: E402
     Steps,
     corpus_arguments,
+    database_contents,
     emit,
     ensure_corpus,
     folder_size,
@@ -48,7 +49,7 @@ from harness import write_results as write_json  # noqa: E402
 __all__ = ["AIMS", "main", "measure"]
 
 #: The issue's aims (measured, never asserted).
-AIMS = {"cold_mb_per_s": 20.0, "unchanged_share": 0.02}
+AIMS = {"cold_mb_per_s": 20.0, "csafeloader_ratio": 2.0, "unchanged_share": 0.02}
 #: The measurements, each run in a fresh process.
 KINDS = ("cold", "unchanged", "yaml.safe_load", "yaml CSafeLoader")
 
@@ -92,7 +93,7 @@ def measure(kind: str, corpus: Path, db: Path, *, profile: Path | None = None,
 def main(argv: Sequence[str] | None = None) -> None:
     """Parse the options, measure each size, print the table, write bench_ingest.json."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    corpus_arguments(parser, sizes="1000,10000")
+    corpus_arguments(parser, sizes="1000,10000", outlets=True)
     parser.add_argument("--profile", action="store_true",
                         help="profile the cold ingest with cProfile and print its hotspots")
     parser.add_argument("--measure", nargs=3, metavar=("KIND", "CORPUS", "DB"),
@@ -109,16 +110,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     results: dict[str, Any] = {"machine": machine(), "aims": AIMS, "sizes": []}
     for documents in args.sizes:
-        results["sizes"].append(_size(documents, args.work, seed=args.seed,
+        results["sizes"].append(_size(documents, args.work, seed=args.seed, outlets=args.outlets,
                                       profile=args.profile, baseline_files=args.baseline_files))
     path = write_json("bench_ingest", results)
     print(_table(results))
     print(f"results written to {path}", file=sys.stderr)
 
 
-def _size(documents: int, work: Path, *, seed: int, profile: bool, baseline_files: int
-          ) -> dict[str, Any]:
-    corpus = ensure_corpus(work, documents, seed=seed)
+def _size(documents: int, work: Path, *, seed: int, outlets: int | None, profile: bool,
+          baseline_files: int) -> dict[str, Any]:
+    corpus = ensure_corpus(work, documents, seed=seed, outlets=outlets)
     run_dir = work / f"ingest-{documents}"
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
@@ -134,18 +135,31 @@ def _size(documents: int, work: Path, *, seed: int, profile: bool, baseline_file
         result = run_process(command)
         step = result["steps"][0] if result["finished"] else {"seconds": None}
         done = next((line for line in result["lines"] if "bytes" in line), {"bytes": 0})
-        row[kind] = {"seconds": step["seconds"], "peak_rss_mb": result["peak_rss_mb"],
+        row[kind] = {"seconds": step["seconds"], "process_seconds": result["seconds"],
+                     "peak_rss_mb": result["peak_rss_mb"],
                      "documents": done.get("documents"), "error": result["error"],
                      "mb_per_s": round(done["bytes"] / 1024**2 / step["seconds"], 1)
                      if step["seconds"] and done["bytes"] else None}
+    contents = database_contents(db)
+    row["database_mb"] = round(sum(contents["bytes"].values()) / 1024**2, 1)
+    row["database_bytes"] = contents["bytes"]
+    row["outlets"] = contents["counts"]["outlets"]
     cold, again = row["cold"]["seconds"], row["unchanged"]["seconds"]
     if cold and again is not None:
-        row["unchanged"]["share_of_cold"] = round(again / cold, 4)
+        # What a user waits for: whole processes, interpreter start and imports included.
+        share = row["unchanged"]["process_seconds"] / row["cold"]["process_seconds"]
+        row["unchanged"]["share_of_cold"] = round(share, 4)
+        ratio = (row["cold"]["mb_per_s"] or 0) / (row["yaml CSafeLoader"]["mb_per_s"] or 1)
+        row["cold"]["csafeloader_ratio"] = round(ratio, 2)
         row["aims"] = {
             "cold_mb_per_s": {"value": row["cold"]["mb_per_s"],
                               "met": row["cold"]["mb_per_s"] >= AIMS["cold_mb_per_s"]},
-            "unchanged_share": {"value": round(again / cold, 4),
-                                "met": again / cold <= AIMS["unchanged_share"]},
+            "csafeloader_ratio": {"value": round(ratio, 2),
+                                  "met": ratio >= AIMS["csafeloader_ratio"]},
+            "unchanged_share": {"value": round(share, 4),
+                                "met": share <= AIMS["unchanged_share"]},
+            "database_to_input": {"value": round(row["database_mb"] / megabytes, 2),
+                                  "met": row["database_mb"] <= megabytes},
         }
     if profile:
         row["profile"] = _hotspots(run_dir / "cold.prof", cold or 0.0)
@@ -181,20 +195,26 @@ def _table(results: dict[str, Any]) -> str:
     lines = [f"Measured {m['date']} on {m['cpu']}, {m['cores']} cores (load average "
              f"{m['load_average'][0]} at the start), graphnews {m['graphnews']['commit'][:7]}; "
              "`python benchmarks/bench_ingest.py`.", "",
-             "| documents | corpus | cold ingest | unchanged re-ingest | yaml.safe_load "
-             "| yaml CSafeLoader |", "|---:|---:|---:|---:|---:|---:|"]
+             "| documents | outlets | corpus | database | cold ingest | x CSafeLoader "
+             "| unchanged re-ingest (processes) | yaml.safe_load | yaml CSafeLoader |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results["sizes"]:
-        cells = [f"{r['documents']:,}", f"{r['corpus_mb']:,.0f} MB"]
+        cells = [f"{r['documents']:,}", f"{r['outlets']:,}", f"{r['corpus_mb']:,.0f} MB",
+                 f"{r['database_mb']:,.0f} MB"]
         for kind in KINDS:
             s = r[kind]
             if s["seconds"] is None:
                 cells.append(f"failed: {s['error']}")
             elif kind == "unchanged":
-                cells.append(f"{s['seconds']:.2f} s ({100 * s.get('share_of_cold', 0):.1f}%)")
+                cells.append(f"{s['process_seconds']:.2f} s vs {r['cold']['process_seconds']:.1f}"
+                             f" s ({100 * s.get('share_of_cold', 0):.1f}%)")
             elif s["documents"] != r["documents"]:
                 cells.append(f"{s['mb_per_s']:.1f} MB/s (first {s['documents']:,} files)")
             else:
-                cells.append(f"{s['seconds']:.1f} s, {s['mb_per_s']:.1f} MB/s")
+                cells.append(f"{s['seconds']:.1f} s, {s['mb_per_s']:.1f} MB/s, "
+                             f"{s['peak_rss_mb']:,.0f} MB")
+            if kind == "cold":
+                cells.append(f"{s.get('csafeloader_ratio', 0):.1f}x")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -42,6 +42,7 @@ __all__ = [
     "RESULTS",
     "Steps",
     "current_rss",
+    "database_contents",
     "emit",
     "ensure_corpus",
     "folder_size",
@@ -211,35 +212,59 @@ def run_process(
     }
 
 
-def ensure_corpus(work: Path, documents: int, *, seed: int = 0) -> Path:
+def ensure_corpus(work: Path, documents: int, *, seed: int = 0, outlets: int | None = None
+                  ) -> Path:
     """The documents folder of a generated corpus of ``documents`` documents (made when missing).
 
-    A corpus already in ``work`` with the same size and seed is reused.
+    ``outlets`` sets the number of outlets (default: the generator's ``20 + 3 * sqrt(documents)``,
+    968 at 100k). A corpus already in ``work`` with the same size, seed and outlets is reused.
     """
     from graphnews.generator import DOCUMENTS_DIR, TRUTH_FILE, GroundTruth, generate_corpus
 
-    folder = work / f"corpus-{documents}-seed{seed}"
+    shape = f"-outlets{outlets}" if outlets else ""
+    folder = work / f"corpus-{documents}-seed{seed}{shape}"
     if (folder / TRUTH_FILE).is_file():
         params = GroundTruth.load(folder).parameters
         if params.get("documents") == documents and params.get("seed") == seed:
             return folder / DOCUMENTS_DIR
-    generate_corpus(folder, documents=documents, seed=seed)
+    generate_corpus(folder, documents=documents, seed=seed, outlets=outlets)
     return folder / DOCUMENTS_DIR
 
 
-def corpus_arguments(parser: argparse.ArgumentParser, *, sizes: str) -> None:
-    """Add the options every size-based benchmark shares: ``--sizes``, ``--work``, ``--seed``."""
+def corpus_arguments(parser: argparse.ArgumentParser, *, sizes: str, outlets: bool = False
+                     ) -> None:
+    """Add the options every size-based benchmark shares: ``--sizes``, ``--work``, ``--seed``
+    (and ``--outlets``, the corpus shape, when ``outlets``)."""
     parser.add_argument("--sizes", default=sizes, type=parse_sizes,
                         help="comma-separated corpus sizes in documents (default: %(default)s)")
     parser.add_argument("--work", type=Path,
                         default=Path(tempfile.gettempdir()) / "graphnews-bench",
                         help="folder for corpora, databases and outputs (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (default: 0)")
+    if not outlets:
+        return
+    parser.add_argument("--outlets", type=int, default=None,
+                        help="outlets in the corpus (default: the generator's 20 + 3 * "
+                        "sqrt(documents): 115 at 1k, 320 at 10k, 968 at 100k)")
 
 
 def parse_sizes(text: str) -> list[int]:
     """``"1000,10_000"`` -> ``[1000, 10000]``."""
     return [int(s.replace("_", "")) for s in text.split(",") if s.strip()]
+
+
+def database_contents(db: Path) -> dict[str, Any]:
+    """What a database holds: its outlets, articles and documents, and the bytes of each table
+    and index (SQLite's ``dbstat``: pages in use, free space included; largest first)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        counts = {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                  for table in ("outlets", "articles", "documents", "related_links")}
+        sizes = dict(conn.execute(
+            "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC"))
+    finally:
+        conn.close()
+    return {"counts": counts, "bytes": sizes}
 
 
 def folder_size(folder: Path) -> int:
