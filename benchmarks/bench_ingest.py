@@ -136,6 +136,7 @@ def _size(documents: int, work: Path, *, seed: int, outlets: int | None, profile
         step = result["steps"][0] if result["finished"] else {"seconds": None}
         done = next((line for line in result["lines"] if "bytes" in line), {"bytes": 0})
         row[kind] = {"seconds": step["seconds"], "process_seconds": result["seconds"],
+                     "process_cpu_seconds": result["cpu_seconds"],
                      "peak_rss_mb": result["peak_rss_mb"],
                      "documents": done.get("documents"), "error": result["error"],
                      "mb_per_s": round(done["bytes"] / 1024**2 / step["seconds"], 1)

@@ -170,7 +170,8 @@ def run_process(
     -------
     dict
         ``finished`` (exit code 0 within the time limit), ``timed_out``, ``seconds`` (wall
-        time), ``peak_rss_mb`` (the larger of: the high-water mark of its largest single
+        time), ``cpu_seconds`` (user + system time of the process and its workers),
+        ``peak_rss_mb`` (the larger of: the high-water mark of its largest single
         process, from ``wait4``; the highest sampled RSS of the process and its workers
         together, from its steps), ``steps`` (its JSON lines
         that have a ``step`` key), ``lines`` (all its JSON lines) and ``error`` (the last line of
@@ -204,6 +205,9 @@ def run_process(
         "finished": proc.returncode == 0 and not killed.is_set(),
         "timed_out": killed.is_set(),
         "seconds": round(seconds, 3),
+        # CPU time of the process and its workers (user + system): on a shared machine this
+        # varies far less with the load than wall time does.
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3),
         "peak_rss_mb": max([round(usage.ru_maxrss / 1024, 1)]
                            + [line["peak_rss_mb"] for line in lines if "peak_rss_mb" in line]),
         "steps": [line for line in lines if "step" in line],

@@ -2,16 +2,17 @@
 
 One statement list, applied in one transaction when a database is created. ``SCHEMA_VERSION`` is
 stored in ``PRAGMA user_version``. An older database is brought up to date by ``MIGRATIONS``
-(version -> the statements that make it the next version; each only adds tables, so nothing
-written earlier changes meaning); a database written by a newer version is refused rather than
-silently misread.
+(version -> the statements that make it the next version; version 2 only adds tables, version 3
+compresses each document's text and drops the fields stored a second time as JSON: nothing
+written earlier is lost); a database written by a newer version is refused rather than silently
+misread.
 """
 
 from __future__ import annotations
 
 __all__ = ["MIGRATIONS", "SCHEMA", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 -- Input files as last seen: the stat fast path and content hash of incremental ingest.
@@ -22,19 +23,19 @@ CREATE TABLE files (
     content_hash TEXT NOT NULL,             -- sha256 of the file's bytes
     version      INTEGER NOT NULL,          -- 1 on first ingest, +1 each time the content changed
     ingested_at  TEXT NOT NULL              -- UTC ISO 8601
-);
+) WITHOUT ROWID;
 
 -- Every document (one record of a file) ever ingested, every version of it. Nothing is lost:
--- `raw` is the document's exact text, `data` every field it holds as JSON.
+-- `raw_zlib` is the document's exact text, zlib-compressed (SQL: document_text(raw_zlib); every
+-- field as JSON: document_fields(raw_zlib, format); Python: zlib.decompress(raw_zlib).decode()).
 CREATE TABLE documents (
     id           INTEGER PRIMARY KEY,
     path         TEXT NOT NULL,             -- the file it came from
     position     INTEGER NOT NULL,          -- 0-based index of the record within the file
     line         INTEGER NOT NULL,          -- 1-based line where the record starts
     format       TEXT NOT NULL,             -- 'markdown' | 'json' | 'ndjson'
-    content_hash TEXT NOT NULL,             -- sha256 of `raw`
-    raw          TEXT NOT NULL,
-    data         TEXT NOT NULL,             -- JSON of all fields except `related`
+    content_hash TEXT NOT NULL,             -- sha256 of the document's text
+    raw_zlib     BLOB NOT NULL,             -- the exact text, UTF-8, zlib-compressed
     version      INTEGER NOT NULL,          -- the file version it belongs to
     current      INTEGER NOT NULL DEFAULT 1,-- 0 once a newer version of the file replaced it
     ingested_at  TEXT NOT NULL,
@@ -95,7 +96,7 @@ CREATE TABLE aliases (
     url          TEXT PRIMARY KEY,          -- canonical form of the alias
     article_id   INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
     kind         TEXT NOT NULL              -- the field: webUrl, originalUrl, ampWebUrl, ...
-);
+) WITHOUT ROWID;
 CREATE INDEX aliases_article ON aliases(article_id);
 
 CREATE TABLE topics (
@@ -112,13 +113,13 @@ CREATE TABLE article_topics (
 CREATE INDEX article_topics_topic ON article_topics(topic_id);
 CREATE INDEX article_topics_document ON article_topics(document_id);
 
--- `related` list entries: from the document's article to the listed article.
+-- `related` list entries: from the document's article to the listed article. The item as listed
+-- is item `position` of the document's `related` field (document_fields(raw_zlib, format)).
 CREATE TABLE related_links (
     document_id  INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     position     INTEGER NOT NULL,          -- 0-based position in the `related` list
     from_article INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
     to_article   INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    data         TEXT NOT NULL,             -- JSON of the related item exactly as listed
     provider_domain TEXT NOT NULL,          -- the item's provider domain as given
     provider_name   TEXT NOT NULL,          -- the item's provider name as given
     PRIMARY KEY (document_id, position)
@@ -218,6 +219,16 @@ CREATE INDEX article_languages_language ON article_languages(language);
 """
 
 #: Version -> the statements that turn a database of that version into the next one.
-MIGRATIONS: dict[int, str] = {1: _V2}
+# Version 3 (issue 15): each document's text once, zlib-compressed (`zlib_compress` is a function
+# of the migrating connection); its fields are parsed from it on demand instead of kept as JSON.
+_V3 = """
+ALTER TABLE documents ADD COLUMN raw_zlib BLOB;
+UPDATE documents SET raw_zlib = zlib_compress(raw);
+ALTER TABLE documents DROP COLUMN raw;
+ALTER TABLE documents DROP COLUMN data;
+ALTER TABLE related_links DROP COLUMN data;
+"""
+
+MIGRATIONS: dict[int, str] = {1: _V2, 2: _V3}
 
 SCHEMA += _V2

@@ -121,7 +121,8 @@ def test_unchanged_files_are_skipped_and_changed_files_replace_their_contributio
                           "services-to-organizations-through-azure-s8nv00o3") is None
     assert "zawya.com" not in {r[0] for r in db.conn.execute("SELECT domain FROM outlets")}
     versions = db.conn.execute(
-        "SELECT version, current, raw LIKE '%removes emotion%' FROM documents ORDER BY version"
+        "SELECT version, current, document_text(raw_zlib) LIKE '%removes emotion%' "
+        "FROM documents ORDER BY version"
     ).fetchall()
     assert [tuple(v) for v in versions] == [(1, 0, 0), (2, 1, 1)]
     title = db.conn.execute("SELECT title FROM articles WHERE has_document").fetchone()[0]
@@ -208,7 +209,8 @@ def test_outlet_names_are_counted_and_overrides_merge_and_rename(
 def test_json_page_file_with_nulls_and_offsets(db: Database) -> None:
     report = db.ingest([DATA / "ai-ethics-page-1.json"])
     assert report.rejected == [] and report.documents == db.stats()["documents"] > 1
-    data = db.conn.execute("SELECT data FROM documents ORDER BY id LIMIT 1").fetchone()[0]
+    data = db.conn.execute("SELECT document_fields(raw_zlib, format) FROM documents "
+                           "ORDER BY id LIMIT 1").fetchone()[0]
     assert '"path":"_news/2021-08-12-report-identifies' in data and '"sourceUrl":null' in data
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
-import dataclasses
 import functools
 import hashlib
 import itertools
@@ -23,13 +22,12 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from graphnews.identity import Overrides
 from graphnews.ingest.reader import (
     DEFAULT_MAX_SIZE,
     STDIN,
-    Document,
     Problem,
     Rejected,
     expand_inputs,
@@ -38,6 +36,7 @@ from graphnews.ingest.reader import (
 )
 from graphnews.ingest.records import ArticleRecord, RecordError, to_record
 from graphnews.ingest.writer import Writer
+from graphnews.store import document_zlib
 
 if TYPE_CHECKING:
     from graphnews.store import Database
@@ -168,8 +167,16 @@ def ingest(
 PARALLEL_FROM = 200
 
 
-#: A parsed document, its article record, the problems of its related items, its sha256.
-_Parsed = tuple[Document, ArticleRecord, list[Problem], str]
+class _Parsed(NamedTuple):
+    """A parsed document as the writer needs it (built in a worker, pickled to the writer)."""
+
+    position: int
+    line: int
+    format: str
+    raw_zlib: bytes  # the exact text, zlib-compressed
+    content_hash: str  # sha256 of the exact text
+    record: ArticleRecord
+    problems: list[Problem]
 
 
 @dataclass(frozen=True)
@@ -240,9 +247,11 @@ def _prepare(task: tuple[str, str | None], *, limit: int) -> _Prepared:
         except RecordError as exc:
             items.append(Rejected(Problem(path, exc.line, exc.message), item.raw.encode("utf-8")))
             continue
-        # The parsed fields live on in `record.data`; do not ship them back to the writer.
-        content_hash = hashlib.sha256(item.raw.encode("utf-8")).hexdigest()
-        items.append((dataclasses.replace(item, fields=None), record, problems, content_hash))
+        text = item.raw.encode("utf-8")
+        # A Markdown file is one document: its text is the file's bytes, already hashed.
+        content_hash = digest if text == data else hashlib.sha256(text).hexdigest()
+        items.append(_Parsed(item.position, item.line, item.format,
+                             document_zlib(text), content_hash, record, problems))
     return _Prepared(path, size, mtime_ns, digest, False, items)
 
 
@@ -274,12 +283,11 @@ def _write(
                               entry.raw)
             report.rejected.append(entry.problem)
             continue
-        doc, record, problems, content_hash = entry
-        report.warnings.extend(problems)
+        report.warnings.extend(entry.problems)
         writer.add_document(
-            path=item.path, position=doc.position, line=doc.line, format=doc.format, raw=doc.raw,
-            content_hash=content_hash, version=version,
-            record=record,
+            path=item.path, position=entry.position, line=entry.line, format=entry.format,
+            raw_zlib=entry.raw_zlib, content_hash=entry.content_hash, version=version,
+            record=entry.record,
         )
         report.documents += 1
     return True

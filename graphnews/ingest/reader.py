@@ -33,6 +33,7 @@ __all__ = [
     "Problem",
     "Rejected",
     "expand_inputs",
+    "parse_text",
     "read_bytes",
 ]
 
@@ -48,7 +49,9 @@ _ALIAS_LIMITS = yaml_rs.AliasLimits(max_total_replayed_events=100_000)
 _YAML_LINE = re.compile(r"at line (\d+)")
 # The first line that is not blank, and a line closing the front matter.
 _FIRST_LINE = re.compile(r"(?:[ \t\r]*\n)*([^\n]*)")
-_CLOSING_LINE = re.compile(r"^(?:---|\.\.\.)[ \t\r]*$", re.MULTILINE)
+# Searched from the newline before the fields: a literal first character keeps it fast (a
+# MULTILINE ``^`` is tried at every character of a 10 KB front matter).
+_CLOSING_LINE = re.compile(r"\n(?:---|\.\.\.)[ \t\r]*(?=\n|\Z)")
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,23 @@ def read_bytes(path: str, data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> I
         yield from _read_json(path, text, max_size=max_size)
 
 
+def parse_text(text: str, format: str) -> Any:
+    """The fields of one document's exact text, as `read_bytes` parsed them.
+
+    ``format`` is the document's format (``markdown``, ``json`` or ``ndjson``). Raises
+    ValueError when the text cannot be read.
+
+    >>> parse_text('---\\ntitle: Hi\\n---\\nbody', "markdown")
+    {'title': 'Hi'}
+    """
+    if format != "markdown":
+        return json.loads(text)
+    doc = _read_markdown(STDIN, text)
+    if isinstance(doc, Rejected):
+        raise ValueError(doc.problem.message)
+    return doc.fields
+
+
 def read_stdin() -> bytes:
     """All of standard input, as bytes."""
     return sys.stdin.buffer.read()
@@ -231,14 +251,14 @@ def _read_markdown(path: str, text: str) -> Document | Rejected:
     body_start = opening.end() + 1
     open_line = text.count("\n", 0, opening.start(1)) + 1
     start_line = open_line + 1
-    closing = _CLOSING_LINE.search(text, body_start)
+    closing = _CLOSING_LINE.search(text, body_start - 1)
     if closing is None:
         return Rejected(
             Problem(path, open_line, "the front matter that starts here is never closed "
                     "by a line '---'"),
             text.encode("utf-8"),
         )
-    front = text[body_start : closing.start()]
+    front = text[body_start : closing.start() + 1]
     try:
         fields = yaml_rs.loads(
             front,

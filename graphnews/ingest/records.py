@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphnews.identity import URL_FIELDS, canonical_url, outlet_domain
-from graphnews.ingest.reader import Document, Problem
+from graphnews.ingest.reader import Document, Problem, parse_text
+from graphnews.store import SQL_FUNCTIONS, document_text
 
-__all__ = ["ArticleRecord", "RecordError", "parse_datetime", "to_json", "to_record"]
+__all__ = ["ArticleRecord", "RecordError", "fields_json", "parse_datetime", "to_json", "to_record"]
 
 
 class RecordError(Exception):
@@ -42,8 +43,9 @@ class ArticleRecord:
     domain: str  # outlet domain as given (lowercase, no www.)
     provider_name: str
     topics: list[str]
-    data: str  # JSON of every field, `related` excluded
     related: list[ArticleRecord] = field(default_factory=list)
+    #: For a related item: its 0-based index in the document's ``related`` list.
+    position: int = 0
 
 
 def to_record(doc: Document) -> tuple[ArticleRecord, list[Problem]]:
@@ -71,7 +73,9 @@ def to_record(doc: Document) -> tuple[ArticleRecord, list[Problem]]:
         try:
             if not isinstance(item, dict):
                 raise RecordError(0, f"it is a {_kind(item)}, not an article")
-            record.related.append(_article(item, lambda _k: 0))
+            related_record = _article(item, lambda _k: 0)
+            related_record.position = index
+            record.related.append(related_record)
         except RecordError as exc:
             problems.append(Problem(doc.path, doc.related_line(index),
                                     f"related item {index + 1} was skipped: {exc.message}"))
@@ -107,6 +111,30 @@ def parse_datetime(value: object) -> dt.datetime | None:
 def to_json(value: Any) -> str:
     """JSON text of parsed fields; dates and times become ISO 8601 strings."""
     return json.dumps(value, ensure_ascii=False, default=_json_default, separators=(",", ":"))
+
+
+def fields_json(text: str, format: str) -> str | None:
+    """Every field of a stored document's text as JSON (None when it cannot be parsed).
+
+    What the SQL function ``document_fields(raw_zlib, format)`` returns; the database keeps only
+    the document's exact text, so its fields are parsed again, exactly as ingest parsed them.
+
+    >>> fields_json("---\\ntitle: Hi\\nwhen: 2022-06-27T19:12:00Z\\n---\\nbody", "markdown")
+    '{"title":"Hi","when":"2022-06-27T19:12:00+00:00"}'
+    """
+    try:
+        return to_json(parse_text(text, format))
+    except ValueError:
+        return None
+
+
+def _document_fields(raw_zlib: bytes | None, format: str | None) -> str | None:
+    text = document_text(raw_zlib)
+    return None if text is None or format is None else fields_json(text, format)
+
+
+# Every connection the store opens gets ``document_fields(raw_zlib, format)`` in SQL.
+SQL_FUNCTIONS["document_fields"] = (2, _document_fields)
 
 
 def _json_default(value: Any) -> Any:
@@ -162,7 +190,6 @@ def _article(fields: dict[str, Any], line_of: Any) -> ArticleRecord:
         domain=domain,
         provider_name=name.strip(),
         topics=topic_names,
-        data=to_json({k: v for k, v in fields.items() if k != "related"}),
     )
 
 

@@ -44,13 +44,19 @@ _UPDATE_FROM_RELATED = (
     f"provider_domain = COALESCE(provider_domain, ?), {_CANONICAL} WHERE id = ?"
 )
 _INSERT_DOCUMENT = (
-    "INSERT INTO documents (id, path, position, line, format, content_hash, raw, data, version, "
+    "INSERT INTO documents (id, path, position, line, format, content_hash, raw_zlib, version, "
     "current, ingested_at, article_id, provider_domain, provider_name) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)"
 )
 _INSERT_LINK = (
-    "INSERT INTO related_links (document_id, position, from_article, to_article, data, "
-    "provider_domain, provider_name) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO related_links (document_id, position, from_article, to_article, "
+    "provider_domain, provider_name) VALUES (?, ?, ?, ?, ?, ?)"
+)
+_UPSERT_FILE = (
+    "INSERT INTO files (path, size, mtime_ns, content_hash, version, ingested_at) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET size = excluded.size, "
+    "mtime_ns = excluded.mtime_ns, content_hash = excluded.content_hash, "
+    "version = excluded.version, ingested_at = excluded.ingested_at"
 )
 _INSERT_TOPIC_LINK = (
     "INSERT OR IGNORE INTO article_topics (article_id, topic_id, document_id) VALUES (?, ?, ?)"
@@ -66,7 +72,8 @@ class Writer:
         #: The ``ingested_at`` of everything this ingest writes.
         self.now = utc_now()
         self._aliases: dict[str, int] | None = None
-        self._outlets: dict[str, int] = {}
+        self._outlets: dict[str, int] = {}  # provider domain -> outlet id
+        self._outlet_rows: dict[str, int] | None = None  # outlet domain -> id, as in the table
         self._topics: dict[str, int] = {}
         self._overrides: Overrides | None = None
         # Articles holding every field a related item could fill: their updates are no-ops.
@@ -74,7 +81,7 @@ class Writer:
         self._next_article = 0
         self._next_document = 0
         self._queues: dict[str, list[tuple[Any, ...]]] = {
-            sql: [] for sql in (_INSERT_ARTICLE, "aliases", _UPDATE_FROM_DOCUMENT,
+            sql: [] for sql in (_UPSERT_FILE, _INSERT_ARTICLE, "aliases", _UPDATE_FROM_DOCUMENT,
                                 _UPDATE_FROM_RELATED, _INSERT_DOCUMENT, _INSERT_LINK,
                                 _INSERT_TOPIC_LINK)
         }
@@ -105,11 +112,7 @@ class Writer:
             self.conn.executemany("DELETE FROM related_links WHERE document_id = ?", old)
             self.conn.executemany("DELETE FROM article_topics WHERE document_id = ?", old)
             self.conn.execute("DELETE FROM quarantine WHERE path = ?", (path,))
-        self.conn.execute(
-            "INSERT INTO files (path, size, mtime_ns, content_hash, version, ingested_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET size = excluded.size, "
-            "mtime_ns = excluded.mtime_ns, content_hash = excluded.content_hash, "
-            "version = excluded.version, ingested_at = excluded.ingested_at",
+        self._queues[_UPSERT_FILE].append(
             (path, size, mtime_ns, content_hash, version, self.now))
         return version
 
@@ -120,21 +123,22 @@ class Writer:
             (path, line, message, raw, self.now))
 
     # -- documents -----------------------------------------------------------------------------
-    def add_document(self, *, path: str, position: int, line: int, format: str, raw: str,
+    def add_document(self, *, path: str, position: int, line: int, format: str, raw_zlib: bytes,
                      content_hash: str, version: int, record: ArticleRecord) -> int:
-        """Queue one document with its article, topics and related links; return its id."""
+        """Queue one document (its exact text zlib-compressed) with its article, topics and
+        related links; return its id."""
         article_id = self._article(record, from_document=True)
         document_id = self._new_document_id()
         self._queues[_INSERT_DOCUMENT].append(
-            (document_id, path, position, line, format, content_hash, raw, record.data, version,
+            (document_id, path, position, line, format, content_hash, raw_zlib, version,
              self.now, article_id, record.domain, record.provider_name))
         topics = self._queues[_INSERT_TOPIC_LINK]
         topics.extend((article_id, self._topic_id(t), document_id) for t in record.topics)
         links = self._queues[_INSERT_LINK]
-        for index, item in enumerate(record.related):
+        for item in record.related:
             target = self._article(item, from_document=False)
             topics.extend((target, self._topic_id(t), document_id) for t in item.topics)
-            links.append((document_id, index, article_id, target, item.data, item.domain,
+            links.append((document_id, item.position, article_id, target, item.domain,
                           item.provider_name))
         return document_id
 
@@ -179,7 +183,7 @@ class Writer:
             "INSERT INTO outlet_overrides (domain, merge_into, name) VALUES (?, ?, ?)",
             [(d, overrides.merge.get(d), overrides.rename.get(d)) for d in sorted(domains)])
         self._overrides = overrides
-        self._outlets.clear()
+        self._forget_outlets()
         rows = self.conn.execute(
             "SELECT DISTINCT provider_domain FROM articles WHERE provider_domain IS NOT NULL"
         ).fetchall()
@@ -192,7 +196,7 @@ class Writer:
         for rows in self._queues.values():
             rows.clear()
         self._aliases = None
-        self._outlets.clear()
+        self._forget_outlets()
         self._topics.clear()
         self._complete.clear()
         self._next_article = self._next_document = 0
@@ -215,6 +219,10 @@ class Writer:
         self._next_document += 1
         return self._next_document - 1
 
+    def _forget_outlets(self) -> None:
+        self._outlets.clear()
+        self._outlet_rows = None
+
     def _load_overrides(self) -> Overrides:
         if self._overrides is None:
             merge: dict[str, str] = {}
@@ -234,23 +242,26 @@ class Writer:
         if cached is not None:
             return cached
         target = self._load_overrides().outlet_for(domain)
-        row = self.conn.execute("SELECT id FROM outlets WHERE domain = ?", (target,)).fetchone()
-        if row is None:
-            row = self.conn.execute("INSERT INTO outlets (domain, name) VALUES (?, ?) "
-                                    "RETURNING id", (target, target)).fetchone()
-        self._outlets[domain] = int(row[0])
-        return int(row[0])
+        if self._outlet_rows is None:
+            self._outlet_rows = dict(self.conn.execute("SELECT domain, id FROM outlets"))
+        found = self._outlet_rows.get(target)
+        if found is None:
+            found = int(self.conn.execute("INSERT INTO outlets (domain, name) VALUES (?, ?) "
+                                          "RETURNING id", (target, target)).fetchone()[0])
+            self._outlet_rows[target] = found
+        self._outlets[domain] = found
+        return found
 
     def _topic_id(self, name: str) -> int:
+        if not self._topics:
+            self._topics.update(self.conn.execute("SELECT name, id FROM topics"))
         cached = self._topics.get(name)
         if cached is not None:
             return cached
-        row = self.conn.execute("SELECT id FROM topics WHERE name = ?", (name,)).fetchone()
-        if row is None:
-            row = self.conn.execute("INSERT INTO topics (name) VALUES (?) RETURNING id",
-                                    (name,)).fetchone()
-        self._topics[name] = int(row[0])
-        return int(row[0])
+        found = int(self.conn.execute("INSERT INTO topics (name) VALUES (?) RETURNING id",
+                                      (name,)).fetchone()[0])
+        self._topics[name] = found
+        return found
 
     def _article(self, rec: ArticleRecord, *, from_document: bool) -> int:
         aliases = self._alias_map()
@@ -310,7 +321,7 @@ class Writer:
 
     def _rebuild_outlet_names(self) -> None:
         c = self.conn
-        self._outlets.clear()
+        self._forget_outlets()
         domains = {r[0] for r in c.execute(
             "SELECT provider_domain FROM documents WHERE current = 1 UNION "
             "SELECT provider_domain FROM related_links")}
@@ -334,4 +345,4 @@ class Writer:
                        for d, name in self._load_overrides().rename.items()])
         c.execute("DELETE FROM outlets WHERE NOT EXISTS "
                   "(SELECT 1 FROM articles a WHERE a.outlet_id = outlets.id)")
-        self._outlets.clear()
+        self._forget_outlets()
