@@ -288,3 +288,27 @@ def _assert_no_process_left(marker: str) -> None:
             break
         time.sleep(0.1)
     assert left == [], f"processes of the killed ingest still running: {left}"
+
+
+def test_every_field_and_the_exact_text_are_recoverable(db: Database) -> None:
+    """The text is stored once, compressed; the fields and each related item come back from it."""
+    import hashlib
+    import json
+
+    import yaml
+
+    db.ingest([SEED_000])
+    text, fields, digest = db.conn.execute(
+        "SELECT document_text(raw_zlib), document_fields(raw_zlib, format), content_hash "
+        "FROM documents").fetchone()
+    assert text == SEED_000.read_text(encoding="utf-8")
+    assert digest == hashlib.sha256(SEED_000.read_bytes()).hexdigest()
+    expected = yaml.safe_load(text.split("---\n")[1])  # PyYAML as the independent reader
+    assert json.loads(fields)["title"] == expected["title"]
+    iso = json.dumps(expected["related"], default=lambda v: v.isoformat())
+    assert json.loads(fields)["related"] == json.loads(iso)
+    for position, url in db.conn.execute(
+        "SELECT l.position, json_extract(document_fields(d.raw_zlib, d.format), "
+        "'$.related[' || l.position || '].webUrl') FROM related_links l "
+        "JOIN documents d ON d.id = l.document_id"):
+        assert url == expected["related"][position]["webUrl"]
