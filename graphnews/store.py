@@ -157,8 +157,7 @@ class Database:
             conn.close()
             raise DatabaseError(
                 f"{self.path} is not a graphnews database of this version "
-                f"(schema {version}, expected {SCHEMA_VERSION}); ingest the documents again "
-                "into a new database file"
+                f"(schema {version}, expected {SCHEMA_VERSION})"
             )
         return conn
 

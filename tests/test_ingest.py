@@ -312,3 +312,26 @@ def test_every_field_and_the_exact_text_are_recoverable(db: Database) -> None:
         "'$.related[' || l.position || '].webUrl') FROM related_links l "
         "JOIN documents d ON d.id = l.document_id"):
         assert url == expected["related"][position]["webUrl"]
+
+
+def test_a_schema_2_database_is_migrated_keeping_every_document(tmp_path: Path) -> None:
+    """Schema 2 kept the text in `raw` and the fields again in `data`; 3 compresses the text."""
+    from graphnews.schema import SCHEMA
+
+    old = SCHEMA.replace("raw_zlib     BLOB NOT NULL,", "raw TEXT NOT NULL, data TEXT NOT NULL,")
+    old = old.replace("    provider_domain TEXT NOT NULL,          -- the item's",
+                      "    data TEXT NOT NULL,\n    provider_domain TEXT NOT NULL,  -- the item's")
+    path = tmp_path / "v2.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(old + "; PRAGMA user_version = 2;")
+    text = SEED_000.read_text(encoding="utf-8")
+    conn.execute("INSERT INTO documents (id, path, position, line, format, content_hash, raw, "
+                 "data, version, ingested_at, provider_domain, provider_name) VALUES "
+                 "(1, 'a.md', 0, 2, 'markdown', 'h', ?, '{}', 1, 'now', 'x.com', 'X')", (text,))
+    conn.commit()
+    conn.close()
+    db = graphnews.open(path)
+    assert db.conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert db.conn.execute("SELECT document_text(raw_zlib) FROM documents").fetchone()[0] == text
+    columns = {r[1] for r in db.conn.execute("PRAGMA table_info(related_links)")}
+    assert "data" not in columns
