@@ -24,7 +24,7 @@ from graphnews.errors import BadInputError, NotFoundError
 from graphnews.filters import Filters
 from graphnews.graph import outlet_graph
 from graphnews.schema import SCHEMA_VERSION
-from graphnews.store import Database
+from graphnews.store import Database, document_text
 from tests.conftest import DATA
 from tests.helpers_corpus import article, write_corpus
 
@@ -161,6 +161,14 @@ def test_a_version_1_database_is_migrated_and_keeps_its_data(small: Database) ->
     for table in ("outlet_metadata", "metadata_imports", "collection_outlets", "collections",
                   "article_languages"):
         conn.execute(f"DROP TABLE {table}")
+    # version 1 kept each document's text uncompressed in `raw`, and its fields again as JSON
+    conn.create_function("document_text", 1, document_text)
+    for statement in ("ALTER TABLE documents ADD COLUMN raw TEXT",
+                      "UPDATE documents SET raw = document_text(raw_zlib)",
+                      "ALTER TABLE documents DROP COLUMN raw_zlib",
+                      "ALTER TABLE documents ADD COLUMN data TEXT NOT NULL DEFAULT '{}'",
+                      "ALTER TABLE related_links ADD COLUMN data TEXT NOT NULL DEFAULT '{}'"):
+        conn.execute(statement)
     conn.execute("PRAGMA user_version = 1")
     conn.commit()
     conn.close()
@@ -168,6 +176,8 @@ def test_a_version_1_database_is_migrated_and_keeps_its_data(small: Database) ->
     assert reopened.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert reopened.stats()["articles"] == articles
     assert outlet_metadata(reopened) == {}
+    texts = reopened.conn.execute("SELECT document_text(raw_zlib) FROM documents").fetchall()
+    assert texts and all(t[0] for t in texts)
 
 
 def _write(db: Database, text: str) -> Path:
