@@ -40,6 +40,7 @@ app = typer.Typer(
 )
 
 # Each module registers its commands on `app` when imported.
+from graphnews.cli import attention as _attention  # noqa: E402, F401
 from graphnews.cli import collections as _collections  # noqa: E402, F401
 from graphnews.cli import compare as _compare  # noqa: E402, F401
 from graphnews.cli import export as _export  # noqa: E402, F401
