@@ -36,7 +36,15 @@ from graphnews.errors import BadInputError
 from graphnews.filters import Filters
 from graphnews.store import Database
 
-__all__ = ["BY", "EVERY", "AttentionReport", "attention", "period_of", "periods_between"]
+__all__ = [
+    "BY",
+    "EVERY",
+    "AttentionReport",
+    "attention",
+    "count_by_period",
+    "period_of",
+    "periods_between",
+]
 
 #: Period lengths.
 EVERY = ("day", "week", "month")
@@ -116,6 +124,22 @@ def periods_between(first: str, last: str, every: str) -> list[str]:
     return found
 
 
+def count_by_period(timestamps: Sequence[int], every: str) -> tuple[list[str], list[int]]:
+    """Periods without gaps from the first to the last timestamp, and how many fall in each.
+
+    >>> count_by_period([1654077600, 1654081200, 1654250400], "day")
+    (['2022-06-01', '2022-06-02', '2022-06-03'], [2, 0, 1])
+    """
+    if not timestamps:
+        return [], []
+    named = [period_of(dt.datetime.fromtimestamp(t, dt.UTC).date(), every) for t in timestamps]
+    periods = periods_between(min(named), max(named), every)
+    counts = {p: 0 for p in periods}
+    for p in named:
+        counts[p] += 1
+    return periods, [counts[p] for p in periods]
+
+
 def attention(
     db: Database,
     *,
@@ -124,6 +148,7 @@ def attention(
     collections: Sequence[Collection] = (),
     filters: Filters | None = None,
     top: int | None = 10,
+    span: tuple[str, str] | None = None,
 ) -> AttentionReport:
     """Articles per period, overall (``by=None``) or per series.
 
@@ -139,6 +164,9 @@ def attention(
         Which articles count (the share's denominator stays all coverage).
     top : int, optional
         Keep the ``top`` series with the most articles (None: all).
+    span : (first, last) periods, optional
+        Report exactly these periods (charts that share an axis); default: from the first to
+        the last period with an article.
 
     Raises
     ------
@@ -172,6 +200,8 @@ def attention(
         f"SELECT count(*) FROM articles a WHERE a.published IS NULL AND {cond}",
         params).fetchone()[0])
     seen = sorted({p for per in counts.values() for p in per})
+    if span is not None:
+        seen = list(span)
     periods = periods_between(seen[0], seen[-1], every) if seen else []
     all_coverage = dict(db.conn.execute(
         f"SELECT {period}, count(*) FROM articles a WHERE a.published IS NOT NULL GROUP BY 1"))

@@ -138,7 +138,7 @@ def compare(
     if not stories:
         messages.append("no stories: run 'graphnews stories' (or 'graphnews run') first for the "
                         "per-story comparison and blindspots")
-    mixing, follows = _network(db, f, group_of, names)
+    mixing, follows = _network(db, f, kept, group_of, names)
     text = [(group_of[r[1]], r[4], r[5]) for r in kept if story is None or r[3] == story]
     if story is not None and not text:
         raise NotFoundError(f"no article of story {story!r} belongs to the collections")
@@ -286,10 +286,11 @@ def _blindspots(stories: Sequence[Mapping[str, Any]], names: Sequence[str],
 
 
 # -- the network view ----------------------------------------------------------------------------
-def mixing_matrix(G: Any, group_of: Mapping[Any, str], names: Sequence[str], *,
-                  weight: str | None = None) -> list[list[float]]:
-    """Counts of edge ends between groups: ``M[i][j]`` sums the edges (or their ``weight``)
-    from a node of ``names[i]`` to one of ``names[j]``.
+def mixing_matrix(edges: Iterable[tuple[str, str, float]], group_of: Mapping[str, str],
+                  names: Sequence[str], *, directed: bool, weighted: bool = True
+                  ) -> list[list[float]]:
+    """Edge ends between groups: ``M[i][j]`` sums the weights (or counts the edges) from a
+    node of ``names[i]`` to one of ``names[j]``, for ``(u, v, weight)`` edges.
 
     As networkx's ``attribute_mixing_matrix`` (unnormalised): an undirected edge counts in both
     directions, a directed one from its source's group to its target's. Nodes without a group
@@ -297,11 +298,10 @@ def mixing_matrix(G: Any, group_of: Mapping[Any, str], names: Sequence[str], *,
     """
     index = {n: i for i, n in enumerate(names)}
     M = [[0.0] * len(names) for _ in names]
-    directed = G.is_directed()
-    for u, v, data in G.edges(data=True):
+    for u, v, weight in edges:
         if u not in group_of or v not in group_of:
             continue
-        w = float(data.get(weight, 1.0)) if weight else 1.0
+        w = float(weight) if weighted else 1.0
         i, j = index[group_of[u]], index[group_of[v]]
         M[i][j] += w
         if not directed:
@@ -323,32 +323,54 @@ def assortativity(M: Sequence[Sequence[float]]) -> float | None:
     return None if math.isclose(square, 1.0) else (trace - square) / (1 - square)
 
 
-def _network(db: Database, f: Filters, group_of: Mapping[str, str], names: Sequence[str]
+def _network(db: Database, f: Filters, rows: Sequence[tuple[Any, ...]],
+             group_of: Mapping[str, str], names: Sequence[str]
              ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    from graphnews.graph import follows_graph, linked_pairs, outlet_graph
+    """Mixing in the co-coverage and follows graphs, built from the same linked pairs and
+    shared stories as `graphnews.graph.outlet_graph` and `follows_graph` (one pass over the
+    pairs instead of three; tests/test_compare.py checks the result against those graphs)."""
+    from graphnews.graph import linked_pairs
 
-    nodes = {f"outlet:{d}": g for d, g in group_of.items()}
-    mixing: dict[str, Any] = {"collections": list(names)}
-    for label, G in (("coverage", outlet_graph(db, filters=f)),
-                     ("follows", follows_graph(db, filters=f))):
-        weighted = mixing_matrix(G, nodes, names, weight="weight")
-        edges = mixing_matrix(G, nodes, names)
-        mixing[label] = {
-            "matrix": weighted, "assortativity": _round(assortativity(weighted)),
-            "edge_matrix": edges, "edge_assortativity": _round(assortativity(edges)),
-        }
+    pairs: Counter[tuple[str, str]] = Counter()
     lags: dict[tuple[str, str], list[float]] = defaultdict(list)
     for p in linked_pairs(db, filters=f):
-        if (p.outlet_a == p.outlet_b or p.ts_a is None or p.ts_b is None or p.ts_a == p.ts_b
-                or p.outlet_a not in group_of or p.outlet_b not in group_of):
+        if p.outlet_a == p.outlet_b:
+            continue
+        pairs[(min(p.outlet_a, p.outlet_b), max(p.outlet_a, p.outlet_b))] += 1
+        if p.ts_a is None or p.ts_b is None or p.ts_a == p.ts_b:
             continue
         (leader, t0), (follower, t1) = sorted(((p.outlet_a, p.ts_a), (p.outlet_b, p.ts_b)),
                                               key=lambda x: x[1])
-        lags[(group_of[follower], group_of[leader])].append((t1 - t0) / 3600)
-    follows = [{"follower": a, "leader": b, "pairs": len(h),
-                "median_lag_hours": round(statistics.median(h), 2)}
-               for (a, b), h in sorted(lags.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
-    return mixing, follows
+        lags[(follower, leader)].append((t1 - t0) / 3600)
+    outlets_of: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        if r[3] is not None:
+            outlets_of[r[3]].add(r[1])
+    shared: Counter[tuple[str, str]] = Counter()
+    for members in outlets_of.values():
+        ordered = sorted(members)
+        for i, x in enumerate(ordered):
+            for y in ordered[i + 1:]:
+                shared[(x, y)] += 1
+    coverage = [(u, v, w) for (u, v) in pairs.keys() | shared.keys()
+                if (w := pairs[(u, v)] + shared[(u, v)]) >= max(f.min_weight, 1)]
+    follows = [(u, v, len(h)) for (u, v), h in lags.items() if len(h) >= f.min_weight]
+    mixing: dict[str, Any] = {"collections": list(names)}
+    for label, edges, directed in (("coverage", coverage, False), ("follows", follows, True)):
+        weighted = mixing_matrix(edges, group_of, names, directed=directed)
+        counted = mixing_matrix(edges, group_of, names, directed=directed, weighted=False)
+        mixing[label] = {
+            "matrix": weighted, "assortativity": _round(assortativity(weighted)),
+            "edge_matrix": counted, "edge_assortativity": _round(assortativity(counted)),
+        }
+    across: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for (follower, leader), hours in lags.items():
+        if follower in group_of and leader in group_of:
+            across[(group_of[follower], group_of[leader])].extend(hours)
+    follows_rows = [{"follower": a, "leader": b, "pairs": len(h),
+                     "median_lag_hours": round(statistics.median(h), 2)}
+                    for (a, b), h in sorted(across.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+    return mixing, follows_rows
 
 
 # -- distinctive words -----------------------------------------------------------------------------

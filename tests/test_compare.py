@@ -24,6 +24,7 @@ from graphnews.compare import (
 )
 from graphnews.graph import follows_graph, outlet_graph
 from graphnews.store import Database
+from graphnews.stories import detect_stories
 from tests.conftest import DATA
 from tests.helpers_corpus import article, plant_stories, write_corpus
 
@@ -72,6 +73,7 @@ def test_unweighted_values_equal_networkx(real_db_path: Path, tmp_path: Path) ->
     copy = graphnews.open(tmp_path / "copy.db")
     db.conn.backup(copy.conn)
     import_outlets(copy, DATA / "outlets-sample.csv")
+    detect_stories(copy)  # co-coverage weights: linked pairs plus shared stories
     groups = [parse_rule("country=us"), parse_rule("country=uk"), parse_rule("country=in")]
     report = compare(copy, groups, words=0)
     names = [g.name for g in groups]
@@ -85,7 +87,10 @@ def test_unweighted_values_equal_networkx(real_db_path: Path, tmp_path: Path) ->
         assert report.mixing[label]["edge_matrix"] == expected.tolist()
         assert report.mixing[label]["edge_assortativity"] == pytest.approx(
             nx.attribute_assortativity_coefficient(H, "group"), abs=1e-4)
-        assert mixing_matrix(G, members, names) == expected.tolist()
+        # the weighted matrix is the graph's edge weights between the groups
+        weighted = mixing_matrix(G.edges(data="weight"), members, names,
+                                 directed=G.is_directed())
+        assert report.mixing[label]["matrix"] == weighted
     assert assortativity([[0, 0], [0, 0]]) is None
 
 
@@ -164,8 +169,6 @@ def test_cli_compare_on_the_real_corpus(real_db_path: Path, tmp_path: Path) -> N
     db = graphnews.open(tmp_path / "real.db")
     graphnews.open(real_db_path).conn.backup(db.conn)
     import_outlets(db, DATA / "outlets-sample.csv")
-    from graphnews.stories import detect_stories
-
     detect_stories(db)
     result = runner.invoke(app, ["compare", "--by", "country", "-f", "json", "--db", db.path])
     assert result.exit_code == 0, result.output

@@ -40,12 +40,15 @@ from typing import Any
 
 import networkx as nx
 
+from graphnews.attention import attention, count_by_period
 from graphnews.centrality import MEASURES, central_outlets
+from graphnews.collections import resolve_collections
 from graphnews.communities import communities, igraph_graph, seeded
 from graphnews.errors import BadInputError, NotFoundError
 from graphnews.filters import Filters
 from graphnews.graph import coverage_graph, outlet_graph, resolve_filters, topic_graph
 from graphnews.render import DEFAULT_TOP, DEFAULT_TOP_STORIES
+from graphnews.render.charts import BarChart, attention_charts, bar_chart, period_for_span
 from graphnews.render.page import PALETTE, GraphPage, node_colour, render_page
 from graphnews.spread import StorySpread, story_spread
 from graphnews.store import Database
@@ -265,6 +268,7 @@ def story_network(db: Database, story: str, *, top: int = DEFAULT_TOP,
         "spread": _spread_summary(spread, names),
         "curve": _spread_curve([a.ts for a in spread.articles if a.ts is not None],
                                [(_timestamp(p["time"]), p["outlets"]) for p in spread.curve]),
+        "attention": _story_attention([a.ts for a in spread.articles if a.ts is not None]),
         "articles": [{"published": _when(G.nodes[a]), "css_class": css[outlet_of[a]],
                       "outlet": outlet_names.get(f"outlet:{outlet_of[a]}", outlet_of[a]),
                       "title": G.nodes[a].get("title") or G.nodes[a].get("url", a),
@@ -345,12 +349,56 @@ def render_site(
                ("topics.html", "Topic co-occurrence network", topics.caption),
                *((r["href"], f"Story {r['id']}", r["headline"]) for r in story_rows)],
         central=_central_table(G, measures, size_by),
-        stories=story_rows)
+        stories=story_rows, attention=_site_attention(db, f))
     written[0].write_text(index, encoding="utf-8")
     return written
 
 
 # -- private helpers --------------------------------------------------------------------------
+
+#: Topics given their own attention chart on the overview page.
+ATTENTION_TOPICS = 4
+
+
+def _site_attention(db: Database, f: Filters) -> list[BarChart]:
+    """Overview charts: all coverage, the largest topics, each saved collection."""
+    first, last = db.conn.execute("SELECT min(published), max(published) FROM articles "
+                                  "WHERE published IS NOT NULL").fetchone()
+    every = period_for_span(first, last)
+    overall = attention(db, every=every, filters=f)
+    if not overall.periods:
+        return []
+    span = (overall.periods[0], overall.periods[-1])  # every chart on the same axis
+    charts = attention_charts(overall, "attention-all", title="All coverage: articles per "
+                              "{every}")
+    topics = attention(db, every=every, by="topic", filters=f, top=ATTENTION_TOPICS, span=span)
+    charts += attention_charts(topics, "attention-topic", title="Topic {key}: articles per "
+                               "{every}")
+    saved = [name for (name,) in db.conn.execute("SELECT name FROM collections ORDER BY name")]
+    if saved:
+        per = attention(db, every=every, by="collection", filters=f, top=None, span=span,
+                        collections=resolve_collections(db, saved))
+        charts += attention_charts(per, "attention-collection",
+                                   title="Collection {key}: articles per {every}")
+    return charts
+
+
+def _story_attention(times: Sequence[int]) -> BarChart | None:
+    """The story's articles per day (per hour when it all happened within two days)."""
+    if not times:
+        return None
+    if max(times) - min(times) <= 2 * 86400:
+        start = min(times) - min(times) % 3600
+        hours = [(t - start) // 3600 for t in times]
+        counts = Counter(hours)
+        periods = [_format_ts(start + h * 3600)[:13] + ":00" for h in range(max(hours) + 1)]
+        return bar_chart("attention-story", "Articles per hour (UTC)", periods,
+                         [counts[h] for h in range(max(hours) + 1)],
+                         y_label="articles per hour")
+    periods, counts_per_day = count_by_period(times, "day")
+    return bar_chart("attention-story", "Articles per day (UTC)", periods, counts_per_day,
+                     y_label="articles per day")
+
 
 def _outlet_measures(
     db: Database, f: Filters, measures: Mapping[str, Mapping[str, float]] | None, *,
