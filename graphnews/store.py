@@ -241,6 +241,16 @@ class Database:
                 "INSERT INTO articles_fts (rowid, title, excerpt) SELECT id, title, excerpt "
                 "FROM articles WHERE id BETWEEN ? AND ?", (first, last))
 
+    def sync_ids(self) -> None:
+        """After rows were written with their ids given (a copy), number new rows after them.
+
+        PostgreSQL's identity sequences are moved past the largest id; SQLite needs nothing.
+        """
+        if self.engine == "postgresql":
+            from graphnews.engines.postgres import sync_identities
+
+            sync_identities(self.conn)
+
     @contextmanager
     def transaction(self) -> Any:
         """One write transaction; rolled back on any error."""

@@ -40,11 +40,14 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def pair(corpus: Path, postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory
-         ) -> Iterator[dict[str, tuple[graphnews.Database, list[IngestReport]]]]:
+def pair(
+    corpus: Path, postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, tuple[graphnews.Database, list[IngestReport]]]]:
     """engine -> (database, the reports of its two ingests), both from the same corpus."""
-    targets = {"sqlite": str(tmp_path_factory.mktemp("parity") / "p.db"),
-               "postgresql": postgres.new_database()}
+    targets = {
+        "sqlite": str(tmp_path_factory.mktemp("parity") / "p.db"),
+        "postgresql": postgres.new_database(),
+    }
     databases = {engine: graphnews.open(targets[engine]) for engine in ENGINES}
     reports: dict[str, list[IngestReport]] = {engine: [] for engine in ENGINES}
     changed = sorted((corpus / "seeds").iterdir())[0]
@@ -68,8 +71,9 @@ def both(pair: dict[str, Any], ask: Any) -> list[Any]:
 def _rows(db: Database, table: str) -> list[tuple[Any, ...]]:
     columns = [c for c in _columns(db, table) if c not in _CLOCK]
     rows = db.conn.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
-    return sorted((tuple(bytes(v) if isinstance(v, memoryview) else v for v in r) for r in rows),
-                  key=repr)
+    return sorted(
+        (tuple(bytes(v) if isinstance(v, memoryview) else v for v in r) for r in rows), key=repr
+    )
 
 
 def _columns(db: Database, table: str) -> list[str]:
@@ -81,8 +85,12 @@ def _columns(db: Database, table: str) -> list[str]:
 
 
 #: Every table of the schema (the FTS5 index aside: PostgreSQL's is a column of articles).
-TABLES = sorted(r[0] for r in graphnews.open(":memory:").conn.execute(
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'articles_fts%'"))
+TABLES = sorted(
+    r[0]
+    for r in graphnews.open(":memory:").conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'articles_fts%'"
+    )
+)
 
 
 def test_ingest_reports_and_counts_are_equal(pair: dict[str, Any]) -> None:
@@ -91,8 +99,10 @@ def test_ingest_reports_and_counts_are_equal(pair: dict[str, Any]) -> None:
     assert reports[0][1]["updated"] == 1  # the second ingest replaced the changed file
     sqlite_stats, pg_stats = both(pair, Database.stats)
     assert sqlite_stats == pg_stats
-    assert sqlite_stats["documents"] > 250 and sqlite_stats["document_versions"] > \
-        sqlite_stats["documents"]
+    assert (
+        sqlite_stats["documents"] > 250
+        and sqlite_stats["document_versions"] > sqlite_stats["documents"]
+    )
 
 
 @pytest.mark.parametrize("table", TABLES)
@@ -102,15 +112,21 @@ def test_every_table_holds_the_same_rows(pair: dict[str, Any], table: str) -> No
 
 
 def _busiest_outlet(db: Database) -> str:
-    return str(db.conn.execute(
-        "SELECT o.domain FROM outlets o JOIN articles a ON a.outlet_id = o.id "
-        "GROUP BY o.domain ORDER BY count(*) DESC, o.domain LIMIT 1").fetchone()[0])
+    return str(
+        db.conn.execute(
+            "SELECT o.domain FROM outlets o JOIN articles a ON a.outlet_id = o.id "
+            "GROUP BY o.domain ORDER BY count(*) DESC, o.domain LIMIT 1"
+        ).fetchone()[0]
+    )
 
 
 def _linked_article(db: Database) -> str:
-    return str(db.conn.execute(
-        "SELECT a.canonical_url FROM articles a JOIN related_links l ON l.from_article = a.id "
-        "GROUP BY a.id, a.canonical_url ORDER BY count(*) DESC, a.id LIMIT 1").fetchone()[0])
+    return str(
+        db.conn.execute(
+            "SELECT a.canonical_url FROM articles a JOIN related_links l ON l.from_article = a.id "
+            "GROUP BY a.id, a.canonical_url ORDER BY count(*) DESC, a.id LIMIT 1"
+        ).fetchone()[0]
+    )
 
 
 def test_article_lookup_is_equal(pair: dict[str, Any]) -> None:
@@ -135,9 +151,18 @@ def test_path_between_outlets_is_equal(pair: dict[str, Any]) -> None:
 
 
 def test_search_finds_the_same_articles(pair: dict[str, Any]) -> None:
-    word = next(w for w in str(both(pair, lambda db: db.conn.execute(
-        "SELECT title FROM articles WHERE title IS NOT NULL ORDER BY id LIMIT 1").fetchone()[0]
-    )[0]).split() if len(w) > 4 and w.isalpha())
+    word = next(
+        w
+        for w in str(
+            both(
+                pair,
+                lambda db: db.conn.execute(
+                    "SELECT title FROM articles WHERE title IS NOT NULL ORDER BY id LIMIT 1"
+                ).fetchone()[0],
+            )[0]
+        ).split()
+        if len(w) > 4 and w.isalpha()
+    )
     a, b = both(pair, lambda db: query.search(db, word, limit=1000))
     assert a, word
     # the same hits; scores and snippets are each engine's own ranking (docs/postgres.md)
@@ -146,8 +171,10 @@ def test_search_finds_the_same_articles(pair: dict[str, Any]) -> None:
 
 
 def test_read_only_sql_is_equal_and_refuses_writes(pair: dict[str, Any]) -> None:
-    statement = ("SELECT o.domain, count(*) AS n FROM articles a JOIN outlets o "
-                 "ON o.id = a.outlet_id GROUP BY o.domain ORDER BY n DESC, o.domain")
+    statement = (
+        "SELECT o.domain, count(*) AS n FROM articles a JOIN outlets o "
+        "ON o.id = a.outlet_id GROUP BY o.domain ORDER BY n DESC, o.domain"
+    )
     a, b = both(pair, lambda db: query.sql(db.path, statement))
     assert (a.columns, a.rows) == (b.columns, b.rows)
     for db, _ in pair.values():
@@ -159,10 +186,14 @@ def test_read_only_sql_is_equal_and_refuses_writes(pair: dict[str, Any]) -> None
 
 
 def _graph_data(G: nx.Graph) -> tuple[Any, ...]:
-    edges = (G.edges(keys=True, data=True) if G.is_multigraph() else G.edges(data=True))
-    return (sorted((n, sorted(d.items())) for n, d in G.nodes(data=True)),
-            sorted((u, v, *(sorted(x.items()) if isinstance(x, dict) else [x] for x in rest))
-                   for u, v, *rest in edges))
+    edges = G.edges(keys=True, data=True) if G.is_multigraph() else G.edges(data=True)
+    return (
+        sorted((n, sorted(d.items())) for n, d in G.nodes(data=True)),
+        sorted(
+            (u, v, *(sorted(x.items()) if isinstance(x, dict) else [x] for x in rest))
+            for u, v, *rest in edges
+        ),
+    )
 
 
 @pytest.mark.parametrize("kind", ["coverage", "outlets", "follows", "topics"])
@@ -172,8 +203,10 @@ def test_graphs_are_equal(pair: dict[str, Any], kind: str) -> None:
 
 
 def test_exports_are_equal(pair: dict[str, Any], tmp_path: Path) -> None:
-    written = [export(db, to="json", graph="coverage", out=tmp_path / engine)
-               for engine, (db, _) in pair.items()]
+    written = [
+        export(db, to="json", graph="coverage", out=tmp_path / engine)
+        for engine, (db, _) in pair.items()
+    ]
     texts = [[json.loads(p.read_text()) for p in files] for files in written]
     assert texts[0] == texts[1]
 
@@ -185,8 +218,12 @@ def test_central_outlets_are_equal(pair: dict[str, Any]) -> None:
 
 # Last: it writes stories into both databases (the tests above read them as ingested).
 def test_stories_and_their_spread_are_equal(pair: dict[str, Any]) -> None:
-    found = both(pair, lambda db: [s.as_dict() if hasattr(s, "as_dict") else s
-                                   for s in detect_stories(db, seed=3)])
+    found = both(
+        pair,
+        lambda db: [
+            s.as_dict() if hasattr(s, "as_dict") else s for s in detect_stories(db, seed=3)
+        ],
+    )
     assert found[0] == found[1] and len(found[0]) > 1
     for table in ("stories", "story_articles"):
         sqlite_rows, pg_rows = both(pair, lambda db, t=table: _rows(db, t))

@@ -43,6 +43,7 @@ app = typer.Typer(
 from graphnews.cli import attention as _attention  # noqa: E402, F401
 from graphnews.cli import collections as _collections  # noqa: E402, F401
 from graphnews.cli import compare as _compare  # noqa: E402, F401
+from graphnews.cli import copy as _copy  # noqa: E402, F401
 from graphnews.cli import export as _export  # noqa: E402, F401
 from graphnews.cli import ingest as _ingest  # noqa: E402, F401
 from graphnews.cli import outlets as _outlets  # noqa: E402, F401

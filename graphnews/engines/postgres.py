@@ -70,10 +70,12 @@ _REFERENCE = re.compile(r"\s+REFERENCES\s+(\w+\(\w+\))((?:\s+ON DELETE (?:CASCAD
 _TYPES = {"INTEGER": "BIGINT", "REAL": "DOUBLE PRECISION", "BLOB": "BYTEA"}
 _EXTRA = [
     # SQLite's scalar min/max of two values and its total() aggregate, used by the SQL above
-    *(f"CREATE FUNCTION {name}(a {kind}, b {kind}) RETURNS {kind} LANGUAGE sql IMMUTABLE "
-      f"PARALLEL SAFE AS 'SELECT {pg}(a, b)'"
-      for name, pg in (("min", "LEAST"), ("max", "GREATEST"))
-      for kind in ("bigint", "double precision", "text")),
+    *(
+        f"CREATE FUNCTION {name}(a {kind}, b {kind}) RETURNS {kind} LANGUAGE sql IMMUTABLE "
+        f"PARALLEL SAFE AS 'SELECT {pg}(a, b)'"
+        for name, pg in (("min", "LEAST"), ("max", "GREATEST"))
+        for kind in ("bigint", "double precision", "text")
+    ),
     "CREATE AGGREGATE total(double precision) (sfunc = float8pl, stype = double precision, "
     "initcond = '0')",
     # full-text search: the counterpart of articles_fts; the title weighs A, the excerpt B
@@ -188,8 +190,9 @@ def translate(sql: str) -> Translated:
     if re.fullmatch(r"\s*BEGIN\s+IMMEDIATE\s*", sql, re.I):
         return Translated(sql="BEGIN", params=(), write_lock=True)
     if re.fullmatch(r"\s*PRAGMA\s+data_version\s*", sql, re.I):
-        return Translated(sql="SELECT last_value - %s FROM graphnews_writes", params=(),
-                          data_version=True)
+        return Translated(
+            sql="SELECT last_value - %s FROM graphnews_writes", params=(), data_version=True
+        )
     suffix = ""
     insert = _INSERT_OR.match(sql)
     if insert:
@@ -453,6 +456,19 @@ class _Rollback(Exception):
     def __init__(self, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
         super().__init__()
         self.columns, self.rows = columns, rows
+
+
+def sync_identities(conn: PostgresConnection) -> None:
+    """Move every identity sequence past the largest id of its table (after a copy)."""
+    for table, column in conn.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = "
+        "current_schema() AND is_identity = 'YES'"
+    ).fetchall():
+        conn.raw.execute(
+            f"SELECT setval(pg_get_serial_sequence(%s, %s), coalesce(max({column}), 0) + 1, "
+            f"false) FROM {table}",
+            (table, column),
+        )
 
 
 def table_columns(conn: PostgresConnection, table: str) -> list[str]:
