@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
 import graphnews
+from graphnews import query
 from graphnews.engines import postgres as pg_engine
 from graphnews.errors import DatabaseError
 from graphnews.store import Database
+from tests.conftest import SEEDS
 from tests.postgres_server import PostgresServer
 
 
@@ -97,3 +100,36 @@ def test_sqlite_style_scalar_min_max_and_total(postgres: PostgresServer) -> None
             "SELECT min(3, 5), max(3, 5), (SELECT total(x) FROM (VALUES (1), (2)) AS v(x))"
         ).fetchone()
     assert tuple(row) == (3, 5, 3.0)
+
+
+ANALYST_ROLE = """
+CREATE ROLE analyst LOGIN;
+GRANT CONNECT ON DATABASE {database} TO analyst;
+GRANT USAGE ON SCHEMA public TO analyst;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO analyst;
+ALTER ROLE analyst SET default_transaction_read_only = on;
+ALTER ROLE analyst SET statement_timeout = '30s'
+"""
+
+
+def test_the_documented_analyst_role_reads_and_cannot_write(postgres: PostgresServer) -> None:
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "postgres.md").read_text()
+    assert ANALYST_ROLE.strip().replace("{database}", "news") in docs
+    url = postgres.new_database()
+    database = url.split("@/", 1)[1].split("?", 1)[0]
+    with graphnews.open(url) as db:
+        db.ingest([SEEDS], workers=0)
+        expected = db.stats()
+    postgres.admin(*ANALYST_ROLE.format(database=database).strip().split(";\n"),
+                   database=database)
+    analyst = postgres.url(database, user="analyst")
+    with graphnews.open(analyst, readonly=True) as db:
+        assert db.stats() == expected
+        assert query.search(db, "Google")
+    assert query.sql(analyst, "SELECT count(*) FROM articles").rows == [(expected["articles"],)]
+    with pytest.raises(graphnews.ReadOnlyError):
+        query.sql(analyst, "DELETE FROM articles")
+    with graphnews.open(analyst) as db:  # the grants alone refuse writes, too
+        db.conn.raw.execute("SET default_transaction_read_only = off")
+        with pytest.raises(pg_engine.psycopg().errors.InsufficientPrivilege):
+            db.conn.execute("UPDATE outlets SET name = 'x'")
