@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -482,11 +482,3 @@ def table_columns(conn: PostgresConnection, table: str) -> list[str]:
             (table,),
         )
     ]
-
-
-def stream(conn: PostgresConnection, sql: str, size: int = 5000) -> Iterator[list[Any]]:
-    """Rows of ``sql`` in lists of ``size`` through a server-side cursor (bounded memory)."""
-    with conn.raw.transaction(), conn.raw.cursor(name="graphnews_stream") as cursor:
-        cursor.execute(translate(sql).sql)
-        while rows := cursor.fetchmany(size):
-            yield rows
