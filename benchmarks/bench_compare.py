@@ -70,6 +70,8 @@ def measure(work: Path, documents: int, *, seed: int, repeat: int) -> dict[str, 
         f"{d},{_pick(d, LEANS)},{_pick(d, COUNTRIES, salt='c')}\n"
         for (d,) in db.conn.execute("SELECT domain FROM outlets")))
     setup["outlets_import_s"] = _once(lambda: import_outlets(db, meta))
+    with db.transaction() as conn:  # languages from scratch, even on a reused database
+        conn.execute("DELETE FROM article_languages")
     setup["languages_s"] = _once(lambda: detect_languages(db))
     stats = db.stats()
     groups = [parse_rule("lean=left,left-center"), parse_rule("lean=center"),

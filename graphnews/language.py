@@ -48,7 +48,7 @@ MIN_LETTERS = 3
 MIN_PROBABILITY = 0.2
 #: Only the first characters of title + excerpt are read: enough to tell the language, and the
 #: cost grows with the text (a 10 KB excerpt takes 40 times as long as a headline).
-MAX_CHARS = 300
+MAX_CHARS = 160
 _BATCH = 2000
 
 

@@ -135,6 +135,10 @@ def test_metadata_in_profile_tables_and_exports(small: Database, tmp_path: Path)
     node = G.nodes["outlet:a1.com"]
     assert node["lean"] == "left" and node["meta_name"] == "Alpha Daily"  # 'name' is reserved
     assert "lean" not in G.nodes["outlet:b1.com"]
+    only = tmp_path / "left.graphml"
+    _run("export", "--graph", "outlets", "--to", "graphml", "--out", str(only),
+         "--collection", "lean=left", "--db", db)
+    assert list(nx.read_graphml(only).nodes) == ["outlet:a1.com"]
 
 
 def test_cli_import_exit_code_and_collection_option(small: Database, tmp_path: Path) -> None:

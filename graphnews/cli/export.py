@@ -10,12 +10,15 @@ import typer
 
 from graphnews.cli import app
 from graphnews.cli.common import (
+    CollectionOption,
     DbOption,
     FormatOption,
+    LanguageOption,
     SilentOption,
     SinceOption,
     UntilOption,
     open_database,
+    report_filters,
 )
 from graphnews.cli.output import Format, emit_rows
 
@@ -55,6 +58,8 @@ def export_command(
     graph: GraphOption = "coverage",
     since: SinceOption = None,
     until: UntilOption = None,
+    collection: CollectionOption = None,
+    language: LanguageOption = None,
     out: ExportOutOption = None,
     db: DbOption = None,
     fmt: FormatOption = Format.table,
@@ -71,7 +76,9 @@ def export_command(
     from graphnews.export import export  # networkx, numpy: only here
 
     database = open_database(db, readonly=True)
-    paths = export(database, to=to.value, graph=graph, out=out, since=since, until=until)
+    paths = export(database, to=to.value, graph=graph, out=out,
+                   filters=report_filters(database, since=since, until=until,
+                                          collections=collection, languages=language))
     emit_rows([{"file": str(p), "bytes": p.stat().st_size} for p in paths], fmt,
               title=f"graphnews export --to {to.value}")
     if to is ExportFormat.neo4j and not silent:

@@ -9,13 +9,16 @@ import typer
 
 from graphnews.cli import app
 from graphnews.cli.common import (
+    CollectionOption,
     DbOption,
     FormatOption,
+    LanguageOption,
     OutOption,
     SilentOption,
     SinceOption,
     UntilOption,
     open_database,
+    report_filters,
 )
 from graphnews.cli.output import Format, emit_rows
 from graphnews.render import DEFAULT_TOP, DEFAULT_TOP_STORIES
@@ -53,6 +56,8 @@ def render_command(
     stories: StoriesOption = DEFAULT_TOP_STORIES,
     since: SinceOption = None,
     until: UntilOption = None,
+    collection: CollectionOption = None,
+    language: LanguageOption = None,
     fmt: FormatOption = Format.table,
     silent: SilentOption = False,
 ) -> None:
@@ -68,7 +73,9 @@ def render_command(
 
     database = open_database(db, readonly=True)
     written = render_site(database, out, top=top, size_by=size_by, resolution=resolution,
-                          seed=seed, top_stories=stories, since=since, until=until)
+                          seed=seed, top_stories=stories,
+                          filters=report_filters(database, since=since, until=until,
+                                                 collections=collection, languages=language))
     emit_rows([{"page": p.name, "path": str(p), "bytes": p.stat().st_size} for p in written],
               fmt, title="graphnews render")
     if not silent and stories and not any(p.name.startswith("story-") for p in written):
