@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 import zlib
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
@@ -28,8 +29,16 @@ from graphnews.engines import is_postgres_url
 from graphnews.errors import DatabaseError
 from graphnews.schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION
 
-__all__ = ["DEFAULT_DB", "SQL_FUNCTIONS", "Database", "default_db_path", "document_text",
-           "document_zlib", "open_db"]
+__all__ = ["DEFAULT_DB", "LOCK_TIMEOUT", "SQL_FUNCTIONS", "Database", "default_db_path",
+           "document_text", "document_zlib", "open_db"]
+
+#: Seconds a write waits for another process's write to the same database to finish before
+#: giving up with a `DatabaseError` (``$GRAPHNEWS_LOCK_TIMEOUT`` changes it).
+LOCK_TIMEOUT = 60.0
+# A write that cannot start at once waits this long quietly, then says that it is waiting.
+_QUIET_WAIT_MS = 1000
+# Every this many SQLite VM steps, Python gets a chance to act on Ctrl-C (SIGINT).
+_SIGNAL_STEPS = 100_000
 
 #: Where the database lives unless ``--db`` or ``GRAPHNEWS_DB`` says otherwise.
 DEFAULT_DB = Path("output") / "graphnews.db"
@@ -71,7 +80,8 @@ def default_db_path() -> Path | str:
     return Path(env) if env else DEFAULT_DB
 
 
-def open_db(path: str | os.PathLike[str] | None = None, *, readonly: bool = False) -> Database:
+def open_db(path: str | os.PathLike[str] | None = None, *, readonly: bool = False,
+            on_wait: Callable[[str], None] | None = None) -> Database:
     """Open (creating when needed) the graphnews database at ``path``.
 
     Parameters
@@ -82,24 +92,51 @@ def open_db(path: str | os.PathLike[str] | None = None, *, readonly: bool = Fals
         `default_db_path`.
     readonly : bool
         Open the file read-only (SQLite refuses every write); it must exist.
+    on_wait : callable, optional
+        Called with a message when a write has to wait for another process's write.
 
     Raises
     ------
     DatabaseError
         When the file is not a graphnews database, or a read-only database does not exist.
     """
-    return Database(default_db_path() if path is None else path, readonly=readonly)
+    return Database(default_db_path() if path is None else path, readonly=readonly,
+                    on_wait=on_wait)
+
+
+def _lock_timeout() -> float:
+    try:
+        return float(os.environ.get("GRAPHNEWS_LOCK_TIMEOUT", LOCK_TIMEOUT))
+    except ValueError:
+        return LOCK_TIMEOUT
+
+
+def _locked(exc: sqlite3.Error) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _no_op() -> int:
+    # A Python progress handler: running it lets a pending Ctrl-C interrupt a long statement.
+    return 0
 
 
 class Database:
     """A graphnews database with the schema of docs/schema.md: an SQLite file, or a PostgreSQL
-    database (``engine == "postgresql"``, see `graphnews.engines`)."""
+    database (``engine == "postgresql"``, see `graphnews.engines`).
 
-    def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False) -> None:
+    Several processes may use one database at once (SQLite WAL mode): reads never wait, and a
+    write that finds another process writing waits up to `LOCK_TIMEOUT` seconds, calling
+    ``on_wait(message)`` once when it starts waiting (the CLI prints it).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False,
+                 on_wait: Callable[[str], None] | None = None) -> None:
         self.path = str(path)
         self.readonly = readonly
         #: ``"sqlite"`` or ``"postgresql"``.
         self.engine = "postgresql" if is_postgres_url(path) else "sqlite"
+        self.on_wait = on_wait
+        self.lock_timeout = _lock_timeout()
         try:
             self.conn = self._connect()
         except sqlite3.Error as exc:
@@ -115,15 +152,16 @@ class Database:
         if self.readonly:
             if memory or not Path(self.path).exists():
                 raise DatabaseError(f"no database at {self.path}: run 'graphnews ingest' first")
-            uri = Path(self.path).resolve().as_uri() + "?mode=ro"
-            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            conn = sqlite3.connect(_readonly_uri(Path(self.path)), uri=True,
+                                   check_same_thread=False)
         else:
             if not memory:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, check_same_thread=False)
         conn.row_factory = sqlite3.Row
+        conn.set_progress_handler(_no_op, _SIGNAL_STEPS)
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute(f"PRAGMA busy_timeout = {int(self.lock_timeout * 1000)}")
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
@@ -145,10 +183,7 @@ class Database:
             conn.execute("PRAGMA cache_size = -100000")
             conn.execute("PRAGMA temp_store = MEMORY")
             if version == 0 and tables == 0:
-                with conn:
-                    conn.executescript(f"BEGIN; {SCHEMA}; PRAGMA user_version = {SCHEMA_VERSION};"
-                                       " COMMIT;")
-                version = SCHEMA_VERSION
+                version = self._create_schema(conn)
         if version in MIGRATIONS:
             conn.close()
             self._migrate(version)
@@ -180,6 +215,54 @@ class Database:
                                 f"{SCHEMA_VERSION}: {exc}") from None
         finally:
             conn.close()
+
+    def _create_schema(self, conn: sqlite3.Connection) -> int:
+        """Create the tables, unless another process just did (two may race to create them)."""
+        self._begin(conn)
+        try:
+            if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+                for statement in _statements(SCHEMA):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return version
+
+    def _begin(self, conn: sqlite3.Connection) -> None:
+        """BEGIN IMMEDIATE: wait for another process's write, saying so, up to the lock timeout."""
+        if self.engine != "sqlite":
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        started = time.monotonic()
+        conn.execute(f"PRAGMA busy_timeout = {min(_QUIET_WAIT_MS, int(self.lock_timeout * 1000))}")
+        try:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not _locked(exc):
+                    raise
+            left = self.lock_timeout - (time.monotonic() - started)
+            if left > 0:
+                if self.on_wait is not None:
+                    self.on_wait(f"waiting for another process writing to {self.path} "
+                                 f"(up to {self.lock_timeout:g} s)...")
+                conn.execute(f"PRAGMA busy_timeout = {int(left * 1000)}")
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if not _locked(exc):
+                        raise
+            raise DatabaseError(
+                f"the database {self.path} is still locked by another process after "
+                f"{self.lock_timeout:g} s; try again when it has finished (the wait is set by "
+                "GRAPHNEWS_LOCK_TIMEOUT, in seconds)")
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(self.lock_timeout * 1000)}")
 
     def close(self) -> None:
         """Close the connection."""
@@ -253,8 +336,12 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Any:
-        """One write transaction; rolled back on any error."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        """One write transaction; rolled back on any error.
+
+        Waits (up to `LOCK_TIMEOUT` seconds) while another process writes; raises
+        `DatabaseError` when that wait runs out.
+        """
+        self._begin(self.conn)
         try:
             yield self.conn
         except BaseException:
@@ -280,3 +367,19 @@ def _statements(script: str) -> list[str]:
             statements.append(current.strip())
             current = ""
     return statements
+
+
+def _readonly_uri(path: Path) -> str:
+    """The URI opening ``path`` read-only; ``immutable`` when its folder is read-only.
+
+    In a folder nobody can write, no process can be changing the database (SQLite could not
+    even create its journal), and a read-only open in WAL mode would fail for want of the
+    ``-shm`` file it cannot create: SQLite is told the file is immutable instead.
+    """
+    uri = path.resolve().as_uri() + "?mode=ro"
+    folder = path.resolve().parent
+    wal = Path(f"{path}-wal")
+    if not os.access(folder, os.W_OK) and not (wal.exists() and wal.stat().st_size):
+        uri += "&immutable=1"
+    return uri
+

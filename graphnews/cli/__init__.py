@@ -6,6 +6,7 @@ Every `graphnews.errors.GraphnewsError` becomes ``Error: <message>`` on stderr w
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import typer
@@ -25,6 +26,20 @@ class _Group(TyperGroup):
         except GraphnewsError as exc:
             typer.echo(f"Error: {exc}", err=True)
             raise typer.Exit(code=2 if isinstance(exc, BadInputError) else 1) from None
+        except KeyboardInterrupt:
+            typer.echo("Interrupted.", err=True)
+            raise typer.Exit(code=130) from None
+        except sqlite3.OperationalError as exc:
+            # Ctrl-C during a long SQL statement ends it as "interrupted" (the progress handler
+            # that let Python see the signal cannot pass the KeyboardInterrupt on).
+            if str(exc) == "interrupted":
+                typer.echo("Interrupted.", err=True)
+                raise typer.Exit(code=130) from None
+            if "locked" in str(exc) or "busy" in str(exc):
+                typer.echo(f"Error: the database is busy with another process ({exc}); try "
+                           "again when it has finished", err=True)
+                raise typer.Exit(code=1) from None
+            raise
 
 
 app = typer.Typer(

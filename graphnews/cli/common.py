@@ -62,8 +62,9 @@ OutOption = Annotated[
 
 
 def open_database(db: str | Path | None, *, readonly: bool = False) -> Database:
-    """Open the database a command was pointed at."""
-    return open_db(db if db is not None else default_db_path(), readonly=readonly)
+    """Open the database a command was pointed at; a write waiting for a lock says so."""
+    return open_db(db if db is not None else default_db_path(), readonly=readonly,
+                   on_wait=lambda message: typer.echo(message, err=True))
 
 
 def report_filters(

@@ -17,7 +17,9 @@ import itertools
 import multiprocessing
 import os
 import signal
+import sqlite3
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -28,9 +30,11 @@ from graphnews.identity import Overrides
 from graphnews.ingest.reader import (
     DEFAULT_MAX_SIZE,
     STDIN,
+    Document,
     Problem,
     Rejected,
     expand_inputs,
+    plain_reason,
     read_bytes,
     read_stdin,
 )
@@ -67,6 +71,13 @@ class IngestReport:
     seconds: float = 0.0
     rejected: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+
+    def add(self, other: IngestReport) -> None:
+        """Count what ``other`` (a part of this ingest) did into this report."""
+        for name in ("documents", "unchanged", "updated", "new_files", "bytes_read"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.rejected.extend(other.rejected)
+        self.warnings.extend(other.warnings)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -131,8 +142,8 @@ def ingest(
             continue
         try:
             st = os.stat(path)
-        except OSError as exc:
-            report.rejected.append(Problem(path, 1, f"cannot read this file: {exc.strerror}"))
+        except OSError:  # vanished or unreadable: `_prepare` says why, and it is quarantined
+            todo.append((path, None))
             continue
         before = known.get(path)
         if before is not None and before[0] == st.st_size and before[1] == st.st_mtime_ns:
@@ -145,14 +156,7 @@ def ingest(
     with _parser(len(todo), workers) as parse:
         prepared = parse(functools.partial(_prepare, limit=limit), todo, chunksize=16)
         for batch in _batches(prepared, BATCH_FILES):
-            try:
-                with db.transaction():
-                    for item in batch:
-                        changed |= _write(writer, item, known, report)
-                    writer.flush()
-            except BaseException:
-                writer.forget()
-                raise
+            changed |= _write_batch(db, writer, batch, known, report, limit=limit)
             done += len(batch)
             if progress is not None:
                 progress(done, total)
@@ -238,21 +242,80 @@ def _prepare(task: tuple[str, str | None], *, limit: int) -> _Prepared:
     if digest == known_digest:
         return _Prepared(path, size, mtime_ns, digest, True, [])
     items: list[_Parsed | Rejected | Problem] = []
-    for item in read_bytes(path, data, max_size=limit):
-        if isinstance(item, Rejected):
-            items.append(item)
-            continue
-        try:
-            record, problems = to_record(item)
-        except RecordError as exc:
-            items.append(Rejected(Problem(path, exc.line, exc.message), item.raw.encode("utf-8")))
-            continue
-        text = item.raw.encode("utf-8")
+    try:
+        for item in read_bytes(path, data, max_size=limit):
+            items.append(item if isinstance(item, Rejected) else _interpret(item, data, digest))
+    except Exception as exc:  # whatever breaks on one input rejects that input
+        items.append(Rejected(Problem(path, 1, f"this file {plain_reason(exc)}"), data[:limit]))
+    return _Prepared(path, size, mtime_ns, digest, False, items)
+
+
+def _interpret(doc: Document, data: bytes, digest: str) -> _Parsed | Rejected:
+    """A parsed document as the writer needs it, or its rejection (never an exception)."""
+    try:
+        record, problems = to_record(doc)
+        text = doc.raw.encode("utf-8")
         # A Markdown file is one document: its text is the file's bytes, already hashed.
         content_hash = digest if text == data else hashlib.sha256(text).hexdigest()
-        items.append(_Parsed(item.position, item.line, item.format,
-                             document_zlib(text), content_hash, record, problems))
-    return _Prepared(path, size, mtime_ns, digest, False, items)
+        return _Parsed(doc.position, doc.line, doc.format, document_zlib(text), content_hash,
+                       record, problems)
+    except RecordError as exc:
+        return Rejected(Problem(doc.path, exc.line, exc.message), doc.raw.encode("utf-8"))
+    except Exception as exc:  # one hostile document never ends the ingest
+        return Rejected(Problem(doc.path, doc.line, f"this document {plain_reason(exc)}"),
+                        doc.raw.encode("utf-8", "surrogatepass"))
+
+
+# What storing one file's rows can raise besides a locked database: a value SQLite refuses.
+_STORE_ERRORS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.DataError, ValueError,
+                 OverflowError, TypeError, RecursionError)
+
+
+def _write_batch(
+    db: Database,
+    writer: Writer,
+    batch: list[_Prepared],
+    known: dict[str, tuple[int, int, str, int]],
+    report: IngestReport,
+    *,
+    limit: int,
+) -> bool:
+    """Write prepared files in one transaction; return True when the database content changed.
+
+    The check of what is already stored and the write happen in one write transaction: when
+    another process wrote meanwhile (two ingests at once), the caches and ``known`` are reloaded
+    first, so the result is that of the two ingests one after the other. A file SQLite refuses
+    to store is retried alone and, failing again, rejected whole; the rest goes in.
+    """
+    scratch = IngestReport()
+    changed = False
+    try:
+        with db.transaction():
+            if writer.others_wrote():
+                writer.forget()
+                known.clear()
+                known.update(writer.known_files())
+            for item in batch:
+                changed |= _write(writer, item, known, scratch)
+            writer.flush()
+    except _STORE_ERRORS as exc:
+        writer.forget()
+        if len(batch) > 1:
+            return any([_write_batch(db, writer, [item], known, report, limit=limit)
+                        for item in batch])
+        item = batch[0]
+        raw = b"".join(e.raw if isinstance(e, Rejected) else zlib.decompress(e.raw_zlib)
+                       for e in item.items)[:limit]
+        problem = Problem(item.path, 1, f"this file could not be stored: {plain_reason(exc)}")
+        with db.transaction():
+            writer.quarantine(item.path, 1, problem.message, raw)
+        report.rejected.append(problem)
+        return False
+    except BaseException:
+        writer.forget()
+        raise
+    report.add(scratch)
+    return changed
 
 
 def _write(
@@ -263,6 +326,7 @@ def _write(
 ) -> bool:
     """Write one prepared input; return True when the database content changed."""
     if item.error is not None:
+        writer.quarantine_unreadable(item.error.path, item.error.message)
         report.rejected.append(item.error)
         return False
     if item.unchanged or (item.path in known and known[item.path][2] == item.digest):

@@ -34,6 +34,7 @@ __all__ = [
     "Rejected",
     "expand_inputs",
     "parse_text",
+    "plain_reason",
     "read_bytes",
 ]
 
@@ -52,6 +53,10 @@ _FIRST_LINE = re.compile(r"(?:[ \t\r]*\n)*([^\n]*)")
 # Searched from the newline before the fields: a literal first character keeps it fast (a
 # MULTILINE ``^`` is tried at every character of a 10 KB front matter).
 _CLOSING_LINE = re.compile(r"\n(?:---|\.\.\.)[ \t\r]*(?=\n|\Z)")
+# A JSON string (skipped whole) or a bracket: enough to find where a too-deep value ends.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+#: Stands for the value of a JSON record nested too deeply to parse.
+_TOO_DEEP = object()
 
 
 @dataclass(frozen=True)
@@ -144,8 +149,9 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> tuple[list[str], 
             continue
         path = os.path.abspath(os.path.expanduser(text))
         if os.path.isdir(path):
-            matches = sorted(_walk(path))
-            if not matches:
+            before = len(problems)
+            matches = sorted(_walk(path, problems, set(), ()))
+            if not matches and len(problems) == before:
                 problems.append(Problem(text, 1, "this folder holds no .md, .txt or .json files"))
         elif os.path.isfile(path):
             matches = [path]
@@ -160,16 +166,60 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> tuple[list[str], 
     return list(found), problems
 
 
-def _walk(folder: str) -> Iterator[str]:
-    """Files under ``folder`` (recursively) with a readable ending; hidden entries skipped."""
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir():
-                yield from _walk(entry.path)
-            elif os.path.splitext(entry.name)[1].lower() in SUFFIXES and entry.is_file():
-                yield entry.path
+def _walk(
+    folder: str, problems: list[Problem], seen: set[tuple[int, int]],
+    ancestors: tuple[tuple[int, int], ...],
+) -> Iterator[str]:
+    """Files under ``folder`` (recursively) with a readable ending; hidden entries skipped.
+
+    A folder that cannot be read, or a link leading back into a folder that holds it (a loop),
+    becomes a problem and the walk goes on; a folder reached twice through links is read once;
+    a file that vanishes meanwhile is simply not listed.
+    """
+    try:
+        st = os.stat(folder)
+        key = (st.st_dev, st.st_ino)
+        if key in ancestors:
+            problems.append(Problem(folder, 1, "this link leads back into a folder that holds "
+                                    "it (a loop); it was not followed"))
+            return
+        if key in seen:
+            return
+        seen.add(key)
+        with os.scandir(folder) as entries:
+            listed = list(entries)
+    except OSError as exc:
+        problems.append(Problem(folder, 1, f"cannot read this folder: {exc.strerror}"))
+        return
+    for entry in listed:
+        if entry.name.startswith("."):
+            continue
+        try:
+            is_dir = entry.is_dir()
+            is_file = not is_dir and entry.is_file()
+        except OSError as exc:  # e.g. a link loop: "too many levels of symbolic links"
+            problems.append(Problem(entry.path, 1, f"cannot read this entry: {exc.strerror}"))
+            continue
+        if is_dir:
+            yield from _walk(entry.path, problems, seen, (*ancestors, key))
+        elif is_file and os.path.splitext(entry.name)[1].lower() in SUFFIXES:
+            yield entry.path
+
+
+def plain_reason(exc: BaseException) -> str:
+    """Why a document could not be read or stored, in plain words (for an unexpected error)."""
+    if isinstance(exc, RecursionError):
+        return ("it is nested too deeply (hundreds of lists or mappings inside each other) "
+                "to be read")
+    if isinstance(exc, UnicodeError):
+        return ("it holds text that is not valid Unicode (such as a lone surrogate "
+                "\\ud800), which cannot be stored")
+    if isinstance(exc, TypeError) and "keys must be" in str(exc):
+        return ("it uses a key that is not text (such as a list used as a key, "
+                "'? [a, b]: ...')")
+    if isinstance(exc, OverflowError):
+        return "it holds a number or date too large to be stored"
+    return f"it could not be read ({type(exc).__name__}: {exc})"
 
 
 def read_bytes(path: str, data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> Iterator[
@@ -295,7 +345,7 @@ def _read_json(path: str, text: str, *, max_size: int) -> Iterator[Document | Re
     if stripped[0] in "[{":
         try:
             items = list(_top_level_items(decoder, text, start))
-        except (ValueError, IndexError) as exc:
+        except (ValueError, IndexError, RecursionError) as exc:
             if not _is_json(stripped.split("\n", 1)[0]):
                 line = exc.lineno if isinstance(exc, json.JSONDecodeError) else 1
                 yield Rejected(
@@ -323,7 +373,7 @@ def _read_ndjson(
             continue
         try:
             value = decoder.decode(line)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             yield Rejected(
                 Problem(path, number, f"this line is not valid JSON: {_json_reason(exc)}"),
                 line.encode("utf-8"),
@@ -341,6 +391,9 @@ def _json_document(
     line = text.count("\n", 0, start) + 1
     if len(raw) > max_size:
         return _too_large(path, line, len(raw), max_size, raw.encode("utf-8"))
+    if value is _TOO_DEEP:
+        return Rejected(Problem(path, line, f"this record is not valid JSON: "
+                                f"{plain_reason(RecursionError())}"), raw.encode("utf-8"))
     return Document(path, position, line, "json", raw, value)
 
 
@@ -368,7 +421,10 @@ def _array_items(
         return
     items = []
     while True:
-        value, end = decoder.raw_decode(text, i)
+        try:
+            value, end = decoder.raw_decode(text, i)
+        except RecursionError:  # this item only: find where it ends, reject it, read on
+            value, end = _TOO_DEEP, _value_end(text, i)
         items.append((i, end, value))
         i = _skip_ws(text, end)
         if text[i] == "]":
@@ -391,6 +447,20 @@ def _page_array_start(decoder: json.JSONDecoder, text: str, start: int) -> int:
         i = _skip_ws(text, _skip_ws(text, i) + 1)  # the ','
 
 
+def _value_end(text: str, start: int) -> int:
+    """Where the JSON array or object starting at ``start`` ends (strings skipped, not parsed)."""
+    depth = 0
+    for match in _JSON_TOKEN.finditer(text, start):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+        elif token in "]}":
+            depth -= 1
+            if depth == 0:
+                return match.end()
+    raise ValueError("unexpected end of JSON")
+
+
 def _skip_ws(text: str, i: int) -> int:
     n = len(text)
     while i < n and text[i] in " \t\r\n":
@@ -408,10 +478,12 @@ def _expect_end(text: str, end: int) -> None:
 def _is_json(line: str) -> bool:
     try:
         json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return True
 
 
 def _json_reason(exc: Exception) -> str:
-    return exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+    if isinstance(exc, json.JSONDecodeError):
+        return exc.msg
+    return plain_reason(exc) if isinstance(exc, RecursionError) else str(exc)

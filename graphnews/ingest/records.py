@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from graphnews.identity import URL_FIELDS, canonical_url, outlet_domain
-from graphnews.ingest.reader import Document, Problem, parse_text
+from graphnews.ingest.reader import Document, Problem, parse_text, plain_reason
 from graphnews.store import SQL_FUNCTIONS, document_text
 
 __all__ = ["ArticleRecord", "RecordError", "fields_json", "parse_datetime", "to_json", "to_record"]
@@ -79,6 +80,9 @@ def to_record(doc: Document) -> tuple[ArticleRecord, list[Problem]]:
         except RecordError as exc:
             problems.append(Problem(doc.path, doc.related_line(index),
                                     f"related item {index + 1} was skipped: {exc.message}"))
+        except (ValueError, TypeError, RecursionError) as exc:  # text that cannot be stored
+            problems.append(Problem(doc.path, doc.related_line(index),
+                                    f"related item {index + 1} was skipped: {plain_reason(exc)}"))
     return record, problems
 
 
@@ -109,8 +113,35 @@ def parse_datetime(value: object) -> dt.datetime | None:
 
 
 def to_json(value: Any) -> str:
-    """JSON text of parsed fields; dates and times become ISO 8601 strings."""
-    return json.dumps(value, ensure_ascii=False, default=_json_default, separators=(",", ":"))
+    """JSON text of parsed fields; dates and times become ISO 8601 strings.
+
+    YAML's ``.nan`` and ``.inf`` become the strings ``"NaN"``, ``"Infinity"`` (JSON has no such
+    numbers, and SQLite's JSON functions refuse them). Raises UnicodeEncodeError for text that
+    cannot be stored (a lone surrogate).
+    """
+    try:
+        text = _dumps(value)
+    except ValueError as exc:
+        if "Out of range float" not in str(exc):
+            raise
+        text = _dumps(_finite(value))
+    text.encode("utf-8")
+    return text
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=_json_default, separators=(",", ":"),
+                      allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def fields_json(text: str, format: str) -> str | None:
@@ -124,7 +155,7 @@ def fields_json(text: str, format: str) -> str | None:
     """
     try:
         return to_json(parse_text(text, format))
-    except ValueError:
+    except (ValueError, TypeError, RecursionError):  # e.g. a list as a key, 1000 levels deep
         return None
 
 
@@ -178,7 +209,7 @@ def _article(fields: dict[str, Any], line_of: Any) -> ArticleRecord:
         list(dict.fromkeys(t.strip() for t in topics if isinstance(t, str) and t.strip()))
         if isinstance(topics, list) else []
     )
-    return ArticleRecord(
+    record = ArticleRecord(
         canonical_url=best,
         url_rank=rank,
         aliases=aliases,
@@ -191,6 +222,11 @@ def _article(fields: dict[str, Any], line_of: Any) -> ArticleRecord:
         provider_name=name.strip(),
         topics=topic_names,
     )
+    for text in (record.title, record.excerpt, record.type, record.provider_name, domain,
+                 *record.topics, *(url for url, _ in aliases)):
+        if text is not None and not text.isascii():
+            text.encode("utf-8")  # UnicodeEncodeError for a lone surrogate (JSON "\ud800")
+    return record
 
 
 def _text(value: object) -> str | None:

@@ -80,6 +80,7 @@ class Writer:
         self._complete: set[int] = set()
         self._next_article = 0
         self._next_document = 0
+        self._data_version: int | None = None
         self._queues: dict[str, list[tuple[Any, ...]]] = {
             sql: [] for sql in (_UPSERT_FILE, _INSERT_ARTICLE, "aliases", _UPDATE_FROM_DOCUMENT,
                                 _UPDATE_FROM_RELATED, _INSERT_DOCUMENT, _INSERT_LINK,
@@ -89,11 +90,19 @@ class Writer:
     # -- files ---------------------------------------------------------------------------------
     def known_files(self) -> dict[str, tuple[int, int, str, int]]:
         """path -> (size, mtime_ns, content_hash, version) of every file ingested before."""
+        self.others_wrote()
         return {
             r[0]: (r[1], r[2], r[3], r[4])
             for r in self.conn.execute(
                 "SELECT path, size, mtime_ns, content_hash, version FROM files")
         }
+
+    def others_wrote(self) -> bool:
+        """True when another connection committed since the last call (or `known_files`)."""
+        version = int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+        changed = version != self._data_version
+        self._data_version = version
+        return changed
 
     def touch_file(self, path: str, size: int, mtime_ns: int) -> None:
         """Record a new stat for a file whose content did not change."""
@@ -121,6 +130,11 @@ class Writer:
         self.conn.execute(
             "INSERT INTO quarantine (path, line, message, raw, ingested_at) VALUES (?, ?, ?, ?, ?)",
             (path, line, message, raw, self.now))
+
+    def quarantine_unreadable(self, path: str, message: str) -> None:
+        """Record a file that could not be read at all (once, however often it is retried)."""
+        self.conn.execute("DELETE FROM quarantine WHERE path = ? AND message = ?", (path, message))
+        self.quarantine(path, 1, message, b"")
 
     # -- documents -----------------------------------------------------------------------------
     def add_document(self, *, path: str, position: int, line: int, format: str, raw_zlib: bytes,
