@@ -36,10 +36,16 @@ HOSTILE = {
     "deep-json.json": '{"webUrl": "https://bad.example/x", "a": ' + "[" * DEEP + "]" * DEEP + "}",
     "deep-ndjson.ndjson": '{"webUrl": "https://bad.example/x", "a": ' + "[" * DEEP + "]" * DEEP
     + "}\n",
-    "complex-key.md": "---\nwebUrl: https://bad.example/x\n? [a, b]\n: 1\n---\n",
     "surrogate.ndjson": '{"webUrl": "https://bad.example/x", "title": "\\ud800"}\n',
-    "surrogate-key.json": '[{"webUrl": "https://bad.example/x", "\\udfff": 1}]',
+    "surrogate-topic.md": '---\nwebUrl: https://bad.example/x\ntopics: ["\\ud800"]\n---\n',
     "huge-int.json": '[{"webUrl": "https://bad.example/x", "n": ' + "9" * 5000 + "}]",
+}
+# Documents whose article is fine but whose fields are no JSON: stored, their raw text kept;
+# `document_fields()` gives NULL for them instead of failing every query that reads fields.
+ODD = {
+    "deep-yaml.md": HOSTILE.pop("deep-yaml.md"),
+    "complex-key.md": "---\nwebUrl: https://bad.example/x\n? [a, b]\n: 1\n---\n",
+    "surrogate-key.json": '[{"webUrl": "https://bad.example/x", "\\udfff": 1}]',
 }
 
 
@@ -60,6 +66,21 @@ def test_one_hostile_document_is_rejected_and_the_rest_goes_in(tmp_path: Path, n
     assert raw and len(raw) <= len(HOSTILE[name].encode("utf-8"))
 
 
+@pytest.mark.parametrize("name", sorted(ODD))
+def test_fields_that_are_no_json_are_stored_and_read_back_as_null(tmp_path: Path,
+                                                                  name: str) -> None:
+    corpus = tmp_path / "in"
+    _good(corpus)
+    (corpus / name).write_text(ODD[name], encoding="utf-8")
+    db = graphnews.open(tmp_path / "t.db")
+    report = db.ingest([corpus])
+    assert report.documents == GOOD + 1 and not report.rejected
+    fields = dict(db.conn.execute(
+        "SELECT path, document_fields(raw_zlib, format) FROM documents").fetchall())
+    assert fields.pop(str(corpus / name)) is None
+    assert all(fields.values())
+
+
 def test_odd_scalars_are_stored_as_valid_json(tmp_path: Path) -> None:
     """.nan and .inf are not JSON numbers: stored as text, so SQLite's JSON functions work."""
     corpus = tmp_path / "in"
@@ -72,7 +93,8 @@ def test_odd_scalars_are_stored_as_valid_json(tmp_path: Path) -> None:
     report = db.ingest([corpus])
     assert report.documents == 2 and not report.rejected
     row = db.conn.execute(
-        "SELECT json_extract(d.data, '$.score'), json_extract(d.data, '$.high'), a.published "
+        "SELECT document_fields(d.raw_zlib, d.format) ->> 'score', "
+        "document_fields(d.raw_zlib, d.format) ->> 'high', a.published "
         "FROM documents d JOIN articles a ON a.id = d.article_id "
         "WHERE d.path LIKE '%odd.md'").fetchone()
     assert tuple(row) == ("NaN", "Infinity", "0001-01-01T00:00:00Z")
