@@ -1,0 +1,714 @@
+"""Same-story pairs: candidate pairs of articles, their features, and the calibrated model.
+
+Story detection asks one question of many pairs of articles: *do these two report the same
+event?* This module finds the pairs worth asking about and answers with a probability.
+
+**Candidates** (never all pairs): a ``related`` link either way, two articles that share
+``related`` neighbours (co-citation), and each article's nearest texts among the articles
+published within ``window_days`` of it (TF-IDF of title and excerpt, blockwise sparse products
+over the articles sorted by time).
+
+**Features** of a candidate pair (`FEATURES`): title cosine and excerpt cosine separately and
+together, the cosine of their *names* (capitalised words, figures, quoted phrases), hours apart,
+a link either way, reciprocity, co-citation, a link confirmed by text, same outlet, and
+indicators for a missing signal (no excerpt, no time, no ``related`` list on one or both
+sides), so that a corpus without ``related`` lists or without excerpts scores on what it has.
+
+**Model**: logistic regression over the standardised features, fitted on labelled pairs
+(`fit_model`), then Platt-calibrated on out-of-fold scores (each labelled source's pairs scored
+by the model fitted without that source), so an edge weight is the probability that the two
+articles report the same story. The fitted model ships as ``story_model.json`` beside this
+module (`load_model`); ``python -m graphnews.pairs`` / ``graphnews stories --fit`` refit it.
+
+Examples
+--------
+>>> import numpy as np
+>>> model = load_model()
+>>> probability = model.predict(np.zeros((1, len(FEATURES))))
+>>> bool(0.0 < probability[0] < 1.0)
+True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy import sparse
+
+if TYPE_CHECKING:
+    from graphnews.store import Database
+
+__all__ = [
+    "FEATURES",
+    "MODEL_FILE",
+    "Articles",
+    "CandidateSearch",
+    "Model",
+    "Pairs",
+    "candidate_pairs",
+    "fit_logistic",
+    "fit_model",
+    "load_model",
+    "names",
+    "tokens",
+]
+
+#: The features of a candidate pair, in the order of `Pairs.x` columns.
+FEATURES = (
+    "text_cos",  # TF-IDF cosine of title + excerpt
+    "title_cos",  # of the titles alone
+    "excerpt_cos",  # of the excerpts alone (0 when either has none)
+    "no_excerpt",  # 1 when either article has no excerpt
+    "names_cos",  # cosine of capitalised words, figures and quoted phrases (IDF-weighted)
+    "log_hours_apart",  # log(1 + hours between publication times); 0 when unknown
+    "no_time",  # 1 when either time is unknown
+    "linked",  # one lists the other in `related`
+    "reciprocal",  # each lists the other
+    "cocitation",  # cosine of their `related` neighbour sets
+    "linked_text",  # linked x text_cos: a link the texts confirm
+    "lists_both",  # both articles have a `related` list of their own
+    "lists_one",  # exactly one has
+    "same_outlet",  # both from one outlet
+)
+
+#: The shipped model, fitted by ``python -m graphnews.pairs`` (see benchmarks/stories_eval.py).
+MODEL_FILE = Path(__file__).resolve().parent / "story_model.json"
+
+_TOKEN = re.compile(r"[^\W\d_]{3,}")
+_NAME = re.compile(
+    r"\"([^\"]{3,60})\"|“([^”]{3,60})”|\b(\d[\d.,]*\d|\d)(%| ?[mb]n?\b)?"
+    r"|\b([A-Z][\w&'’.-]*[\w&])"
+)
+_STOPWORDS = frozenset(
+    (
+        "the",
+        "and",
+        "for",
+        "are",
+        "but",
+        "not",
+        "you",
+        "all",
+        "any",
+        "can",
+        "had",
+        "her",
+        "was",
+        "one",
+        "our",
+        "out",
+        "has",
+        "have",
+        "him",
+        "his",
+        "how",
+        "its",
+        "may",
+        "new",
+        "now",
+        "old",
+        "see",
+        "two",
+        "who",
+        "did",
+        "get",
+        "got",
+        "let",
+        "say",
+        "she",
+        "too",
+        "use",
+        "that",
+        "this",
+        "with",
+        "from",
+        "they",
+        "will",
+        "what",
+        "when",
+        "your",
+        "more",
+        "into",
+        "over",
+        "than",
+        "then",
+        "them",
+        "these",
+        "those",
+        "been",
+        "were",
+        "which",
+        "their",
+        "there",
+        "about",
+        "would",
+        "could",
+        "after",
+        "before",
+        "while",
+        "where",
+        "also",
+        "just",
+        "only",
+        "some",
+        "such",
+        "very",
+        "most",
+        "other",
+        "said",
+        "says",
+        "why",
+        "here",
+        "its",
+        "it's",
+        "how",
+        "a",
+        "an",
+        "in",
+        "on",
+        "of",
+        "to",
+        "is",
+        "as",
+        "at",
+        "by",
+        "be",
+        "or",
+        "it",
+        "we",
+        "if",
+        "so",
+        "up",
+        "no",
+        "do",
+    )
+)
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case words of three letters or more, without stop words."""
+    return [t for t in _TOKEN.findall(text.lower()) if t not in _STOPWORDS]
+
+
+def names(text: str) -> list[str]:
+    """Capitalised words, figures and quoted phrases: what tells one event from another.
+
+    >>> names('Microsoft cuts 1,800 jobs, says "a small share" of staff')
+    ['microsoft', '1,800', 'a small share']
+    """
+    out = []
+    for quoted, curly, number, unit, word in _NAME.findall(text):
+        term = (quoted or curly or (number + unit) or word).lower().strip()
+        if term and term not in _STOPWORDS:
+            out.append(term)
+    return out
+
+
+@dataclass
+class Articles:
+    """Articles as arrays (in id order): what the pair features are computed from."""
+
+    ids: np.ndarray  # article ids, ascending
+    ts: np.ndarray  # float seconds, NaN when unknown
+    titles: list[str]
+    excerpts: list[str]
+    outlets: np.ndarray  # outlet ids, -1 when unknown
+    urls: list[str]  # canonical URLs
+    src: np.ndarray  # `related` links as indices into ids
+    dst: np.ndarray
+
+    @classmethod
+    def load(cls, db: Database) -> Articles:
+        rows = db.conn.execute(
+            "SELECT id, published_ts, coalesce(title, ''), coalesce(excerpt, ''), "
+            "coalesce(outlet_id, -1), canonical_url FROM articles ORDER BY id"
+        ).fetchall()
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        ts = np.fromiter(
+            (np.nan if r[1] is None else r[1] for r in rows), dtype=np.float64, count=len(rows)
+        )
+        links = np.fromiter(
+            chain.from_iterable(
+                db.conn.execute("SELECT from_article, to_article FROM related_links")
+            ),
+            dtype=np.int64,
+        ).reshape(-1, 2)
+        index = np.searchsorted(ids, links)
+        return cls(
+            ids,
+            ts,
+            [r[2] for r in rows],
+            [r[3] for r in rows],
+            np.fromiter((r[4] for r in rows), dtype=np.int64, count=len(rows)),
+            [r[5] for r in rows],
+            index[:, 0],
+            index[:, 1],
+        )
+
+    def texts(self, subset: np.ndarray) -> list[str]:
+        return [f"{self.titles[i]} {self.excerpts[i]}" for i in subset.tolist()]
+
+    def without_links(self) -> Articles:
+        """The same articles as if no document had a ``related`` list (for ablations)."""
+        empty = np.array([], dtype=np.int64)
+        return Articles(
+            self.ids, self.ts, self.titles, self.excerpts, self.outlets, self.urls, empty, empty
+        )
+
+
+@dataclass(frozen=True)
+class CandidateSearch:
+    """Which pairs are candidates: fixed by design, not tuned per corpus.
+
+    Attributes
+    ----------
+    window_days : float
+        The text search compares articles published at most this many days apart.
+    neighbours : int
+        Most similar texts kept per article.
+    min_similarity : float
+        Text similarities below this make no candidate.
+    """
+
+    window_days: float = 7.0
+    neighbours: int = 10
+    min_similarity: float = 0.1
+
+
+@dataclass
+class Pairs:
+    """Candidate pairs ``u < v`` (indices into the subset) and their features (`FEATURES`)."""
+
+    u: np.ndarray
+    v: np.ndarray
+    x: np.ndarray  # shape (pairs, len(FEATURES))
+
+    def __len__(self) -> int:
+        return len(self.u)
+
+    def feature(self, name: str) -> np.ndarray:
+        return self.x[:, FEATURES.index(name)]
+
+
+def candidate_pairs(
+    articles: Articles, subset: np.ndarray | None = None, search: CandidateSearch | None = None
+) -> Pairs:
+    """Every candidate pair among ``subset`` (default: all articles) with its features."""
+    search = search or CandidateSearch()
+    subset = np.arange(len(articles.ids)) if subset is None else subset
+    n = len(subset)
+    local = np.full(len(articles.ids), -1, dtype=np.int64)
+    local[subset] = np.arange(n)
+    src, dst = local[articles.src], local[articles.dst]
+    keep = (src >= 0) & (dst >= 0) & (src != dst)
+    directed = sparse.csr_matrix((np.ones(int(keep.sum())), (src[keep], dst[keep])), shape=(n, n))
+    directed.data[:] = 1.0
+    lists = np.zeros(len(articles.ids), dtype=bool)
+    lists[articles.src] = True
+    lists = lists[subset]
+    both = (directed + directed.T).tocsr()  # 1: one lists the other, 2: each lists the other
+    linked = both.copy()
+    linked.data[:] = 1.0
+    ts = articles.ts[subset]
+    text = _tfidf(articles.texts(subset))
+    cocited = _cocitation(linked)
+    near = _text_neighbours(text, ts, search)
+    u, v = _union(linked, cocited, near)
+    titles = _tfidf([articles.titles[i] for i in subset.tolist()])
+    excerpt_list = [articles.excerpts[i] for i in subset.tolist()]
+    excerpts = _tfidf(excerpt_list)
+    has_excerpt = np.fromiter((bool(e.strip()) for e in excerpt_list), dtype=bool, count=n)
+    entities = _tfidf(articles.texts(subset), analyser=names)
+    text_cos = _row_dots(text, u, v)
+    is_linked = _lookup(linked, u, v)
+    hours = np.abs(ts[u] - ts[v]) / 3600.0
+    outlets = articles.outlets[subset]
+    columns = {
+        "text_cos": text_cos,
+        "title_cos": _row_dots(titles, u, v),
+        "excerpt_cos": _row_dots(excerpts, u, v),
+        "no_excerpt": ~(has_excerpt[u] & has_excerpt[v]),
+        "names_cos": _row_dots(entities, u, v),
+        "log_hours_apart": np.log1p(np.nan_to_num(hours, nan=0.0)),
+        "no_time": np.isnan(hours),
+        "linked": is_linked,
+        "reciprocal": _lookup(both, u, v) == 2,
+        "cocitation": _lookup(cocited, u, v),
+        "linked_text": is_linked * text_cos,
+        "lists_both": lists[u] & lists[v],
+        "lists_one": lists[u] ^ lists[v],
+        "same_outlet": (outlets[u] == outlets[v]) & (outlets[u] >= 0),
+    }
+    x = (
+        np.column_stack([np.asarray(columns[f], dtype=np.float64) for f in FEATURES])
+        if len(u)
+        else np.zeros((0, len(FEATURES)))
+    )
+    return Pairs(u, v, x)
+
+
+# -- the model ------------------------------------------------------------------------------
+
+
+@dataclass
+class Model:
+    """A calibrated logistic model of P(same story | pair features).
+
+    ``probability = sigmoid(slope * (coef . (x - mean) / scale + intercept) + offset)``:
+    the logistic regression, then its Platt calibration (``slope``, ``offset``).
+    """
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    slope: float = 1.0
+    offset: float = 0.0
+    report: dict[str, Any] = field(default_factory=dict)
+
+    def log_odds(self, x: np.ndarray) -> np.ndarray:
+        """Calibrated log-odds that each pair (row of ``x``) reports one story."""
+        raw = ((x - self.mean) / self.scale) @ self.coef + self.intercept
+        return self.slope * raw + self.offset
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Calibrated probability that each pair (row of ``x``) reports one story."""
+        return _sigmoid(self.log_odds(x))
+
+    def contributions(self, row: np.ndarray) -> dict[str, float]:
+        """Each feature's share of one pair's log-odds (for explanations), by feature name."""
+        parts = self.slope * self.coef * (row - self.mean) / self.scale
+        return {f: float(p) for f, p in zip(self.features, parts, strict=True)}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "features": list(self.features),
+            "mean": _rounded(self.mean),
+            "scale": _rounded(self.scale),
+            "coef": _rounded(self.coef),
+            "intercept": round(self.intercept, 6),
+            "slope": round(self.slope, 6),
+            "offset": round(self.offset, 6),
+            "report": self.report,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Model:
+        features = tuple(data["features"])
+        if features != FEATURES:
+            from graphnews.errors import BadInputError
+
+            raise BadInputError(
+                f"the story model has features {list(features)}, this version "
+                f"of graphnews computes {list(FEATURES)}: refit it"
+            )
+        return cls(
+            features,
+            np.asarray(data["mean"], dtype=float),
+            np.asarray(data["scale"], dtype=float),
+            np.asarray(data["coef"], dtype=float),
+            float(data["intercept"]),
+            float(data["slope"]),
+            float(data["offset"]),
+            dict(data.get("report", {})),
+        )
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.as_dict(), indent=1) + "\n", encoding="utf-8")
+
+
+def load_model(path: str | Path | None = None) -> Model:
+    """The model in ``path`` (default: the one shipped with graphnews, `MODEL_FILE`)."""
+    p = Path(path) if path is not None else MODEL_FILE
+    return Model.from_dict(json.loads(p.read_text(encoding="utf-8")))
+
+
+def fit_logistic(
+    x: np.ndarray,
+    y: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    l2: float = 1.0,
+    iterations: int = 50,
+) -> tuple[np.ndarray, float]:
+    """L2-penalised logistic regression by iteratively reweighted least squares (Newton).
+
+    Minimises ``sum(w * logloss) + l2 / 2 * |coef|^2`` (the intercept is not penalised), which
+    is what scikit-learn's ``LogisticRegression(C=1 / l2)`` minimises with sample weights
+    ``w``. Returns ``(coef, intercept)``.
+    """
+    n, k = x.shape
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    design = np.column_stack((x, np.ones(n)))
+    penalty = np.full(k + 1, float(l2))
+    penalty[-1] = 0.0
+    beta = np.zeros(k + 1)
+    for _ in range(iterations):
+        p = _sigmoid(design @ beta)
+        gradient = design.T @ (w * (p - y)) + penalty * beta
+        curvature = w * p * (1.0 - p)
+        hessian = design.T @ (design * curvature[:, None]) + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hessian, gradient)
+        beta -= step
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    return beta[:-1], float(beta[-1])
+
+
+def fit_model(x: np.ndarray, y: np.ndarray, groups: np.ndarray, *, l2: float = 1.0) -> Model:
+    """Fit and calibrate the model on labelled pairs from one or more sources.
+
+    ``groups`` names each pair's source. Every source weighs the same in total (a large
+    generated corpus does not drown a small hand-labelled one). The logistic regression is
+    fitted on all pairs; its Platt calibration on *out-of-fold* scores: each source's pairs
+    scored by the regression fitted without that source (with one source only: five folds of
+    its pairs). ``report`` holds the out-of-fold Brier score and reliability table.
+    """
+    y = np.asarray(y, dtype=float)
+    groups = np.asarray(groups)
+    names_, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    weights = (len(y) / len(names_)) / counts[inverse]
+    mean = x.mean(axis=0) if len(x) else np.zeros(x.shape[1])
+    scale = x.std(axis=0) if len(x) else np.ones(x.shape[1])
+    scale[scale < 1e-9] = 1.0
+    z = (x - mean) / scale
+    coef, intercept = fit_logistic(z, y, weights, l2=l2)
+    folds = inverse if len(names_) > 1 else np.arange(len(y)) % 5
+    out_of_fold = np.empty(len(y))
+    for fold in np.unique(folds):
+        held = folds == fold
+        c, b = fit_logistic(z[~held], y[~held], weights[~held], l2=l2)
+        out_of_fold[held] = z[held] @ c + b
+    slope_offset, offset = fit_logistic(out_of_fold[:, None], y, weights, l2=0.0)
+    slope = float(slope_offset[0])
+    calibrated = _sigmoid(slope * out_of_fold + offset)
+    report = {
+        "pairs": len(y),
+        "positive_pairs": int(y.sum()),
+        "sources": {str(s): int(c) for s, c in zip(names_, counts, strict=True)},
+        "l2": l2,
+        "out_of_fold_brier": round(float(np.average((calibrated - y) ** 2, weights=weights)), 4),
+        "out_of_fold_brier_uncalibrated": round(
+            float(np.average((_sigmoid(out_of_fold) - y) ** 2, weights=weights)), 4
+        ),
+        "reliability": reliability(calibrated, y, weights),
+    }
+    return Model(FEATURES, mean, scale, coef, intercept, slope, offset, report)
+
+
+def reliability(
+    p: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, bins: int = 10
+) -> list[dict[str, float]]:
+    """Predicted vs observed share of same-story pairs in ten probability bins."""
+    w = np.ones(len(p)) if weights is None else weights
+    which = np.minimum((p * bins).astype(int), bins - 1)
+    out = []
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            out.append(
+                {
+                    "bin": f"{b / bins:.1f}-{(b + 1) / bins:.1f}",
+                    "pairs": int(inside.sum()),
+                    "predicted": round(float(np.average(p[inside], weights=w[inside])), 3),
+                    "observed": round(float(np.average(y[inside], weights=w[inside])), 3),
+                }
+            )
+    return out
+
+
+# -- text -----------------------------------------------------------------------------------
+
+
+def _tfidf(texts: list[str], analyser: Any = tokens) -> sparse.csr_matrix:
+    """Sublinear TF-IDF rows (l2-normalised).
+
+    Terms found in a single text can match nothing and are dropped; so are terms found in more
+    than 1% of the texts (at least 200): they say little about which event a text reports and
+    would dominate the cost of the neighbour search.
+    """
+    vocabulary: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    for row, text in enumerate(texts):
+        for token in analyser(text):
+            rows.append(row)
+            cols.append(vocabulary.setdefault(token, len(vocabulary)))
+    n = len(texts)
+    counts = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(vocabulary)))
+    counts.sum_duplicates()
+    df = np.bincount(counts.indices, minlength=len(vocabulary))
+    useful = (df >= 2) & (df <= max(200, 0.01 * n))
+    idf = np.where(useful, np.log((1 + n) / (1 + df)) + 1.0, 0.0)
+    counts.data = (1.0 + np.log(counts.data)) * idf[counts.indices]
+    counts.eliminate_zeros()
+    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ counts)
+
+
+def _text_neighbours(
+    vectors: sparse.csr_matrix, ts: np.ndarray, search: CandidateSearch, block: int = 1000
+) -> sparse.csr_matrix:
+    """Each article's most similar texts published within the window (symmetric, max)."""
+    n = vectors.shape[0]
+    known = np.flatnonzero(~np.isnan(ts))
+    order = known[np.argsort(ts[known], kind="stable")]
+    times = ts[order]
+    window = search.window_days * 86400
+    sorted_vectors = vectors[order]
+    rows_out: list[np.ndarray] = []
+    cols_out: list[np.ndarray] = []
+    vals_out: list[np.ndarray] = []
+    for start in range(0, len(order), block):
+        stop = min(start + block, len(order))
+        lo = int(np.searchsorted(times, times[start] - window, side="left"))
+        hi = int(np.searchsorted(times, times[stop - 1] + window, side="right"))
+        sims = (sorted_vectors[start:stop] @ sorted_vectors[lo:hi].T).tocoo()
+        r, c, s = sims.row + start, sims.col + lo, sims.data
+        keep = (r != c) & (s >= search.min_similarity) & (np.abs(times[r] - times[c]) <= window)
+        r, c, s = r[keep], c[keep], s[keep]
+        top = _top_per_row(r, s, search.neighbours)
+        rows_out.append(order[r[top]])
+        cols_out.append(order[c[top]])
+        vals_out.append(s[top])
+    if not rows_out:
+        return sparse.csr_matrix((n, n))
+    nearest = sparse.csr_matrix(
+        (np.concatenate(vals_out), (np.concatenate(rows_out), np.concatenate(cols_out))),
+        shape=(n, n),
+    )
+    return nearest.maximum(nearest.T)
+
+
+def _top_per_row(rows: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` largest values of each row."""
+    order = np.lexsort((-values, rows))
+    sorted_rows = rows[order]
+    starts = np.searchsorted(sorted_rows, sorted_rows, side="left")
+    rank = np.arange(len(order)) - starts
+    return order[rank < k]
+
+
+# -- links ----------------------------------------------------------------------------------
+
+
+def _cocitation(linked: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Cosine of ``related`` neighbour sets, for pairs sharing two neighbours (one if linked)."""
+    degree = np.asarray(linked.sum(axis=1)).ravel()
+    # Hubs (listed by very many) say little about a pair and cost quadratically: skip them.
+    hub = degree > max(50.0, 20 * (degree.mean() if len(degree) else 0.0))
+    trimmed = linked @ sparse.diags((~hub).astype(np.float64))
+    shared = (trimmed @ trimmed.T).tocsr()
+    shared.setdiag(0)
+    shared.eliminate_zeros()
+    strong = sparse.csr_matrix(shared.multiply(shared >= 2) + shared.multiply(linked)).tocoo()
+    cosine = strong.data / np.sqrt(degree[strong.row] * degree[strong.col])
+    return sparse.csr_matrix((cosine, (strong.row, strong.col)), shape=linked.shape)
+
+
+# -- sparse helpers -------------------------------------------------------------------------
+
+
+def _union(*matrices: sparse.spmatrix) -> tuple[np.ndarray, np.ndarray]:
+    """The union of the upper-triangle non-zeros of symmetric matrices, in row-major order."""
+    n = matrices[0].shape[0]
+    keys = []
+    for m in matrices:
+        upper = sparse.triu(m, k=1).tocoo()
+        keys.append(upper.row.astype(np.int64) * n + upper.col)
+    union = np.unique(np.concatenate(keys)) if keys else np.array([], dtype=np.int64)
+    return union // max(n, 1), union % max(n, 1)
+
+
+def _lookup(matrix: sparse.spmatrix, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``matrix[u, v]`` for many pairs ``u < v`` at once (0 where it has no entry)."""
+    n = matrix.shape[0]
+    coo = sparse.triu(matrix, k=1).tocoo()
+    if coo.nnz == 0:
+        return np.zeros(len(u))
+    keys = coo.row.astype(np.int64) * n + coo.col
+    order = np.argsort(keys)
+    keys, data = keys[order], coo.data[order]
+    wanted = u * n + v
+    at = np.clip(np.searchsorted(keys, wanted), 0, len(keys) - 1)
+    return np.where(keys[at] == wanted, data[at], 0.0)
+
+
+def _row_dots(
+    vectors: sparse.csr_matrix, u: np.ndarray, v: np.ndarray, chunk: int = 200_000
+) -> np.ndarray:
+    """Dot products of rows ``u[k]`` and ``v[k]`` (cosines for l2-normalised rows)."""
+    out = np.empty(len(u))
+    for start in range(0, len(u), chunk):
+        a, b = vectors[u[start : start + chunk]], vectors[v[start : start + chunk]]
+        out[start : start + chunk] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+    return out
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))
+
+
+def _rounded(values: np.ndarray) -> list[float]:
+    return [round(float(v), 6) if math.isfinite(v) else 0.0 for v in values]
+
+
+# -- clustering -----------------------------------------------------------------------------
+
+
+def cluster(
+    n: int,
+    u: np.ndarray,
+    v: np.ndarray,
+    log_odds: np.ndarray,
+    *,
+    threshold: float = 0.5,
+    seed: int = 0,
+) -> np.ndarray:
+    """Stories as a correlation clustering of the candidate pairs (membership per article).
+
+    Maximises the sum, over candidate pairs placed in one story, of ``logit(p) -
+    logit(threshold)``: a pair more likely than ``threshold`` to be one story pulls its two
+    articles together, a less likely one pushes them apart, and pairs that are no candidate
+    count zero. This is Leiden with the Constant Potts Model at resolution 0 over those signed
+    weights; no tuning per corpus. Deterministic for the seed.
+    """
+    import random
+
+    import igraph as ig
+
+    if n == 0:
+        return np.array([], dtype=np.int64)
+    if not 0.0 < threshold < 1.0:
+        from graphnews.errors import BadInputError
+
+        raise BadInputError(
+            f"the story threshold is a probability between 0 and 1, not {threshold}"
+        )
+    weights = np.clip(log_odds, -_LOG_ODDS_LIMIT, _LOG_ODDS_LIMIT) - math.log(
+        threshold / (1.0 - threshold)
+    )
+    graph = ig.Graph(n=n, edges=np.column_stack((u, v)).tolist())
+    # igraph draws from Python's `random` module: give it a private, seeded generator.
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        clusters = graph.community_leiden(
+            objective_function="CPM", weights=weights.tolist(), resolution=0.0, n_iterations=-1
+        )
+    finally:
+        ig.set_random_number_generator(random)
+    return np.asarray(clusters.membership, dtype=np.int64)
+
+
+#: Log-odds are clipped to +-this before clustering (p between 0.0025 and 0.9975): one pair's
+#: certainty should not outvote several others.
+_LOG_ODDS_LIMIT = 6.0
