@@ -362,7 +362,9 @@ class Model:
     """A calibrated logistic model of P(same story | pair features).
 
     ``probability = sigmoid(slope * (coef . (x - mean) / scale + intercept) + offset)``:
-    the logistic regression, then its Platt calibration (``slope``, ``offset``).
+    the logistic regression, then its Platt calibration (``slope``, ``offset``). ``apart`` is
+    what a pair that is no candidate counts against being one story, in log-odds, when the
+    articles are clustered (`cluster`); it is chosen on the labelled corpora (`APART_GRID`).
     """
 
     features: tuple[str, ...]
@@ -372,6 +374,7 @@ class Model:
     intercept: float
     slope: float = 1.0
     offset: float = 0.0
+    apart: float = 0.0
     report: dict[str, Any] = field(default_factory=dict)
 
     def log_odds(self, x: np.ndarray) -> np.ndarray:
@@ -397,6 +400,7 @@ class Model:
             "intercept": round(self.intercept, 6),
             "slope": round(self.slope, 6),
             "offset": round(self.offset, 6),
+            "apart": round(self.apart, 6),
             "report": self.report,
         }
 
@@ -418,6 +422,7 @@ class Model:
             float(data["intercept"]),
             float(data["slope"]),
             float(data["offset"]),
+            float(data.get("apart", 0.0)),
             dict(data.get("report", {})),
         )
 
@@ -672,15 +677,18 @@ def cluster(
     log_odds: np.ndarray,
     *,
     threshold: float = 0.5,
+    apart: float = 0.0,
     seed: int = 0,
 ) -> np.ndarray:
-    """Stories as a correlation clustering of the candidate pairs (membership per article).
+    """Stories as a correlation clustering of the pairs (a story number per article).
 
-    Maximises the sum, over candidate pairs placed in one story, of ``logit(p) -
-    logit(threshold)``: a pair more likely than ``threshold`` to be one story pulls its two
-    articles together, a less likely one pushes them apart, and pairs that are no candidate
-    count zero. This is Leiden with the Constant Potts Model at resolution 0 over those signed
-    weights; no tuning per corpus. Deterministic for the seed.
+    Maximises the sum, over the pairs placed in one story, of ``logit(p) - logit(threshold)``:
+    a candidate pair more likely than ``threshold`` to be one story pulls its two articles
+    together, a less likely one pushes them apart, and a pair that is no candidate (its texts
+    are not among each other's nearest, no link or co-citation joins them) pushes them apart by
+    ``apart`` (`Model.apart`, fitted with the model). This is Leiden with the Constant Potts
+    Model at resolution ``apart`` over the weights ``logit(p) - logit(threshold) + apart``;
+    nothing is tuned per corpus. Deterministic for the seed.
     """
     import random
 
@@ -694,20 +702,25 @@ def cluster(
         raise BadInputError(
             f"the story threshold is a probability between 0 and 1, not {threshold}"
         )
-    weights = np.clip(log_odds, -_LOG_ODDS_LIMIT, _LOG_ODDS_LIMIT) - math.log(
-        threshold / (1.0 - threshold)
+    weights = (
+        np.clip(log_odds, -_LOG_ODDS_LIMIT, _LOG_ODDS_LIMIT)
+        - math.log(threshold / (1.0 - threshold))
+        + apart
     )
     graph = ig.Graph(n=n, edges=np.column_stack((u, v)).tolist())
     # igraph draws from Python's `random` module: give it a private, seeded generator.
     ig.set_random_number_generator(random.Random(seed))
     try:
         clusters = graph.community_leiden(
-            objective_function="CPM", weights=weights.tolist(), resolution=0.0, n_iterations=-1
+            objective_function="CPM", weights=weights.tolist(), resolution=apart, n_iterations=-1
         )
     finally:
         ig.set_random_number_generator(random)
     return np.asarray(clusters.membership, dtype=np.int64)
 
+
+#: The values `Model.apart` is chosen from, on labelled corpora (best mean pairwise F1).
+APART_GRID = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
 
 #: Log-odds are clipped to +-this before clustering (p between 0.0025 and 0.9975): one pair's
 #: certainty should not outvote several others.

@@ -1,0 +1,355 @@
+"""Leave-one-source-out evaluation of story detection, and the refit of the shipped model.
+
+Sources: every hand-labelled source of ``benchmarks/stories_eval/labels.tsv`` (its documents in
+``benchmarks/stories_eval/<source>/``) and every generator regime (`REGIMES`, each at 0%, 10%,
+20% and 40% noise links). For each source in turn, the same-story model is fitted on all the
+*other* sources (their corpora with and without their ``related`` lists) and scored on the one
+left out, beside three baselines scored on the same corpora in the same run:
+
+- connected components of the ``related`` links;
+- a TF-IDF cosine threshold: connected components of the candidate pairs whose title + excerpt
+  cosine reaches a threshold, the threshold chosen on the training sources (best mean pairwise
+  F1), never on the left-out one;
+- links-only Leiden: CPM over the ``related`` link graph, its resolution chosen the same way.
+
+Each left-out corpus is also scored with its ``related`` lists removed. Real sources get
+pairwise precision / recall / F1 and BCubed F1, generated ones ARI and NMI (and pairwise F1).
+The pooled left-out pair probabilities give the calibration check (Brier score, reliability).
+
+    python benchmarks/stories_eval.py          # table; benchmarks/results/stories_eval.json
+    python benchmarks/stories_eval.py --refit  # also refit the shipped model on all sources
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import machine, write_results
+
+import graphnews
+from graphnews.generator import (
+    DOCUMENTS_DIR,
+    GroundTruth,
+    adjusted_rand_index,
+    generate_corpus,
+    normalized_mutual_info,
+)
+from graphnews.pairs import FEATURES, MODEL_FILE, Articles, Model, reliability
+from graphnews.storyfit import Labelled, fit, read_labels
+
+EVAL = Path(__file__).resolve().parent / "stories_eval"
+NOISE = (0.0, 0.1, 0.2, 0.4)
+
+#: Generator regimes: name -> keyword arguments of `generate_corpus` (besides documents, noise,
+#: seed). Each regime is one source of the leave-one-source-out evaluation.
+REGIMES: dict[str, dict[str, Any]] = {
+    "default": {},
+    "big stories": {"story_median": 10.0},
+    "burst": {"days": 4},
+}
+
+#: Grids the baselines' one parameter is chosen from (on the training sources).
+THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7)
+LINK_RESOLUTIONS = (0.01, 0.03, 0.1, 0.3, 0.5)
+
+
+@dataclass
+class Source:
+    """One source of the evaluation: its corpora (a real source has one), real or generated."""
+
+    name: str
+    real: bool
+    corpora: list[Labelled]  # with their related lists
+    bare: list[Labelled]  # the same with related lists removed (empty: it had none)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--labels", type=Path, default=EVAL / "labels.tsv")
+    parser.add_argument(
+        "--documents", type=int, default=1000, help="documents per generated corpus"
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--work", type=Path, default=Path(tempfile.gettempdir()) / "graphnews-stories-eval"
+    )
+    parser.add_argument(
+        "--refit",
+        action="store_true",
+        help=f"refit the shipped model on every source ({MODEL_FILE.name})",
+    )
+    args = parser.parse_args()
+    started = time.perf_counter()
+    sources = _real_sources(args.labels, args.work) + _generated_sources(
+        args.work, args.documents, args.seed
+    )
+    print(f"features ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    baselines = _baseline_grid(sources)
+    rows: list[dict[str, Any]] = []
+    held_p: list[np.ndarray] = []
+    held_y: list[np.ndarray] = []
+    for held in sources:
+        training = [s for s in sources if s is not held]
+        model = _fit(training)
+        for corpus, bare in _variants(held):
+            for name, predicted in _methods(corpus, model, training, baselines).items():
+                rows.append(
+                    {
+                        "source": held.name,
+                        "real": held.real,
+                        "corpus": corpus.name,
+                        "related_lists": not bare,
+                        "method": name,
+                        **_score(corpus, predicted, real=held.real),
+                    }
+                )
+            if not bare:
+                held_p.append(model.predict(corpus.pairs.x[corpus.labelled]))
+                held_y.append(corpus.same[corpus.labelled])
+        print(f"left out {held.name}", file=sys.stderr, flush=True)
+    p, y = np.concatenate(held_p), np.concatenate(held_y)
+    calibration = {
+        "pairs": len(y),
+        "brier": round(float(np.mean((p - y) ** 2)), 4),
+        "reliability": reliability(p, y),
+    }
+    final = _fit(sources)
+    results = {
+        "machine": machine(),
+        "documents_per_generated_corpus": args.documents,
+        "sources": [
+            {
+                "name": s.name,
+                "real": s.real,
+                "articles": sum(int(sum(x is not None for x in c.story)) for c in s.corpora),
+                "corpora": [c.name for c in s.corpora],
+            }
+            for s in sources
+        ],
+        "regimes": REGIMES,
+        "rows": rows,
+        "left_out_calibration": calibration,
+        "model": final.as_dict(),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    print(_table(rows))
+    print(_calibration_table(calibration))
+    print(_coefficients(final))
+    if args.refit:
+        final.save(MODEL_FILE)
+        print(f"model written to {MODEL_FILE}", file=sys.stderr)
+    print(f"results written to {write_results('stories_eval', results)}", file=sys.stderr)
+
+
+# -- sources --------------------------------------------------------------------------------
+
+
+def _real_sources(labels: Path, work: Path) -> list[Source]:
+    if not labels.is_file():
+        print(f"no labels at {labels}: generated sources only", file=sys.stderr)
+        return []
+    out = []
+    for name, story_of in sorted(read_labels(labels).items()):
+        folder = labels.parent / name
+        db = _database(work / f"real-{name}.db", [folder])
+        articles = Articles.load(db)
+        db.close()
+        corpus = Labelled.build(name, articles, story_of)
+        has_links = len(articles.src) > 0
+        bare = (
+            [Labelled.build(f"{name} (no related lists)", articles.without_links(), story_of)]
+            if has_links
+            else []
+        )
+        out.append(Source(name, True, [corpus], bare))
+    return out
+
+
+def _generated_sources(work: Path, documents: int, seed: int) -> list[Source]:
+    out = []
+    for regime, options in REGIMES.items():
+        corpora, bare = [], []
+        for noise in NOISE:
+            folder = work / f"gen-{regime.replace(' ', '-')}-{documents}-{noise:g}-{seed}"
+            if not (folder / "truth.json").is_file():
+                generate_corpus(folder, documents=documents, noise=noise, seed=seed, **options)
+            truth = GroundTruth.load(folder)
+            db = _database(folder / "graphnews.db", [folder / DOCUMENTS_DIR])
+            articles = Articles.load(db)
+            db.close()
+            name = f"{regime} {noise:.0%}"
+            corpora.append(Labelled.build(name, articles, truth.story_of))
+            bare.append(
+                Labelled.build(
+                    f"{name} (no related lists)", articles.without_links(), truth.story_of
+                )
+            )
+        out.append(Source(f"generated: {regime}", False, corpora, bare))
+    return out
+
+
+def _database(path: Path, inputs: list[Path]) -> graphnews.Database:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = graphnews.open(path)
+        fresh.ingest(inputs)
+        fresh.close()
+    return graphnews.open(path)
+
+
+def _variants(source: Source) -> list[tuple[Labelled, bool]]:
+    return [(c, False) for c in source.corpora] + [(c, True) for c in source.bare]
+
+
+# -- methods --------------------------------------------------------------------------------
+
+
+def _fit(training: list[Source]) -> Model:
+    # A source's corpora with and without related lists are one source to the calibration.
+    return fit(
+        [c for s in training for c in s.corpora + s.bare],
+        {c.name: s.name for s in training for c in s.corpora + s.bare},
+    )
+
+
+Predictor = Callable[[Labelled, float], dict[str, int]]
+
+
+def _components(corpus: Labelled, keep: np.ndarray) -> dict[str, int]:
+    n = len(corpus.articles.ids)
+    graph = sparse.csr_matrix(
+        (np.ones(int(keep.sum())), (corpus.pairs.u[keep], corpus.pairs.v[keep])), shape=(n, n)
+    )
+    _, labels = connected_components(graph, directed=False)
+    return dict(zip(corpus.articles.urls, labels.tolist(), strict=True))
+
+
+def _link_components(corpus: Labelled, _parameter: float) -> dict[str, int]:
+    return _components(corpus, corpus.pairs.feature("linked") > 0)
+
+
+def _cosine_threshold(corpus: Labelled, threshold: float) -> dict[str, int]:
+    return _components(corpus, corpus.pairs.feature("text_cos") >= threshold)
+
+
+def _links_leiden(corpus: Labelled, resolution: float) -> dict[str, int]:
+    import igraph as ig
+
+    linked = corpus.pairs.feature("linked") > 0
+    graph = ig.Graph(
+        n=len(corpus.articles.ids),
+        edges=np.column_stack((corpus.pairs.u[linked], corpus.pairs.v[linked])).tolist(),
+    )
+    membership = graph.community_leiden(
+        objective_function="CPM", resolution=resolution, n_iterations=-1
+    ).membership
+    return dict(zip(corpus.articles.urls, membership, strict=True))
+
+
+BASELINES: dict[str, tuple[Predictor, tuple[float, ...]]] = {
+    "connected components": (_link_components, (0.0,)),
+    "TF-IDF cosine threshold": (_cosine_threshold, THRESHOLDS),
+    "links-only Leiden": (_links_leiden, LINK_RESOLUTIONS),
+}
+
+
+def _baseline_grid(sources: list[Source]) -> dict[tuple[str, str, float], float]:
+    """Pairwise F1 of each baseline at each grid value on each corpus (to choose values on)."""
+    out = {}
+    for source in sources:
+        for corpus, _bare in _variants(source):
+            for name, (predict, grid) in BASELINES.items():
+                for value in grid:
+                    out[(corpus.name, name, value)] = corpus.scores(predict(corpus, value))["f1"]
+    return out
+
+
+def _methods(
+    corpus: Labelled,
+    model: Model,
+    training: list[Source],
+    grid: dict[tuple[str, str, float], float],
+) -> dict[str, dict[str, int]]:
+    out = {"graphnews": corpus.predict(model)}
+    names = [c.name for s in training for c, _ in _variants(s)]
+    for name, (predict, values) in BASELINES.items():
+        best = max(values, key=lambda v: statistics.mean(grid[(n, name, v)] for n in names))
+        out[name] = predict(corpus, best)
+    return out
+
+
+def _score(corpus: Labelled, predicted: dict[str, int], *, real: bool) -> dict[str, float]:
+    scores = corpus.scores(predicted)
+    if not real:
+        truth = corpus.truth()
+        gold = list(truth.values())
+        guess = [predicted[u] for u in truth]
+        scores |= {
+            "ari": round(adjusted_rand_index(gold, guess), 4),
+            "nmi": round(normalized_mutual_info(gold, guess), 4),
+        }
+    return scores
+
+
+# -- tables ---------------------------------------------------------------------------------
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    methods = ["graphnews", *BASELINES]
+    lines = [
+        "| left-out corpus | related lists | " + " | ".join(methods) + " |",
+        "|---|---|" + "---|" * len(methods),
+    ]
+    corpora = list(dict.fromkeys((r["corpus"], r["related_lists"], r["real"]) for r in rows))
+    for corpus, lists, real in corpora:
+        cells = []
+        for method in methods:
+            r = next(r for r in rows if r["corpus"] == corpus and r["method"] == method)
+            cells.append(
+                f"P {r['precision']:.2f} R {r['recall']:.2f} F1 {r['f1']:.2f} "
+                f"B³ {r['bcubed_f1']:.2f}"
+                if real
+                else f"ARI {r['ari']:.3f} NMI {r['nmi']:.3f}"
+            )
+        lines.append(f"| {corpus} | {'yes' if lists else 'removed'} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _calibration_table(calibration: dict[str, Any]) -> str:
+    lines = [
+        f"\nleft-out pairs: {calibration['pairs']:,}, Brier {calibration['brier']}",
+        "| predicted P(same story) | pairs | mean predicted | observed |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {b['bin']} | {b['pairs']:,} | {b['predicted']:.3f} | {b['observed']:.3f} |"
+        for b in calibration["reliability"]
+    ]
+    return "\n".join(lines)
+
+
+def _coefficients(model: Model) -> str:
+    lines = ["\n| feature | coefficient (per standard deviation) |", "|---|---|"]
+    lines += [f"| {f} | {c:+.3f} |" for f, c in zip(FEATURES, model.coef, strict=True)]
+    lines.append(f"| intercept | {model.intercept:+.3f} |")
+    lines.append(f"| Platt slope, offset | {model.slope:.3f}, {model.offset:+.3f} |")
+    lines.append(f"| apart (non-candidate pair, log-odds) | {model.apart:g} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

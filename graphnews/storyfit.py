@@ -1,0 +1,287 @@
+"""Fitting the same-story model on labelled stories, and scoring stories against labels.
+
+Labels are a tab-separated file with a header: ``url`` and ``story`` columns, and optionally
+``source`` (each source is its own corpus: pairs across sources are never compared, and
+cross-validation leaves one source out at a time). URLs are joined to articles by their
+canonical form, so AMP and tracking variants of one article name the same article.
+
+Scores of a predicted story per URL against the labelled story per URL:
+
+- **pairwise** precision, recall and F1: over pairs of labelled articles, how many put together
+  are one labelled story (precision), how many labelled-together pairs are put together (recall);
+- **BCubed** F1: per article, the share of its predicted story that is its labelled story
+  (precision) and the share of its labelled story in its predicted story (recall), averaged.
+
+>>> truth = {"a": 1, "b": 1, "c": 2}
+>>> pairwise_scores(truth, {"a": "x", "b": "x", "c": "x"})
+{'precision': 0.333333, 'recall': 1.0, 'f1': 0.5}
+>>> bcubed_f1(truth, {"a": "x", "b": "y", "c": "z"})
+0.75
+"""
+
+from __future__ import annotations
+
+import csv
+import zlib
+from collections import Counter
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from graphnews.errors import BadInputError
+from graphnews.pairs import (
+    APART_GRID,
+    Articles,
+    Model,
+    Pairs,
+    candidate_pairs,
+    cluster,
+    fit_model,
+)
+
+if TYPE_CHECKING:
+    from graphnews.store import Database
+
+__all__ = [
+    "Labelled",
+    "bcubed_f1",
+    "cross_validate",
+    "fit",
+    "labelled_pairs",
+    "pairwise_scores",
+    "read_labels",
+]
+
+
+def read_labels(path: str | Path) -> dict[str, dict[str, str]]:
+    """Source -> canonical URL -> story, from a labels TSV (``source`` defaults to the file name).
+
+    Raises
+    ------
+    BadInputError
+        When the file has no ``url`` or ``story`` column, or a row misses one (file and line).
+    """
+    from graphnews.identity import canonical_url
+
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadInputError(f"{p}: cannot read the labels: {error}") from error
+    rows = csv.DictReader(text.splitlines(), delimiter="\t")
+    if not rows.fieldnames or not {"url", "story"} <= set(rows.fieldnames):
+        raise BadInputError(
+            f"{p}:1: the labels need a header row with 'url' and 'story' "
+            f"columns (tab-separated), found {rows.fieldnames}"
+        )
+    out: dict[str, dict[str, str]] = {}
+    for line, row in enumerate(rows, start=2):
+        url, story = (row.get("url") or "").strip(), (row.get("story") or "").strip()
+        canonical = canonical_url(url) if url else None
+        if canonical is None or not story:
+            raise BadInputError(
+                f"{p}:{line}: a row needs a URL and a story, got url={url!r} story={story!r}"
+            )
+        source = (row.get("source") or "").strip() or p.stem
+        out.setdefault(source, {})[canonical] = f"{source}:{story}"
+    if not out:
+        raise BadInputError(f"{p}: no labels (only a header row)")
+    return out
+
+
+def pairwise_scores(
+    truth: Mapping[str, Hashable], predicted: Mapping[str, Hashable]
+) -> dict[str, float]:
+    """Pairwise precision, recall and F1 over the labelled URLs (a missing URL: alone)."""
+    urls = list(truth)
+    gold = [truth[u] for u in urls]
+    guess = [predicted.get(u, ("alone", u)) for u in urls]
+    both = Counter(zip(gold, guess, strict=True))
+    together = sum(c * (c - 1) // 2 for c in both.values())
+    predicted_pairs = sum(c * (c - 1) // 2 for c in Counter(guess).values())
+    true_pairs = sum(c * (c - 1) // 2 for c in Counter(gold).values())
+    precision = together / predicted_pairs if predicted_pairs else 1.0
+    recall = together / true_pairs if true_pairs else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 6), "recall": round(recall, 6), "f1": round(f1, 6)}
+
+
+def bcubed_f1(truth: Mapping[str, Hashable], predicted: Mapping[str, Hashable]) -> float:
+    """BCubed F1 over the labelled URLs (a URL missing from ``predicted`` is alone)."""
+    urls = list(truth)
+    gold = [truth[u] for u in urls]
+    guess = [predicted.get(u, ("alone", u)) for u in urls]
+    both = Counter(zip(gold, guess, strict=True))
+    gold_size, guess_size = Counter(gold), Counter(guess)
+    precision = sum(both[(g, h)] / guess_size[h] for g, h in zip(gold, guess, strict=True))
+    recall = sum(both[(g, h)] / gold_size[g] for g, h in zip(gold, guess, strict=True))
+    precision, recall = precision / len(urls), recall / len(urls)
+    return round(2 * precision * recall / (precision + recall), 6) if urls else 1.0
+
+
+@dataclass
+class Labelled:
+    """A corpus with labelled stories: its articles, candidate pairs and pair labels."""
+
+    name: str
+    articles: Articles
+    pairs: Pairs
+    story: np.ndarray  # per article: its labelled story, or None
+    labelled: np.ndarray  # per pair: both articles are labelled
+    same: np.ndarray  # per pair: 1.0 when both are labelled with one story
+
+    @classmethod
+    def build(cls, name: str, articles: Articles, story_of: Mapping[str, str]) -> Labelled:
+        pairs = candidate_pairs(articles)
+        story = np.array([story_of.get(u) for u in articles.urls], dtype=object)
+        known = np.array([s is not None for s in story], dtype=bool)
+        labelled = known[pairs.u] & known[pairs.v] if len(pairs) else np.zeros(0, dtype=bool)
+        same = (labelled & (story[pairs.u] == story[pairs.v])).astype(np.float64)
+        return cls(name, articles, pairs, story, labelled, same)
+
+    def only(self, keep: np.ndarray) -> Labelled:
+        """The same corpus with the labels of the articles outside ``keep`` forgotten."""
+        story = np.where(keep, self.story, None)
+        known = np.array([s is not None for s in story], dtype=bool)
+        labelled = known[self.pairs.u] & known[self.pairs.v]
+        same = (labelled & (story[self.pairs.u] == story[self.pairs.v])).astype(np.float64)
+        return Labelled(self.name, self.articles, self.pairs, story, labelled, same)
+
+    def truth(self) -> dict[str, str]:
+        return {
+            u: s
+            for u, s in zip(self.articles.urls, self.story.tolist(), strict=True)
+            if s is not None
+        }
+
+    def predict(self, model: Model, *, threshold: float = 0.5, seed: int = 0) -> dict[str, int]:
+        """Predicted story (a cluster number) per canonical URL, by the model."""
+        membership = cluster(
+            len(self.articles.ids),
+            self.pairs.u,
+            self.pairs.v,
+            model.log_odds(self.pairs.x),
+            threshold=threshold,
+            apart=model.apart,
+            seed=seed,
+        )
+        return dict(zip(self.articles.urls, membership.tolist(), strict=True))
+
+    def scores(self, predicted: Mapping[str, Hashable]) -> dict[str, float]:
+        truth = self.truth()
+        return {**pairwise_scores(truth, predicted), "bcubed_f1": bcubed_f1(truth, predicted)}
+
+
+def fit(corpora: list[Labelled], groups: Mapping[str, str] | None = None) -> Model:
+    """The model fitted on labelled corpora, with `Model.apart` chosen on them.
+
+    ``groups`` maps a corpus name to its source (default: each corpus is its own source).
+    """
+    x, y, names = labelled_pairs(corpora)
+    source = groups or {}
+    model = fit_model(x, y, np.array([source.get(n, n) for n in names]))
+    log_odds = [model.log_odds(c.pairs.x) for c in corpora]
+
+    def mean_f1(apart: float) -> float:
+        return float(
+            np.mean(
+                [
+                    c.scores(
+                        dict(
+                            zip(
+                                c.articles.urls,
+                                cluster(
+                                    len(c.articles.ids), c.pairs.u, c.pairs.v, lo, apart=apart
+                                ).tolist(),
+                                strict=True,
+                            )
+                        )
+                    )["f1"]
+                    for c, lo in zip(corpora, log_odds, strict=True)
+                ]
+            )
+        )
+
+    scores = {a: mean_f1(a) for a in APART_GRID}
+    model.apart = max(APART_GRID, key=lambda a: (scores[a], -a))
+    model.report["apart_mean_pairwise_f1"] = {str(a): round(f, 4) for a, f in scores.items()}
+    return model
+
+
+def labelled_pairs(corpora: list[Labelled]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features, labels and source name of every labelled candidate pair of the corpora."""
+    x = np.vstack([c.pairs.x[c.labelled] for c in corpora])
+    y = np.concatenate([c.same[c.labelled] for c in corpora])
+    groups = np.concatenate([np.full(int(c.labelled.sum()), c.name, dtype=object) for c in corpora])
+    return x, y, groups.astype(str)
+
+
+def cross_validate(
+    db: Database, labels: Mapping[str, Mapping[str, str]], *, folds: int = 5
+) -> tuple[Model, dict[str, Any]]:
+    """Fit the model on the labelled articles of a database, with cross-validated scores.
+
+    With two or more sources, each source is left out in turn; with one, its stories are
+    split into ``folds`` groups and each group is left out in turn (pairs reaching into the
+    left-out group are not fitted on). Each left-out part is scored by clustering the whole
+    database with the model fitted without it. Returns the model fitted on everything and a
+    report of the scores per left-out part and their mean.
+    """
+    articles = Articles.load(db)
+    story_of = {u: s for source in labels.values() for u, s in source.items()}
+    corpus = Labelled.build("labels", articles, story_of)
+    found = int(sum(s is not None for s in corpus.story))
+    if found < 2:
+        raise BadInputError(
+            f"only {found} of the {len(story_of)} labelled URLs are articles of "
+            "this database: ingest the labelled documents first"
+        )
+    source_of = {u: name for name, source in labels.items() for u in source}
+    if len(labels) > 1:
+        part = np.array([source_of.get(u, "") for u in articles.urls], dtype=object)
+    else:
+        part = np.array(
+            [
+                "" if s is None else f"fold {zlib.crc32(s.encode()) % folds + 1}"
+                for s in corpus.story.tolist()
+            ],
+            dtype=object,
+        )
+    results = []
+    for name in sorted({p for p in part.tolist() if p}):
+        training = corpus.only(part != name)
+        if not training.same.any():
+            continue
+        predicted = corpus.predict(fit([training]))
+        truth = {
+            u: s
+            for u, s, p in zip(articles.urls, corpus.story.tolist(), part.tolist(), strict=True)
+            if p == name
+        }
+        results.append(
+            {
+                "left_out": name,
+                "articles": len(truth),
+                **pairwise_scores(truth, predicted),
+                "bcubed_f1": bcubed_f1(truth, predicted),
+            }
+        )
+    if not results:
+        raise BadInputError(
+            "the labels need at least two stories with two or more articles "
+            "each to fit and cross-validate the model"
+        )
+    model = fit([corpus])
+    keys = ("precision", "recall", "f1", "bcubed_f1")
+    mean = {k: round(float(np.mean([r[k] for r in results])), 4) for k in keys}
+    report = {
+        "labelled_articles": found,
+        "labelled_urls": len(story_of),
+        "left_out": results,
+        "mean": mean,
+    }
+    model.report["cross_validation"] = report
+    return model, report
