@@ -48,8 +48,8 @@ from graphnews.generator import (
     generate_corpus,
     normalized_mutual_info,
 )
-from graphnews.pairs import FEATURES, MODEL_FILE, Articles, Model, reliability
-from graphnews.storyfit import Labelled, fit, read_labels
+from graphnews.stories.fit import Labelled, fit, read_labels
+from graphnews.stories.pairs import FEATURES, MODEL_FILE, Articles, Model, reliability
 
 EVAL = Path(__file__).resolve().parent / "stories_eval"
 NOISE = (0.0, 0.1, 0.2, 0.4)
@@ -60,6 +60,7 @@ REGIMES: dict[str, dict[str, Any]] = {
     "default": {},
     "big stories": {"story_median": 10.0},
     "burst": {"days": 4},
+    "small corpus": {"documents": 200},
 }
 
 #: Grids the baselines' one parameter is chosen from (on the training sources).
@@ -186,7 +187,9 @@ def _generated_sources(work: Path, documents: int, seed: int) -> list[Source]:
         for noise in NOISE:
             folder = work / f"gen-{regime.replace(' ', '-')}-{documents}-{noise:g}-{seed}"
             if not (folder / "truth.json").is_file():
-                generate_corpus(folder, documents=documents, noise=noise, seed=seed, **options)
+                generate_corpus(
+                    folder, **({"documents": documents} | options), noise=noise, seed=seed
+                )
             truth = GroundTruth.load(folder)
             db = _database(folder / "graphnews.db", [folder / DOCUMENTS_DIR])
             articles = Articles.load(db)

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 import graphnews
+import graphnews.stories
 from graphnews.cli import app
 from tests.test_stories import NBC, SILICON, ZAWYA
 
@@ -113,3 +114,71 @@ def test_user_errors_are_one_line(real: str) -> None:
 def test_help_ends_with_an_example(command: str) -> None:
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0 and "Example: graphnews " + command in result.stdout
+
+
+def test_stories_keep_the_resolution_and_seed_they_were_computed_with(real: str) -> None:
+    """Issue 18: `stories --resolution 0.2 --seed 7`, then `story ID` showed a re-clustering
+    with the defaults (another story, another size). The stored parameters now stay."""
+    code, out, err = invoke("stories", "--all", "--resolution", "0.2", "--seed", "7",
+                            "--format", "json", "--db", real)
+    assert code == 0, err
+    assert "resolution 0.2, seed 7" in err
+    chosen = json.loads(out)
+    microsoft = next(s for s in chosen if any("rcna35087" in u for u in s["articles"]))
+    code, out, err = invoke("story", microsoft["id"], "--format", "json", "--db", real)
+    assert code == 0, err
+    assert err == ""  # nothing recomputed
+    shown = json.loads(out)
+    assert shown["id"] == microsoft["id"] and shown["size"] == microsoft["size"]
+    for command in (("spread",), ("stories",)):
+        code, _, err = invoke(*command, "--db", real)
+        assert code == 0 and err == "", command
+    code, out, _ = invoke("stories", "--all", "--format", "json", "--db", real)
+    assert json.loads(out) == chosen
+    # The defaults cluster differently, and only when asked for.
+    code, out, err = invoke("stories", "--all", "--resolution", "0.5", "--seed", "0",
+                            "--format", "json", "--db", real)
+    assert code == 0 and "resolution 0.5, seed 0" in err
+    assert json.loads(out) != chosen
+    assert graphnews.stories.stored_parameters(graphnews.open(real)) == {"resolution": 0.5,
+                                                                         "seed": 0}
+
+
+def test_story_explain_names_the_evidence(real: str) -> None:
+    code, out, err = invoke("story", NBC, "--explain", "--format", "json", "--db", real)
+    assert code == 0, err
+    found = json.loads(out)
+    assert found["size"] >= 15 and 0.5 < found["confidence"] <= 1.0
+    strongest = found["strongest_pairs"][0]
+    assert strongest["probability"] > 0.5 and strongest["because"]
+    terms = {t["term"] for t in found["shared"]}
+    assert "microsoft" in terms and ({"facial", "emotion", "recognition"} & terms)
+    assert found["weakest_member"]["mean_probability"] <= strongest["probability"]
+    code, out, _ = invoke("story", NBC, "--explain", "--db", real)
+    assert code == 0 and "strongest pairs" in out and "shared names and terms" in out
+
+
+def test_stories_fit_reports_cross_validated_scores_and_keeps_the_model(
+    tmp_path: Path,
+) -> None:
+    from graphnews.generator import DOCUMENTS_DIR, generate_corpus
+
+    truth = generate_corpus(tmp_path / "c", documents=300, noise=0.2, seed=21)
+    db_path = str(tmp_path / "g.db")
+    graphnews.open(db_path).ingest([tmp_path / "c" / DOCUMENTS_DIR])
+    labels = tmp_path / "labels.tsv"
+    labels.write_text("url\tstory\n" + "".join(f"{u}\t{s}\n" for u, s in
+                                               truth.story_of.items()), encoding="utf-8")
+    code, out, err = invoke("stories", "--fit", str(labels), "--format", "json",
+                            "--db", db_path)
+    assert code == 0, err
+    assert "cross-validated" in err and "fold 1" in err and "mean" in err
+    assert json.loads(out)  # stdout stays the stories list
+    database = graphnews.open(db_path)
+    fitted = graphnews.stories.current_model(database)
+    assert fitted.report["cross_validation"]["mean"]["f1"] > 0.8
+    assert truth.score(graphnews.stories.story_urls(database))["ari"] > 0.9
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("url\tstory\nhttps://example.com/a\t\n", encoding="utf-8")
+    code, _, err = invoke("stories", "--fit", str(bad), "--db", db_path)
+    assert code != 0 and "bad.tsv:2:" in err and "Traceback" not in err

@@ -12,12 +12,12 @@ import graphnews
 from graphnews.errors import BadInputError, NotFoundError
 from graphnews.generator import DOCUMENTS_DIR, adjusted_rand_index, generate_corpus
 from graphnews.stories import (
-    Evidence,
     article_stories,
     detect_stories,
     get_story,
     load_stories,
     stories_are_current,
+    stored_parameters,
     story_of_article,
     story_urls,
     update_stories,
@@ -116,8 +116,9 @@ def test_unknown_story_and_bad_resolution_are_user_errors(two_events: Events) ->
         get_story(db, "s-000000000000")
     with pytest.raises(NotFoundError, match="no story holds"):
         get_story(db, "https://example.com/none")
-    with pytest.raises(BadInputError, match="resolution"):
-        detect_stories(db, resolution=0)
+    for bad in (0, 1, 1.5):
+        with pytest.raises(BadInputError, match="resolution"):
+            detect_stories(db, resolution=bad)
 
 
 def test_nothing_is_recomputed_when_nothing_changed(two_events: Events) -> None:
@@ -128,7 +129,10 @@ def test_nothing_is_recomputed_when_nothing_changed(two_events: Events) -> None:
     again = update_stories(db)
     assert again.mode == "unchanged" and again.stories == first.stories
     assert update_stories(db, resolution=0.1).mode == "full"  # other parameters: recompute
-    assert not stories_are_current(db)  # for the default parameters
+    assert not stories_are_current(db, resolution=0.5)  # for the default parameters
+    assert stored_parameters(db) == {"resolution": 0.1, "seed": 0}
+    kept = update_stories(db)  # no parameters: the stored ones, nothing to do
+    assert kept.mode == "unchanged" and kept.resolution == 0.1
 
 
 @pytest.mark.parametrize(("noise", "aim"), [(0.2, 0.95), (0.4, 0.9)])
@@ -181,15 +185,18 @@ def test_incremental_update_keeps_the_other_stories_and_their_ids(tmp_path: Path
     assert adjusted_rand_index([incremental[u] for u in urls], [full[u] for u in urls]) > 0.98
 
 
-def test_evidence_weights_can_be_turned_off(tmp_path: Path) -> None:
+def test_stories_hold_without_related_lists(tmp_path: Path) -> None:
+    """The same corpus with every related list removed still scores: text, names and time."""
     truth = generate_corpus(tmp_path, documents=400, noise=0.3, seed=8)
+    for doc in (tmp_path / DOCUMENTS_DIR).iterdir():
+        text = doc.read_text(encoding="utf-8")
+        head, _, rest = text.partition("\nrelated:")
+        doc.write_text(head + "\n---" + rest.split("\n---", 1)[1], encoding="utf-8")
     db = graphnews.open(tmp_path / "g.db")
     db.ingest([tmp_path / DOCUMENTS_DIR])
+    assert db.conn.execute("SELECT count(*) FROM related_links").fetchone()[0] == 0
     detect_stories(db)
-    combined = truth.score(story_urls(db))["ari"]
-    links_only = Evidence(text=0.0, unconfirming_similarity=-1.0, confirming_similarity=0.0)
-    detect_stories(db, evidence=links_only)
-    assert truth.score(story_urls(db))["ari"] < combined
+    assert truth.score(story_urls(db))["ari"] > 0.8
 
 
 def test_microsoft_emotion_recognition_is_one_story_without_the_fintech_release(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -26,7 +27,6 @@ from graphnews.spread import (
     story_spread,
 )
 from graphnews.store import Database
-from graphnews.stories import DEFAULT_RESOLUTION
 
 __all__ = ["ensure_stories", "spread_command", "stories_command", "story_command"]
 
@@ -55,22 +55,34 @@ EveryOption = Annotated[
                              f"{', '.join(EVERY)}.", show_default=False)
 ]
 ResolutionOption = Annotated[
-    float, typer.Option("--resolution", min=0.0, help="Leiden (CPM) resolution of story "
-                        "detection: higher splits stories finer.")
+    float | None, typer.Option(
+        "--resolution", min=0.0, max=1.0, show_default=False,
+        help="The probability (0-1) that two articles report one story above which they are "
+             "pulled into one story: higher splits stories finer. Default: the value the "
+             "stored stories were computed with, else 0.5. Kept for later commands.")
 ]
-SeedOption = Annotated[int, typer.Option("--seed", help="Leiden's random seed.")]
+SeedOption = Annotated[int | None, typer.Option(
+    "--seed", show_default=False,
+    help="Leiden's random seed. Default: the stored stories' seed, else 0. Kept for later "
+         "commands.")]
+FitOption = Annotated[Path | None, typer.Option(
+    "--fit", exists=True, dir_okay=False, show_default=False,
+    help="Fit the same-story model on your own labels (a TSV with url and story columns, "
+         "optionally source), report its cross-validated scores, and keep it in the database "
+         "for every later command.")]
 
 
-def ensure_stories(database: Database, *, resolution: float = DEFAULT_RESOLUTION,
-                   seed: int = 0, silent: bool = False) -> None:
-    """Bring stored stories up to date (nothing to do when the data did not change)."""
-    from graphnews.stories import update_stories  # numpy, scipy, igraph: only here
+def ensure_stories(database: Database, *, resolution: float | None = None,
+                   seed: int | None = None, silent: bool = False) -> None:
+    """Bring stored stories up to date, with the stored parameters unless others are given."""
+    from graphnews.stories import update_stories
 
     report = update_stories(database, resolution=resolution, seed=seed)
     if report.mode != "unchanged" and not silent:
         err_console().print(
             f"stories: {report.stories:,} ({report.mode}: {report.recomputed:,} of "
-            f"{report.articles:,} articles clustered in {sum(report.seconds.values()):.1f} s)",
+            f"{report.articles:,} articles clustered in {sum(report.seconds.values()):.1f} s, "
+            f"resolution {report.resolution:g}, seed {report.seed})",
             highlight=False)
 
 
@@ -82,8 +94,9 @@ def stories_command(
     since: SinceOption = None,
     until: UntilOption = None,
     every: EveryOption = None,
-    resolution: ResolutionOption = DEFAULT_RESOLUTION,
-    seed: SeedOption = 0,
+    resolution: ResolutionOption = None,
+    seed: SeedOption = None,
+    fit: FitOption = None,
     db: DbOption = None,
     fmt: FormatOption = Format.table,
     silent: SilentOption = False,
@@ -95,9 +108,15 @@ def stories_command(
     first_reporter, first_seen, last_seen, hours to 2/5/10 outlets, median lag, topics,
     articles as canonical URLs); --all --format json lists every story, singletons included.
 
+    Each story's confidence is the calibrated mean probability, over its candidate pairs, that
+    the two articles report one story. --resolution and --seed are kept with the stories:
+    story, spread, render and run show the same stories afterwards.
+
     Example: graphnews stories --top 10 --min-outlets 3
     """
     database = open_database(db)
+    if fit is not None:
+        _fit(database, fit, fmt=fmt, silent=silent)
     ensure_stories(database, resolution=resolution, seed=seed, silent=silent)
     rows = stories_spread(database, since=since, until=until, every=every,
                           min_outlets=min_outlets)
@@ -112,6 +131,10 @@ def stories_command(
 def story_command(
     story: Annotated[str, typer.Argument(help="A story id (s-...) or the URL of one of its "
                                          "articles.", show_default=False)],
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Why its articles are together: the strongest pairs and what weighs "
+                          "for them, the names and terms they share, the weakest member.")
+    ] = False,
     since: SinceOption = None,
     until: UntilOption = None,
     db: DbOption = None,
@@ -123,10 +146,13 @@ def story_command(
     CSV gives the timeline (one row per article); JSON the story's measures with its
     timeline and spread curve.
 
-    Example: graphnews story https://www.nbcnews.com/news/amp/rcna35087
+    Example: graphnews story https://www.nbcnews.com/news/amp/rcna35087 --explain
     """
     database = open_database(db)
     ensure_stories(database, silent=silent)
+    if explain:
+        _explain(database, story, fmt)
+        return
     spread = story_spread(database, story, since=since, until=until)
     detail = spread.as_dict(detail=True)
     if fmt is Format.json:
@@ -172,6 +198,57 @@ def spread_command(
     columns = (("window",) if every else ()) + SPREAD_COLUMNS
     emit_rows([r.as_dict() for r in rows], fmt,
               columns=columns if fmt is Format.table else None, title="leaders and followers")
+
+
+def _fit(database: Database, labels: Path, *, fmt: Format, silent: bool) -> None:
+    """Fit the model on the user's labels, report cross-validated scores, keep it in the db."""
+    import json
+
+    from graphnews.stories.detect import MODEL_META_KEY
+    from graphnews.stories.fit import cross_validate, read_labels
+
+    model, report = cross_validate(database, read_labels(labels))
+    with database.transaction():
+        database.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
+            "value = excluded.value", (MODEL_META_KEY, json.dumps(model.as_dict())))
+    if silent:
+        return
+    from rich.table import Table
+
+    # On stderr: stdout stays the stories list (table, CSV or JSON).
+    table = Table(title=f"cross-validated scores of the model fitted on "
+                        f"{report['labelled_articles']:,} labelled articles (each part scored "
+                        "by the model fitted without it)", header_style="bold")
+    columns = ("left_out", "articles", "precision", "recall", "f1", "bcubed_f1")
+    for c in columns:
+        table.add_column(c, justify="left" if c == "left_out" else "right")
+    rows = [*report["left_out"],
+            {"left_out": "mean", "articles": report["labelled_articles"], **report["mean"]}]
+    for r in rows:
+        table.add_row(*(str(r[c]) for c in columns))
+    err_console().print(table)
+    err_console().print("the fitted model is kept in the database: stories are recomputed "
+                        "with it", highlight=False)
+
+
+def _explain(database: Database, story: str, fmt: Format) -> None:
+    from graphnews.stories.explain import explain_story
+
+    found = explain_story(database, story)
+    if fmt is not Format.table:
+        emit_object(found, fmt)
+        return
+    weakest = found["weakest_member"]
+    emit_object({"id": found["id"], "size": found["size"], "confidence": found["confidence"],
+                 "weakest_member": None if weakest is None else
+                 f"{weakest['title']} (mean probability {weakest['mean_probability']} over "
+                 f"{weakest['pairs']} pairs)"}, fmt, title=f"why story {found['id']}")
+    emit_rows([{"probability": p["probability"], "a": p["a"]["title"], "b": p["b"]["title"],
+                "because": ", ".join(f"{k} {v}" for k, v in p["because"].items())}
+               for p in found["strongest_pairs"]], fmt,
+              columns=("probability", "a", "b", "because"), title="strongest pairs")
+    emit_rows(found["shared"], fmt, columns=("term", "articles"), title="shared names and terms")
 
 
 def _first_per_window(rows: list[_Row], top: int) -> list[_Row]:

@@ -1,20 +1,28 @@
-"""Stories: which articles report the same event (`detect`), and the stored result (`stored`)."""
+"""Stories: which articles report the same event (`detect`), and the stored result (`stored`).
+
+`graphnews.stories.pairs` is the same-story pair model (candidate pairs, features, the fitted
+and calibrated logistic model, the clustering); `graphnews.stories.fit` fits it on labelled
+stories; `graphnews.stories.explain` says why a story's articles are together.
+"""
 
 from __future__ import annotations
 
 from graphnews._lazy import attach
 
-#: CPM resolution: the evidence weight per pair of members a story must hold to stay together.
-#: Chosen on generated corpora (benchmarks/bench_stories.py) and the real June 2022 documents.
-DEFAULT_RESOLUTION = 0.03
+#: The probability a candidate pair needs to pull its two articles into one story: 0.5, "more
+#: likely than not". Not tuned on any corpus; higher splits stories finer, lower merges more.
+DEFAULT_RESOLUTION = 0.5
+#: Leiden's random seed when none is given and none is stored.
+DEFAULT_SEED = 0
 
 __getattr__, __dir__, _loaded_on_use = attach(
     __name__,
     {
         "detect": [
-            "Evidence",
             "StoryRun",
+            "current_model",
             "detect_stories",
+            "stored_parameters",
             "stories_are_current",
             "update_stories",
         ],
@@ -29,4 +37,4 @@ __getattr__, __dir__, _loaded_on_use = attach(
     },
 )
 
-__all__ = ["DEFAULT_RESOLUTION", *_loaded_on_use]
+__all__ = ["DEFAULT_RESOLUTION", "DEFAULT_SEED", *_loaded_on_use]

@@ -1,48 +1,24 @@
 """Story detection: which articles, across outlets, report the same event.
 
-``related`` lists are the evidence, and they are noisy: a recommender lists a fintech press
-release beside three articles on Microsoft retiring emotion recognition. Connected components of
-``related`` links therefore melt unrelated events into one giant "story". Instead, every pair of
-articles gets an evidence weight, and the weighted graph is clustered with Leiden.
+``related`` lists are evidence, and they are noisy: a recommender lists a fintech press release
+beside three articles on Microsoft retiring emotion recognition. Connected components of
+``related`` links therefore melt unrelated events into one giant "story". Instead every
+candidate pair of articles gets the probability that the two report one story, from a fitted,
+calibrated model (`graphnews.stories.pairs`: text, names, time, links, co-citation, outlet), and
+the articles are grouped by a correlation clustering of those probabilities (Leiden, CPM).
 
-Evidence for a pair of articles ``i``, ``j`` (see `Evidence` for the weights):
+``resolution`` is the probability a pair needs to pull its articles into one story (default
+0.5, "more likely than not"); higher splits stories finer. No weight is tuned per corpus: the
+model's coefficients were fitted on labelled stories (benchmarks/stories_eval.py).
 
-- **link**: one lists the other in ``related``; **reciprocity** adds to it when both list each
-  other;
-- **co-citation**: they share ``related`` neighbours (cosine of their neighbour sets, from two
-  shared neighbours on, or from one when they are also linked). A noise link joins two articles
-  that share nothing else, so this is what tells a real link from a recommender's mistake;
-- **text**: TF-IDF cosine similarity of title and excerpt, found by a nearest-neighbour search
-  *within a time window*: articles are sorted by time and each block of them is compared only with
-  the articles published within ``window_days`` (never all pairs). This finds coverage that no
-  chain of links joins (the two seeds share no ``related`` item, yet report the same event);
-- **time**: everything above is scaled by ``exp(-|t_i - t_j| / time_scale)``, since the articles
-  of one event appear within days of each other.
-
-The TF-IDF is a few lines of numpy/scipy (both core dependencies) rather than scikit-learn: the
-vectoriser needed here is small, and scikit-learn would add a large dependency for it.
-
-Clustering is Leiden with the Constant Potts Model (CPM): a set of articles stays one story when
-its internal evidence exceeds ``resolution`` per pair of members. Unlike modularity, CPM has no
-resolution limit, so two small stories joined by one noise link stay apart however large the
-corpus grows, and the same ``resolution`` means the same thing at 1,000 and at 100,000 articles.
-Leiden (not Louvain) guarantees connected communities. It runs as igraph's own implementation
-(``Graph.community_leiden``, the same algorithm as ``leidenalg`` by the same author): on the
-100,000-document corpus it takes 0.8 s where ``leidenalg.find_partition`` takes 27-38 s, with
-identical scores. A private generator seeded with ``seed`` makes it deterministic.
-
-Link evidence is only believed as far as the texts confirm it. On real data the recommender's
-"noise" is topical and correlated (the late-June Microsoft documents all list each other, the
-CWallet press release included), so links and co-citation say "same topic"; the text says "same
-event". Link, reciprocity and co-citation weights are therefore scaled by a ramp of the pair's
-text similarity (`Evidence.unconfirming_similarity` to `Evidence.confirming_similarity`).
-
-Stories are stored in the ``stories`` and ``story_articles`` tables. A story's id is a hash of
-its earliest article's canonical URL, so a story keeps its id when recomputation leaves it
-unchanged (or only adds later articles to it). Recomputation is incremental: nothing is done when
-the database did not change since the last computation (tracked in ``meta``); after an ingest
-that touched a limited time span only the stories around it are recomputed (see
-`detect_stories`).
+Stories are stored in the ``stories`` and ``story_articles`` tables with the parameters they
+were computed with (`stored_parameters`); `update_stories` without parameters keeps those, so
+`story`, `spread`, `render` and `run` use the stories a user computed, never silently
+re-clustered with the defaults. A story's id is a hash of its earliest article's canonical URL,
+so a story keeps its id when recomputation leaves it unchanged (or only adds later articles to
+it). Recomputation is incremental: nothing is done when the database did not change since the
+last computation (tracked in ``meta``); after an ingest that touched a limited time span only
+the stories around it are recomputed (see `update_stories`).
 
 Examples
 --------
@@ -62,18 +38,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
-from itertools import chain
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import sparse
 
-from graphnews.communities import seeded
 from graphnews.errors import BadInputError
-from graphnews.stories import DEFAULT_RESOLUTION
+from graphnews.stories import DEFAULT_RESOLUTION, DEFAULT_SEED
+from graphnews.stories.pairs import Articles, CandidateSearch, Model, candidate_pairs, cluster
 from graphnews.stories.stored import Story, load_stories
 
 if TYPE_CHECKING:
@@ -81,68 +54,22 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_RESOLUTION",
-    "Evidence",
+    "DEFAULT_SEED",
+    "MODEL_META_KEY",
     "StoryRun",
+    "current_model",
     "detect_stories",
+    "stored_parameters",
     "stories_are_current",
     "update_stories",
 ]
-
 
 #: Called as ``progress(step)`` with the name of each step while stories are computed.
 Progress = Callable[[str], None]
 
 _META_KEY = "stories"
-_TOKEN = re.compile(r"[^\W\d_]{3,}")
-_STOPWORDS = frozenset((
-    "the", "and", "for", "are", "but", "not", "you", "all", "any", "can", "had", "her", "was",
-    "one", "our", "out", "has", "have", "him", "his", "how", "its", "may", "new", "now", "old",
-    "see", "two", "who", "did", "get", "got", "let", "say", "she", "too", "use", "that", "this",
-    "with", "from", "they", "will", "what", "when", "your", "more", "into", "over", "than", "then",
-    "them", "these", "those", "been", "were", "which", "their", "there", "about", "would", "could",
-    "after", "before", "while", "where", "also", "just", "only", "some", "such", "very", "most",
-    "other", "said", "says"
-))
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """Weights of the evidence that two articles report the same story.
-
-    Attributes
-    ----------
-    link : float
-        A ``related`` link between the two, either direction.
-    reciprocal : float
-        Added when each lists the other.
-    cocitation : float
-        Times the cosine of their ``related`` neighbour sets.
-    text : float
-        Times the TF-IDF cosine of title and excerpt (pairs found by the windowed search).
-    unconfirming_similarity, confirming_similarity : float
-        Link, reciprocity and co-citation evidence count only as far as the two texts confirm
-        them: not at all up to the first text similarity, fully from the second on, linearly in
-        between.
-    time_scale_hours : float
-        Evidence decays as ``exp(-hours apart / time_scale_hours)``.
-    window_days : float
-        The text search compares articles published at most this many days apart.
-    neighbours : int
-        Text neighbours kept per article.
-    min_similarity : float
-        Text similarities below this are no evidence.
-    """
-
-    link: float = 1.0
-    reciprocal: float = 0.5
-    cocitation: float = 2.0
-    text: float = 2.0
-    unconfirming_similarity: float = 0.08
-    confirming_similarity: float = 0.25
-    time_scale_hours: float = 96.0
-    window_days: float = 7.0
-    neighbours: int = 10
-    min_similarity: float = 0.15
+#: A model fitted on a user's own labels (``graphnews stories --fit``) is kept in ``meta``.
+MODEL_META_KEY = "story_model"
 
 
 @dataclass
@@ -154,15 +81,17 @@ class StoryRun:
     recomputed: int = 0
     stories: int = 0
     edges: int = 0
+    resolution: float = DEFAULT_RESOLUTION
+    seed: int = DEFAULT_SEED
     seconds: dict[str, float] = field(default_factory=dict)
 
 
 def detect_stories(
     db: Database,
     *,
-    resolution: float = DEFAULT_RESOLUTION,
-    seed: int = 0,
-    evidence: Evidence | None = None,
+    resolution: float | None = None,
+    seed: int | None = None,
+    model: Model | None = None,
     incremental: bool = True,
 ) -> list[Story]:
     """Detect the stories of every article, store them, and return them (largest first).
@@ -171,12 +100,16 @@ def detect_stories(
     ----------
     db : Database
         A writable database.
-    resolution : float
-        CPM resolution of Leiden: higher splits stories finer (see `DEFAULT_RESOLUTION`).
-    seed : int
-        Leiden's random seed; the same data, parameters and seed give the same stories.
-    evidence : Evidence, optional
-        Evidence weights (default `Evidence()`).
+    resolution : float, optional
+        The probability a pair needs to pull its articles into one story, between 0 and 1
+        (`DEFAULT_RESOLUTION`); higher splits stories finer. None: the resolution the stored
+        stories were computed with, else the default.
+    seed : int, optional
+        Leiden's random seed; the same data, parameters and seed give the same stories. None:
+        the stored stories' seed, else `DEFAULT_SEED`.
+    model : Model, optional
+        The same-story pair model (default `current_model`: a model fitted with
+        ``graphnews stories --fit`` and kept in the database, else the shipped one).
     incremental : bool
         Reuse the stored stories (see `update_stories`); False recomputes everything.
 
@@ -188,86 +121,91 @@ def detect_stories(
     Raises
     ------
     BadInputError
-        When ``resolution`` is not positive.
+        When ``resolution`` is not strictly between 0 and 1.
     """
-    update_stories(db, resolution=resolution, seed=seed, evidence=evidence,
-                   incremental=incremental)
+    update_stories(db, resolution=resolution, seed=seed, model=model, incremental=incremental)
     return load_stories(db)
 
 
 def update_stories(
     db: Database,
     *,
-    resolution: float = DEFAULT_RESOLUTION,
-    seed: int = 0,
-    evidence: Evidence | None = None,
+    resolution: float | None = None,
+    seed: int | None = None,
+    model: Model | None = None,
     incremental: bool = True,
     progress: Progress | None = None,
 ) -> StoryRun:
     """Bring the stored stories up to date with the database; say what was recomputed.
 
-    Incremental by default: nothing is recomputed when the data did not change since the
-    stories were computed with the same parameters. Otherwise every article whose evidence
-    changed (new, re-dated, retitled, or with new ``related`` links) marks as dirty its link
-    neighbours, the articles within the text window of it, and the stored stories of all of
-    these; only that region is clustered again, and every other story keeps its articles and
-    its id. When the region holds more than half of the articles, everything is recomputed.
+    Without ``resolution`` / ``seed`` the stored stories' parameters are kept (the defaults
+    when none are stored): stories computed with ``--resolution 0.2 --seed 7`` stay the ones
+    every later command shows. Incremental by default: nothing is recomputed when the data did
+    not change since the stories were computed with the same parameters and model. Otherwise
+    every article whose evidence changed (new, re-dated, retitled, or with new ``related``
+    links) marks as dirty its link neighbours, the articles within the text window of it, and
+    the stored stories of all of these; only that region is clustered again, and every other
+    story keeps its articles and its id. When the region holds more than half of the
+    articles, everything is recomputed.
 
     Parameters are those of `detect_stories`; ``progress(step)`` is called before each step.
     """
-    return _Detector(db, resolution=resolution, seed=seed, evidence=evidence or Evidence(),
-                     progress=progress).run(incremental=incremental)
+    stored = stored_parameters(db) or {}
+    resolution = stored.get("resolution", DEFAULT_RESOLUTION) if resolution is None \
+        else resolution
+    seed = stored.get("seed", DEFAULT_SEED) if seed is None else seed
+    return _Detector(db, resolution=float(resolution), seed=int(seed),
+                     model=model or current_model(db), progress=progress
+                     ).run(incremental=incremental)
+
+
+def current_model(db: Database) -> Model:
+    """The pair model stories are computed with: the database's own fit, else the shipped one."""
+    from graphnews.stories.pairs import load_model
+
+    row = db.conn.execute("SELECT value FROM meta WHERE key = ?", (MODEL_META_KEY,)).fetchone()
+    if row is None:
+        return load_model()
+    return Model.from_dict(json.loads(row[0]))
+
+
+def stored_parameters(db: Database) -> dict[str, Any] | None:
+    """``{"resolution": ..., "seed": ...}`` of the stored stories (None before any)."""
+    state = _load_state(db)
+    if state is None:
+        return None
+    params = json.loads(state["params"])
+    return {"resolution": params["resolution"], "seed": params["seed"]}
 
 
 def stories_are_current(
     db: Database,
     *,
-    resolution: float = DEFAULT_RESOLUTION,
-    seed: int = 0,
-    evidence: Evidence | None = None,
+    resolution: float | None = None,
+    seed: int | None = None,
+    model: Model | None = None,
 ) -> bool:
     """True when stored stories exist for the current data and these parameters."""
     state = _load_state(db)
-    return state is not None and state.get("key") == _state_key(
-        db, resolution, seed, evidence or Evidence())
-
-
-# -- the detector ---------------------------------------------------------------------------
-
-
-@dataclass
-class _Corpus:
-    """The articles (in id order) and their links, as arrays."""
-
-    ids: np.ndarray  # article ids, ascending
-    ts: np.ndarray  # float seconds, NaN when unknown
-    texts: list[str]
-    urls: list[str]
-    src: np.ndarray  # link endpoints as indices into ids
-    dst: np.ndarray
-
-    @classmethod
-    def load(cls, db: Database) -> _Corpus:
-        rows = db.conn.execute(
-            "SELECT id, published_ts, coalesce(title, '') || ' ' || coalesce(excerpt, ''), "
-            "canonical_url FROM articles ORDER BY id").fetchall()
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        ts = np.fromiter((np.nan if r[1] is None else r[1] for r in rows), dtype=np.float64,
-                         count=len(rows))
-        links = np.fromiter(chain.from_iterable(db.conn.execute(
-            "SELECT from_article, to_article FROM related_links")), dtype=np.int64).reshape(-1, 2)
-        index = np.searchsorted(ids, links)
-        return cls(ids, ts, [r[2] for r in rows], [r[3] for r in rows], index[:, 0], index[:, 1])
+    if state is None:
+        return False
+    stored = json.loads(state["params"])
+    resolution = stored["resolution"] if resolution is None else resolution
+    seed = stored["seed"] if seed is None else seed
+    return state.get("key") == _state_key(db, resolution, seed, model or current_model(db))
+class _Corpus(Articles):
+    """The articles and their links, as arrays, with a fingerprint of each article's evidence."""
 
     def fingerprints(self) -> np.ndarray:
         """A 63-bit hash per article of everything its evidence depends on.
 
-        Time and text are hashed per article; each link adds a hash of its two article ids to
-        both ends (a sum, so the order of links does not matter).
+        Time, outlet and texts are hashed per article; each link adds a hash of its two
+        article ids to both ends (a sum, so the order of links does not matter).
         """
         out = np.fromiter(
-            (int.from_bytes(hashlib.blake2b(f"{t}|{text}".encode(), digest_size=8).digest())
-             for t, text in zip(self.ts.tolist(), self.texts, strict=True)),
+            (int.from_bytes(hashlib.blake2b(f"{t}|{o}|{a}|{b}".encode(), digest_size=8).digest())
+             for t, o, a, b in zip(self.ts.tolist(), self.outlets.tolist(), self.titles,
+                                   self.excerpts, strict=True)),
             dtype=np.uint64, count=len(self.ids))
         with np.errstate(over="ignore"):
             a, b = self.ids[self.src].astype(np.uint64), self.ids[self.dst].astype(np.uint64)
@@ -278,16 +216,19 @@ class _Corpus:
 
 
 class _Detector:
-    def __init__(self, db: Database, *, resolution: float, seed: int, evidence: Evidence,
+    def __init__(self, db: Database, *, resolution: float, seed: int, model: Model,
                  progress: Progress | None) -> None:
-        if not resolution > 0:
-            raise BadInputError(f"the resolution must be positive, not {resolution}")
+        if not 0.0 < resolution < 1.0:
+            raise BadInputError(f"the resolution is the probability a pair of articles needs to "
+                                f"be one story, between 0 and 1 (default "
+                                f"{DEFAULT_RESOLUTION}), not {resolution}")
         self.db = db
         self.resolution = resolution
         self.seed = seed
-        self.evidence = evidence
+        self.model = model
+        self.search = CandidateSearch()
         self.progress = progress or (lambda _step: None)
-        self.report = StoryRun(mode="full")
+        self.report = StoryRun(mode="full", resolution=resolution, seed=seed)
 
     def run(self, *, incremental: bool) -> StoryRun:
         import time
@@ -301,7 +242,7 @@ class _Detector:
             timings[step] = round(timings.get(step, 0.0) + now - clock, 3)
             clock = now
 
-        key = _state_key(self.db, self.resolution, self.seed, self.evidence)
+        key = _state_key(self.db, self.resolution, self.seed, self.model)
         state = _load_state(self.db)
         if incremental and state is not None and state.get("key") == key:
             self.report.mode = "unchanged"
@@ -322,12 +263,14 @@ class _Detector:
         self.report.articles = len(corpus.ids)
         self.report.recomputed = len(subset)
         self.progress("evidence")
-        u, v, w = _evidence_edges(corpus, subset, self.evidence)
-        self.report.edges = len(u)
+        pairs = candidate_pairs(corpus, subset, self.search)
+        log_odds = self.model.log_odds(pairs.x)
+        self.report.edges = len(pairs)
         lap("evidence")
         self.progress("cluster")
-        membership = _leiden(len(subset), u, v, w, self.resolution, self.seed)
-        confidence = _confidence(membership, u, v, w)
+        membership = cluster(len(subset), pairs.u, pairs.v, log_odds,
+                             threshold=self.resolution, apart=self.model.apart, seed=self.seed)
+        confidence = _confidence(membership, pairs.u, pairs.v, log_odds)
         lap("cluster")
         self.progress("store")
         self._store(corpus, subset, membership, confidence, prints, replace_all=region is None,
@@ -335,7 +278,6 @@ class _Detector:
         lap("store")
         self.report.stories = self.db.conn.execute("SELECT count(*) FROM stories").fetchone()[0]
         return self.report
-
     def _dirty_region(self, corpus: _Corpus, prints: np.ndarray) -> np.ndarray | None:
         """Indices of the articles to recompute, or None when recomputing all is cheaper."""
         rows = self.db.conn.execute(
@@ -359,7 +301,7 @@ class _Detector:
         link_touch = changed[corpus.src] | changed[corpus.dst]
         touched[corpus.src[link_touch]] = True
         touched[corpus.dst[link_touch]] = True
-        window = self.evidence.window_days * 86400
+        window = self.search.window_days * 86400
         times = np.sort(corpus.ts[changed & ~np.isnan(corpus.ts)])
         if len(times):
             dated = np.flatnonzero(~np.isnan(corpus.ts))
@@ -428,199 +370,26 @@ class _Detector:
                 (_META_KEY, json.dumps({"key": list(key), "params": key[1], "computed_at": now})))
 
 
-# -- evidence -------------------------------------------------------------------------------
+# -- confidence -----------------------------------------------------------------------------
 
 
-def _evidence_edges(corpus: _Corpus, subset: np.ndarray, evidence: Evidence
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Weighted evidence edges ``(u, v, weight)``, ``u < v``, among ``subset`` (local indices)."""
-    n = len(subset)
-    local = np.full(len(corpus.ids), -1, dtype=np.int64)
-    local[subset] = np.arange(n)
-    src, dst = local[corpus.src], local[corpus.dst]
-    keep = (src >= 0) & (dst >= 0) & (src != dst)
-    directed = sparse.csr_matrix((np.ones(int(keep.sum())), (src[keep], dst[keep])),
-                                 shape=(n, n))
-    directed.data[:] = 1.0
-    both = directed + directed.T  # 1: one lists the other, 2: each lists the other
-    linked = both.copy()
-    linked.data[:] = 1.0
-    ts = corpus.ts[subset]
-    vectors = _tfidf([corpus.texts[i] for i in subset])
-    cocited = _cocitation(linked)
-    near = _text_neighbours(vectors, ts, evidence)
-    # Every candidate pair, once, u < v; then each kind of evidence looked up for it.
-    u, v = _pairs(linked, cocited, near)
-    is_linked = _lookup(linked, u, v)
-    reciprocal = (_lookup(both, u, v) == 2).astype(np.float64)
-    cosine = _lookup(cocited, u, v)
-    similarity = _pair_similarity(vectors, u, v)
-    structure = (evidence.link * is_linked + evidence.reciprocal * reciprocal
-                 + evidence.cocitation * cosine)
-    support = np.clip((similarity - evidence.unconfirming_similarity)
-                      / (evidence.confirming_similarity - evidence.unconfirming_similarity), 0, 1)
-    text = evidence.text * np.where(similarity >= evidence.min_similarity, similarity, 0.0)
-    gap = np.abs(ts[u] - ts[v]) / 3600.0
-    decay = np.where(np.isnan(gap), 0.5, np.exp(-np.nan_to_num(gap) / evidence.time_scale_hours))
-    w = decay * (text + structure * support)
-    keep = w > 1e-9
-    return u[keep], v[keep], w[keep]
-
-
-def _pairs(*matrices: sparse.spmatrix) -> tuple[np.ndarray, np.ndarray]:
-    """The union of the upper-triangle non-zeros of symmetric matrices, in row-major order."""
-    n = matrices[0].shape[0]
-    keys = []
-    for m in matrices:
-        upper = sparse.triu(m, k=1).tocoo()
-        keys.append(upper.row.astype(np.int64) * n + upper.col)
-    union = np.unique(np.concatenate(keys)) if keys else np.array([], dtype=np.int64)
-    return union // max(n, 1), union % max(n, 1)
-
-
-def _lookup(matrix: sparse.spmatrix, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """``matrix[u, v]`` for many pairs at once (0 where it has no entry)."""
-    n = matrix.shape[0]
-    coo = sparse.triu(matrix, k=1).tocoo()
-    keys = coo.row.astype(np.int64) * n + coo.col
-    order = np.argsort(keys)
-    keys, data = keys[order], coo.data[order]
-    wanted = u * n + v
-    at = np.clip(np.searchsorted(keys, wanted), 0, max(len(keys) - 1, 0))
-    if len(keys) == 0:
-        return np.zeros(len(u))
-    return np.where(keys[at] == wanted, data[at], 0.0)
-
-
-def _pair_similarity(vectors: sparse.csr_matrix, u: np.ndarray, v: np.ndarray,
-                     chunk: int = 200_000) -> np.ndarray:
-    """Cosine similarity of rows ``u[k]`` and ``v[k]`` (rows are l2-normalised)."""
-    out = np.empty(len(u))
-    for start in range(0, len(u), chunk):
-        a, b = vectors[u[start:start + chunk]], vectors[v[start:start + chunk]]
-        out[start:start + chunk] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
-    return out
-
-
-def _cocitation(linked: sparse.csr_matrix) -> sparse.csr_matrix:
-    """Cosine of ``related`` neighbour sets, for pairs sharing two neighbours (one if linked)."""
-    degree = np.asarray(linked.sum(axis=1)).ravel()
-    # Hubs (listed by very many) say little about a pair and cost quadratically: skip them.
-    hub = degree > max(50.0, 20 * (degree.mean() if len(degree) else 0.0))
-    trimmed = linked @ sparse.diags((~hub).astype(np.float64))
-    shared = (trimmed @ trimmed.T).tocsr()
-    shared.setdiag(0)
-    shared.eliminate_zeros()
-    strong = sparse.csr_matrix(shared.multiply(shared >= 2) + shared.multiply(linked)).tocoo()
-    cosine = strong.data / np.sqrt(degree[strong.row] * degree[strong.col])
-    return sparse.csr_matrix((cosine, (strong.row, strong.col)), shape=linked.shape)
-
-
-def _tokens(text: str) -> list[str]:
-    return [t for t in _TOKEN.findall(text.lower()) if t not in _STOPWORDS]
-
-
-def _tfidf(texts: list[str]) -> sparse.csr_matrix:
-    """Sublinear TF-IDF rows (l2-normalised) of titles and excerpts.
-
-    Terms found in a single text can match nothing and are dropped; so are terms found in more
-    than 1% of the texts (at least 200): they say little about which event a text reports and
-    would dominate the cost of the neighbour search.
-    """
-    vocabulary: dict[str, int] = {}
-    rows: list[int] = []
-    cols: list[int] = []
-    for row, text in enumerate(texts):
-        for token in _tokens(text):
-            rows.append(row)
-            cols.append(vocabulary.setdefault(token, len(vocabulary)))
-    n = len(texts)
-    counts = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(vocabulary)))
-    counts.sum_duplicates()
-    df = np.bincount(counts.indices, minlength=len(vocabulary))
-    useful = (df >= 2) & (df <= max(200, 0.01 * n))
-    idf = np.where(useful, np.log((1 + n) / (1 + df)) + 1.0, 0.0)
-    counts.data = (1.0 + np.log(counts.data)) * idf[counts.indices]
-    counts.eliminate_zeros()
-    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ counts)
-
-
-def _text_neighbours(vectors: sparse.csr_matrix, ts: np.ndarray, evidence: Evidence,
-                     block: int = 1000) -> sparse.csr_matrix:
-    """Each article's most similar texts published within the window (symmetric, max)."""
-    n = vectors.shape[0]
-    known = np.flatnonzero(~np.isnan(ts))
-    order = known[np.argsort(ts[known], kind="stable")]
-    times = ts[order]
-    window = evidence.window_days * 86400
-    sorted_vectors = vectors[order]
-    rows_out: list[np.ndarray] = []
-    cols_out: list[np.ndarray] = []
-    vals_out: list[np.ndarray] = []
-    for start in range(0, len(order), block):
-        stop = min(start + block, len(order))
-        lo = int(np.searchsorted(times, times[start] - window, side="left"))
-        hi = int(np.searchsorted(times, times[stop - 1] + window, side="right"))
-        sims = (sorted_vectors[start:stop] @ sorted_vectors[lo:hi].T).tocoo()
-        r, c, s = sims.row + start, sims.col + lo, sims.data
-        keep = (r != c) & (s >= evidence.min_similarity) & (
-            np.abs(times[r] - times[c]) <= window)
-        r, c, s = r[keep], c[keep], s[keep]
-        top = _top_per_row(r, s, evidence.neighbours)
-        rows_out.append(order[r[top]])
-        cols_out.append(order[c[top]])
-        vals_out.append(s[top])
-    if not rows_out:
-        return sparse.csr_matrix((n, n))
-    nearest = sparse.csr_matrix(
-        (np.concatenate(vals_out), (np.concatenate(rows_out), np.concatenate(cols_out))),
-        shape=(n, n))
-    return nearest.maximum(nearest.T)
-
-
-def _top_per_row(rows: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the ``k`` largest values of each row."""
-    order = np.lexsort((-values, rows))
-    sorted_rows = rows[order]
-    starts = np.searchsorted(sorted_rows, sorted_rows, side="left")
-    rank = np.arange(len(order)) - starts
-    return order[rank < k]
-
-
-# -- clustering -----------------------------------------------------------------------------
-
-
-def _leiden(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray, resolution: float,
-            seed: int) -> np.ndarray:
-    """Leiden (CPM) membership of the ``n`` nodes, deterministic for the seed."""
-    import igraph as ig
-
-    if n == 0:
-        return np.array([], dtype=np.int64)
-    graph = ig.Graph(n=n, edges=np.column_stack((u, v)).tolist())
-    with seeded(seed):
-        clusters = graph.community_leiden(objective_function="CPM", weights=w.tolist(),
-                                          resolution=resolution, n_iterations=-1)
-    return np.asarray(clusters.membership, dtype=np.int64)
-
-
-def _confidence(membership: np.ndarray, u: np.ndarray, v: np.ndarray, w: np.ndarray
+def _confidence(membership: np.ndarray, u: np.ndarray, v: np.ndarray, log_odds: np.ndarray
                 ) -> np.ndarray:
-    """Per community: the share of its members' evidence weight that stays inside it."""
+    """Per community: the mean probability of its candidate pairs (see `Story`)."""
     k = int(membership.max(initial=-1)) + 1
+    p = 0.5 * (1.0 + np.tanh(0.5 * log_odds))
     cu, cv = membership[u], membership[v]
-    inside = np.bincount(cu[cu == cv], weights=w[cu == cv], minlength=k)
-    incident = np.bincount(cu, weights=w, minlength=k) + np.bincount(cv, weights=w, minlength=k)
+    inside = cu == cv
+    total = np.bincount(cu[inside], weights=p[inside], minlength=k)
+    count = np.bincount(cu[inside], minlength=k)
+    strongest = np.zeros(k)  # for a community without an inside pair: its strongest outside
+    np.maximum.at(strongest, cu[~inside], p[~inside])
+    np.maximum.at(strongest, cv[~inside], p[~inside])
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(incident > 0, 2 * inside / incident, 1.0)
-    return share
+        return np.where(count > 0, total / np.maximum(count, 1), 1.0 - strongest)
 
 
 # -- private helpers ------------------------------------------------------------------------
-
-
 def _mix(x: np.ndarray) -> np.ndarray:
     """A 64-bit integer hash (splitmix64's finaliser), elementwise."""
     with np.errstate(over="ignore"):
@@ -641,18 +410,18 @@ def _story_id(url: str, taken: Iterable[str]) -> str:
         salt += 1
 
 
-def _state_key(db: Database, resolution: float, seed: int, evidence: Evidence
-               ) -> tuple[str, str]:
+def _state_key(db: Database, resolution: float, seed: int, model: Model) -> tuple[str, str]:
     """(data version, parameters) the stored stories were computed from."""
     data = db.conn.execute(
         "SELECT (SELECT count(*) || ':' || coalesce(max(id), 0) FROM documents), "
         "(SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || total(published_ts) "
         "FROM articles), (SELECT count(*) FROM related_links)").fetchone()
-    params = json.dumps({"resolution": resolution, "seed": seed, **asdict(evidence)},
-                        sort_keys=True)
+    fitted = hashlib.blake2b(json.dumps({k: v for k, v in model.as_dict().items()
+                                         if k != "report"}, sort_keys=True).encode(),
+                             digest_size=8).hexdigest()
+    params = json.dumps({"resolution": resolution, "seed": seed, "model": fitted,
+                         "search": CandidateSearch().__dict__}, sort_keys=True)
     return "|".join(str(x) for x in data), params
-
-
 def _load_state(db: Database) -> dict[str, Any] | None:
     row = db.conn.execute("SELECT value FROM meta WHERE key = ?", (_META_KEY,)).fetchone()
     if row is None:

@@ -32,8 +32,9 @@ __all__ = [
 class Story:
     """One story: its id, its articles (ids, earliest first) and the confidence in it.
 
-    ``confidence`` is the share of its members' evidence weight that stays inside the story
-    (1.0 for an article no evidence ties to any other).
+    ``confidence`` is the calibrated mean probability, over the candidate pairs inside the
+    story, that the two articles report one story; for an article alone, the probability that
+    it belongs with none of its candidates (1.0 when it has none).
     """
 
     id: str

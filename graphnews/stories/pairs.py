@@ -17,8 +17,9 @@ sides), so that a corpus without ``related`` lists or without excerpts scores on
 **Model**: logistic regression over the standardised features, fitted on labelled pairs
 (`fit_model`), then Platt-calibrated on out-of-fold scores (each labelled source's pairs scored
 by the model fitted without that source), so an edge weight is the probability that the two
-articles report the same story. The fitted model ships as ``story_model.json`` beside this
-module (`load_model`); ``python -m graphnews.pairs`` / ``graphnews stories --fit`` refit it.
+articles report the same story. The fitted model ships as ``model.json`` beside this
+module (`load_model`): ``python benchmarks/stories_eval.py --refit`` refits it on the project's
+labelled sources; ``graphnews stories --fit labels.tsv`` fits one on a user's own labels.
 
 Examples
 --------
@@ -63,6 +64,8 @@ __all__ = [
 #: The features of a candidate pair, in the order of `Pairs.x` columns.
 FEATURES = (
     "text_cos",  # TF-IDF cosine of title + excerpt
+    "text_relative",  # text_cos / geometric mean of both articles' best candidate cosine
+    "text_rank",  # log(1 + the better of the pair's two ranks among each one's candidates)
     "title_cos",  # of the titles alone
     "excerpt_cos",  # of the excerpts alone (0 when either has none)
     "no_excerpt",  # 1 when either article has no excerpt
@@ -78,8 +81,8 @@ FEATURES = (
     "same_outlet",  # both from one outlet
 )
 
-#: The shipped model, fitted by ``python -m graphnews.pairs`` (see benchmarks/stories_eval.py).
-MODEL_FILE = Path(__file__).resolve().parent / "story_model.json"
+#: The shipped model, fitted by ``python benchmarks/stories_eval.py --refit``.
+MODEL_FILE = Path(__file__).resolve().parent / "model.json"
 
 _TOKEN = re.compile(r"[^\W\d_]{3,}")
 _NAME = re.compile(
@@ -317,21 +320,25 @@ def candidate_pairs(
     linked = both.copy()
     linked.data[:] = 1.0
     ts = articles.ts[subset]
-    text = _tfidf(articles.texts(subset))
+    title_terms = [tokens(articles.titles[i]) for i in subset.tolist()]
+    excerpt_terms = [tokens(articles.excerpts[i]) for i in subset.tolist()]
+    text = _tfidf([a + b for a, b in zip(title_terms, excerpt_terms, strict=True)])
     cocited = _cocitation(linked)
     near = _text_neighbours(text, ts, search)
     u, v = _union(linked, cocited, near)
-    titles = _tfidf([articles.titles[i] for i in subset.tolist()])
-    excerpt_list = [articles.excerpts[i] for i in subset.tolist()]
-    excerpts = _tfidf(excerpt_list)
-    has_excerpt = np.fromiter((bool(e.strip()) for e in excerpt_list), dtype=bool, count=n)
-    entities = _tfidf(articles.texts(subset), analyser=names)
+    titles = _tfidf(title_terms)
+    excerpts = _tfidf(excerpt_terms)
+    has_excerpt = np.fromiter((bool(t) for t in excerpt_terms), dtype=bool, count=n)
+    entities = _tfidf([names(t) for t in articles.texts(subset)])
     text_cos = _row_dots(text, u, v)
+    relative, rank = _relative(n, u, v, text_cos)
     is_linked = _lookup(linked, u, v)
     hours = np.abs(ts[u] - ts[v]) / 3600.0
     outlets = articles.outlets[subset]
     columns = {
         "text_cos": text_cos,
+        "text_relative": relative,
+        "text_rank": np.log1p(rank),
         "title_cos": _row_dots(titles, u, v),
         "excerpt_cos": _row_dots(excerpts, u, v),
         "no_excerpt": ~(has_excerpt[u] & has_excerpt[v]),
@@ -506,7 +513,7 @@ def fit_model(x: np.ndarray, y: np.ndarray, groups: np.ndarray, *, l2: float = 1
         ),
         "reliability": reliability(calibrated, y, weights),
     }
-    return Model(FEATURES, mean, scale, coef, intercept, slope, offset, report)
+    return Model(FEATURES, mean, scale, coef, intercept, slope=slope, offset=offset, report=report)
 
 
 def reliability(
@@ -530,11 +537,32 @@ def reliability(
     return out
 
 
+def _relative(
+    n: int, u: np.ndarray, v: np.ndarray, cosine: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scale-free text evidence: each pair's cosine against both articles' best, and its rank.
+
+    Absolute cosines shift with corpus size and vocabulary; whether a text is an article's
+    nearest does not.
+    """
+    ends = np.concatenate((u, v))
+    values = np.concatenate((cosine, cosine))
+    best = np.zeros(n)
+    np.maximum.at(best, ends, values)
+    scale = np.sqrt(best[u] * best[v])
+    relative = np.divide(cosine, scale, out=np.zeros(len(u)), where=scale > 0)
+    order = np.lexsort((-values, ends))
+    sorted_ends = ends[order]
+    ranks = np.empty(len(ends))
+    ranks[order] = np.arange(len(ends)) - np.searchsorted(sorted_ends, sorted_ends)
+    return relative, np.minimum(ranks[: len(u)], ranks[len(u) :])
+
+
 # -- text -----------------------------------------------------------------------------------
 
 
-def _tfidf(texts: list[str], analyser: Any = tokens) -> sparse.csr_matrix:
-    """Sublinear TF-IDF rows (l2-normalised).
+def _tfidf(texts: list[list[str]]) -> sparse.csr_matrix:
+    """Sublinear TF-IDF rows (l2-normalised) of texts given as lists of terms.
 
     Terms found in a single text can match nothing and are dropped; so are terms found in more
     than 1% of the texts (at least 200): they say little about which event a text reports and
@@ -544,7 +572,7 @@ def _tfidf(texts: list[str], analyser: Any = tokens) -> sparse.csr_matrix:
     rows: list[int] = []
     cols: list[int] = []
     for row, text in enumerate(texts):
-        for token in analyser(text):
+        for token in text:
             rows.append(row)
             cols.append(vocabulary.setdefault(token, len(vocabulary)))
     n = len(texts)
@@ -690,9 +718,9 @@ def cluster(
     Model at resolution ``apart`` over the weights ``logit(p) - logit(threshold) + apart``;
     nothing is tuned per corpus. Deterministic for the seed.
     """
-    import random
-
     import igraph as ig
+
+    from graphnews.communities import seeded
 
     if n == 0:
         return np.array([], dtype=np.int64)
@@ -708,14 +736,10 @@ def cluster(
         + apart
     )
     graph = ig.Graph(n=n, edges=np.column_stack((u, v)).tolist())
-    # igraph draws from Python's `random` module: give it a private, seeded generator.
-    ig.set_random_number_generator(random.Random(seed))
-    try:
+    with seeded(seed):
         clusters = graph.community_leiden(
             objective_function="CPM", weights=weights.tolist(), resolution=apart, n_iterations=-1
         )
-    finally:
-        ig.set_random_number_generator(random)
     return np.asarray(clusters.membership, dtype=np.int64)
 
 

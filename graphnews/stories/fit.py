@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from graphnews.errors import BadInputError
-from graphnews.pairs import (
+from graphnews.stories.pairs import (
     APART_GRID,
     Articles,
     Model,

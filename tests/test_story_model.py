@@ -1,0 +1,114 @@
+"""The same-story pair model: the numpy fit against scikit-learn, calibration, labels, scores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graphnews.errors import BadInputError
+from graphnews.stories.fit import bcubed_f1, pairwise_scores, read_labels
+from graphnews.stories.pairs import (
+    FEATURES,
+    Articles,
+    candidate_pairs,
+    cluster,
+    fit_logistic,
+    fit_model,
+    load_model,
+)
+
+
+def test_irls_matches_scikit_learn() -> None:
+    """The numpy IRLS fit minimises what scikit-learn's LogisticRegression(C=1/l2) does."""
+    linear_model = pytest.importorskip("sklearn.linear_model")  # a test-only dependency
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2000, 5))
+    y = (x @ np.array([1.5, -2.0, 0.0, 0.5, 3.0]) + rng.logistic(size=2000) > 0.3).astype(float)
+    weights = rng.uniform(0.5, 2.0, size=2000)
+    coef, intercept = fit_logistic(x, y, weights, l2=2.0)
+    reference = linear_model.LogisticRegression(C=0.5, tol=1e-10, max_iter=10_000).fit(
+        x, y, sample_weight=weights)
+    np.testing.assert_allclose(coef, reference.coef_[0], atol=1e-5)
+    assert intercept == pytest.approx(reference.intercept_[0], abs=1e-5)
+
+
+def test_calibration_on_data_drawn_from_a_logistic_model() -> None:
+    """Out-of-fold calibrated probabilities match the observed rates bin by bin."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(20_000, len(FEATURES)))
+    truth = 1.0 / (1.0 + np.exp(-(2.0 * x[:, 0] - 1.0 * x[:, 5] - 0.5)))
+    y = (rng.uniform(size=len(truth)) < truth).astype(float)
+    model = fit_model(x, y, np.array(["a", "b"] * 10_000))
+    for row in model.report["reliability"]:
+        if row["pairs"] > 500:
+            assert abs(row["predicted"] - row["observed"]) < 0.05, row
+    assert model.report["out_of_fold_brier"] < 0.2
+    assert np.corrcoef(model.predict(x), truth)[0, 1] > 0.99
+
+
+def test_the_shipped_model_loads_and_says_what_it_was_fitted_on() -> None:
+    model = load_model()
+    assert model.features == FEATURES
+    assert len(model.report["sources"]) >= 4  # real labelled sources and generator regimes
+    p = model.predict(np.zeros((3, len(FEATURES))))
+    assert ((p > 0) & (p < 1)).all()
+
+
+def test_a_refit_of_other_features_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    load_model().save(path)
+    path.write_text(path.read_text().replace('"text_cos"', '"something_else"'))
+    with pytest.raises(BadInputError, match="refit"):
+        load_model(path)
+
+
+def test_scores_by_hand() -> None:
+    truth = {"a": 1, "b": 1, "c": 1, "d": 2, "e": 2}
+    predicted = {"a": "x", "b": "x", "c": "y", "d": "y", "e": "z"}
+    # Pairs put together: ab (right), cd (wrong). True pairs: ab, ac, bc, de.
+    assert pairwise_scores(truth, predicted) == {"precision": 0.5, "recall": 0.25,
+                                                 "f1": round(1 / 3, 6)}
+    # BCubed precision: a 1, b 1, c 1/2, d 1/2, e 1 -> 0.8; recall: a 2/3, b 2/3, c 1/3,
+    # d 1/2, e 1/2 -> 8/15.
+    assert bcubed_f1(truth, predicted) == round(2 * 0.8 * (8 / 15) / (0.8 + 8 / 15), 6)
+
+
+def test_labels_are_read_with_their_source_and_errors_name_the_line(tmp_path: Path) -> None:
+    good = tmp_path / "mine.tsv"
+    good.write_text("source\turl\tstory\nx\thttps://www.example.com/a?utm_source=t\ts1\n"
+                    "\thttps://example.com/b\ts1\n", encoding="utf-8")
+    labels = read_labels(good)
+    assert labels == {"x": {"https://example.com/a": "x:s1"},
+                      "mine": {"https://example.com/b": "mine:s1"}}
+    no_header = tmp_path / "plain.tsv"
+    no_header.write_text("https://example.com/a\ts1\n", encoding="utf-8")
+    with pytest.raises(BadInputError, match=r"plain.tsv:1: .*'url' and 'story'"):
+        read_labels(no_header)
+
+
+def test_missing_related_lists_and_excerpts_are_flagged_not_guessed(tmp_path: Path) -> None:
+    import graphnews
+    from tests.test_stories import write_doc
+
+    docs = tmp_path / "docs"
+    a = write_doc(docs, "a", "Volcano erupts near Grindavik", "", "2023-11-10T08:00:00Z",
+                  "ruv.is")
+    write_doc(docs, "b", "Grindavik volcano eruption: lava reaches town", "Lava and Grindavik",
+              "2023-11-10T10:00:00Z", "bbc.co.uk", [(a, "Volcano erupts near Grindavik")])
+    write_doc(docs, "c", "Chip plant opens in Arizona", "Wafers shipped", "2023-11-10T09:00:00Z",
+              "reuters.com")
+    db = graphnews.open(tmp_path / "t.db")
+    db.ingest([docs])
+    articles = Articles.load(db)
+    pairs = candidate_pairs(articles)
+    assert len(pairs) == 1  # the volcano pair: linked and similar; the chip plant is alone
+    assert pairs.feature("no_excerpt")[0] == 1 and pairs.feature("linked")[0] == 1
+    assert pairs.feature("lists_one")[0] == 1
+    bare = candidate_pairs(articles.without_links())
+    assert bare.feature("linked")[0] == 0 and bare.feature("lists_one")[0] == 0
+    model = load_model()
+    assert model.predict(pairs.x)[0] > 0.5
+    membership = cluster(len(articles.ids), pairs.u, pairs.v, model.log_odds(pairs.x))
+    assert len(set(membership.tolist())) == 2
