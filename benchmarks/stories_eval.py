@@ -99,6 +99,10 @@ def main() -> None:
         args.work, args.documents, args.seed
     )
     print(f"features ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    final = _fit(sources)
+    if args.refit:
+        final.save(MODEL_FILE)
+        print(f"model written to {MODEL_FILE}", file=sys.stderr, flush=True)
     baselines = _baseline_grid(sources)
     rows: list[dict[str, Any]] = []
     held_p: list[np.ndarray] = []
@@ -128,7 +132,6 @@ def main() -> None:
         "brier": round(float(np.mean((p - y) ** 2)), 4),
         "reliability": reliability(p, y),
     }
-    final = _fit(sources)
     results = {
         "machine": machine(),
         "documents_per_generated_corpus": args.documents,
@@ -150,9 +153,6 @@ def main() -> None:
     print(_table(rows))
     print(_calibration_table(calibration))
     print(_coefficients(final))
-    if args.refit:
-        final.save(MODEL_FILE)
-        print(f"model written to {MODEL_FILE}", file=sys.stderr)
     print(f"results written to {write_results('stories_eval', results)}", file=sys.stderr)
 
 
@@ -350,7 +350,6 @@ def _coefficients(model: Model) -> str:
     lines += [f"| {f} | {c:+.3f} |" for f, c in zip(FEATURES, model.coef, strict=True)]
     lines.append(f"| intercept | {model.intercept:+.3f} |")
     lines.append(f"| Platt slope, offset | {model.slope:.3f}, {model.offset:+.3f} |")
-    lines.append(f"| apart (non-candidate pair, log-odds) | {model.apart:g} |")
     return "\n".join(lines)
 
 

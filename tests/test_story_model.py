@@ -29,7 +29,8 @@ def test_irls_matches_scikit_learn() -> None:
     weights = rng.uniform(0.5, 2.0, size=2000)
     coef, intercept = fit_logistic(x, y, weights, l2=2.0)
     reference = linear_model.LogisticRegression(C=0.5, tol=1e-10, max_iter=10_000).fit(
-        x, y, sample_weight=weights)
+        x, y, sample_weight=weights
+    )
     np.testing.assert_allclose(coef, reference.coef_[0], atol=1e-5)
     assert intercept == pytest.approx(reference.intercept_[0], abs=1e-5)
 
@@ -68,8 +69,11 @@ def test_scores_by_hand() -> None:
     truth = {"a": 1, "b": 1, "c": 1, "d": 2, "e": 2}
     predicted = {"a": "x", "b": "x", "c": "y", "d": "y", "e": "z"}
     # Pairs put together: ab (right), cd (wrong). True pairs: ab, ac, bc, de.
-    assert pairwise_scores(truth, predicted) == {"precision": 0.5, "recall": 0.25,
-                                                 "f1": round(1 / 3, 6)}
+    assert pairwise_scores(truth, predicted) == {
+        "precision": 0.5,
+        "recall": 0.25,
+        "f1": round(1 / 3, 6),
+    }
     # BCubed precision: a 1, b 1, c 1/2, d 1/2, e 1 -> 0.8; recall: a 2/3, b 2/3, c 1/3,
     # d 1/2, e 1/2 -> 8/15.
     assert bcubed_f1(truth, predicted) == round(2 * 0.8 * (8 / 15) / (0.8 + 8 / 15), 6)
@@ -77,11 +81,16 @@ def test_scores_by_hand() -> None:
 
 def test_labels_are_read_with_their_source_and_errors_name_the_line(tmp_path: Path) -> None:
     good = tmp_path / "mine.tsv"
-    good.write_text("source\turl\tstory\nx\thttps://www.example.com/a?utm_source=t\ts1\n"
-                    "\thttps://example.com/b\ts1\n", encoding="utf-8")
+    good.write_text(
+        "source\turl\tstory\nx\thttps://www.example.com/a?utm_source=t\ts1\n"
+        "\thttps://example.com/b\ts1\n",
+        encoding="utf-8",
+    )
     labels = read_labels(good)
-    assert labels == {"x": {"https://example.com/a": "x:s1"},
-                      "mine": {"https://example.com/b": "mine:s1"}}
+    assert labels == {
+        "x": {"https://example.com/a": "x:s1"},
+        "mine": {"https://example.com/b": "mine:s1"},
+    }
     no_header = tmp_path / "plain.tsv"
     no_header.write_text("https://example.com/a\ts1\n", encoding="utf-8")
     with pytest.raises(BadInputError, match=r"plain.tsv:1: .*'url' and 'story'"):
@@ -93,12 +102,24 @@ def test_missing_related_lists_and_excerpts_are_flagged_not_guessed(tmp_path: Pa
     from tests.test_stories import write_doc
 
     docs = tmp_path / "docs"
-    a = write_doc(docs, "a", "Volcano erupts near Grindavik", "", "2023-11-10T08:00:00Z",
-                  "ruv.is")
-    write_doc(docs, "b", "Grindavik volcano eruption: lava reaches town", "Lava and Grindavik",
-              "2023-11-10T10:00:00Z", "bbc.co.uk", [(a, "Volcano erupts near Grindavik")])
-    write_doc(docs, "c", "Chip plant opens in Arizona", "Wafers shipped", "2023-11-10T09:00:00Z",
-              "reuters.com")
+    a = write_doc(docs, "a", "Volcano erupts near Grindavik", "", "2023-11-10T08:00:00Z", "ruv.is")
+    write_doc(
+        docs,
+        "b",
+        "Grindavik volcano eruption: lava reaches town",
+        "Lava and Grindavik",
+        "2023-11-10T10:00:00Z",
+        "bbc.co.uk",
+        [(a, "Volcano erupts near Grindavik")],
+    )
+    write_doc(
+        docs,
+        "c",
+        "Chip plant opens in Arizona",
+        "Wafers shipped",
+        "2023-11-10T09:00:00Z",
+        "reuters.com",
+    )
     db = graphnews.open(tmp_path / "t.db")
     db.ingest([docs])
     articles = Articles.load(db)

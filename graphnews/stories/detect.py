@@ -151,12 +151,15 @@ def update_stories(
     Parameters are those of `detect_stories`; ``progress(step)`` is called before each step.
     """
     stored = stored_parameters(db) or {}
-    resolution = stored.get("resolution", DEFAULT_RESOLUTION) if resolution is None \
-        else resolution
+    resolution = stored.get("resolution", DEFAULT_RESOLUTION) if resolution is None else resolution
     seed = stored.get("seed", DEFAULT_SEED) if seed is None else seed
-    return _Detector(db, resolution=float(resolution), seed=int(seed),
-                     model=model or current_model(db), progress=progress
-                     ).run(incremental=incremental)
+    return _Detector(
+        db,
+        resolution=float(resolution),
+        seed=int(seed),
+        model=model or current_model(db),
+        progress=progress,
+    ).run(incremental=incremental)
 
 
 def current_model(db: Database) -> Model:
@@ -193,6 +196,8 @@ def stories_are_current(
     resolution = stored["resolution"] if resolution is None else resolution
     seed = stored["seed"] if seed is None else seed
     return state.get("key") == _state_key(db, resolution, seed, model or current_model(db))
+
+
 class _Corpus(Articles):
     """The articles and their links, as arrays, with a fingerprint of each article's evidence."""
 
@@ -203,10 +208,15 @@ class _Corpus(Articles):
         article ids to both ends (a sum, so the order of links does not matter).
         """
         out = np.fromiter(
-            (int.from_bytes(hashlib.blake2b(f"{t}|{o}|{a}|{b}".encode(), digest_size=8).digest())
-             for t, o, a, b in zip(self.ts.tolist(), self.outlets.tolist(), self.titles,
-                                   self.excerpts, strict=True)),
-            dtype=np.uint64, count=len(self.ids))
+            (
+                int.from_bytes(hashlib.blake2b(f"{t}|{o}|{a}|{b}".encode(), digest_size=8).digest())
+                for t, o, a, b in zip(
+                    self.ts.tolist(), self.outlets.tolist(), self.titles, self.excerpts, strict=True
+                )
+            ),
+            dtype=np.uint64,
+            count=len(self.ids),
+        )
         with np.errstate(over="ignore"):
             a, b = self.ids[self.src].astype(np.uint64), self.ids[self.dst].astype(np.uint64)
             link = _mix(a * np.uint64(0x9E3779B97F4A7C15) + b)
@@ -216,12 +226,15 @@ class _Corpus(Articles):
 
 
 class _Detector:
-    def __init__(self, db: Database, *, resolution: float, seed: int, model: Model,
-                 progress: Progress | None) -> None:
+    def __init__(
+        self, db: Database, *, resolution: float, seed: int, model: Model, progress: Progress | None
+    ) -> None:
         if not 0.0 < resolution < 1.0:
-            raise BadInputError(f"the resolution is the probability a pair of articles needs to "
-                                f"be one story, between 0 and 1 (default "
-                                f"{DEFAULT_RESOLUTION}), not {resolution}")
+            raise BadInputError(
+                f"the resolution is the probability a pair of articles needs to "
+                f"be one story, between 0 and 1 (default "
+                f"{DEFAULT_RESOLUTION}), not {resolution}"
+            )
         self.db = db
         self.resolution = resolution
         self.seed = seed
@@ -268,16 +281,19 @@ class _Detector:
         self.report.edges = len(pairs)
         lap("evidence")
         self.progress("cluster")
-        membership = cluster(len(subset), pairs.u, pairs.v, log_odds,
-                             threshold=self.resolution, apart=self.model.apart, seed=self.seed)
+        membership = cluster(
+            len(subset), pairs.u, pairs.v, log_odds, threshold=self.resolution, seed=self.seed
+        )
         confidence = _confidence(membership, pairs.u, pairs.v, log_odds)
         lap("cluster")
         self.progress("store")
-        self._store(corpus, subset, membership, confidence, prints, replace_all=region is None,
-                    key=key)
+        self._store(
+            corpus, subset, membership, confidence, prints, replace_all=region is None, key=key
+        )
         lap("store")
         self.report.stories = self.db.conn.execute("SELECT count(*) FROM stories").fetchone()[0]
         return self.report
+
     def _dirty_region(self, corpus: _Corpus, prints: np.ndarray) -> np.ndarray | None:
         """Indices of the articles to recompute, or None when recomputing all is cheaper."""
         rows = self.db.conn.execute(
@@ -285,8 +301,9 @@ class _Detector:
         ).fetchall()
         old_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         old_prints = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
-        _, old_story = np.unique(np.array([r[2] for r in rows], dtype=object).astype(str),
-                                 return_inverse=True)
+        _, old_story = np.unique(
+            np.array([r[2] for r in rows], dtype=object).astype(str), return_inverse=True
+        )
         n = len(corpus.ids)
         at = np.clip(np.searchsorted(old_ids, corpus.ids), 0, max(len(old_ids) - 1, 0))
         known = (old_ids[at] == corpus.ids) if len(old_ids) else np.zeros(n, dtype=bool)
@@ -316,9 +333,17 @@ class _Detector:
             return None
         return region
 
-    def _store(self, corpus: _Corpus, subset: np.ndarray, membership: np.ndarray,
-               confidence: np.ndarray, prints: np.ndarray, *, replace_all: bool,
-               key: tuple[str, str]) -> None:
+    def _store(
+        self,
+        corpus: _Corpus,
+        subset: np.ndarray,
+        membership: np.ndarray,
+        confidence: np.ndarray,
+        prints: np.ndarray,
+        *,
+        replace_all: bool,
+        key: tuple[str, str],
+    ) -> None:
         db = self.db
         from graphnews.dates import utc_now
 
@@ -335,17 +360,22 @@ class _Detector:
                 db.conn.execute("DELETE FROM stories")
             else:
                 ids = [(int(a),) for a in corpus.ids[subset]]
-                db.conn.execute("CREATE TEMP TABLE IF NOT EXISTS _redo (article_id INTEGER "
-                                "PRIMARY KEY)")
+                db.conn.execute(
+                    "CREATE TEMP TABLE IF NOT EXISTS _redo (article_id INTEGER PRIMARY KEY)"
+                )
                 db.conn.execute("DELETE FROM _redo")
                 db.conn.executemany("INSERT INTO _redo VALUES (?)", ids)
-                db.conn.execute("DELETE FROM stories WHERE id IN (SELECT story_id FROM "
-                                "story_articles WHERE article_id IN "
-                                "(SELECT article_id FROM _redo))")
-                db.conn.execute("DELETE FROM stories WHERE id NOT IN "
-                                "(SELECT story_id FROM story_articles)")
-                db.conn.execute("DELETE FROM story_articles WHERE article_id NOT IN "
-                                "(SELECT id FROM articles)")
+                db.conn.execute(
+                    "DELETE FROM stories WHERE id IN (SELECT story_id FROM "
+                    "story_articles WHERE article_id IN "
+                    "(SELECT article_id FROM _redo))"
+                )
+                db.conn.execute(
+                    "DELETE FROM stories WHERE id NOT IN (SELECT story_id FROM story_articles)"
+                )
+                db.conn.execute(
+                    "DELETE FROM story_articles WHERE article_id NOT IN (SELECT id FROM articles)"
+                )
             taken = {r[0] for r in db.conn.execute("SELECT id FROM stories")}
             story_rows = []
             member_rows = []
@@ -354,27 +384,39 @@ class _Detector:
                 story_id = _story_id(corpus.urls[first], taken)
                 taken.add(story_id)
                 members = [int(corpus.ids[subset[p]]) for p in positions]
-                signature = hashlib.blake2b(json.dumps(sorted(members)).encode(),
-                                            digest_size=8).hexdigest()
-                story_rows.append((story_id, len(members), round(float(confidence[community]), 4),
-                                   signature, now))
-                member_rows.extend((story_id, int(corpus.ids[subset[p]]),
-                                    int(prints[subset[p]])) for p in positions)
-            db.conn.executemany("INSERT INTO stories (id, size, confidence, signature, "
-                                "computed_at) VALUES (?, ?, ?, ?, ?)", story_rows)
-            db.conn.executemany("INSERT OR REPLACE INTO story_articles (story_id, article_id, "
-                                "fingerprint) VALUES (?, ?, ?)", member_rows)
+                signature = hashlib.blake2b(
+                    json.dumps(sorted(members)).encode(), digest_size=8
+                ).hexdigest()
+                story_rows.append(
+                    (story_id, len(members), round(float(confidence[community]), 4), signature, now)
+                )
+                member_rows.extend(
+                    (story_id, int(corpus.ids[subset[p]]), int(prints[subset[p]]))
+                    for p in positions
+                )
+            db.conn.executemany(
+                "INSERT INTO stories (id, size, confidence, signature, "
+                "computed_at) VALUES (?, ?, ?, ?, ?)",
+                story_rows,
+            )
+            db.conn.executemany(
+                "INSERT OR REPLACE INTO story_articles (story_id, article_id, "
+                "fingerprint) VALUES (?, ?, ?)",
+                member_rows,
+            )
             db.conn.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
                 "value = excluded.value",
-                (_META_KEY, json.dumps({"key": list(key), "params": key[1], "computed_at": now})))
+                (_META_KEY, json.dumps({"key": list(key), "params": key[1], "computed_at": now})),
+            )
 
 
 # -- confidence -----------------------------------------------------------------------------
 
 
-def _confidence(membership: np.ndarray, u: np.ndarray, v: np.ndarray, log_odds: np.ndarray
-                ) -> np.ndarray:
+def _confidence(
+    membership: np.ndarray, u: np.ndarray, v: np.ndarray, log_odds: np.ndarray
+) -> np.ndarray:
     """Per community: the mean probability of its candidate pairs (see `Story`)."""
     k = int(membership.max(initial=-1)) + 1
     p = 0.5 * (1.0 + np.tanh(0.5 * log_odds))
@@ -415,13 +457,26 @@ def _state_key(db: Database, resolution: float, seed: int, model: Model) -> tupl
     data = db.conn.execute(
         "SELECT (SELECT count(*) || ':' || coalesce(max(id), 0) FROM documents), "
         "(SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || total(published_ts) "
-        "FROM articles), (SELECT count(*) FROM related_links)").fetchone()
-    fitted = hashlib.blake2b(json.dumps({k: v for k, v in model.as_dict().items()
-                                         if k != "report"}, sort_keys=True).encode(),
-                             digest_size=8).hexdigest()
-    params = json.dumps({"resolution": resolution, "seed": seed, "model": fitted,
-                         "search": CandidateSearch().__dict__}, sort_keys=True)
+        "FROM articles), (SELECT count(*) FROM related_links)"
+    ).fetchone()
+    fitted = hashlib.blake2b(
+        json.dumps(
+            {k: v for k, v in model.as_dict().items() if k != "report"}, sort_keys=True
+        ).encode(),
+        digest_size=8,
+    ).hexdigest()
+    params = json.dumps(
+        {
+            "resolution": resolution,
+            "seed": seed,
+            "model": fitted,
+            "search": CandidateSearch().__dict__,
+        },
+        sort_keys=True,
+    )
     return "|".join(str(x) for x in data), params
+
+
 def _load_state(db: Database) -> dict[str, Any] | None:
     row = db.conn.execute("SELECT value FROM meta WHERE key = ?", (_META_KEY,)).fetchone()
     if row is None:

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from graphnews.stories.detect import current_model, get_story
+from graphnews.stories.detect import current_model
 from graphnews.stories.pairs import Articles, CandidateSearch, candidate_pairs, names, tokens
+from graphnews.stories.stored import get_story
 
 if TYPE_CHECKING:
     from graphnews.store import Database
@@ -45,13 +46,22 @@ def explain_story(db: Database, story: str, *, pairs: int = 5) -> dict[str, Any]
     for k in order.tolist():
         parts = model.contributions(x[k])
         reasons = sorted(parts, key=lambda f: -parts[f])[:3]
-        strongest.append({"probability": round(float(p[k]), 3),
-                          "a": _describe(articles, int(u[k])), "b": _describe(articles, int(v[k])),
-                          "because": {f: round(float(x[k][model.features.index(f)]), 3)
-                                      for f in reasons}})
-    return {"id": found.id, "size": found.size, "confidence": found.confidence,
-            "strongest_pairs": strongest, "shared": _shared(articles, members),
-            "weakest_member": _weakest(articles, members, u, v, p)}
+        strongest.append(
+            {
+                "probability": round(float(p[k]), 3),
+                "a": _describe(articles, int(u[k])),
+                "b": _describe(articles, int(v[k])),
+                "because": {f: round(float(x[k][model.features.index(f)]), 3) for f in reasons},
+            }
+        )
+    return {
+        "id": found.id,
+        "size": found.size,
+        "confidence": found.confidence,
+        "strongest_pairs": strongest,
+        "shared": _shared(articles, members),
+        "weakest_member": _weakest(articles, members, u, v, p),
+    }
 
 
 def _span(articles: Articles, members: np.ndarray) -> np.ndarray:
@@ -76,12 +86,12 @@ def _shared(articles: Articles, members: np.ndarray, most: int = 12) -> list[dic
         text = f"{articles.titles[i]} {articles.excerpts[i]}"
         counts.update(set(names(text)) | set(tokens(text)))
     floor = max(2, (len(members) + 1) // 2)
-    return [{"term": t, "articles": c} for t, c in counts.most_common()
-            if c >= floor][:most]
+    return [{"term": t, "articles": c} for t, c in counts.most_common() if c >= floor][:most]
 
 
-def _weakest(articles: Articles, members: np.ndarray, u: np.ndarray, v: np.ndarray,
-             p: np.ndarray) -> dict[str, Any] | None:
+def _weakest(
+    articles: Articles, members: np.ndarray, u: np.ndarray, v: np.ndarray, p: np.ndarray
+) -> dict[str, Any] | None:
     """The member with the lowest mean probability over its pairs inside the story."""
     if len(members) < 2:
         return None
@@ -93,5 +103,8 @@ def _weakest(articles: Articles, members: np.ndarray, u: np.ndarray, v: np.ndarr
     np.add.at(count, v, 1)
     mean = np.where(count[members] > 0, total[members] / np.maximum(count[members], 1), 0.0)
     k = int(np.argmin(mean))
-    return {**_describe(articles, int(members[k])), "mean_probability": round(float(mean[k]), 3),
-            "pairs": int(count[members[k]])}
+    return {
+        **_describe(articles, int(members[k])),
+        "mean_probability": round(float(mean[k]), 3),
+        "pairs": int(count[members[k]]),
+    }

@@ -15,8 +15,8 @@ Scores of a predicted story per URL against the labelled story per URL:
 >>> truth = {"a": 1, "b": 1, "c": 2}
 >>> pairwise_scores(truth, {"a": "x", "b": "x", "c": "x"})
 {'precision': 0.333333, 'recall': 1.0, 'f1': 0.5}
->>> bcubed_f1(truth, {"a": "x", "b": "y", "c": "z"})
-0.75
+>>> bcubed_f1(truth, {"a": "x", "b": "y", "c": "z"})  # precision 1, recall (1/2+1/2+1)/3
+0.8
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ import numpy as np
 
 from graphnews.errors import BadInputError
 from graphnews.stories.pairs import (
-    APART_GRID,
     Articles,
     Model,
     Pairs,
@@ -165,7 +164,6 @@ class Labelled:
             self.pairs.v,
             model.log_odds(self.pairs.x),
             threshold=threshold,
-            apart=model.apart,
             seed=seed,
         )
         return dict(zip(self.articles.urls, membership.tolist(), strict=True))
@@ -176,39 +174,13 @@ class Labelled:
 
 
 def fit(corpora: list[Labelled], groups: Mapping[str, str] | None = None) -> Model:
-    """The model fitted on labelled corpora, with `Model.apart` chosen on them.
+    """The model fitted on the labelled pairs of corpora.
 
     ``groups`` maps a corpus name to its source (default: each corpus is its own source).
     """
     x, y, names = labelled_pairs(corpora)
     source = groups or {}
-    model = fit_model(x, y, np.array([source.get(n, n) for n in names]))
-    log_odds = [model.log_odds(c.pairs.x) for c in corpora]
-
-    def mean_f1(apart: float) -> float:
-        return float(
-            np.mean(
-                [
-                    c.scores(
-                        dict(
-                            zip(
-                                c.articles.urls,
-                                cluster(
-                                    len(c.articles.ids), c.pairs.u, c.pairs.v, lo, apart=apart
-                                ).tolist(),
-                                strict=True,
-                            )
-                        )
-                    )["f1"]
-                    for c, lo in zip(corpora, log_odds, strict=True)
-                ]
-            )
-        )
-
-    scores = {a: mean_f1(a) for a in APART_GRID}
-    model.apart = max(APART_GRID, key=lambda a: (scores[a], -a))
-    model.report["apart_mean_pairwise_f1"] = {str(a): round(f, 4) for a, f in scores.items()}
-    return model
+    return fit_model(x, y, np.array([source.get(n, n) for n in names]))
 
 
 def labelled_pairs(corpora: list[Labelled]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
