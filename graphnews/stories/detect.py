@@ -26,7 +26,7 @@ Examples
 >>> from graphnews.generator import generate_corpus, DOCUMENTS_DIR
 >>> from graphnews.stories.stored import story_urls
 >>> out = pathlib.Path(tempfile.mkdtemp())
->>> truth = generate_corpus(out, documents=200, noise=0.2, seed=3)
+>>> truth = generate_corpus(out, documents=400, noise=0.2, seed=3)
 >>> db = graphnews.open(":memory:")
 >>> _ = db.ingest([out / DOCUMENTS_DIR])
 >>> stories = detect_stories(db)
