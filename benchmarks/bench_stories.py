@@ -43,18 +43,31 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=2000)
     parser.add_argument("--seeds", default="1,2,3")
     parser.add_argument("--noise", default="0,0.1,0.2,0.4")
-    parser.add_argument("--scale", type=int, default=0,
-                        help="also time full and incremental detection at this many documents")
-    parser.add_argument("--scale-only", action="store_true",
-                        help="only the timing at --scale (skip the quality table)")
-    parser.add_argument("--work", type=Path,
-                        default=Path(tempfile.gettempdir()) / "graphnews-bench")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=0,
+        help="also time full and incremental detection at this many documents",
+    )
+    parser.add_argument(
+        "--scale-only",
+        action="store_true",
+        help="only the timing at --scale (skip the quality table)",
+    )
+    parser.add_argument(
+        "--work", type=Path, default=Path(tempfile.gettempdir()) / "graphnews-bench"
+    )
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     levels = [float(x) for x in args.noise.split(",")]
-    results: dict[str, Any] = {"machine": machine(), "documents": args.documents,
-                               "seeds": seeds, "resolution": DEFAULT_RESOLUTION,
-                               "quality": [], "scale": None}
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "documents": args.documents,
+        "seeds": seeds,
+        "resolution": DEFAULT_RESOLUTION,
+        "quality": [],
+        "scale": None,
+    }
     for noise in levels if not args.scale_only else ():
         for seed in seeds:
             folder = _corpus(args.work, args.documents, noise, seed)
@@ -64,10 +77,16 @@ def main() -> None:
                 started = time.perf_counter()
                 predicted = _components(db) if method == "connected components" else _detect(db)
                 seconds = time.perf_counter() - started
-                results["quality"].append({
-                    "noise": noise, "seed": seed, "method": method,
-                    "noise_links_share": truth.parameters["noise_links_share"],
-                    "seconds": round(seconds, 3), **truth.score(predicted)})
+                results["quality"].append(
+                    {
+                        "noise": noise,
+                        "seed": seed,
+                        "method": method,
+                        "noise_links_share": truth.parameters["noise_links_share"],
+                        "seconds": round(seconds, 3),
+                        **truth.score(predicted),
+                    }
+                )
             db.close()
             print(f"noise {noise:.0%} seed {seed} done", file=sys.stderr, flush=True)
     if not args.scale_only:
@@ -105,8 +124,9 @@ def _components(db: graphnews.Database) -> dict[str, int]:
     """The naive approach: connected components of ``related`` links."""
     ids = np.array([r[0] for r in db.conn.execute("SELECT id FROM articles ORDER BY id")])
     urls = [r[0] for r in db.conn.execute("SELECT canonical_url FROM articles ORDER BY id")]
-    links = np.array(db.conn.execute("SELECT from_article, to_article FROM related_links")
-                     .fetchall()).reshape(-1, 2)
+    links = np.array(
+        db.conn.execute("SELECT from_article, to_article FROM related_links").fetchall()
+    ).reshape(-1, 2)
     index = np.searchsorted(ids, links)
     n = len(ids)
     graph = sparse.csr_matrix((np.ones(len(index)), (index[:, 0], index[:, 1])), shape=(n, n))
@@ -119,13 +139,16 @@ def _summary(rows: list[dict[str, Any]], levels: list[float]) -> list[dict[str, 
     for method in METHODS:
         for noise in levels:
             picked = [r for r in rows if r["method"] == method and r["noise"] == noise]
-            out.append({
-                "method": method, "noise": noise,
-                "ari": round(statistics.mean(r["ari"] for r in picked), 4),
-                "ari_min": round(min(r["ari"] for r in picked), 4),
-                "nmi": round(statistics.mean(r["nmi"] for r in picked), 4),
-                "seconds": round(statistics.mean(r["seconds"] for r in picked), 3),
-            })
+            out.append(
+                {
+                    "method": method,
+                    "noise": noise,
+                    "ari": round(statistics.mean(r["ari"] for r in picked), 4),
+                    "ari_min": round(min(r["ari"] for r in picked), 4),
+                    "nmi": round(statistics.mean(r["nmi"] for r in picked), 4),
+                    "seconds": round(statistics.mean(r["seconds"] for r in picked), 3),
+                }
+            )
     return out
 
 
@@ -172,32 +195,41 @@ def _scale(work: Path, documents: int) -> dict[str, Any]:
     score_full = truth.score(story_urls(db))
     db.close()
     return {
-        "documents": documents, "noise": 0.2, "articles": full.articles,
-        "edges": full.edges, "full_seconds": round(full_seconds, 2),
-        "full_steps": full.seconds, "unchanged_mode": unchanged.mode,
+        "documents": documents,
+        "noise": 0.2,
+        "articles": full.articles,
+        "edges": full.edges,
+        "full_seconds": round(full_seconds, 2),
+        "full_steps": full.seconds,
+        "unchanged_mode": unchanged.mode,
         "unchanged_seconds": round(unchanged_seconds, 3),
-        "late_documents": len(files) - cut, "incremental_mode": incremental.mode,
+        "late_documents": len(files) - cut,
+        "incremental_mode": incremental.mode,
         "incremental_recomputed": incremental.recomputed,
         "incremental_seconds": round(incremental_seconds, 2),
         "incremental_steps": incremental.seconds,
         "full_after_seconds": round(full_after_seconds, 2),
-        "ari_incremental": score_incremental["ari"], "ari_full": score_full["ari"],
+        "ari_incremental": score_incremental["ari"],
+        "ari_full": score_full["ari"],
         "nmi_full": score_full["nmi"],
     }
 
 
 def _scale_table(s: dict[str, Any]) -> str:
-    return "\n".join([
-        f"\n{s['documents']:,} documents ({s['articles']:,} articles, {s['edges']:,} evidence "
-        "edges), 20% noise",
-        "| step | seconds | ARI |", "|---|---|---|",
-        f"| full detection | {s['full_seconds']} | |",
-        f"| unchanged (skip) | {s['unchanged_seconds']} | |",
-        f"| incremental after the last {s['late_documents']:,} documents "
-        f"({s['incremental_mode']}, {s['incremental_recomputed']:,} articles) | "
-        f"{s['incremental_seconds']} | {s['ari_incremental']} |",
-        f"| full recomputation of the same | {s['full_after_seconds']} | {s['ari_full']} |",
-    ])
+    return "\n".join(
+        [
+            f"\n{s['documents']:,} documents ({s['articles']:,} articles, {s['edges']:,} evidence "
+            "edges), 20% noise",
+            "| step | seconds | ARI |",
+            "|---|---|---|",
+            f"| full detection | {s['full_seconds']} | |",
+            f"| unchanged (skip) | {s['unchanged_seconds']} | |",
+            f"| incremental after the last {s['late_documents']:,} documents "
+            f"({s['incremental_mode']}, {s['incremental_recomputed']:,} articles) | "
+            f"{s['incremental_seconds']} | {s['ari_incremental']} |",
+            f"| full recomputation of the same | {s['full_after_seconds']} | {s['ari_full']} |",
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -28,27 +28,40 @@ from graphnews.stories import (
     update_stories,
 )
 
-NBC = ("https://www.nbcnews.com/tech/tech-news/"
-       "microsoft-removing-emotion-recognition-features-facial-recognition-tec-rcna35087")
+NBC = (
+    "https://www.nbcnews.com/tech/tech-news/"
+    "microsoft-removing-emotion-recognition-features-facial-recognition-tec-rcna35087"
+)
 SILICON = "https://www.siliconrepublic.com/enterprise/facial-recognition-microsoft-azure-ai"
-ZAWYA = ("https://www.zawya.com/en/press-release/companies-news/cwallet-and-microsoft-qatar-"
-         "partner-to-bring-the-latest-fintech-services-to-organizations-through-azure-s8nv00o3")
+ZAWYA = (
+    "https://www.zawya.com/en/press-release/companies-news/cwallet-and-microsoft-qatar-"
+    "partner-to-bring-the-latest-fintech-services-to-organizations-through-azure-s8nv00o3"
+)
 
 
-def write_doc(folder: Path, name: str, title: str, excerpt: str, when: str, outlet: str,
-              related: tuple[tuple[str, str], ...] | list[tuple[str, str]] = ()) -> str:
+def write_doc(
+    folder: Path,
+    name: str,
+    title: str,
+    excerpt: str,
+    when: str,
+    outlet: str,
+    related: tuple[tuple[str, str], ...] | list[tuple[str, str]] = (),
+) -> str:
     """A minimal real-shaped document; ``related`` holds (url, title) pairs. Returns its URL."""
     url = f"https://{outlet}/news/{name}"
     items = "".join(
         f'  - title: "{t}"\n    webUrl: "{u}"\n    publishedDateTime: {when}\n'
         f"    provider:\n      name: {u.split('/')[2]}\n      domain: {u.split('/')[2]}\n"
-        for u, t in related)
+        for u, t in related
+    )
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{name}.md").write_text(
         f'---\ntitle: "{title}"\nexcerpt: "{excerpt}"\npublishedDateTime: {when}\n'
         f'webUrl: "{url}"\nprovider:\n  name: {outlet}\n  domain: {outlet}\n'
         f"topics:\n  - AI\nrelated:{' []' if not related else ''}\n{items}---\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return url
 
 
@@ -62,26 +75,67 @@ def two_events(tmp_path: Path) -> Events:
     volcano = "Volcano erupts near Grindavik, lava reaches the town"
     chips = "Chipmaker opens Arizona fab, first wafers shipped"
     urls = {
-        "v1": "https://ruv.is/news/v1", "v2": "https://bbc.co.uk/news/v2",
-        "v3": "https://apnews.com/news/v3", "c1": "https://reuters.com/news/c1",
-        "c2": "https://theverge.com/news/c2", "c3": "https://ft.com/news/c3",
+        "v1": "https://ruv.is/news/v1",
+        "v2": "https://bbc.co.uk/news/v2",
+        "v3": "https://apnews.com/news/v3",
+        "c1": "https://reuters.com/news/c1",
+        "c2": "https://theverge.com/news/c2",
+        "c3": "https://ft.com/news/c3",
     }
-    write_doc(docs, "v1", volcano, "Icelandic volcano eruption lava Grindavik evacuated",
-              "2023-11-10T08:00:00Z", "ruv.is", [(urls["v2"], volcano), (urls["c1"], chips)])
-    write_doc(docs, "v2", "Lava flows into Grindavik as volcano erupts",
-              "Eruption of the volcano near Grindavik sends lava into the evacuated town",
-              "2023-11-10T11:00:00Z", "bbc.co.uk", [(urls["v1"], volcano), (urls["v3"], volcano)])
-    write_doc(docs, "v3", "Grindavik evacuated again, volcano eruption continues",
-              "Lava from the Icelandic volcano eruption near Grindavik", "2023-11-11T09:00:00Z",
-              "apnews.com", [(urls["v2"], volcano)])
-    write_doc(docs, "c1", chips, "Arizona fab of the chipmaker ships its first wafers",
-              "2023-11-10T09:00:00Z", "reuters.com", [(urls["c2"], chips), (urls["c3"], chips)])
-    write_doc(docs, "c2", "First wafers from the chipmaker's Arizona fab",
-              "The chipmaker shipped wafers from its new Arizona fab", "2023-11-10T15:00:00Z",
-              "theverge.com", [(urls["c1"], chips), (urls["c3"], chips)])
-    write_doc(docs, "c3", "Arizona fab wafers: the chipmaker delivers",
-              "Wafers shipped from the Arizona fab of the chipmaker", "2023-11-11T07:00:00Z",
-              "ft.com", [(urls["c1"], chips)])
+    write_doc(
+        docs,
+        "v1",
+        volcano,
+        "Icelandic volcano eruption lava Grindavik evacuated",
+        "2023-11-10T08:00:00Z",
+        "ruv.is",
+        [(urls["v2"], volcano), (urls["c1"], chips)],
+    )
+    write_doc(
+        docs,
+        "v2",
+        "Lava flows into Grindavik as volcano erupts",
+        "Eruption of the volcano near Grindavik sends lava into the evacuated town",
+        "2023-11-10T11:00:00Z",
+        "bbc.co.uk",
+        [(urls["v1"], volcano), (urls["v3"], volcano)],
+    )
+    write_doc(
+        docs,
+        "v3",
+        "Grindavik evacuated again, volcano eruption continues",
+        "Lava from the Icelandic volcano eruption near Grindavik",
+        "2023-11-11T09:00:00Z",
+        "apnews.com",
+        [(urls["v2"], volcano)],
+    )
+    write_doc(
+        docs,
+        "c1",
+        chips,
+        "Arizona fab of the chipmaker ships its first wafers",
+        "2023-11-10T09:00:00Z",
+        "reuters.com",
+        [(urls["c2"], chips), (urls["c3"], chips)],
+    )
+    write_doc(
+        docs,
+        "c2",
+        "First wafers from the chipmaker's Arizona fab",
+        "The chipmaker shipped wafers from its new Arizona fab",
+        "2023-11-10T15:00:00Z",
+        "theverge.com",
+        [(urls["c1"], chips), (urls["c3"], chips)],
+    )
+    write_doc(
+        docs,
+        "c3",
+        "Arizona fab wafers: the chipmaker delivers",
+        "Wafers shipped from the Arizona fab of the chipmaker",
+        "2023-11-11T07:00:00Z",
+        "ft.com",
+        [(urls["c1"], chips)],
+    )
     db = graphnews.open(tmp_path / "t.db")
     db.ingest([docs])
     return db, urls
@@ -208,7 +262,8 @@ def test_stories_hold_without_related_lists(tmp_path: Path) -> None:
 
 
 def test_microsoft_emotion_recognition_is_one_story_without_the_fintech_release(
-    real_db_path: Path, tmp_path: Path,
+    real_db_path: Path,
+    tmp_path: Path,
 ) -> None:
     path = tmp_path / "real.db"
     shutil.copy(real_db_path, path)
@@ -217,8 +272,10 @@ def test_microsoft_emotion_recognition_is_one_story_without_the_fintech_release(
     story = get_story(db, NBC)
     assert story_of_article(db, SILICON) == story.id  # both seeds, no related chain between
     assert db.resolve_url(ZAWYA) not in story.articles  # the CWallet fintech press release
-    titles = [db.conn.execute("SELECT title FROM articles WHERE id = ?", (a,)).fetchone()[0]
-              for a in story.articles]
+    titles = [
+        db.conn.execute("SELECT title FROM articles WHERE id = ?", (a,)).fetchone()[0]
+        for a in story.articles
+    ]
     about = [t for t in titles if any(w in t.lower() for w in ("facial", "face", "emotion"))]
     assert len(about) >= 15 and len(about) >= 0.8 * len(titles)
     # The AMP URL of the NBC article names the same story.
@@ -231,9 +288,11 @@ def _components(db: graphnews.Database) -> dict[str, int]:
 
     ids = [r[0] for r in db.conn.execute("SELECT id FROM articles ORDER BY id")]
     urls = [r[0] for r in db.conn.execute("SELECT canonical_url FROM articles ORDER BY id")]
-    links = np.searchsorted(ids, np.array(db.conn.execute(
-        "SELECT from_article, to_article FROM related_links").fetchall()))
-    graph = sparse.csr_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])),
-                              shape=(len(ids), len(ids)))
+    links = np.searchsorted(
+        ids,
+        np.array(db.conn.execute("SELECT from_article, to_article FROM related_links").fetchall()),
+    )
+    graph = sparse.csr_matrix(
+        (np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(len(ids), len(ids))
+    )
     return dict(zip(urls, connected_components(graph, directed=False)[1].tolist(), strict=True))
-

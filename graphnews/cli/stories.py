@@ -31,11 +31,27 @@ from graphnews.store import Database
 __all__ = ["ensure_stories", "spread_command", "stories_command", "story_command"]
 
 #: Columns of the ``stories`` table (JSON and CSV carry every key).
-STORY_COLUMNS = ("id", "size", "outlets", "first_reporter", "first_seen", "duration_hours",
-                 "confidence", "headline")
+STORY_COLUMNS = (
+    "id",
+    "size",
+    "outlets",
+    "first_reporter",
+    "first_seen",
+    "duration_hours",
+    "confidence",
+    "headline",
+)
 #: Columns of the ``spread`` table.
-SPREAD_COLUMNS = ("outlet", "stories", "first", "first_tied", "followed", "median_lag_hours",
-                  "leader_score", "follows")
+SPREAD_COLUMNS = (
+    "outlet",
+    "stories",
+    "first",
+    "first_tied",
+    "followed",
+    "median_lag_hours",
+    "leader_score",
+    "follows",
+)
 _Row = TypeVar("_Row", StorySpread, OutletSpread)
 
 #: Rows of the spread chart of ``graphnews story`` before it says how many more there are.
@@ -47,33 +63,61 @@ MinOutletsOption = Annotated[
     int, typer.Option("--min-outlets", min=1, help="Only stories covered by at least K outlets.")
 ]
 MinStoriesOption = Annotated[
-    int, typer.Option("--min-stories", min=1, help="Only outlets that covered at least this "
-                      "many stories with two or more outlets.")
+    int,
+    typer.Option(
+        "--min-stories",
+        min=1,
+        help="Only outlets that covered at least this many stories with two or more outlets.",
+    ),
 ]
 EveryOption = Annotated[
-    str | None, typer.Option("--every", help=f"The same table for each window: "
-                             f"{', '.join(EVERY)}.", show_default=False)
+    str | None,
+    typer.Option(
+        "--every", help=f"The same table for each window: {', '.join(EVERY)}.", show_default=False
+    ),
 ]
 ResolutionOption = Annotated[
-    float | None, typer.Option(
-        "--resolution", min=0.0, max=1.0, show_default=False,
+    float | None,
+    typer.Option(
+        "--resolution",
+        min=0.0,
+        max=1.0,
+        show_default=False,
         help="The probability (0-1) that two articles report one story above which they are "
-             "pulled into one story: higher splits stories finer. Default: the value the "
-             "stored stories were computed with, else 0.5. Kept for later commands.")
+        "pulled into one story: higher splits stories finer. Default: the value the "
+        "stored stories were computed with, else 0.5. Kept for later commands.",
+    ),
 ]
-SeedOption = Annotated[int | None, typer.Option(
-    "--seed", show_default=False,
-    help="Leiden's random seed. Default: the stored stories' seed, else 0. Kept for later "
-         "commands.")]
-FitOption = Annotated[Path | None, typer.Option(
-    "--fit", exists=True, dir_okay=False, show_default=False,
-    help="Fit the same-story model on your own labels (a TSV with url and story columns, "
-         "optionally source), report its cross-validated scores, and keep it in the database "
-         "for every later command.")]
+SeedOption = Annotated[
+    int | None,
+    typer.Option(
+        "--seed",
+        show_default=False,
+        help="Leiden's random seed. Default: the stored stories' seed, else 0. Kept for later "
+        "commands.",
+    ),
+]
+FitOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--fit",
+        exists=True,
+        dir_okay=False,
+        show_default=False,
+        help="Fit the same-story model on your own labels (a TSV with url and story columns, "
+        "optionally source), report its cross-validated scores, and keep it in the database "
+        "for every later command.",
+    ),
+]
 
 
-def ensure_stories(database: Database, *, resolution: float | None = None,
-                   seed: int | None = None, silent: bool = False) -> None:
+def ensure_stories(
+    database: Database,
+    *,
+    resolution: float | None = None,
+    seed: int | None = None,
+    silent: bool = False,
+) -> None:
     """Bring stored stories up to date, with the stored parameters unless others are given."""
     from graphnews.stories import update_stories
 
@@ -83,7 +127,8 @@ def ensure_stories(database: Database, *, resolution: float | None = None,
             f"stories: {report.stories:,} ({report.mode}: {report.recomputed:,} of "
             f"{report.articles:,} articles clustered in {sum(report.seconds.values()):.1f} s, "
             f"resolution {report.resolution:g}, seed {report.seed})",
-            highlight=False)
+            highlight=False,
+        )
 
 
 @app.command("stories")
@@ -118,22 +163,33 @@ def stories_command(
     if fit is not None:
         _fit(database, fit, fmt=fmt, silent=silent)
     ensure_stories(database, resolution=resolution, seed=seed, silent=silent)
-    rows = stories_spread(database, since=since, until=until, every=every,
-                          min_outlets=min_outlets)
+    rows = stories_spread(database, since=since, until=until, every=every, min_outlets=min_outlets)
     if not all_rows:
         rows = _first_per_window(rows, top)
     columns = (("window",) if every else ()) + STORY_COLUMNS
-    emit_rows([r.as_dict() for r in rows], fmt,
-              columns=columns if fmt is Format.table else None, title="stories")
+    emit_rows(
+        [r.as_dict() for r in rows],
+        fmt,
+        columns=columns if fmt is Format.table else None,
+        title="stories",
+    )
 
 
 @app.command("story")
 def story_command(
-    story: Annotated[str, typer.Argument(help="A story id (s-...) or the URL of one of its "
-                                         "articles.", show_default=False)],
-    explain: Annotated[bool, typer.Option(
-        "--explain", help="Why its articles are together: the strongest pairs and what weighs "
-                          "for them, the names and terms they share, the weakest member.")
+    story: Annotated[
+        str,
+        typer.Argument(
+            help="A story id (s-...) or the URL of one of its articles.", show_default=False
+        ),
+    ],
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Why its articles are together: the strongest pairs and what weighs "
+            "for them, the names and terms they share, the weakest member.",
+        ),
     ] = False,
     since: SinceOption = None,
     until: UntilOption = None,
@@ -163,8 +219,12 @@ def story_command(
         return
     summary = {k: v for k, v in detail.items() if k not in ("articles", "timeline", "curve")}
     emit_object(summary, fmt, title=f"story {spread.id}")
-    emit_rows(detail["timeline"], fmt, columns=("published", "outlet", "title", "url"),
-              title="articles in time order")
+    emit_rows(
+        detail["timeline"],
+        fmt,
+        columns=("published", "outlet", "title", "url"),
+        title="articles in time order",
+    )
     console().print(_chart(spread), highlight=False)
 
 
@@ -191,13 +251,16 @@ def spread_command(
     """
     database = open_database(db)
     ensure_stories(database, silent=silent)
-    rows = outlet_spread(database, since=since, until=until, every=every,
-                         min_stories=min_stories)
+    rows = outlet_spread(database, since=since, until=until, every=every, min_stories=min_stories)
     if not all_rows:
         rows = _first_per_window(rows, top)
     columns = (("window",) if every else ()) + SPREAD_COLUMNS
-    emit_rows([r.as_dict() for r in rows], fmt,
-              columns=columns if fmt is Format.table else None, title="leaders and followers")
+    emit_rows(
+        [r.as_dict() for r in rows],
+        fmt,
+        columns=columns if fmt is Format.table else None,
+        title="leaders and followers",
+    )
 
 
 def _fit(database: Database, labels: Path, *, fmt: Format, silent: bool) -> None:
@@ -211,25 +274,33 @@ def _fit(database: Database, labels: Path, *, fmt: Format, silent: bool) -> None
     with database.transaction():
         database.conn.execute(
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
-            "value = excluded.value", (MODEL_META_KEY, json.dumps(model.as_dict())))
+            "value = excluded.value",
+            (MODEL_META_KEY, json.dumps(model.as_dict())),
+        )
     if silent:
         return
     from rich.table import Table
 
     # On stderr: stdout stays the stories list (table, CSV or JSON).
-    table = Table(title=f"cross-validated scores of the model fitted on "
-                        f"{report['labelled_articles']:,} labelled articles (each part scored "
-                        "by the model fitted without it)", header_style="bold")
+    table = Table(
+        title=f"cross-validated scores of the model fitted on "
+        f"{report['labelled_articles']:,} labelled articles (each part scored "
+        "by the model fitted without it)",
+        header_style="bold",
+    )
     columns = ("left_out", "articles", "precision", "recall", "f1", "bcubed_f1")
     for c in columns:
         table.add_column(c, justify="left" if c == "left_out" else "right")
-    rows = [*report["left_out"],
-            {"left_out": "mean", "articles": report["labelled_articles"], **report["mean"]}]
+    rows = [
+        *report["left_out"],
+        {"left_out": "mean", "articles": report["labelled_articles"], **report["mean"]},
+    ]
     for r in rows:
         table.add_row(*(str(r[c]) for c in columns))
     err_console().print(table)
-    err_console().print("the fitted model is kept in the database: stories are recomputed "
-                        "with it", highlight=False)
+    err_console().print(
+        "the fitted model is kept in the database: stories are recomputed with it", highlight=False
+    )
 
 
 def _explain(database: Database, story: str, fmt: Format) -> None:
@@ -240,14 +311,33 @@ def _explain(database: Database, story: str, fmt: Format) -> None:
         emit_object(found, fmt)
         return
     weakest = found["weakest_member"]
-    emit_object({"id": found["id"], "size": found["size"], "confidence": found["confidence"],
-                 "weakest_member": None if weakest is None else
-                 f"{weakest['title']} (mean probability {weakest['mean_probability']} over "
-                 f"{weakest['pairs']} pairs)"}, fmt, title=f"why story {found['id']}")
-    emit_rows([{"probability": p["probability"], "a": p["a"]["title"], "b": p["b"]["title"],
-                "because": ", ".join(f"{k} {v}" for k, v in p["because"].items())}
-               for p in found["strongest_pairs"]], fmt,
-              columns=("probability", "a", "b", "because"), title="strongest pairs")
+    emit_object(
+        {
+            "id": found["id"],
+            "size": found["size"],
+            "confidence": found["confidence"],
+            "weakest_member": None
+            if weakest is None
+            else f"{weakest['title']} (mean probability {weakest['mean_probability']} over "
+            f"{weakest['pairs']} pairs)",
+        },
+        fmt,
+        title=f"why story {found['id']}",
+    )
+    emit_rows(
+        [
+            {
+                "probability": p["probability"],
+                "a": p["a"]["title"],
+                "b": p["b"]["title"],
+                "because": ", ".join(f"{k} {v}" for k, v in p["because"].items()),
+            }
+            for p in found["strongest_pairs"]
+        ],
+        fmt,
+        columns=("probability", "a", "b", "because"),
+        title="strongest pairs",
+    )
     emit_rows(found["shared"], fmt, columns=("term", "articles"), title="shared names and terms")
 
 

@@ -46,8 +46,12 @@ class Story:
         return len(self.articles)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "size": self.size, "confidence": self.confidence,
-                "articles": list(self.articles)}
+        return {
+            "id": self.id,
+            "size": self.size,
+            "confidence": self.confidence,
+            "articles": list(self.articles),
+        }
 
 
 def load_stories(db: Database) -> list[Story]:
@@ -84,11 +88,14 @@ def get_story(db: Database, story: str) -> Story:
         story_id = found
     rows = db.conn.execute(
         "SELECT s.article_id, a.published_ts FROM story_articles s "
-        "JOIN articles a ON a.id = s.article_id WHERE s.story_id = ?", (story_id,)).fetchall()
+        "JOIN articles a ON a.id = s.article_id WHERE s.story_id = ?",
+        (story_id,),
+    ).fetchall()
     if not rows:
         raise NotFoundError(f"no story {story!r}: see 'graphnews stories --all'")
-    confidence = db.conn.execute("SELECT confidence FROM stories WHERE id = ?",
-                                 (story_id,)).fetchone()
+    confidence = db.conn.execute(
+        "SELECT confidence FROM stories WHERE id = ?", (story_id,)
+    ).fetchone()
     articles = tuple(a for _, a in sorted(((ts, a) for a, ts in rows), key=time_order))
     return Story(story_id, articles, float(confidence[0]) if confidence else 0.0)
 
@@ -98,22 +105,29 @@ def story_of_article(db: Database, article: int | str) -> str | None:
     article_id = db.resolve_url(article) if isinstance(article, str) else article
     if article_id is None:
         return None
-    row = db.conn.execute("SELECT story_id FROM story_articles WHERE article_id = ?",
-                          (article_id,)).fetchone()
+    row = db.conn.execute(
+        "SELECT story_id FROM story_articles WHERE article_id = ?", (article_id,)
+    ).fetchone()
     return None if row is None else str(row[0])
 
 
 def article_stories(db: Database) -> dict[int, str]:
     """Article id -> story id for every article with a stored story."""
-    return {int(a): str(s) for a, s in db.conn.execute(
-        "SELECT article_id, story_id FROM story_articles")}
+    return {
+        int(a): str(s)
+        for a, s in db.conn.execute("SELECT article_id, story_id FROM story_articles")
+    }
 
 
 def story_urls(db: Database) -> dict[str, str]:
     """Canonical URL -> story id for every article with a stored story (for scoring)."""
-    return {str(u): str(s) for u, s in db.conn.execute(
-        "SELECT a.canonical_url, s.story_id FROM story_articles s "
-        "JOIN articles a ON a.id = s.article_id")}
+    return {
+        str(u): str(s)
+        for u, s in db.conn.execute(
+            "SELECT a.canonical_url, s.story_id FROM story_articles s "
+            "JOIN articles a ON a.id = s.article_id"
+        )
+    }
 
 
 def time_order(row: tuple[int | None, int]) -> tuple[float, int]:
