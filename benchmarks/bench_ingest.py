@@ -111,15 +111,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     results: dict[str, Any] = {"machine": machine(), "aims": AIMS, "sizes": []}
     for documents in args.sizes:
         results["sizes"].append(_size(documents, args.work, seed=args.seed, outlets=args.outlets,
-                                      profile=args.profile, baseline_files=args.baseline_files))
+                                      zipf=args.zipf, profile=args.profile,
+                                      baseline_files=args.baseline_files))
     path = write_json("bench_ingest", results)
     print(_table(results))
     print(f"results written to {path}", file=sys.stderr)
 
 
-def _size(documents: int, work: Path, *, seed: int, outlets: int | None, profile: bool,
-          baseline_files: int) -> dict[str, Any]:
-    corpus = ensure_corpus(work, documents, seed=seed, outlets=outlets)
+def _size(documents: int, work: Path, *, seed: int, outlets: int | None, zipf: float | None,
+          profile: bool, baseline_files: int) -> dict[str, Any]:
+    corpus = ensure_corpus(work, documents, seed=seed, outlets=outlets, zipf=zipf)
     run_dir = work / f"ingest-{documents}"
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)

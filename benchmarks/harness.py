@@ -216,22 +216,27 @@ def run_process(
     }
 
 
-def ensure_corpus(work: Path, documents: int, *, seed: int = 0, outlets: int | None = None
-                  ) -> Path:
+def ensure_corpus(work: Path, documents: int, *, seed: int = 0, outlets: int | None = None,
+                  zipf: float | None = None) -> Path:
     """The documents folder of a generated corpus of ``documents`` documents (made when missing).
 
     ``outlets`` sets the number of outlets (default: the generator's ``20 + 3 * sqrt(documents)``,
-    968 at 100k). A corpus already in ``work`` with the same size, seed and outlets is reused.
+    968 at 100k) and ``zipf`` the exponent of their popularity (default 1.1; lower spreads the
+    articles over more of the outlets). A corpus already in ``work`` with the same size, seed
+    and shape is reused.
     """
     from graphnews.generator import DOCUMENTS_DIR, TRUTH_FILE, GroundTruth, generate_corpus
 
-    shape = f"-outlets{outlets}" if outlets else ""
+    shape = (f"-outlets{outlets}" if outlets else "") + (f"-zipf{zipf}" if zipf else "")
     folder = work / f"corpus-{documents}-seed{seed}{shape}"
     if (folder / TRUTH_FILE).is_file():
         params = GroundTruth.load(folder).parameters
         if params.get("documents") == documents and params.get("seed") == seed:
             return folder / DOCUMENTS_DIR
-    generate_corpus(folder, documents=documents, seed=seed, outlets=outlets)
+    if zipf:
+        generate_corpus(folder, documents=documents, seed=seed, outlets=outlets, zipf=zipf)
+    else:
+        generate_corpus(folder, documents=documents, seed=seed, outlets=outlets)
     return folder / DOCUMENTS_DIR
 
 
@@ -250,6 +255,9 @@ def corpus_arguments(parser: argparse.ArgumentParser, *, sizes: str, outlets: bo
     parser.add_argument("--outlets", type=int, default=None,
                         help="outlets in the corpus (default: the generator's 20 + 3 * "
                         "sqrt(documents): 115 at 1k, 320 at 10k, 968 at 100k)")
+    parser.add_argument("--zipf", type=float, default=None,
+                        help="exponent of the outlets' Zipf popularity (default: the "
+                        "generator's 1.1; 0.6 puts 5,611 of 8,000 outlets in 10k documents)")
 
 
 def parse_sizes(text: str) -> list[int]:

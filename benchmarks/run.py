@@ -57,13 +57,14 @@ AIMS = {
 
 
 def benchmark_size(documents: int, work: Path, *, seed: int, naive_timeout: float | None,
-                   outlets: int | None = None) -> dict[str, Any]:
+                   outlets: int | None = None, zipf: float | None = None) -> dict[str, Any]:
     """Generate (or reuse) a corpus of ``documents`` documents (and ``outlets`` outlets) and
     measure both sides on it."""
     began = time.perf_counter()
-    corpus = ensure_corpus(work, documents, seed=seed, outlets=outlets)
+    corpus = ensure_corpus(work, documents, seed=seed, outlets=outlets, zipf=zipf)
     generated = time.perf_counter() - began
-    run_dir = work / (f"run-{documents}" + (f"-outlets{outlets}" if outlets else ""))
+    run_dir = work / (f"run-{documents}" + (f"-outlets{outlets}" if outlets else "")
+                      + (f"-zipf{zipf}" if zipf else ""))
     shutil.rmtree(run_dir, ignore_errors=True)
     db, out = run_dir / "graphnews.db", run_dir / "output"
     _say(f"{documents:,} documents: graphnews cold run")
@@ -145,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     for documents in sizes:
         results["sizes"].append(benchmark_size(documents, args.work, seed=args.seed,
                                                naive_timeout=args.naive_timeout or None,
-                                               outlets=args.outlets))
+                                               outlets=args.outlets, zipf=args.zipf))
         write_results("run", results)  # after each size, so a long run keeps what it has
     print(tables(results))
     _say(f"results written to {write_results('run', results)}")
