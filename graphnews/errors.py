@@ -12,6 +12,7 @@ __all__ = [
     "GraphnewsError",
     "NotFoundError",
     "OverridesError",
+    "QueryTimeoutError",
     "ReadOnlyError",
 ]
 
@@ -38,3 +39,7 @@ class NotFoundError(GraphnewsError):
 
 class ReadOnlyError(GraphnewsError):
     """A statement tried to change the database through the read-only query interface."""
+
+
+class QueryTimeoutError(GraphnewsError):
+    """A query ran longer than its time limit and was stopped."""

@@ -35,12 +35,13 @@ import json
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from graphnews.errors import BadInputError, NotFoundError, ReadOnlyError
+from graphnews.errors import BadInputError, NotFoundError, QueryTimeoutError, ReadOnlyError
 from graphnews.filters import Filters
 from graphnews.identity import canonical_url, outlet_domain
 from graphnews.store import Database
@@ -471,6 +472,8 @@ class SqlResult:
 
     columns: list[str]
     rows: list[tuple[Any, ...]]
+    #: True when the statement had more rows than the ``limit`` returned.
+    truncated: bool = False
 
     def as_dicts(self) -> list[dict[str, Any]]:
         """One dict per row, keyed by column (the ``sql --format json`` contract)."""
@@ -502,8 +505,21 @@ _ACTION_NAMES = {getattr(sqlite3, f"SQLITE_{n}"): n.replace("_", " ") for n in (
 _LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?(?:\*/|$))*", re.DOTALL)
 
 
-def sql(db_path: str | os.PathLike[str], statement: str) -> SqlResult:
+#: Seconds `sql` lets a statement run before stopping it (``--timeout``; 0 or None: no limit).
+SQL_TIMEOUT = 5.0
+#: Rows `sql` returns at most (``--limit``; 0 or None: all).
+SQL_LIMIT = 10_000
+#: The largest text or BLOB value a statement may build or return, in bytes.
+SQL_MAX_VALUE = 50_000_000
+
+
+def sql(db_path: str | os.PathLike[str], statement: str, *, timeout: float | None = SQL_TIMEOUT,
+        limit: int | None = SQL_LIMIT) -> SqlResult:
     """Run one read-only SQL statement over the database at ``db_path`` (schema: docs/schema.md).
+
+    A statement running longer than ``timeout`` seconds is stopped (`QueryTimeoutError`), at
+    most ``limit`` rows are returned (``truncated`` says when more were there), and no value
+    may exceed `SQL_MAX_VALUE` bytes (``zeroblob(300000000)`` is refused, not built).
 
     The database is opened read-only (``mode=ro``) with ``PRAGMA query_only``, and an SQLite
     authorizer lets through only reads, so nothing a statement says can change the file: a
@@ -514,6 +530,8 @@ def sql(db_path: str | os.PathLike[str], statement: str) -> SqlResult:
     ------
     ReadOnlyError
         For a statement that would write.
+    QueryTimeoutError
+        When the statement ran longer than ``timeout`` seconds.
     BadInputError
         For an empty statement, several statements, or SQL that SQLite cannot run (the message
         is SQLite's).
@@ -540,10 +558,29 @@ def sql(db_path: str | os.PathLike[str], statement: str) -> SqlResult:
         conn = db.conn
         conn.execute("PRAGMA query_only = ON")
         conn.set_authorizer(lambda *args: _authorize(refused, *args))
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, SQL_MAX_VALUE)
+        deadline = time.monotonic() + timeout if timeout else None
+        if deadline is not None:  # also lets Ctrl-C through, as the store's handler does
+            conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        truncated = False
         try:
             cursor = conn.execute(statement)
-            rows = [tuple(r) for r in cursor.fetchall()]
+            rows = [tuple(r) for r in cursor.fetchmany(limit + 1)] if limit else [
+                tuple(r) for r in cursor.fetchall()]
+            if limit and len(rows) > limit:
+                rows, truncated = rows[:limit], True
         except sqlite3.Error as exc:
+            if str(exc) == "interrupted":
+                if deadline is not None and time.monotonic() > deadline:
+                    raise QueryTimeoutError(
+                        f"the statement ran longer than {timeout:g} s and was stopped (give "
+                        "more time with --timeout SECONDS, or --timeout 0 for no limit)"
+                    ) from None
+                raise KeyboardInterrupt from None
+            if "too big" in str(exc):
+                raise BadInputError(f"a value of the result would be larger than "
+                                    f"{SQL_MAX_VALUE:,} bytes; select a part of it "
+                                    "(substr, length)") from None
             if refused:
                 raise _refused(refused[0]) from None
             if any(m in str(exc) for m in ("readonly", "query_only", "may not be modified")):
@@ -552,7 +589,7 @@ def sql(db_path: str | os.PathLike[str], statement: str) -> SqlResult:
                 raise BadInputError("give one SQL statement at a time") from None
             raise BadInputError(f"bad SQL: {exc}") from None
         columns = _unique([d[0] for d in cursor.description or ()])
-    return SqlResult(columns=columns, rows=rows)
+    return SqlResult(columns=columns, rows=rows, truncated=truncated)
 
 
 # -- private helpers ----------------------------------------------------------------------------

@@ -7,6 +7,8 @@ core tests need are copied into the project (seeds/, tests/data/).
 
 from __future__ import annotations
 
+import ctypes
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -99,3 +101,17 @@ def seeds_and_generated(factory: pytest.TempPathFactory, *, documents: int, seed
     shutil.copytree(generated / DOCUMENTS_DIR, folder / "generated")
     shutil.copytree(SEEDS, folder / "seeds")
     return folder
+
+
+def without_dac_override() -> None:
+    """``preexec_fn`` making file modes apply to a root child process too (no-op otherwise).
+
+    Root reads every file whatever its mode; without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH
+    (dropped from the bounding set, so the exec'd program never gets them) it cannot.
+    """
+    if os.geteuid() != 0:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")

@@ -6,7 +6,6 @@ file:line in plain words, keeps its raw bytes in the quarantine table and counts
 
 from __future__ import annotations
 
-import ctypes
 import os
 import sqlite3
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import graphnews
+from tests.conftest import without_dac_override
 
 GOOD = 20
 
@@ -123,23 +123,11 @@ def test_folder_walk_survives_link_loops_and_dangling_links(tmp_path: Path) -> N
     assert "loop" in messages and "self.md" in messages, messages
 
 
-# -- permissions: as root, drop the capabilities that let root read any file -------------------
-def _without_dac_override() -> None:
-    """In the child before exec: root loses CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH.
-
-    Root reads every file whatever its mode; without these two capabilities (dropped from the
-    bounding set, so the exec'd program never gets them) file modes apply to root too.
-    """
-    libc = ctypes.CDLL(None, use_errno=True)
-    for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
-        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
-            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
-
-
+# -- permissions: as root, file modes apply only without CAP_DAC_OVERRIDE (conftest) -------
 def _graphnews(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "graphnews", *args], capture_output=True,
                           text=True, timeout=120,
-                          preexec_fn=_without_dac_override if os.geteuid() == 0 else None)
+                          preexec_fn=without_dac_override)
 
 
 def test_unreadable_folder_and_file_are_rejected_quarantined_and_counted(tmp_path: Path) -> None:

@@ -193,15 +193,24 @@ def path_command(
 def sql_command(
     statement: Annotated[str, typer.Argument(help="One read-only statement (SELECT, WITH, ...).",
                                              show_default=False)],
+    timeout: Annotated[float, typer.Option("--timeout", min=0, help="Stop the statement after "
+                                           "this many seconds (0: no limit).")
+                       ] = query.SQL_TIMEOUT,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Return at most this many "
+                                       "rows (0: all).")] = query.SQL_LIMIT,
     db: DbOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
     """Read-only SQL over the database (schema: docs/schema.md, examples: docs/queries.md).
-    The file is opened read-only; a statement that would write is refused.
+    The file is opened read-only; a statement that would write is refused. A statement is
+    stopped after --timeout seconds and at most --limit rows are shown; Ctrl-C stops it at once.
 
     Example: graphnews sql "SELECT domain, name FROM outlets ORDER BY domain LIMIT 5"
     """
-    result = query.sql(db if db is not None else default_db_path(), statement)
+    result = query.sql(db if db is not None else default_db_path(), statement,
+                       timeout=timeout or None, limit=limit or None)
+    if result.truncated:
+        typer.echo(f"only the first {limit:,} rows are shown (--limit 0 shows all)", err=True)
     rows = [{k: _text(v) for k, v in row.items()} for row in result.as_dicts()]
     _emit_found(rows, fmt, columns=result.columns, title=None,
                 nothing="the statement returned no rows")
