@@ -20,7 +20,6 @@ are left out (``unassigned_articles`` says how many articles that leaves out).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 import re
@@ -31,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from graphnews.collections import Collection
+from graphnews.dates import iso_utc
 from graphnews.errors import BadInputError, NotFoundError
 from graphnews.filters import Filters
 from graphnews.store import Database
@@ -460,6 +460,4 @@ def _round(value: float | None) -> float | None:
 
 
 def _iso(ts: int | None) -> str | None:
-    if ts is None:
-        return None
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if ts is None else iso_utc(ts)

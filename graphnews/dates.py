@@ -11,9 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-__all__ = ["utc_now"]
+__all__ = ["iso_utc", "utc_now"]
 
 
 def utc_now() -> str:
     """The current time as UTC ISO 8601 with seconds."""
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_utc(ts: int) -> str:
+    """A Unix time as UTC ISO 8601 with seconds, four-digit years included.
+
+    (``strftime("%Y")`` writes year 1 as ``1`` on Linux, which is not ISO 8601.)
+
+    >>> iso_utc(-62135596800), iso_utc(253402300799)
+    ('0001-01-01T00:00:00Z', '9999-12-31T23:59:59Z')
+    """
+    return dt.datetime.fromtimestamp(ts, dt.UTC).replace(tzinfo=None).isoformat() + "Z"

@@ -42,6 +42,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from graphnews.dates import iso_utc
 from graphnews.errors import BadInputError
 from graphnews.filters import parse_when
 from graphnews.stories import get_story
@@ -417,8 +418,7 @@ def _count_below(sorted_values: list[int], value: int) -> int:
 
 
 def _iso(ts: int | None) -> str | None:
-    return None if ts is None else dt.datetime.fromtimestamp(ts, dt.UTC).strftime(
-        "%Y-%m-%dT%H:%M:%SZ")
+    return None if ts is None else iso_utc(ts)
 
 
 def _hours(seconds: float) -> float:

@@ -54,18 +54,20 @@ def emit_rows(
             body = {json_wrapper: body}
         _print_json(body)
     elif fmt is Format.csv:
+        from graphnews.export._rows import spreadsheet_safe  # lazy: export imports networkx
+
         writer = csv.DictWriter(sys.stdout, fieldnames=cols, extrasaction="ignore",
                                 lineterminator="\n")
         writer.writeheader()
         for r in rows:
-            writer.writerow({k: _cell(r.get(k)) for k in cols})
+            writer.writerow({k: _cell(spreadsheet_safe(r.get(k))) for k in cols})
     else:
         table = Table(title=title, show_lines=False, header_style="bold")
         for c in cols:
             numeric = bool(rows) and isinstance(rows[0].get(c), int | float)
             table.add_column(c, justify="right" if numeric else "left", overflow="fold")
         for r in rows:
-            table.add_row(*(Text(_cell(r.get(c))) for c in cols))
+            table.add_row(*(Text(_visible(_cell(r.get(c)))) for c in cols))
         console().print(table)
 
 
@@ -79,6 +81,15 @@ def emit_object(obj: Mapping[str, Any], fmt: Format, *, title: str | None = None
 
 def _print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+# Control characters (C0, DEL, C1): a title holding ESC [ 2 J would clear the terminal.
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
+
+
+def _visible(text: str) -> str:
+    """Text for the terminal: control characters shown as visible escapes (``\\x1b``)."""
+    return text.translate(_CONTROLS)
 
 
 def _cell(value: Any) -> str:

@@ -8,6 +8,7 @@ message on stderr; JSON and CSV still print their (empty) result so scripts can 
 from __future__ import annotations
 
 import enum
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -150,7 +151,7 @@ def neighbors_command(
         return
     target = out
     if not out.suffix:  # a folder: name the file after the centre
-        target = out / f"neighbors-{_SLUG.sub('-', hood.center)}.{to}"
+        target = out / f"neighbors-{_file_stem(hood.center)}.{to}"
     target.parent.mkdir(parents=True, exist_ok=True)
     if to is GraphFormat.html:
         query.neighborhood_page(hood).write_html(target)
@@ -214,6 +215,15 @@ def sql_command(
     rows = [{k: _text(v) for k, v in row.items()} for row in result.as_dicts()]
     _emit_found(rows, fmt, columns=result.columns, title=None,
                 nothing="the statement returned no rows")
+
+
+def _file_stem(name: str) -> str:
+    """A file name part for a node name: safe characters, short enough for any file system."""
+    stem = _SLUG.sub("-", name)
+    if len(stem) <= 80:
+        return stem
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"{stem[:64]}-{digest}"
 
 
 def _emit_found(rows: Sequence[Mapping[str, Any]], fmt: Format, *, columns: Sequence[str],

@@ -327,6 +327,28 @@ def schema_of(rows: Iterable[Attrs]) -> list[Column]:
     return schema.columns()
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula, made inert (OWASP "CSV injection").
+
+    A string starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+    ``'``; numbers and other text are returned as they are. On unless the environment sets
+    ``GRAPHNEWS_CSV_RAW=1`` (for machine pipelines that want the exact text).
+
+    >>> spreadsheet_safe("=1+1"), spreadsheet_safe("-x"), spreadsheet_safe(-5)
+    ("'=1+1", "'-x", -5)
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _csv_raw():
+        return "'" + value
+    return value
+
+
+def _csv_raw() -> bool:
+    return os.environ.get("GRAPHNEWS_CSV_RAW", "") not in ("", "0")
+
+
 def as_text(value: Any, *, inf: str = "Infinity", nan: str = "NaN") -> str:
     """A scalar as text: ``true``/``false``, shortest round-trip floats."""
     if value is True:

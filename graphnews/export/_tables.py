@@ -25,6 +25,7 @@ from graphnews.export._rows import (
     jsonable,
     make_folder,
     schema_of,
+    spreadsheet_safe,
     text_output,
 )
 
@@ -80,8 +81,8 @@ def write_csv_rows(source: Source, folder: Path) -> list[Path]:
             writer.writerow(ends + [c.name for c in columns])
             for row in rows:
                 *ids, attrs = row
-                writer.writerow([*ids, *(as_text(attrs[c.name]) if c.name in attrs else ""
-                                         for c in columns)])
+                writer.writerow([*ids, *(as_text(spreadsheet_safe(attrs[c.name]))
+                                         if c.name in attrs else "" for c in columns)])
         written.append(folder / name)
     return written
 

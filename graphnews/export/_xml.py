@@ -6,7 +6,6 @@ drops them and escapes the rest.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from typing import IO, Any
 
 import networkx as nx
 
+from graphnews.dates import iso_utc
 from graphnews.export._rows import (
     Attrs,
     Column,
@@ -234,7 +234,7 @@ class _GexfWriter:
 
 
 def _iso(ts: int) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_utc(ts)
 
 
 def _xml(value: Any, *, attribute: bool = False) -> str:

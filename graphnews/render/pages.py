@@ -44,6 +44,7 @@ from graphnews.attention import attention, count_by_period
 from graphnews.centrality import MEASURES, central_outlets
 from graphnews.collections import resolve_collections
 from graphnews.communities import communities, igraph_graph, seeded
+from graphnews.dates import iso_utc
 from graphnews.errors import BadInputError, NotFoundError
 from graphnews.filters import Filters
 from graphnews.graph import coverage_graph, outlet_graph, resolve_filters, topic_graph
@@ -638,8 +639,7 @@ def _format_ts(ts: int) -> str:
 
 
 def _iso(ts: int | None) -> str | None:
-    return None if ts is None else dt.datetime.fromtimestamp(ts, dt.UTC).strftime(
-        "%Y-%m-%dT%H:%M:%SZ")
+    return None if ts is None else iso_utc(ts)
 
 
 def _timestamp(iso: str) -> int:
