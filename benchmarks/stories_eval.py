@@ -1,10 +1,10 @@
 """Leave-one-source-out evaluation of story detection, and the refit of the shipped model.
 
 Sources: every hand-labelled source of ``benchmarks/stories_eval/labels.tsv`` (its documents in
-``benchmarks/stories_eval/<source>/``) and every generator regime (`REGIMES`, each at 0%, 10%,
-20% and 40% noise links). For each source in turn, the same-story model is fitted on all the
-*other* sources (their corpora with and without their ``related`` lists) and scored on the one
-left out, beside three baselines scored on the same corpora in the same run:
+``benchmarks/stories_eval/<source>/``) and every generator regime (`graphnews.generator.REGIMES`,
+each at 0%, 10%, 20% and 40% noise links). For each source in turn, the same-story model is
+fitted on all the *other* sources (their corpora with and without their ``related`` lists) and
+scored on the one left out, beside three baselines scored on the same corpora in the same run:
 
 - connected components of the ``related`` links;
 - a TF-IDF cosine threshold: connected components of the candidate pairs whose title + excerpt
@@ -43,9 +43,9 @@ from harness import machine, write_results
 import graphnews
 from graphnews.generator import (
     DOCUMENTS_DIR,
+    REGIMES,
     GroundTruth,
     adjusted_rand_index,
-    generate_corpus,
     normalized_mutual_info,
 )
 from graphnews.stories.fit import Labelled, fit, read_labels
@@ -53,15 +53,6 @@ from graphnews.stories.pairs import FEATURES, MODEL_FILE, Articles, Model, relia
 
 EVAL = Path(__file__).resolve().parent / "stories_eval"
 NOISE = (0.0, 0.1, 0.2, 0.4)
-
-#: Generator regimes: name -> keyword arguments of `generate_corpus` (besides documents, noise,
-#: seed). Each regime is one source of the leave-one-source-out evaluation.
-REGIMES: dict[str, dict[str, Any]] = {
-    "default": {},
-    "big stories": {"story_median": 10.0},
-    "burst": {"days": 4},
-    "small corpus": {"documents": 200},
-}
 
 #: Grids the baselines' one parameter is chosen from (on the training sources).
 THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7)
@@ -144,7 +135,7 @@ def main() -> None:
             }
             for s in sources
         ],
-        "regimes": REGIMES,
+        "regimes": {n: r.description for n, r in REGIMES.items()},
         "rows": rows,
         "left_out_calibration": calibration,
         "model": final.as_dict(),
@@ -182,26 +173,25 @@ def _real_sources(labels: Path, work: Path) -> list[Source]:
 
 def _generated_sources(work: Path, documents: int, seed: int) -> list[Source]:
     out = []
-    for regime, options in REGIMES.items():
+    for regime_name, regime in REGIMES.items():
         corpora, bare = [], []
         for noise in NOISE:
-            folder = work / f"gen-{regime.replace(' ', '-')}-{documents}-{noise:g}-{seed}"
+            folder = work / f"gen-{regime_name}-{documents}-{noise:g}-{seed}"
             if not (folder / "truth.json").is_file():
-                generate_corpus(
-                    folder, **({"documents": documents} | options), noise=noise, seed=seed
-                )
+                regime.generate(folder, documents=documents, noise=noise, seed=seed)
             truth = GroundTruth.load(folder)
             db = _database(folder / "graphnews.db", [folder / DOCUMENTS_DIR])
             articles = Articles.load(db)
             db.close()
-            name = f"{regime} {noise:.0%}"
+            name = f"{regime_name} {noise:.0%}"
             corpora.append(Labelled.build(name, articles, truth.story_of))
-            bare.append(
-                Labelled.build(
-                    f"{name} (no related lists)", articles.without_links(), truth.story_of
+            if len(articles.src):
+                bare.append(
+                    Labelled.build(
+                        f"{name} (no related lists)", articles.without_links(), truth.story_of
+                    )
                 )
-            )
-        out.append(Source(f"generated: {regime}", False, corpora, bare))
+        out.append(Source(f"generated: {regime_name}", False, corpora, bare))
     return out
 
 
