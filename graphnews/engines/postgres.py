@@ -191,7 +191,9 @@ def translate(sql: str) -> Translated:
         return Translated(sql="BEGIN", params=(), write_lock=True)
     if re.fullmatch(r"\s*PRAGMA\s+data_version\s*", sql, re.I):
         return Translated(
-            sql="SELECT last_value - %s FROM graphnews_writes", params=(), data_version=True
+            sql="SELECT CASE WHEN is_called THEN last_value ELSE 0 END - %s FROM graphnews_writes",
+            params=(),
+            data_version=True,
         )
     suffix = ""
     insert = _INSERT_OR.match(sql)
