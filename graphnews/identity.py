@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +34,8 @@ _HOST_PREFIXES = ("www.", "m.", "amp.")
 _AMP_SEGMENTS = frozenset({"amp", "google-amp"})
 _DROPPED_PARAMS = frozenset({"amp", "fbclid", "gclid"})
 _AMP_CACHE_SUFFIX = ".cdn.ampproject.org"
+# Labels of letters, digits, '-' and '_' (seen in real hosts), joined by single dots.
+_HOST = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,62})(?:\.[a-z0-9_](?:[a-z0-9_-]{0,62}))*")
 
 
 def canonical_url(url: object) -> str | None:
@@ -60,10 +63,11 @@ def _canonical(url: str) -> str | None:
             return None
     try:
         parts = urlsplit(text)
-        host = (parts.hostname or "").lower().rstrip(".")
+        host = _host(parts.hostname or "")
+        port = parts.port
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or "." not in host:
+    if parts.scheme.lower() not in ("http", "https") or host is None or "." not in host:
         return None
     path = parts.path
     if host.endswith(_AMP_CACHE_SUFFIX):
@@ -72,6 +76,8 @@ def _canonical(url: str) -> str | None:
             return None
         return _canonical(unwrapped)
     host = _strip_host_prefixes(host)
+    if port not in (None, 80, 443):  # a port other than the scheme's default names another site
+        host = f"{host}:{port}"
     segments = [s for s in path.split("/") if s and s.lower() not in _AMP_SEGMENTS]
     clean_path = "/" + "/".join(segments) if segments else ""
     query = ""
@@ -92,9 +98,26 @@ def outlet_domain(domain: object) -> str | None:
     if "://" in text:
         text = urlsplit(text).hostname or ""
     text = text.split("/")[0]
+    if text.count(":") == 1:  # a port never makes another outlet
+        text = text.split(":")[0]
     if text.startswith("www."):
         text = text[4:]
-    return text or None
+    return _host(text)
+
+
+def _host(text: str) -> str | None:
+    """A host name in one spelling (IDNA: Unicode names as punycode), or None if it is none.
+
+    >>> _host("Bücher.example"), _host("xn--bcher-kva.example"), _host("../../x")
+    ('xn--bcher-kva.example', 'xn--bcher-kva.example', None)
+    """
+    text = text.strip().lower().rstrip(".")
+    if not text.isascii():
+        try:
+            text = text.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+    return text if _HOST.fullmatch(text) else None
 
 
 def _strip_host_prefixes(host: str) -> str:

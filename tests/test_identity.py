@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+import graphnews
 from graphnews.errors import OverridesError
 from graphnews.identity import Overrides, canonical_url, outlet_domain
 
@@ -74,3 +75,24 @@ def test_bad_overrides_file_is_a_plain_error(tmp_path: Path, text: str) -> None:
     path.write_text(text)
     with pytest.raises(OverridesError, match=r"o\.yml"):
         Overrides.load(path)
+
+
+def test_outlet_identity_is_one_spelling_and_only_hosts(tmp_path) -> None:
+    """Issue 14: Unicode host and punycode are one outlet; a port never makes another outlet
+    (article URLs keep a non-default port); what is not a host falls back to the URL's host."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    docs = [("https://bücher.example/1", "bücher.example"),
+            ("https://xn--bcher-kva.example/2", "xn--bcher-kva.example"),
+            ("https://ports.example:8080/3", "ports.example:8080"),
+            ("https://ports.example/4", "ports.example"),
+            ("https://safe.example/5", "../../x")]
+    for i, (url, domain) in enumerate(docs):
+        (folder / f"{i}.md").write_text(
+            f"---\nwebUrl: {url}\nprovider:\n  domain: {domain}\n---\n", encoding="utf-8")
+    db = graphnews.open(tmp_path / "t.db")
+    assert not db.ingest([folder]).rejected
+    outlets = sorted(r[0] for r in db.conn.execute("SELECT domain FROM outlets"))
+    assert outlets == ["ports.example", "safe.example", "xn--bcher-kva.example"]
+    urls = sorted(r[0] for r in db.conn.execute("SELECT canonical_url FROM articles"))
+    assert "https://ports.example:8080/3" in urls and "https://xn--bcher-kva.example/1" in urls

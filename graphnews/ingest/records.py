@@ -200,7 +200,7 @@ def _article(fields: dict[str, Any], line_of: Any) -> ArticleRecord:
     provider = fields.get("provider")
     provider = provider if isinstance(provider, dict) else {}
     host = best.split("/")[2]
-    domain = outlet_domain(provider.get("domain")) or host
+    domain = outlet_domain(provider.get("domain")) or outlet_domain(host) or host
     name = _text(provider.get("name")) or domain
     topics = fields.get("topics")
     if isinstance(topics, str):
