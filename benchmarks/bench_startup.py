@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "gn-bench",
                         help="where the corpus and database are kept (reused when present)")
     args = parser.parse_args(argv)
-    sqlite_utils = shutil.which("sqlite-utils")
+    sqlite_utils = shutil.which("sqlite-utils", path=Path(sys.executable).parent)
     if sqlite_utils is None:
         parser.error("sqlite-utils is not installed: pip install -e '.[bench]'")
     args.work.mkdir(parents=True, exist_ok=True)

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from graphnews import store
+from graphnews._lazy import attach
 from graphnews.errors import (
     BadInputError,
     DatabaseError,
@@ -25,9 +27,14 @@ from graphnews.errors import (
     NotFoundError,
     ReadOnlyError,
 )
-from graphnews.identity import Overrides
-from graphnews.ingest import IngestReport, Progress
-from graphnews.ingest import ingest as _ingest
+
+if TYPE_CHECKING:
+    from graphnews.identity import Overrides
+    from graphnews.ingest import IngestReport, Progress
+
+# The ingest machinery (YAML and JSON parsers, worker processes) loads when first used, so that
+# `import graphnews` (and every command that only reads the database) stays cheap.
+__getattr__, __dir__, _loaded_on_use = attach(__name__, {"ingest": ["IngestReport"]})
 
 __version__ = "0.1.0"
 
@@ -57,7 +64,9 @@ class Database(store.Database):
         >>> report.documents, report.rejected
         (1, [])
         """
-        return _ingest(
+        from graphnews.ingest import ingest
+
+        return ingest(
             self, inputs, max_size=max_size, overrides=overrides, progress=progress, workers=workers
         )
 

@@ -38,8 +38,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from graphnews.dates import utc_now
 from graphnews.errors import BadInputError, NotFoundError
 from graphnews.identity import outlet_domain
@@ -391,6 +389,8 @@ def _csv_rows(file: Path, text: str, report: MetadataImport) -> list[_Row]:
 
 
 def _yaml_rows(file: Path, text: str, report: MetadataImport) -> list[_Row]:
+    import yaml  # only for a YAML metadata file
+
     try:
         loaded = yaml.safe_load(text)
     except yaml.YAMLError as exc:

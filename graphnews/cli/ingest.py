@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -11,8 +11,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from graphnews.cli import app
 from graphnews.cli.common import DbOption, FormatOption, SilentOption, open_database
 from graphnews.cli.output import Format, emit_object, err_console
-from graphnews.ingest import IngestReport, ingest
 from graphnews.store import Database
+
+if TYPE_CHECKING:
+    from graphnews.ingest import IngestReport
 
 __all__ = ["ingest_command", "run_ingest", "stats_command"]
 
@@ -38,6 +40,8 @@ def run_ingest(
     silent: bool,
 ) -> IngestReport:
     """Ingest with a progress bar on stderr (when it is a terminal and not --silent)."""
+    from graphnews.ingest import ingest  # the parsers: only when ingesting
+
     console = err_console()
     show = not silent and console.is_terminal
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),

@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import (
@@ -22,7 +22,9 @@ from graphnews.cli import app
 from graphnews.cli.common import DbOption, FormatOption, OutOption, SilentOption, open_database
 from graphnews.cli.ingest import InputsArgument, MaxSizeOption, OverridesOption, run_ingest
 from graphnews.cli.output import Format, console, emit_object, emit_rows, err_console
-from graphnews.pipeline import RunReport, inputs_outside, run_steps
+
+if TYPE_CHECKING:
+    from graphnews.pipeline import RunReport
 
 __all__ = ["run_command"]
 
@@ -52,6 +54,8 @@ def run_command(
 
     Example: graphnews run seeds/ --out output/
     """
+    from graphnews.pipeline import inputs_outside, run_steps
+
     started = time.perf_counter()
     database = open_database(db)
     ingested = run_ingest(database, inputs_outside(inputs, out), max_size=max_size,
