@@ -69,3 +69,20 @@ def test_a_300_character_topic_name_gives_a_short_file_name(tmp_path: Path) -> N
     (written,) = (tmp_path / "out").iterdir()
     assert written.suffix == ".graphml" and len(written.name) < 120
     assert nx.read_graphml(written).has_node(f"topic:{topic}")
+
+
+def test_graphml_and_gexf_keep_names_differing_by_control_characters_apart(
+        tmp_path: Path) -> None:
+    from graphnews.export import write_gexf, write_graphml
+
+    names = ["a", *("a" + chr(c) for c in range(1, 9))]
+    G = nx.Graph()
+    for name in names:
+        G.add_node(f"topic:{name}", kind="topic", name=name)
+    G.add_edge("topic:a\x01", "topic:a\x02")
+    write_graphml(G, tmp_path / "g.graphml")
+    write_gexf(G, tmp_path / "g.gexf")
+    for back in (nx.read_graphml(tmp_path / "g.graphml"), nx.read_gexf(tmp_path / "g.gexf")):
+        assert back.number_of_nodes() == 9
+        assert back.has_edge("topic:a\\u0001", "topic:a\\u0002")
+        assert back.has_node("topic:a")

@@ -79,12 +79,12 @@ def write_graphml_rows(source: Source, path: Target) -> None:
             fh.write(f"    {_graphml_data(source.graph, keys['graph'])}\n")
         for node, attrs in source.nodes():
             data = _graphml_data(attrs, keys["node"])
-            fh.write(f'    <node id="{_xml(node, attribute=True)}"'
+            fh.write(f'    <node id="{_xml(_node_id(node), attribute=True)}"'
                      + (f">{data}</node>\n" if data else "/>\n"))
         for u, v, attrs in source.edges():
             data = _graphml_data(attrs, keys["edge"])
-            fh.write(f'    <edge source="{_xml(u, attribute=True)}" '
-                     f'target="{_xml(v, attribute=True)}"'
+            fh.write(f'    <edge source="{_xml(_node_id(u), attribute=True)}" '
+                     f'target="{_xml(_node_id(v), attribute=True)}"'
                      + (f">{data}</edge>\n" if data else "/>\n"))
         fh.write("  </graph>\n</graphml>\n")
 
@@ -187,7 +187,7 @@ class _GexfWriter:
         self.fh.write("    </attributes>\n")
 
     def _node(self, node: str, attrs: Attrs) -> None:
-        head = f'      <node id="{_xml(node, attribute=True)}"'
+        head = f'      <node id="{_xml(_node_id(node), attribute=True)}"'
         if "label" in attrs:
             head += f' label="{_xml(attrs["label"], attribute=True)}"'
         own = self.timeline.own.get(node)
@@ -201,8 +201,8 @@ class _GexfWriter:
         self.fh.write(head + (f">{body}</node>\n" if body else "/>\n"))
 
     def _edge(self, number: int, u: str, v: str, attrs: Attrs) -> None:
-        head = (f'      <edge id="{number}" source="{_xml(u, attribute=True)}" '
-                f'target="{_xml(v, attribute=True)}"')
+        head = (f'      <edge id="{number}" source="{_xml(_node_id(u), attribute=True)}" '
+                f'target="{_xml(_node_id(v), attribute=True)}"')
         if "label" in attrs:
             head += f' label="{_xml(attrs["label"], attribute=True)}"'
         if self.weight_xml and "weight" in attrs:
@@ -235,6 +235,22 @@ class _GexfWriter:
 
 def _iso(ts: int) -> str:
     return iso_utc(ts)
+
+
+def _node_id(node: Any) -> Any:
+    r"""A node id XML can hold, distinct for distinct ids: characters XML 1.0 forbids (control
+    characters) become ``\uXXXX``, and in such ids and ids with a backslash ``\`` is doubled.
+
+    Two names differing only by a control character stay two nodes (dropping the character, as
+    for attribute text, would merge them).
+
+    >>> _node_id("topic:a\x01"), _node_id("topic:a\\x"), _node_id("topic:a"), _node_id(3)
+    ('topic:a\\u0001', 'topic:a\\\\x', 'topic:a', 3)
+    """
+    if type(node) is not str or not (_XML_ILLEGAL.search(node) or "\\" in node):
+        return node
+    text = node.replace("\\", "\\\\")
+    return _XML_ILLEGAL.sub(lambda m: "".join(f"\\u{ord(c):04x}" for c in m.group()), text)
 
 
 def _xml(value: Any, *, attribute: bool = False) -> str:
