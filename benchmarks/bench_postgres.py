@@ -12,7 +12,7 @@ unix socket, fsync off); SQLite is a file in the work folder (WAL, synchronous a
 it). fsync off favours PostgreSQL's write path: say so beside the numbers.
 
 Run: ``python benchmarks/bench_postgres.py --sizes 10000``.
-Results: ``benchmarks/results/postgres.json``.
+Results: ``benchmarks/results/postgres-<sizes>-w<writers>.json``.
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ def main() -> None:
     print(
         "wrote",
         harness.write_results(
-            "postgres",
+            f"postgres-{'_'.join(map(str, args.sizes))}-w{'_'.join(map(str, args.writers))}",
             {
                 "machine": harness.machine(),
                 "fsync": "PostgreSQL fsync off; SQLite WAL as graphnews opens it",
