@@ -306,7 +306,7 @@ def _write_batch(
         item = batch[0]
         raw = b"".join(e.raw if isinstance(e, Rejected) else zlib.decompress(e.raw_zlib)
                        for e in item.items)[:limit]
-        problem = Problem(item.path, 1, f"this file could not be stored: {plain_reason(exc)}")
+        problem = Problem(item.path, 1, f"this file could not be stored: it {plain_reason(exc)}")
         with db.transaction():
             writer.quarantine(item.path, 1, problem.message, raw)
         report.rejected.append(problem)

@@ -207,19 +207,19 @@ def _walk(
 
 
 def plain_reason(exc: BaseException) -> str:
-    """Why a document could not be read or stored, in plain words (for an unexpected error)."""
+    """Why a document could not be read or stored, in plain words, to follow "this document"."""
     if isinstance(exc, RecursionError):
-        return ("it is nested too deeply (hundreds of lists or mappings inside each other) "
+        return ("is nested too deeply (hundreds of lists or mappings inside each other) "
                 "to be read")
     if isinstance(exc, UnicodeError):
-        return ("it holds text that is not valid Unicode (such as a lone surrogate "
+        return ("holds text that is not valid Unicode (such as a lone surrogate "
                 "\\ud800), which cannot be stored")
     if isinstance(exc, TypeError) and "keys must be" in str(exc):
-        return ("it uses a key that is not text (such as a list used as a key, "
+        return ("uses a key that is not text (such as a list used as a key, "
                 "'? [a, b]: ...')")
     if isinstance(exc, OverflowError):
-        return "it holds a number or date too large to be stored"
-    return f"it could not be read ({type(exc).__name__}: {exc})"
+        return "holds a number or date too large to be stored"
+    return f"could not be read ({type(exc).__name__}: {exc})"
 
 
 def read_bytes(path: str, data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> Iterator[
@@ -393,7 +393,7 @@ def _json_document(
         return _too_large(path, line, len(raw), max_size, raw.encode("utf-8"))
     if value is _TOO_DEEP:
         return Rejected(Problem(path, line, f"this record is not valid JSON: "
-                                f"{plain_reason(RecursionError())}"), raw.encode("utf-8"))
+                                f"it {plain_reason(RecursionError())}"), raw.encode("utf-8"))
     return Document(path, position, line, "json", raw, value)
 
 
@@ -486,4 +486,4 @@ def _is_json(line: str) -> bool:
 def _json_reason(exc: Exception) -> str:
     if isinstance(exc, json.JSONDecodeError):
         return exc.msg
-    return plain_reason(exc) if isinstance(exc, RecursionError) else str(exc)
+    return "it " + plain_reason(exc) if isinstance(exc, RecursionError) else str(exc)

@@ -82,7 +82,7 @@ def to_record(doc: Document) -> tuple[ArticleRecord, list[Problem]]:
                                     f"related item {index + 1} was skipped: {exc.message}"))
         except (ValueError, TypeError, RecursionError) as exc:  # text that cannot be stored
             problems.append(Problem(doc.path, doc.related_line(index),
-                                    f"related item {index + 1} was skipped: {plain_reason(exc)}"))
+                                    f"related item {index + 1} was skipped: it {plain_reason(exc)}"))
     return record, problems
 
 
