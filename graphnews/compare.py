@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from graphnews.collections import Collection
-from graphnews.dates import iso_utc
+from graphnews.dates import iso
 from graphnews.errors import BadInputError, NotFoundError
 from graphnews.filters import Filters
 from graphnews.store import Database
@@ -201,14 +201,14 @@ def _story_rows(db: Database, rows: Sequence[tuple[Any, ...]], group_of: Mapping
                 "articles": len(mine), "outlets": len(outlets),
                 "article_share": _ratio(len(mine), len(arts)),
                 "outlet_share": _ratio(len(outlets), len(outlets_all)),
-                "first_published": _iso(first),
+                "first_published": iso(first),
                 "lag_hours": (None if first is None or first_ts is None
                               else round((first - first_ts) / 3600, 2)),
             }
         leaders = [n for n in names if per[n]["lag_hours"] == 0]
         result.append({
             "story": story_id, "headline": headlines.get(story_id), "articles": len(arts),
-            "outlets": len(outlets_all), "first_published": _iso(first_ts),
+            "outlets": len(outlets_all), "first_published": iso(first_ts),
             "first_collection": leaders[0] if len(leaders) == 1 else
             ("; ".join(leaders) if leaders else None),
             "collections": per,
@@ -459,5 +459,3 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def _iso(ts: int | None) -> str | None:
-    return None if ts is None else iso_utc(ts)

@@ -18,51 +18,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from graphnews.collections import Collection
+from graphnews.dates import parse_when
 from graphnews.errors import BadInputError
 from graphnews.identity import outlet_domain
 
-__all__ = ["Filters", "parse_when"]
-
-
-def parse_when(value: str | dt.date | dt.datetime | None, *, end: bool = False) -> int | None:
-    """Seconds since 1970 UTC for a date or date-time; a bare date means its start (or its end).
-
-    Raises `BadInputError` naming the value when it is not a date.
-
-    >>> parse_when("2022-06-27T19:12:00Z")
-    1656357120
-    >>> parse_when("2022-06-27", end=True) - parse_when("2022-06-27")
-    86399
-    """
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        moment = value
-    elif isinstance(value, dt.date):
-        moment = dt.datetime(value.year, value.month, value.day)
-        if end:
-            moment += dt.timedelta(days=1, seconds=-1)
-    else:
-        text = str(value).strip()
-        try:
-            if len(text) == 10:
-                moment = dt.datetime.fromisoformat(text)
-                if end:
-                    moment += dt.timedelta(days=1, seconds=-1)
-            elif len(text) == 7:  # 2022-06: a whole month
-                moment = dt.datetime.fromisoformat(text + "-01")
-                if end:
-                    nxt = (moment.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-                    moment = nxt - dt.timedelta(seconds=1)
-            else:
-                moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise BadInputError(
-                f"{text!r} is not a date: use YYYY-MM-DD, YYYY-MM or YYYY-MM-DDTHH:MM:SSZ"
-            ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return int(moment.timestamp())
+__all__ = ["Filters"]
 
 
 @dataclass(frozen=True)

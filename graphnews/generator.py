@@ -71,6 +71,7 @@ from typing import Any
 
 import numpy as np
 
+from graphnews.dates import iso
 from graphnews.identity import canonical_url
 
 __all__ = [
@@ -1063,7 +1064,7 @@ def _day(ts: int) -> str:
 
 
 def _stamp(ts: int) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso(ts) or ""
 
 
 class _Renderer:

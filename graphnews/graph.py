@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import statistics
@@ -34,6 +35,7 @@ from typing import Any
 import networkx as nx
 
 from graphnews.collections import node_attributes, outlet_metadata
+from graphnews.errors import BadInputError
 from graphnews.filters import Filters
 from graphnews.store import Database
 
@@ -75,25 +77,32 @@ class LinkedPair:
     ts_b: int | None
 
 
-def resolve_filters(filters: Filters | None = None, **options: Any) -> Filters:
-    """One `Filters` from either a ready object or keyword options (not both)."""
-    given = {k: v for k, v in options.items() if v not in (None, (), [], 0, 0.0)}
+def resolve_filters(
+    filters: Filters | None = None, *, since: str | dt.date | None = None,
+    until: str | dt.date | None = None, topics: Iterable[str] | None = None,
+    outlets: Iterable[str] | None = None, min_weight: float = 0.0,
+) -> Filters:
+    """One `Filters` from either a ready object or the filter keywords (not both).
+
+    The graph builders take both, for notebook use (``outlet_graph(db, min_weight=2)``); every
+    report above them takes the `Filters` value whole.
+    """
+    given = since or until or topics or outlets or min_weight
     if filters is not None:
         if given:
             raise TypeError("pass either filters= or individual filter options, not both")
         return filters
-    return Filters.build(**given)
+    return Filters.build(since=since, until=until, topics=topics, outlets=outlets,
+                         min_weight=min_weight)
 
 
-def linked_pairs(
-    db: Database, *, filters: Filters | None = None, **options: Any
-) -> list[LinkedPair]:
+def linked_pairs(db: Database, *, filters: Filters | None = None) -> list[LinkedPair]:
     """Every distinct linked article pair whose two articles pass the filters.
 
     Self-links (an article listing itself) and pairs where either article has no outlet are
     left out. Pairs of one outlet (both articles from the same outlet) are kept: callers decide.
     """
-    f = resolve_filters(filters, **options)
+    f = filters or Filters()
     cond_a, params_a = f.article_sql("a")
     cond_b, params_b = f.article_sql("b")
     sql = f"""
@@ -113,7 +122,12 @@ def linked_pairs(
 
 def coverage_graph(
     db: Database, *, filters: Filters | None = None, story: str | None = None,
-    articles: Iterable[int] | None = None, **options: Any
+    articles: Iterable[int] | None = None,
+    since: str | dt.date | None = None,
+    until: str | dt.date | None = None,
+    topics: Iterable[str] | None = None,
+    outlets: Iterable[str] | None = None,
+    min_weight: float = 0.0,
 ) -> nx.MultiDiGraph:
     """The coverage graph: articles, outlets and topics with published_by/about/related edges.
 
@@ -121,7 +135,7 @@ def coverage_graph(
     ----------
     db : Database
     filters : Filters, optional
-        Or the options ``since``, ``until``, ``topics``, ``outlets`` directly.
+        Or the keywords ``since``, ``until``, ``topics``, ``outlets``, ``min_weight``.
     story : str, optional
         Keep only the articles of this story id.
     articles : iterable of int, optional
@@ -132,7 +146,8 @@ def coverage_graph(
     networkx.MultiDiGraph
         Keyed edges (key = edge kind); attributes as in docs/architecture.md.
     """
-    f = resolve_filters(filters, **options)
+    f = resolve_filters(filters, since=since, until=until, topics=topics, outlets=outlets,
+                        min_weight=min_weight)
     cond, params = f.article_sql("a")
     if story is not None:
         cond += " AND a.id IN (SELECT article_id FROM story_articles WHERE story_id = ?)"
@@ -192,16 +207,22 @@ def coverage_graph(
 
 
 def outlet_graph(
-    db: Database, *, filters: Filters | None = None, **options: Any
+    db: Database, *, filters: Filters | None = None,
+    since: str | dt.date | None = None,
+    until: str | dt.date | None = None,
+    topics: Iterable[str] | None = None,
+    outlets: Iterable[str] | None = None,
+    min_weight: float = 0.0,
 ) -> nx.Graph:
     """The outlet co-coverage graph: outlets joined by linked article pairs and shared stories.
 
     Edge ``weight`` = distinct linked article pairs between the two outlets (``pairs``) plus the
     number of stories both covered (``stories``; 0 until stories are computed). Every outlet with
     an article passing the filters is a node, isolated or not. Edges lighter than
-    ``min_weight`` are dropped.
+    ``min_weight`` are dropped. Filters as in `coverage_graph`.
     """
-    f = resolve_filters(filters, **options)
+    f = resolve_filters(filters, since=since, until=until, topics=topics, outlets=outlets,
+                        min_weight=min_weight)
     counts = _article_counts(db, f)
     G = nx.Graph()
     for domain, attrs in outlet_attributes(db, counts).items():
@@ -221,14 +242,21 @@ def outlet_graph(
 
 
 def follows_graph(
-    db: Database, *, filters: Filters | None = None, **options: Any
+    db: Database, *, filters: Filters | None = None,
+    since: str | dt.date | None = None,
+    until: str | dt.date | None = None,
+    topics: Iterable[str] | None = None,
+    outlets: Iterable[str] | None = None,
+    min_weight: float = 0.0,
 ) -> nx.DiGraph:
     """Who follows whom: edge ``B -> A`` when B published after A on a linked article pair.
 
     Edge ``weight`` = number of such pairs, ``median_lag_hours`` = their median delay.
-    Pairs published at the same second, or with an unknown time, give no edge.
+    Pairs published at the same second, or with an unknown time, give no edge. Filters as in
+    `coverage_graph` (``min_weight``: fewest pairs an edge needs).
     """
-    f = resolve_filters(filters, **options)
+    f = resolve_filters(filters, since=since, until=until, topics=topics, outlets=outlets,
+                        min_weight=min_weight)
     counts = _article_counts(db, f)
     G = nx.DiGraph()
     for domain, attrs in outlet_attributes(db, counts).items():
@@ -248,9 +276,20 @@ def follows_graph(
     return G
 
 
-def topic_graph(db: Database, *, filters: Filters | None = None, **options: Any) -> nx.Graph:
-    """Topic co-occurrence: topics joined by the number of articles about both."""
-    f = resolve_filters(filters, **options)
+def topic_graph(
+    db: Database, *, filters: Filters | None = None,
+    since: str | dt.date | None = None,
+    until: str | dt.date | None = None,
+    topics: Iterable[str] | None = None,
+    outlets: Iterable[str] | None = None,
+    min_weight: float = 0.0,
+) -> nx.Graph:
+    """Topic co-occurrence: topics joined by the number of articles about both.
+
+    Filters as in `coverage_graph`.
+    """
+    f = resolve_filters(filters, since=since, until=until, topics=topics, outlets=outlets,
+                        min_weight=min_weight)
     cond, params = f.article_sql("a")
     rows = db.conn.execute(
         f"SELECT DISTINCT t.article_id, p.name FROM article_topics t "
@@ -266,8 +305,7 @@ def topic_graph(db: Database, *, filters: Filters | None = None, **options: Any)
     return G
 
 
-def build_graph(db: Database, kind: str, *, filters: Filters | None = None, **options: Any
-                ) -> nx.Graph:
+def build_graph(db: Database, kind: str, *, filters: Filters | None = None) -> nx.Graph:
     """Build a graph by name: ``coverage``, ``outlets``, ``follows``, ``topics`` or ``story:ID``.
 
     Raises
@@ -275,9 +313,7 @@ def build_graph(db: Database, kind: str, *, filters: Filters | None = None, **op
     BadInputError
         For an unknown name.
     """
-    from graphnews.errors import BadInputError
-
-    f = resolve_filters(filters, **options)
+    f = filters or Filters()
     if kind.startswith("story:"):
         return coverage_graph(db, filters=f, story=kind.split(":", 1)[1])
     builders = {"coverage": coverage_graph, "outlets": outlet_graph, "follows": follows_graph,

@@ -35,7 +35,6 @@ from graphnews.graph import (
     follows_graph,
     heaviest_partners,
     outlet_graph,
-    resolve_filters,
 )
 from graphnews.identity import outlet_domain
 from graphnews.store import Database
@@ -72,7 +71,6 @@ def outlet_profile(
     *,
     limit: int = 10,
     filters: Filters | None = None,
-    **options: Any,
 ) -> OutletProfile:
     """The profile of the outlet ``domain`` (any spelling: ``www.``, a URL, upper case).
 
@@ -84,7 +82,7 @@ def outlet_profile(
         At most this many topics, partners and outlets followed / following (heaviest first);
         names and months are always complete.
     filters : Filters, optional
-        Or ``since``, ``until``, ``topics``, ``min_weight`` directly: which articles count.
+        Which articles count (`graphnews.filters.Filters`).
 
     Returns
     -------
@@ -109,7 +107,7 @@ def outlet_profile(
         hint = f": did you mean {', '.join(close)}?" if close else ""
         raise NotFoundError(f"no outlet {key!r} in the database{hint}")
     outlet_id, name = row
-    f = resolve_filters(filters, **options)
+    f = filters or Filters()
     cond, params = f.article_sql("a")
     mine = f"a.outlet_id = ? AND {cond}"
     mine_params = [outlet_id, *params]

@@ -133,7 +133,7 @@ def search(
         ``prefix*``, ``OR``, ``NOT``, ``title: word``. Text that is not valid FTS5 syntax (an
         apostrophe, a hyphen) is searched as its plain words.
     since, until : str, optional
-        Publication window, as for every report (see `graphnews.filters.parse_when`).
+        Publication window, as for every report (see `graphnews.dates.parse_when`).
     outlet : str, optional
         Only articles of this outlet (domain).
     topic : str, optional

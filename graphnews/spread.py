@@ -13,7 +13,8 @@ Per outlet (`OutletSpread`), over the stories covered by at least two outlets: h
 first, its median lag when it followed, a leader/follower score, and the outlets it typically
 followed (those that were first on the stories it followed).
 
-Both take ``since`` / ``until`` (only the articles published in that span count) and ``every``
+Both take ``filters`` (a `graphnews.filters.Filters`: only the articles it keeps count, by time,
+topic or outlet, as in every other report) and ``every``
 (``"day"``, ``"week"`` or ``"month"``: the same table for each calendar window, each row with its
 ``window``).
 
@@ -35,16 +36,17 @@ Examples
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from graphnews.dates import iso_utc
+from graphnews.dates import iso
 from graphnews.errors import BadInputError
-from graphnews.filters import parse_when
+from graphnews.filters import Filters
 from graphnews.stories import get_story
 
 if TYPE_CHECKING:
@@ -56,11 +58,14 @@ __all__ = [
     "OutletSpread",
     "StoryArticle",
     "StorySpread",
+    "first_per_window",
     "outlet_spread",
     "stories_spread",
     "story_spread",
     "windows",
 ]
+
+_Row = TypeVar("_Row", "StorySpread", "OutletSpread")
 
 #: The window lengths ``every`` takes.
 EVERY = ("day", "week", "month")
@@ -133,7 +138,7 @@ class StorySpread:
         }
         if detail:
             out["timeline"] = [
-                {"published": _iso(a.ts), "outlet": a.outlet, "title": a.title, "url": a.url}
+                {"published": iso(a.ts), "outlet": a.outlet, "title": a.title, "url": a.url}
                 for a in self.articles]
             out["curve"] = self.curve
         return out
@@ -164,9 +169,10 @@ class OutletSpread:
         }
 
 
-def story_spread(db: Database, story: str, *, since: str | dt.date | None = None,
-                 until: str | dt.date | None = None) -> StorySpread:
+def story_spread(db: Database, story: str, *, filters: Filters | None = None) -> StorySpread:
     """How one story spread, by its id or the URL of one of its articles.
+
+    ``filters`` keep the articles that count (time, topics, outlets), as in every report.
 
     Raises
     ------
@@ -174,8 +180,7 @@ def story_spread(db: Database, story: str, *, since: str | dt.date | None = None
         When there is no such story (see `graphnews.stories.get_story`).
     """
     found = get_story(db, story)
-    span = _span(since, until)
-    spreads = _spreads(db, span, story_id=found.id)
+    spreads = _spreads(db, filters or Filters(), story_id=found.id)
     if not spreads:
         return _measure(found.id, found.confidence, [], [])
     return spreads[0]
@@ -184,8 +189,7 @@ def story_spread(db: Database, story: str, *, since: str | dt.date | None = None
 def stories_spread(
     db: Database,
     *,
-    since: str | dt.date | None = None,
-    until: str | dt.date | None = None,
+    filters: Filters | None = None,
     every: str | None = None,
     min_outlets: int = 1,
 ) -> list[StorySpread]:
@@ -194,17 +198,17 @@ def stories_spread(
     Parameters
     ----------
     db : Database
-    since, until : date or str, optional
-        Only articles published in this span count (a story without any is left out).
+    filters : Filters, optional
+        Only the articles they keep count (``since``/``until``, ``topics``, ``outlets``); a
+        story left without any is left out.
     every : {"day", "week", "month"}, optional
         The list for each calendar window, windows in time order, each story with its
         ``window`` (a story spanning two windows appears in both, with its articles of each).
     min_outlets : int
         Leave out stories covered by fewer outlets.
     """
-    span = _span(since, until)
     out: list[StorySpread] = []
-    for label, window in _windowed(db, span, every):
+    for label, window in _windowed(db, filters or Filters(), every):
         rows = [s for s in _spreads(db, window) if s.outlets >= min_outlets]
         rows.sort(key=lambda s: (-s.outlets, -s.size, s.first_seen or "~", s.id))
         for s in rows:
@@ -216,8 +220,7 @@ def stories_spread(
 def outlet_spread(
     db: Database,
     *,
-    since: str | dt.date | None = None,
-    until: str | dt.date | None = None,
+    filters: Filters | None = None,
     every: str | None = None,
     min_stories: int = 1,
 ) -> list[OutletSpread]:
@@ -231,11 +234,24 @@ def outlet_spread(
     Parameters are those of `stories_spread`; ``min_stories`` leaves out outlets that covered
     fewer such stories. Rows: highest leader score first (then most stories).
     """
-    span = _span(since, until)
     out: list[OutletSpread] = []
-    for label, window in _windowed(db, span, every):
+    for label, window in _windowed(db, filters or Filters(), every):
         rows = _outlet_rows(_spreads(db, window), label)
         out.extend(r for r in rows if r.stories >= min_stories)
+    return out
+
+
+def first_per_window(rows: list[_Row], top: int) -> list[_Row]:
+    """The first ``top`` rows of each window (rows come grouped by window, in order).
+
+    What ``graphnews stories --top N --every week`` shows: N rows per window, not N in all.
+    """
+    counts: dict[str | None, int] = {}
+    out = []
+    for row in rows:
+        counts[row.window] = counts.get(row.window, 0) + 1
+        if counts[row.window] <= top:
+            out.append(row)
     return out
 
 
@@ -244,6 +260,7 @@ def windows(since_ts: int, until_ts: int, every: str) -> list[tuple[str, int, in
 
     Weeks start on Monday; the label is the window's first day.
 
+    >>> from graphnews.dates import parse_when
     >>> [w[0] for w in windows(parse_when("2022-06-27"), parse_when("2022-07-05"), "week")]
     ['2022-06-27', '2022-07-04']
     """
@@ -268,20 +285,11 @@ def windows(since_ts: int, until_ts: int, every: str) -> list[tuple[str, int, in
 
 
 # -- private helpers ------------------------------------------------------------------------
-
-_Span = tuple[int | None, int | None]
-
-
-def _span(since: str | dt.date | None, until: str | dt.date | None) -> _Span:
-    start, end = parse_when(since), parse_when(until, end=True)
-    if start is not None and end is not None and start > end:
-        raise BadInputError("--since is after --until: nothing can match")
-    return start, end
-
-
-def _windowed(db: Database, span: _Span, every: str | None) -> Iterator[tuple[str | None, _Span]]:
+def _windowed(db: Database, f: Filters, every: str | None
+              ) -> Iterator[tuple[str | None, Filters]]:
+    """``f`` itself, or one copy of it per calendar window (its time bounds narrowed)."""
     if every is None:
-        yield None, span
+        yield None, f
         return
     low, high = db.conn.execute(
         "SELECT min(a.published_ts), max(a.published_ts) FROM story_articles s "
@@ -289,25 +297,18 @@ def _windowed(db: Database, span: _Span, every: str | None) -> Iterator[tuple[st
     if low is None:
         windows(0, 0, every)  # validates ``every``
         return
-    start = span[0] if span[0] is not None else low
-    end = span[1] if span[1] is not None else high
+    start = f.since_ts if f.since_ts is not None else low
+    end = f.until_ts if f.until_ts is not None else high
     for label, first, last in windows(start, end, every):
-        yield label, (max(first, start), min(last, end))
+        yield label, dataclasses.replace(f, since_ts=max(first, start), until_ts=min(last, end))
 
 
-def _spreads(db: Database, span: _Span, story_id: str | None = None) -> list[StorySpread]:
-    """The spread of every story (or one), counting only articles published within ``span``."""
-    where, params = ["1 = 1"], []
-    if span[0] is not None:
-        where.append("a.published_ts >= ?")
-        params.append(span[0])
-    if span[1] is not None:
-        where.append("a.published_ts <= ?")
-        params.append(span[1])
+def _spreads(db: Database, f: Filters, story_id: str | None = None) -> list[StorySpread]:
+    """The spread of every story (or one), counting only the articles ``f`` keeps."""
+    cond, params = f.article_sql("a")
     if story_id is not None:
-        where.append("s.story_id = ?")
+        cond += " AND s.story_id = ?"
         params.append(story_id)
-    cond = " AND ".join(where)
     members: dict[str, list[StoryArticle]] = defaultdict(list)
     for sid, aid, url, title, ts, outlet in db.conn.execute(
         "SELECT s.story_id, a.id, a.canonical_url, a.title, a.published_ts, "
@@ -347,18 +348,18 @@ def _measure(story_id: str, confidence: float, articles: list[StoryArticle], top
             if first is not None and t != first]
     curve: list[dict[str, Any]] = []
     for count, t in enumerate(times, start=1):
-        if curve and curve[-1]["time"] == _iso(t):
+        if curve and curve[-1]["time"] == iso(t):
             curve[-1]["outlets"] = count
         else:
-            curve.append({"time": _iso(t), "outlets": count})
+            curve.append({"time": iso(t), "outlets": count})
     return StorySpread(
         id=story_id,
         confidence=confidence,
         articles=articles,
         outlets=len(outlets),
         first_reporter=leaders,
-        first_seen=_iso(first),
-        last_seen=_iso(last),
+        first_seen=iso(first),
+        last_seen=iso(last),
         duration_hours=None if first is None or last is None else _hours(last - first),
         hours_to={k: _hours(times[k - 1] - times[0]) if len(times) >= k else None
                   for k in MILESTONES},
@@ -415,10 +416,6 @@ def _outlet_rows(spreads: list[StorySpread], window: str | None) -> list[OutletS
 
 def _count_below(sorted_values: list[int], value: int) -> int:
     return bisect.bisect_left(sorted_values, value)
-
-
-def _iso(ts: int | None) -> str | None:
-    return None if ts is None else iso_utc(ts)
 
 
 def _hours(seconds: float) -> float:

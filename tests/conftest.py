@@ -13,11 +13,15 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import igraph as ig
+import numpy as np
 import pytest
+import yaml
 
 import graphnews
 from graphnews.generator import DOCUMENTS_DIR, generate_corpus
 from graphnews.store import Database
+from graphnews.stories import detect_stories
 from tests.postgres_server import PostgresServer, binaries
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,3 +119,100 @@ def without_dac_override() -> None:
     for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
         if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
             raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+# -- documents and helpers several test modules share ----------------------------------------
+NBC = ("https://www.nbcnews.com/tech/tech-news/"
+       "microsoft-removing-emotion-recognition-features-facial-recognition-tec-rcna35087")
+SILICON = "https://www.siliconrepublic.com/enterprise/facial-recognition-microsoft-azure-ai"
+ZAWYA = ("https://www.zawya.com/en/press-release/companies-news/cwallet-and-microsoft-qatar-"
+         "partner-to-bring-the-latest-fintech-services-to-organizations-through-azure-s8nv00o3")
+
+
+def write_doc(folder: Path, name: str, title: str, excerpt: str, when: str, outlet: str,
+              related: tuple[tuple[str, str], ...] | list[tuple[str, str]] = (),
+              topic: str = "AI") -> str:
+    """A minimal real-shaped document; ``related`` holds (url, title) pairs. Returns its URL."""
+    url = f"https://{outlet}/news/{name}"
+    items = "".join(
+        f'  - title: "{t}"\n    webUrl: "{u}"\n    publishedDateTime: {when}\n'
+        f"    provider:\n      name: {u.split('/')[2]}\n      domain: {u.split('/')[2]}\n"
+        for u, t in related)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.md").write_text(
+        f'---\ntitle: "{title}"\nexcerpt: "{excerpt}"\npublishedDateTime: {when}\n'
+        f'webUrl: "{url}"\nprovider:\n  name: {outlet}\n  domain: {outlet}\n'
+        f"topics:\n  - {topic}\nrelated:{' []' if not related else ''}\n{items}---\n",
+        encoding="utf-8")
+    return url
+
+
+def write_front_matter(folder: Path, name: str, **fields: object) -> None:
+    """One Markdown document with ``fields`` as its YAML front matter."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = yaml.safe_dump(fields, allow_unicode=True, sort_keys=False)
+    (folder / name).write_text(f"---\n{text}---\n", encoding="utf-8")
+
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+
+
+def write_hostile_corpus(folder: Path) -> None:
+    """Three outlets whose names, titles, excerpts, topics and featuredContent are hostile.
+
+    Each document lists the other two outlets' articles as related, so the outlets share
+    coverage and the three articles form one story.
+    """
+    outlets = [("evil.example", SCRIPT), ("img.example", IMG), ("plain.example", "Plain News")]
+    for day, (domain, name) in enumerate(outlets, 21):
+        write_front_matter(
+            folder, f"{domain}.md",
+            title=f"{SCRIPT} Robots take over the newsroom {IMG}",
+            excerpt=f"Robots {IMG} take over {SCRIPT}",
+            publishedDateTime=f"2022-06-{day}T10:00:00Z",
+            webUrl=f"https://{domain}/robots-take-over",
+            type="article",
+            provider={"name": name, "domain": domain},
+            topics=[SCRIPT, "Robots", IMG],
+            featuredContent=('<iframe src="https://tracker.example/pixel"></iframe>'
+                             f"{SCRIPT}{IMG}"),
+            related=[{"title": f"{IMG} Robots take over the newsroom {SCRIPT}",
+                      "excerpt": SCRIPT, "webUrl": f"https://{d}/robots-take-over",
+                      "publishedDateTime": f"2022-06-{day}T12:00:00Z",
+                      "provider": {"name": n, "domain": d}}
+                     for d, n in outlets if d != domain],
+        )
+
+
+def storied_copy(real_db_path: Path, folder: Path) -> Path:
+    """A copy of the real corpus's database (seeds + related/) with its stories detected."""
+    path = folder / "real.db"
+    shutil.copy(real_db_path, path)
+    with graphnews.open(path) as database:
+        detect_stories(database)
+    return path
+
+
+def igraph_measures_from(g: ig.Graph, f: ig.Graph) -> dict[str, dict[str, float]]:
+    """Every graph measure, as igraph computes it, keyed by the vertex ``id``."""
+    n = g.vcount()
+    distance = [1.0 / w for w in g.es["weight"]]
+    pairs = (n - 1) * (n - 2) / 2
+    membership = g.connected_components().membership
+    reached = np.bincount(membership)[membership] - 1
+    closeness = np.nan_to_num(np.array(g.closeness(weights=distance), dtype=float))
+    values = {
+        "degree": g.degree(),
+        "strength": g.strength(weights="weight"),
+        "betweenness": [b / pairs if n > 2 else 0.0 for b in g.betweenness(weights=distance)],
+        "closeness": closeness * reached / max(n - 1, 1),
+        "eigenvector": g.eigenvector_centrality(weights="weight", scale=True),
+        "pagerank": g.pagerank(weights="weight"),
+        "hub": f.hub_score(weights="weight"),
+        "authority": f.authority_score(weights="weight"),
+        "first_reports": f.strength(mode="in", weights="weight"),
+    }
+    ids = g.vs["id"]
+    assert f.vs["id"] == ids
+    return {name: dict(zip(ids, map(float, v), strict=True)) for name, v in values.items()}

@@ -33,7 +33,9 @@ from graphnews.centrality import (
     strength,
 )
 from graphnews.errors import BadInputError
+from graphnews.filters import Filters
 from graphnews.graph import follows_graph, outlet_graph
+from tests.conftest import igraph_measures_from
 
 TOLERANCE = 1e-6
 
@@ -309,10 +311,10 @@ def test_first_reports_count_pairs_published_first(real_db_path: Path) -> None:
 def test_central_outlets_filters(real_db_path: Path) -> None:
     db = graphnews.open(real_db_path, readonly=True)
     everything = central_outlets(db)
-    june = central_outlets(db, since="2022-06-01", until="2022-06-30")
+    june = central_outlets(db, filters=Filters.build(since="2022-06-01", until="2022-06-30"))
     assert 0 < len(june.rows) < len(everything.rows)
     assert june.graph.number_of_nodes() == len(june.rows)
-    heavy = central_outlets(db, min_weight=2)
+    heavy = central_outlets(db, filters=Filters(min_weight=2))
     assert all(d["weight"] >= 2 for *_, d in heavy.graph.edges(data=True))
     assert heavy.graph.number_of_edges() < everything.graph.number_of_edges()
 
@@ -344,7 +346,7 @@ def test_outlets_without_links_or_alone(tmp_path: Path) -> None:
     assert [(r.outlet, r.articles, r.pagerank) for r in unlinked.rows] == [
         ("a.com", 1, 0.5), ("b.com", 2, 0.5)]
     assert unlinked.messages[0].startswith("no two outlets share coverage")
-    alone = central_outlets(db, outlets=["b.com"])
+    alone = central_outlets(db, filters=Filters.build(outlets=["b.com"]))
     assert [(r.outlet, r.pagerank, r.betweenness) for r in alone.rows] == [("b.com", 1.0, 0.0)]
     assert alone.messages == [
         "only one outlet matches: every graph measure is 0 (its PageRank is 1)"]
@@ -392,30 +394,6 @@ def _igraph_measures(G: nx.Graph, F: nx.DiGraph) -> dict[str, dict[Hashable, flo
     assert follow_nodes == nodes
     by_id = igraph_measures_from(g, f)
     return {name: {v: values[str(v)] for v in nodes} for name, values in by_id.items()}
-
-
-def igraph_measures_from(g: ig.Graph, f: ig.Graph) -> dict[str, dict[str, float]]:
-    """Every graph measure, as igraph computes it, keyed by the vertex ``id``."""
-    n = g.vcount()
-    distance = [1.0 / w for w in g.es["weight"]]
-    pairs = (n - 1) * (n - 2) / 2
-    membership = g.connected_components().membership
-    reached = np.bincount(membership)[membership] - 1
-    closeness = np.nan_to_num(np.array(g.closeness(weights=distance), dtype=float))
-    values = {
-        "degree": g.degree(),
-        "strength": g.strength(weights="weight"),
-        "betweenness": [b / pairs if n > 2 else 0.0 for b in g.betweenness(weights=distance)],
-        "closeness": closeness * reached / max(n - 1, 1),
-        "eigenvector": g.eigenvector_centrality(weights="weight", scale=True),
-        "pagerank": g.pagerank(weights="weight"),
-        "hub": f.hub_score(weights="weight"),
-        "authority": f.authority_score(weights="weight"),
-        "first_reports": f.strength(mode="in", weights="weight"),
-    }
-    ids = g.vs["id"]
-    assert f.vs["id"] == ids
-    return {name: dict(zip(ids, map(float, v), strict=True)) for name, v in values.items()}
 
 
 def _igraph_betweenness(G: nx.Graph) -> dict[Hashable, float]:

@@ -16,7 +16,7 @@ import graphnews
 from graphnews.centrality import MEASURES
 from graphnews.cli import app
 from graphnews.graph import follows_graph, outlet_graph
-from tests.test_centrality import igraph_measures_from
+from tests.conftest import igraph_measures_from
 
 runner = CliRunner()
 

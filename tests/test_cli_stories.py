@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 import graphnews
 import graphnews.stories
 from graphnews.cli import app
-from tests.test_stories import NBC, SILICON, ZAWYA
+from tests.conftest import NBC, SILICON, ZAWYA
 
 runner = CliRunner()
 

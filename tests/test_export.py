@@ -37,6 +37,7 @@ from graphnews.export import (
     write_json,
     write_neo4j,
 )
+from graphnews.filters import Filters
 from graphnews.graph import build_graph
 from graphnews.store import Database
 
@@ -188,8 +189,9 @@ def assert_igraph_round_trip(G: nx.Graph, path: Path) -> None:
 def test_streamed_export_equals_build_graph_and_writer(
     storied: Database, tmp_path: Path, to: str, graph: str, options: dict[str, Any]
 ) -> None:
-    streamed = export(storied, to=to, graph=graph, out=tmp_path / "streamed", **options)
-    G = build_graph(storied, graph, **options)
+    filters = Filters.build(**options)
+    streamed = export(storied, to=to, graph=graph, out=tmp_path / "streamed", filters=filters)
+    G = build_graph(storied, graph, filters=filters)
     writer = {"graphml": write_graphml, "json": write_json, "csv": write_csv,
               "neo4j": write_neo4j}[to]
     reference = tmp_path / "reference"

@@ -146,7 +146,8 @@ def test_since_until_keep_articles_of_the_window(real: Database) -> None:
     C = coverage_graph(real, **window)
     stamps = [a["published"] for _, a in C.nodes(data=True) if a["kind"] == "article"]
     assert stamps and all("2022-06-20" <= s[:10] <= "2022-06-25" for s in stamps)
-    assert all(p.ts_a is not None and p.ts_b is not None for p in linked_pairs(real, **window))
+    assert all(p.ts_a is not None and p.ts_b is not None for p in
+               linked_pairs(real, filters=Filters.build(**window)))
     assert G.size(weight="weight") < outlet_graph(real).size(weight="weight")
 
 
@@ -168,7 +169,7 @@ def test_topic_and_outlet_filters(real: Database) -> None:
 @pytest.mark.parametrize("kind", ["outlets", "follows", "topics"])
 def test_min_weight_drops_lighter_edges_only(real: Database, kind: str) -> None:
     full = build_graph(real, kind)
-    heavy = build_graph(real, kind, min_weight=2)
+    heavy = build_graph(real, kind, filters=Filters(min_weight=2))
     assert set(heavy) == set(full)
     assert {(u, v) for u, v, w in full.edges(data="weight") if w >= 2} == set(heavy.edges())
     assert 0 < heavy.number_of_edges() < full.number_of_edges()

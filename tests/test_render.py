@@ -4,11 +4,9 @@ import base64
 import hashlib
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 from pyvis.network import Network
 from typer.testing import CliRunner
 
@@ -16,6 +14,7 @@ import graphnews
 from graphnews.centrality import central_outlets
 from graphnews.cli import app
 from graphnews.errors import BadInputError, NotFoundError
+from graphnews.filters import Filters
 from graphnews.render import (
     GraphPage,
     outlet_network,
@@ -26,19 +25,9 @@ from graphnews.render import (
 from graphnews.render.pages import _spread_curve as spread_curve
 from graphnews.store import Database
 from graphnews.stories import detect_stories, load_stories
+from tests.conftest import storied_copy, write_front_matter, write_hostile_corpus
 
 runner = CliRunner()
-
-SCRIPT = "<script>alert(1)</script>"
-IMG = '"><img src=x onerror=alert(1)>'
-
-
-def write_doc(folder: Path, name: str, **fields: object) -> None:
-    """One Markdown document with ``fields`` as its YAML front matter."""
-    folder.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(fields, allow_unicode=True, sort_keys=False)
-    (folder / name).write_text(f"---\n{text}---\n", encoding="utf-8")
-
 
 def item(outlet: str, n: int, day: int, title: str | None = None) -> dict[str, object]:
     """A related item (or the fields of a document) of article ``n`` of ``outlet``."""
@@ -47,51 +36,15 @@ def item(outlet: str, n: int, day: int, title: str | None = None) -> dict[str, o
             "provider": {"name": outlet.split(".")[0].upper(), "domain": outlet}}
 
 
-def write_hostile_corpus(folder: Path) -> None:
-    """Three outlets whose names, titles, excerpts, topics and featuredContent are hostile.
-
-    Each document lists the other two outlets' articles as related, so the outlets share
-    coverage and the three articles form one story.
-    """
-    outlets = [("evil.example", SCRIPT), ("img.example", IMG), ("plain.example", "Plain News")]
-    for day, (domain, name) in enumerate(outlets, 21):
-        write_doc(
-            folder, f"{domain}.md",
-            title=f"{SCRIPT} Robots take over the newsroom {IMG}",
-            excerpt=f"Robots {IMG} take over {SCRIPT}",
-            publishedDateTime=f"2022-06-{day}T10:00:00Z",
-            webUrl=f"https://{domain}/robots-take-over",
-            type="article",
-            provider={"name": name, "domain": domain},
-            topics=[SCRIPT, "Robots", IMG],
-            featuredContent=('<iframe src="https://tracker.example/pixel"></iframe>'
-                             f"{SCRIPT}{IMG}"),
-            related=[{"title": f"{IMG} Robots take over the newsroom {SCRIPT}",
-                      "excerpt": SCRIPT, "webUrl": f"https://{d}/robots-take-over",
-                      "publishedDateTime": f"2022-06-{day}T12:00:00Z",
-                      "provider": {"name": n, "domain": d}}
-                     for d, n in outlets if d != domain],
-        )
-
-
 @pytest.fixture
 def small_db(db: Database, tmp_path: Path) -> Database:
     """Outlets a (3 articles), b (2), c (1), d (1); linked pairs a-b 2, a-c 1, b-d 1."""
     docs = tmp_path / "docs"
     for n, related in ((1, ("b.com", 1)), (2, ("b.com", 1)), (3, ("c.com", 1))):
-        write_doc(docs, f"a{n}.md", **item("a.com", n, n), related=[item(*related, 5)])
-    write_doc(docs, "b2.md", **item("b.com", 2, 6), related=[item("d.com", 1, 7)])
+        write_front_matter(docs, f"a{n}.md", **item("a.com", n, n), related=[item(*related, 5)])
+    write_front_matter(docs, "b2.md", **item("b.com", 2, 6), related=[item("d.com", 1, 7)])
     assert db.ingest([docs]).rejected == []
     return db
-
-
-def storied_copy(real_db_path: Path, folder: Path) -> Path:
-    """A copy of the real corpus's database (seeds + related/) with its stories detected."""
-    path = folder / "real.db"
-    shutil.copy(real_db_path, path)
-    with graphnews.open(path) as database:
-        detect_stories(database)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -312,7 +265,8 @@ def test_render_site_with_filters_skips_stories_they_empty(storied_db_path: Path
         stories = [s for s in load_stories(database) if s.size > 1]
         (last,) = database.conn.execute("SELECT max(published) FROM articles").fetchone()
         last = last[:10]
-        pages = render_site(database, tmp_path, since=last, stories=[s.id for s in stories])
+        pages = render_site(database, tmp_path, filters=Filters.build(since=last),
+                            stories=[s.id for s in stories])
     index = pages[0].read_text(encoding="utf-8")
     assert "pages show a filtered view" in index
     kept = [p.name for p in pages if p.name.startswith("story-")]

@@ -20,8 +20,7 @@ import pytest
 import graphnews
 from graphnews.render import render_site
 from graphnews.stories import detect_stories
-from tests.conftest import ROOT
-from tests.test_render import IMG, SCRIPT, storied_copy, write_hostile_corpus
+from tests.conftest import IMG, ROOT, SCRIPT, storied_copy, write_hostile_corpus
 
 pytestmark = pytest.mark.browser
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 import graphnews
+from graphnews.dates import parse_when
 from graphnews.errors import BadInputError, NotFoundError
-from graphnews.filters import parse_when
+from graphnews.filters import Filters
+from graphnews.render import story_network
 from graphnews.spread import outlet_spread, stories_spread, story_spread, windows
-from tests.test_stories import write_doc
+from tests.conftest import write_doc
 
 # story s-one: a.com and b.com tie at 10:00, c.com follows at 12:00, a.com again at 13:00,
 # d.com at 20:00. story s-two (next day): c.com at 08:00, a.com at 09:00.
@@ -81,13 +84,15 @@ def test_outlet_leaders_and_followers(db: graphnews.Database) -> None:
 
 
 def test_since_until_keep_only_their_articles(db: graphnews.Database) -> None:
-    assert [s.id for s in stories_spread(db, since="2022-06-02")] == ["s-two"]
-    only_first_day = stories_spread(db, until="2022-06-01")
+    later = stories_spread(db, filters=Filters.build(since="2022-06-02"))
+    assert [s.id for s in later] == ["s-two"]
+    only_first_day = stories_spread(db, filters=Filters.build(until="2022-06-01"))
     assert [s.id for s in only_first_day] == ["s-one"]
-    late = stories_spread(db, since="2022-06-01T12:00:00Z", until="2022-06-01")
+    late = stories_spread(
+        db, filters=Filters.build(since="2022-06-01T12:00:00Z", until="2022-06-01"))
     assert late[0].first_reporter == ["c.com"] and late[0].size == 3
     with pytest.raises(BadInputError, match="--since is after --until"):
-        stories_spread(db, since="2022-06-03", until="2022-06-01")
+        Filters.build(since="2022-06-03", until="2022-06-01")
 
 
 def test_every_day_gives_the_same_table_per_window(db: graphnews.Database) -> None:
@@ -122,3 +127,57 @@ def test_calendar_windows(since: str, until: str, every: str, labels: list[str])
     assert [w[0] for w in found] == labels
     assert all(b - a >= 86399 for _, a, b in found)
     assert all(found[i][2] + 1 == found[i + 1][1] for i in range(len(found) - 1))
+
+
+# -- filters reach the spread figures ------------------------------------------------------------
+# a.com and c.com write about AI, b.com and d.com about robots.
+TOPIC = {"a.com": "AI", "b.com": "Robots", "c.com": "AI", "d.com": "Robots"}
+
+
+def _corpus(folder: Path, keep: set[str]) -> graphnews.Database:
+    """A database of the ARTICLES of the outlets in ``keep``, with the stories stored."""
+    database = graphnews.open(folder / "spread.db")
+    for rows in ARTICLES.values():
+        for name, outlet, when in rows:
+            if outlet in keep:
+                write_doc(folder / "docs", name, f"Title {name}", "Excerpt", when, outlet,
+                          topic=TOPIC[outlet])
+    database.ingest([folder / "docs"])
+    with database.transaction() as conn:
+        for story, rows in ARTICLES.items():
+            conn.execute("INSERT INTO stories (id, size, confidence, signature, computed_at) "
+                         "VALUES (?, ?, 0.75, '', '')", (story, len(rows)))
+            for name, outlet, _ in rows:
+                if outlet in keep:
+                    conn.execute("INSERT INTO story_articles (story_id, article_id) VALUES (?, ?)",
+                                 (story, database.resolve_url(f"https://{outlet}/news/{name}")))
+    return database
+
+
+@pytest.mark.parametrize(("filters", "kept"), [
+    (Filters.build(topics=["AI"]), {"a.com", "c.com"}),
+    (Filters.build(outlets=["b.com", "www.d.com"]), {"b.com", "d.com"}),
+    (Filters.build(topics=["AI"], since="2022-06-01T12:00:00Z"), {"a.com", "c.com"}),
+])
+def test_filtered_spread_equals_the_spread_of_the_filtered_corpus(
+        tmp_path: Path, filters: Filters, kept: set[str]) -> None:
+    """The wrong result of issue 13: a filtered site showed unfiltered spread figures."""
+    whole = _corpus(tmp_path / "whole", set(TOPIC))
+    part = _corpus(tmp_path / "part", kept)
+    # the part corpus holds only the kept outlets' articles: filter it by time alone
+    only_time = dataclasses.replace(filters, topics=frozenset(), outlets=frozenset())
+    for story, rows in ARTICLES.items():
+        if not any(outlet in kept for _, outlet, _ in rows):
+            continue
+        filtered = story_spread(whole, story, filters=filters).as_dict(detail=True)
+        assert filtered == story_spread(part, story, filters=only_time).as_dict(detail=True)
+        assert {a["outlet"] for a in filtered["timeline"]} <= kept
+        page = story_network(whole, story, filters=filters)
+        expected = story_network(part, story, filters=only_time)
+        assert page.context["spread"] == expected.context["spread"]
+        assert page.context["curve"] == expected.context["curve"]
+    rows = [s.as_dict() for s in stories_spread(whole, filters=filters)]
+    assert rows == [s.as_dict() for s in stories_spread(part, filters=only_time)]
+    assert rows != [s.as_dict() for s in stories_spread(whole)]  # the filter did something
+    leaders = [r.as_dict() for r in outlet_spread(whole, filters=filters, every="day")]
+    assert leaders == [r.as_dict() for r in outlet_spread(part, filters=only_time, every="day")]

@@ -27,43 +27,7 @@ from graphnews.stories import (
     story_urls,
     update_stories,
 )
-
-NBC = (
-    "https://www.nbcnews.com/tech/tech-news/"
-    "microsoft-removing-emotion-recognition-features-facial-recognition-tec-rcna35087"
-)
-SILICON = "https://www.siliconrepublic.com/enterprise/facial-recognition-microsoft-azure-ai"
-ZAWYA = (
-    "https://www.zawya.com/en/press-release/companies-news/cwallet-and-microsoft-qatar-"
-    "partner-to-bring-the-latest-fintech-services-to-organizations-through-azure-s8nv00o3"
-)
-
-
-def write_doc(
-    folder: Path,
-    name: str,
-    title: str,
-    excerpt: str,
-    when: str,
-    outlet: str,
-    related: tuple[tuple[str, str], ...] | list[tuple[str, str]] = (),
-) -> str:
-    """A minimal real-shaped document; ``related`` holds (url, title) pairs. Returns its URL."""
-    url = f"https://{outlet}/news/{name}"
-    items = "".join(
-        f'  - title: "{t}"\n    webUrl: "{u}"\n    publishedDateTime: {when}\n'
-        f"    provider:\n      name: {u.split('/')[2]}\n      domain: {u.split('/')[2]}\n"
-        for u, t in related
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{name}.md").write_text(
-        f'---\ntitle: "{title}"\nexcerpt: "{excerpt}"\npublishedDateTime: {when}\n'
-        f'webUrl: "{url}"\nprovider:\n  name: {outlet}\n  domain: {outlet}\n'
-        f"topics:\n  - AI\nrelated:{' []' if not related else ''}\n{items}---\n",
-        encoding="utf-8",
-    )
-    return url
-
+from tests.conftest import NBC, SILICON, ZAWYA, write_doc
 
 Events = tuple[graphnews.Database, dict[str, str]]
 

@@ -21,7 +21,6 @@ from graphnews.graph import (
     follows_graph,
     heaviest_partners,
     outlet_graph,
-    resolve_filters,
 )
 from graphnews.store import Database
 
@@ -115,7 +114,6 @@ def central_outlets(
     filters: Filters | None = None,
     exact: bool | None = None,
     seed: int = 0,
-    **options: Any,
 ) -> CentralityReport:
     """Rank the outlets of ``db`` by ``by``, with every measure of `MEASURES` for each.
 
@@ -126,8 +124,8 @@ def central_outlets(
         The measure to rank by (a key of `MEASURES`); ties go to the higher strength, then
         the domain in alphabetical order.
     filters : Filters, optional
-        Or ``since``, ``until``, ``topics``, ``outlets``, ``min_weight`` directly; they shape
-        both graphs, as they do for ``graphnews export``.
+        Which articles and edges count (`graphnews.filters.Filters`); they shape both graphs,
+        as they do for ``graphnews export``.
     exact : bool, optional
         Betweenness mode (see `betweenness`); default exact up to `EXACT_BETWEENNESS_LIMIT`.
     seed : int
@@ -151,7 +149,7 @@ def central_outlets(
     """
     if by not in MEASURES:
         raise BadInputError(f"cannot rank by {by!r}: use one of {', '.join(MEASURES)}")
-    f = resolve_filters(filters, **options)
+    f = filters or Filters()
     G = outlet_graph(db, filters=f)
     F = follows_graph(db, filters=f)
     scores = measure_outlets(G, F, exact=exact, seed=seed)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 from rich.text import Text
@@ -18,10 +18,11 @@ from graphnews.cli.common import (
     open_database,
 )
 from graphnews.cli.output import Format, console, emit_object, emit_rows, err_console
+from graphnews.filters import Filters
 from graphnews.spread import (
     EVERY,
-    OutletSpread,
     StorySpread,
+    first_per_window,
     outlet_spread,
     stories_spread,
     story_spread,
@@ -52,7 +53,6 @@ SPREAD_COLUMNS = (
     "leader_score",
     "follows",
 )
-_Row = TypeVar("_Row", StorySpread, OutletSpread)
 
 #: Rows of the spread chart of ``graphnews story`` before it says how many more there are.
 CHART_ROWS = 25
@@ -163,9 +163,10 @@ def stories_command(
     if fit is not None:
         _fit(database, fit, fmt=fmt, silent=silent)
     ensure_stories(database, resolution=resolution, seed=seed, silent=silent)
-    rows = stories_spread(database, since=since, until=until, every=every, min_outlets=min_outlets)
+    rows = stories_spread(database, filters=Filters.build(since=since, until=until),
+                          every=every, min_outlets=min_outlets)
     if not all_rows:
-        rows = _first_per_window(rows, top)
+        rows = first_per_window(rows, top)
     columns = (("window",) if every else ()) + STORY_COLUMNS
     emit_rows(
         [r.as_dict() for r in rows],
@@ -209,7 +210,7 @@ def story_command(
     if explain:
         _explain(database, story, fmt)
         return
-    spread = story_spread(database, story, since=since, until=until)
+    spread = story_spread(database, story, filters=Filters.build(since=since, until=until))
     detail = spread.as_dict(detail=True)
     if fmt is Format.json:
         emit_object(detail, fmt)
@@ -251,9 +252,10 @@ def spread_command(
     """
     database = open_database(db)
     ensure_stories(database, silent=silent)
-    rows = outlet_spread(database, since=since, until=until, every=every, min_stories=min_stories)
+    rows = outlet_spread(database, filters=Filters.build(since=since, until=until),
+                         every=every, min_stories=min_stories)
     if not all_rows:
-        rows = _first_per_window(rows, top)
+        rows = first_per_window(rows, top)
     columns = (("window",) if every else ()) + SPREAD_COLUMNS
     emit_rows(
         [r.as_dict() for r in rows],
@@ -339,18 +341,6 @@ def _explain(database: Database, story: str, fmt: Format) -> None:
         title="strongest pairs",
     )
     emit_rows(found["shared"], fmt, columns=("term", "articles"), title="shared names and terms")
-
-
-def _first_per_window(rows: list[_Row], top: int) -> list[_Row]:
-    """The first ``top`` rows of each window (rows come grouped by window, in order)."""
-    counts: dict[object, int] = {}
-    out = []
-    for r in rows:
-        window = getattr(r, "window", None)
-        counts[window] = counts.get(window, 0) + 1
-        if counts[window] <= top:
-            out.append(r)
-    return out
 
 
 def _chart(spread: StorySpread) -> Text:

@@ -47,7 +47,6 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
 
 import networkx as nx
 
@@ -61,7 +60,7 @@ from graphnews.export._tables import (
 )
 from graphnews.export._xml import write_gexf_graph, write_graphml_rows
 from graphnews.filters import Filters
-from graphnews.graph import GRAPH_KINDS, build_graph, resolve_filters
+from graphnews.graph import GRAPH_KINDS, build_graph
 from graphnews.store import DEFAULT_DB, Database
 
 __all__ = [
@@ -91,7 +90,6 @@ def export(
     graph: str = "coverage",
     out: str | os.PathLike[str] | None = None,
     filters: Filters | None = None,
-    **options: Any,
 ) -> list[Path]:
     """Write one graph of the database in one format; return the files written.
 
@@ -106,7 +104,7 @@ def export(
         Neo4j: the folder for their files. Default: ``output/<graph>.<ext>`` and
         ``output/<graph>-csv/``, ``output/<graph>-neo4j/``.
     filters : Filters, optional
-        Or the options ``since``, ``until``, ``topics``, ``outlets``, ``min_weight``.
+        Which articles and edges to write (`graphnews.filters.Filters`).
 
     Returns
     -------
@@ -130,7 +128,7 @@ def export(
     """
     if to not in FORMATS:
         raise BadInputError(f"unknown export format {to!r}: use one of {', '.join(FORMATS)}")
-    f = resolve_filters(filters, **options)
+    f = filters or Filters()
     story = _story_id(db, graph)
     target = _target(to, graph, None if out is None else Path(out))
     streamed = story is not None or graph == "coverage"

@@ -13,7 +13,7 @@ from typing import IO, Any
 
 import networkx as nx
 
-from graphnews.dates import iso_utc
+from graphnews.dates import iso
 from graphnews.export._rows import (
     Attrs,
     Column,
@@ -192,10 +192,10 @@ class _GexfWriter:
             head += f' label="{_xml(attrs["label"], attribute=True)}"'
         own = self.timeline.own.get(node)
         if own is not None:
-            head += f' start="{_iso(own)}"'
+            head += f' start="{iso(own)}"'
         values = self._attvalues("node", self.node_cols, attrs, self.timeline.steps.get(node))
         derived = self.timeline.derived.get(node)
-        spells = (f'<spells><spell start="{_iso(derived)}"/></spells>'
+        spells = (f'<spells><spell start="{iso(derived)}"/></spells>'
                   if derived is not None else "")
         body = values + spells
         self.fh.write(head + (f">{body}</node>\n" if body else "/>\n"))
@@ -212,7 +212,7 @@ class _GexfWriter:
         body = self._attvalues("edge", self.edge_cols, attrs, None)
         starts = [t for t in (self.timeline.start(u), self.timeline.start(v)) if t is not None]
         if starts:
-            body += f'<spells><spell start="{_iso(max(starts))}"/></spells>'
+            body += f'<spells><spell start="{iso(max(starts))}"/></spells>'
         self.fh.write(head + (f">{body}</edge>\n" if body else "/>\n"))
 
     def _attvalues(self, cls: str, columns: list[Column], attrs: Attrs,
@@ -224,17 +224,13 @@ class _GexfWriter:
             key = self.ids[(cls, col.name)]
             if col.name in self.dynamic_cols and steps:
                 for i, (t, count) in enumerate(steps):
-                    end = f' end="{_iso(steps[i + 1][0] - 1)}"' if i + 1 < len(steps) else ""
-                    parts.append(f'<attvalue for="{key}" value="{count}" start="{_iso(t)}"'
+                    end = f' end="{iso(steps[i + 1][0] - 1)}"' if i + 1 < len(steps) else ""
+                    parts.append(f'<attvalue for="{key}" value="{count}" start="{iso(t)}"'
                                  f"{end}/>")
             else:
                 parts.append(f'<attvalue for="{key}" value="'
                              f'{_xml(attrs[col.name], attribute=True)}"/>')
         return f"<attvalues>{''.join(parts)}</attvalues>" if parts else ""
-
-
-def _iso(ts: int) -> str:
-    return iso_utc(ts)
 
 
 def _node_id(node: Any) -> Any:

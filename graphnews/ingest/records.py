@@ -13,11 +13,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from graphnews.dates import parse_datetime
 from graphnews.identity import URL_FIELDS, canonical_url, outlet_domain
 from graphnews.ingest.reader import Document, Problem, parse_text, plain_reason
 from graphnews.store import SQL_FUNCTIONS, document_text
 
-__all__ = ["ArticleRecord", "RecordError", "fields_json", "parse_datetime", "to_json", "to_record"]
+__all__ = ["ArticleRecord", "RecordError", "fields_json", "to_json", "to_record"]
 
 
 class RecordError(Exception):
@@ -84,32 +85,6 @@ def to_record(doc: Document) -> tuple[ArticleRecord, list[Problem]]:
             problems.append(Problem(doc.path, doc.related_line(index),
                                     f"related item {index + 1} was skipped: it {plain_reason(exc)}"))
     return record, problems
-
-
-def parse_datetime(value: object) -> dt.datetime | None:
-    """A publication time as an aware UTC datetime; naive times are taken as UTC.
-
-    Returns None for a missing value; raises ValueError for one that is not a date.
-
-    >>> parse_datetime("2021-08-11T19:33:00-07:00").isoformat()
-    '2021-08-12T02:33:00+00:00'
-    """
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        moment = value
-    elif isinstance(value, dt.date):
-        moment = dt.datetime(value.year, value.month, value.day)
-    elif isinstance(value, str):
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        moment = dt.datetime.fromisoformat(text)
-    else:
-        raise ValueError(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC).replace(microsecond=0)
 
 
 def to_json(value: Any) -> str:

@@ -44,10 +44,10 @@ from graphnews.attention import attention, count_by_period
 from graphnews.centrality import MEASURES, central_outlets
 from graphnews.collections import resolve_collections
 from graphnews.communities import communities, igraph_graph, seeded
-from graphnews.dates import iso_utc
+from graphnews.dates import timestamp
 from graphnews.errors import BadInputError, NotFoundError
 from graphnews.filters import Filters
-from graphnews.graph import coverage_graph, outlet_graph, resolve_filters, topic_graph
+from graphnews.graph import coverage_graph, outlet_graph, topic_graph
 from graphnews.render import DEFAULT_TOP, DEFAULT_TOP_STORIES
 from graphnews.render.charts import BarChart, attention_charts, bar_chart, period_for_span
 from graphnews.render.page import PALETTE, GraphPage, node_colour, render_page
@@ -94,7 +94,6 @@ def outlet_network(
     seed: int = 0,
     max_edges: int | None = None,
     filters: Filters | None = None,
-    **options: Any,
 ) -> GraphPage:
     """The outlet co-coverage network as a page: the top outlets, coloured by community.
 
@@ -117,7 +116,7 @@ def outlet_network(
     max_edges : int, optional
         Draw at most this many edges among the drawn outlets, the heaviest. Default ``5 * top``.
     filters : Filters, optional
-        Or ``since``, ``until``, ``topics``, ``outlets``, ``min_weight`` directly.
+        Which articles and edges count (`graphnews.filters.Filters`).
 
     Returns
     -------
@@ -129,7 +128,7 @@ def outlet_network(
     BadInputError
         When ``size_by`` names no known measure, or ``top`` is below 1.
     """
-    G, measures = _outlet_measures(db, resolve_filters(filters, **options), measures,
+    G, measures = _outlet_measures(db, filters or Filters(), measures,
                                    size_by=size_by, seed=seed)
     return _outlet_page(G, measures, top=top, size_by=size_by, resolution=resolution,
                         seed=seed, max_edges=max_edges)
@@ -143,14 +142,13 @@ def topic_network(
     seed: int = 0,
     max_edges: int | None = None,
     filters: Filters | None = None,
-    **options: Any,
 ) -> GraphPage:
     """Topic co-occurrence as a page: the ``top`` topics by articles, coloured by community.
 
     Parameters as in `outlet_network`; node size is the topic's number of articles, edge width
     the number of articles about both topics.
     """
-    G = topic_graph(db, filters=resolve_filters(filters, **options))
+    G = topic_graph(db, filters=filters)
     ranked = _rank(G, _with_articles(G, None), "articles", top)
     page = GraphPage(title="Topic co-occurrence", noun="topic")
     edges = _heaviest_edges(G, ranked.nodes, max_edges if max_edges is not None else 5 * top)
@@ -184,14 +182,15 @@ def topic_network(
 
 
 def story_network(db: Database, story: str, *, top: int = DEFAULT_TOP,
-                  filters: Filters | None = None, **options: Any) -> GraphPage:
+                  filters: Filters | None = None) -> GraphPage:
     """One story as a page: its articles left to right in publication order.
 
     Articles are coloured by outlet (the ten with most articles in the story, ties to the
     earliest; the rest grey) and joined by an arc where one lists the other as related. Under
     the graph: the story's spread figures and curve (`graphnews.spread.story_spread`: first
     reporter, hours until 2, 5, 10 outlets; articles and outlets so far as inline SVG) and the
-    articles in time order. The spread figures follow ``since``/``until`` only.
+    articles in time order. The spread figures count the articles the filters keep, as the
+    graph does.
 
     Parameters
     ----------
@@ -202,7 +201,7 @@ def story_network(db: Database, story: str, *, top: int = DEFAULT_TOP,
         Draw at most this many articles: the most linked (by ``related`` links within the
         story). The spread curve always counts them all.
     filters : Filters, optional
-        Or ``since``, ``until``, ``topics``, ``outlets`` directly.
+        Which articles count (`graphnews.filters.Filters`), spread figures included.
 
     Raises
     ------
@@ -210,7 +209,7 @@ def story_network(db: Database, story: str, *, top: int = DEFAULT_TOP,
         When there is no such story, or the filters leave none of its articles.
     """
     story_id = get_story(db, story).id
-    f = resolve_filters(filters, **options)
+    f = filters or Filters()
     G = coverage_graph(db, filters=f, story=story_id)
     in_time = {n: (G.nodes[n].get("published_ts", math.inf), n)
                for n, k in G.nodes(data="kind") if k == "article"}
@@ -261,14 +260,14 @@ def story_network(db: Database, story: str, *, top: int = DEFAULT_TOP,
                   "outlet (the ten with most articles in the story, ties to the earliest). "
                   "Arrow: an article listing another as related."]
     page.template_name = "story.html"
-    spread = story_spread(db, story_id, since=_iso(f.since_ts), until=_iso(f.until_ts))
+    spread = story_spread(db, story_id, filters=f)
     names = {d: str(outlet_names.get(f"outlet:{d}", d)) for d in per_outlet}
     page.context = {
         "network_class": "short", "size": len(everything), "outlets": len(per_outlet),
         "first_reporter": ", ".join(names.get(d, d) for d in spread.first_reporter),
         "spread": _spread_summary(spread, names),
         "curve": _spread_curve([a.ts for a in spread.articles if a.ts is not None],
-                               [(_timestamp(p["time"]), p["outlets"]) for p in spread.curve]),
+                               [(timestamp(p["time"]), p["outlets"]) for p in spread.curve]),
         "attention": _story_attention([a.ts for a in spread.articles if a.ts is not None]),
         "articles": [{"published": _when(G.nodes[a]), "css_class": css[outlet_of[a]],
                       "outlet": outlet_names.get(f"outlet:{outlet_of[a]}", outlet_of[a]),
@@ -290,7 +289,6 @@ def render_site(
     stories: Sequence[str] | None = None,
     top_stories: int = DEFAULT_TOP_STORIES,
     filters: Filters | None = None,
-    **options: Any,
 ) -> list[Path]:
     """Write the site: ``index.html``, ``outlets.html``, ``topics.html``, ``story-<id>.html``.
 
@@ -307,7 +305,7 @@ def render_site(
     top_stories : int
         How many stories get a page when ``stories`` is not given.
     filters : Filters, optional
-        Or ``since``, ``until``, ``topics``, ``outlets``, ``min_weight`` directly; a story
+        Which articles and edges count (`graphnews.filters.Filters`); a story
         they leave no article of gets no page.
 
     Returns
@@ -315,7 +313,7 @@ def render_site(
     list of Path
         The files written, ``index.html`` first.
     """
-    f = resolve_filters(filters, **options)
+    f = filters or Filters()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     story_ids = list(stories) if stories is not None else _largest_stories(db, top_stories)
@@ -636,14 +634,6 @@ def _number(value: float | int | None) -> str:
 
 def _format_ts(ts: int) -> str:
     return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _iso(ts: int | None) -> str | None:
-    return None if ts is None else iso_utc(ts)
-
-
-def _timestamp(iso: str) -> int:
-    return int(dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
 
 
 def _when(attrs: Mapping[str, Any]) -> str:
