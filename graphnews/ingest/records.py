@@ -82,8 +82,8 @@ def to_record(doc: Document) -> tuple[ArticleRecord, list[Problem]]:
             problems.append(Problem(doc.path, doc.related_line(index),
                                     f"related item {index + 1} was skipped: {exc.message}"))
         except (ValueError, TypeError, RecursionError) as exc:  # text that cannot be stored
-            problems.append(Problem(doc.path, doc.related_line(index),
-                                    f"related item {index + 1} was skipped: it {plain_reason(exc)}"))
+            reason = f"related item {index + 1} was skipped: it {plain_reason(exc)}"
+            problems.append(Problem(doc.path, doc.related_line(index), reason))
     return record, problems
 
 
