@@ -59,29 +59,6 @@ def postgres() -> Iterator[PostgresServer]:
     server.stop()
 
 
-@pytest.fixture(params=ENGINES)
-def engine(request: pytest.FixtureRequest) -> str:
-    """Each engine in turn: a test taking it runs on SQLite and on PostgreSQL."""
-    return str(request.param)
-
-
-@pytest.fixture
-def target(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    """Where an empty database of ``engine`` lives: an SQLite path or a PostgreSQL URL."""
-    if engine == "sqlite":
-        return str(tmp_path / "test.db")
-    server: PostgresServer = request.getfixturevalue("postgres")
-    return server.new_database()
-
-
-@pytest.fixture
-def any_db(target: str) -> Iterator[Database]:
-    """An empty database on each engine in turn."""
-    database = graphnews.open(target)
-    yield database
-    database.close()
-
-
 @pytest.fixture(scope="session")
 def real_db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database of the seeds and the shared `related/` corpus (June 2022, with related lists).
