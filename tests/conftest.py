@@ -1,8 +1,9 @@
 """Shared fixtures: real documents, real SQLite files.
 
-The shared corpus (../shared/corpus) sits beside the checkout in CI and on developer machines;
-tests that need all of it skip with a reason when it is absent. The seeds and the few files the
-core tests need are copied into the project (seeds/, tests/data/).
+The shared corpus (../shared/corpus) sits beside the checkout in CI and on developer machines.
+Its real documents (1.7 MB) are also copied, unchanged, into tests/data/corpus/, so the whole
+suite runs without ../shared; `test_the_corpus_copy_equals_the_shared_corpus` keeps the two
+equal wherever both exist.
 """
 
 from __future__ import annotations
@@ -27,14 +28,17 @@ from tests.postgres_server import PostgresServer, binaries
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 DATA = Path(__file__).resolve().parent / "data"
+#: The shared corpus beside the checkout, when it is there.
 SHARED = ROOT.parent / "shared" / "corpus"
+#: The project's own copy of the shared corpus's documents (tests/data/corpus).
+CORPUS = DATA / "corpus"
 
 
 def shared(*parts: str) -> Path:
-    """A path under ../shared/corpus; skips the test when that folder is not there."""
-    path = SHARED.joinpath(*parts)
+    """A path of the real corpus: the project's copy (tests/data/corpus), equal to ../shared."""
+    path = CORPUS.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"{path} is not here (the shared corpus sits beside the checkout in CI)")
+        raise FileNotFoundError(f"{path}: not in the project's copy of the shared corpus")
     return path
 
 
