@@ -76,7 +76,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     for row in rows:
         print(f"| `{row['command']}` | {row['median_s']:.3f} | {row['min_s']:.3f} "
               f"| {row['x_sqlite_utils']:.2f} |")
-    write_results("startup", {"machine": machine(), "documents": args.documents, "repeat": args.repeat, "rows": rows})
+    write_results("startup", {"machine": machine(), "documents": args.documents,
+                              "repeat": args.repeat, "rows": rows})
 
 
 def _graphnews(*args: str) -> list[str]:
