@@ -172,7 +172,7 @@ class Database:
             conn.create_function(name, arguments, function, deterministic=True)
         if not self.readonly:
             if not memory:
-                conn.execute("PRAGMA journal_mode = WAL")
+                self._use_wal(conn)
             # WAL with synchronous = FULL: each commit (one ingest batch) appends its pages to the
             # write-ahead log and fsyncs the log before it returns; the database file itself is
             # only written by checkpoints, from pages already safe in the log. A killed process
@@ -195,6 +195,20 @@ class Database:
                 f"(schema {version}, expected {SCHEMA_VERSION})"
             )
         return conn
+
+    def _use_wal(self, conn: sqlite3.Connection) -> None:
+        """Switch to WAL. While another process creates or converts the same new file, SQLite
+        answers "database is locked" at once, without its busy handler: retry up to the lock
+        timeout."""
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if not _locked(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def _migrate(self, version: int) -> None:
         """Bring a database of an older schema up to date (also when opened read-only: the
