@@ -164,7 +164,7 @@ class Database:
         conn.execute(f"PRAGMA busy_timeout = {int(self.lock_timeout * 1000)}")
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # is it a database?
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise DatabaseError(f"{self.path} is not a graphnews database ({exc})") from None
@@ -182,8 +182,8 @@ class Database:
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA cache_size = -100000")
             conn.execute("PRAGMA temp_store = MEMORY")
-            if version == 0 and tables == 0:
-                version = self._create_schema(conn)
+            if version == 0:  # new, or being created by another process right now: look
+                version = self._create_schema(conn)  # again under the write lock
         if version in MIGRATIONS:
             conn.close()
             self._migrate(version)
