@@ -45,19 +45,11 @@ from graphnews.centrality.glossary import (
     BETWEENNESS_SAMPLES,
     DAMPING,
     EXACT_BETWEENNESS_LIMIT,
-    MEASURES,
     PATH_TOLERANCE,
-    Measure,
 )
 from graphnews.errors import BadInputError
 
 __all__ = [
-    "BETWEENNESS_SAMPLES",
-    "DAMPING",
-    "EXACT_BETWEENNESS_LIMIT",
-    "MEASURES",
-    "PATH_TOLERANCE",
-    "Measure",
     "Scores",
     "betweenness",
     "closeness",

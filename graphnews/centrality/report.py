@@ -13,7 +13,8 @@ from typing import Any
 
 import networkx as nx
 
-from graphnews.centrality.measures import MEASURES, measure_outlets
+from graphnews.centrality.glossary import MEASURES
+from graphnews.centrality.measures import measure_outlets
 from graphnews.errors import BadInputError
 from graphnews.filters import Filters
 from graphnews.graph import (
