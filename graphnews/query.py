@@ -507,7 +507,7 @@ _LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?(?:\*/|$))*", re.DOTALL)
 
 #: Seconds `sql` lets a statement run before stopping it (``--timeout``; 0 or None: no limit).
 SQL_TIMEOUT = 5.0
-#: Rows `sql` returns at most (``--limit``; 0 or None: all).
+#: Rows `sql` returns at most (``--top``; 0 or None: all).
 SQL_LIMIT = 10_000
 #: The largest text or BLOB value a statement may build or return, in bytes.
 SQL_MAX_VALUE = 50_000_000

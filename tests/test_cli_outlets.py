@@ -57,9 +57,9 @@ def test_all_json_is_recomputable_from_the_graphml_export(real_db_path: Path,
 
 def test_top_by_and_csv(real_db_path: Path) -> None:
     db = str(real_db_path)
-    rows = json.loads(run("outlets", "--by", "betweenness", "--top", "3", "-f", "json",
+    rows = json.loads(run("outlets", "--rank-by", "betweenness", "--top", "3", "-f", "json",
                           "--db", db))
-    everything = json.loads(run("outlets", "--all", "--by", "betweenness", "-f", "json",
+    everything = json.loads(run("outlets", "--all", "--rank-by", "betweenness", "-f", "json",
                                 "--db", db))
     assert rows == everything[:3]
     assert rows[0]["betweenness"] == max(r["betweenness"] for r in everything)
@@ -127,7 +127,7 @@ def test_since_until_and_topic_filters(real_db_path: Path) -> None:
 
 
 def test_bad_values_are_one_line_errors(real_db_path: Path) -> None:
-    result = runner.invoke(app, ["outlets", "--by", "fame", "--db", str(real_db_path)])
+    result = runner.invoke(app, ["outlets", "--rank-by", "fame", "--db", str(real_db_path)])
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: cannot rank by 'fame': use one of articles, degree")
     result = runner.invoke(app, ["outlets", "--since", "June", "--db", str(real_db_path)])
@@ -168,7 +168,7 @@ def test_outlet_profile(real_db_path: Path) -> None:
                if r["outlet"] == "cnet.com")
     assert profile["first_reports"] == row["first_reports"]
     assert len(profile["topics"]) == min(10, row["reach_topics"])
-    short = json.loads(run("outlet", "cnet.com", "--limit", "2", "-f", "json", "--db", db))
+    short = json.loads(run("outlet", "cnet.com", "--top", "2", "-f", "json", "--db", db))
     assert len(short["partners"]) == 2 and short["partners"] == profile["partners"][:2]
 
 

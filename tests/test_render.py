@@ -288,7 +288,7 @@ def test_cli_render_writes_the_site(storied_db_path: Path, tmp_path: Path) -> No
 
 def test_cli_render_errors_and_hint(real_db_path: Path, tmp_path: Path) -> None:
     bad = runner.invoke(app, ["render", "--db", str(real_db_path), "--out", str(tmp_path),
-                              "--size-by", "nope"])
+                              "--rank-by", "nope"])
     assert bad.exit_code == 2
     assert bad.stderr.startswith("Error: unknown measure 'nope': use one of articles, ")
     assert "Traceback" not in bad.output

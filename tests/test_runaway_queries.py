@@ -65,7 +65,7 @@ def test_sql_results_are_bounded(seeds_db: Path) -> None:
     rows = (
         "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 50) "
         "SELECT x FROM c")
-    some = _graphnews("sql", rows, "--db", str(seeds_db), "--format", "csv", "--limit", "7")
+    some = _graphnews("sql", rows, "--db", str(seeds_db), "--format", "csv", "--top", "7")
     assert some.stdout.split() == ["x", *map(str, range(1, 8))]
     assert "only the first 7 rows" in some.stderr
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -20,6 +20,7 @@ __all__ = [
     "SilentOption",
     "SinceOption",
     "UntilOption",
+    "old_name",
     "open_database",
     "report_filters",
 ]
@@ -59,6 +60,24 @@ LanguageOption = Annotated[
 OutOption = Annotated[
     Path, typer.Option("--out", "-o", help="Folder (or file) to write into.")
 ]
+
+
+def old_name(old: str, new: str, *, min: float | None = None) -> Any:
+    """A command's former name of its option ``new``: hidden from --help, still accepted.
+
+    Declare it as its own parameter (``limit: Annotated[int | None, old_name("--limit", "--top")]
+    = None``) and let its value, when given, win over the new option's default. Using it prints
+    one warning on stderr naming the new option; scripts keep working (docs/cli.md lists them).
+    """
+
+    def warn(value: Any) -> Any:
+        if value is not None:
+            typer.echo(f"warning: {old} is the old name of {new} here; it still works, but "
+                       f"use {new}", err=True)
+        return value
+
+    return typer.Option(old, hidden=True, show_default=False, min=min, callback=warn,
+                        help=f"Old name of {new}.")
 
 
 def open_database(db: str | Path | None, *, readonly: bool = False) -> Database:

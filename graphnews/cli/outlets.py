@@ -17,6 +17,7 @@ from graphnews.cli.common import (
     SilentOption,
     SinceOption,
     UntilOption,
+    old_name,
     open_database,
     report_filters,
 )
@@ -32,8 +33,9 @@ __all__ = ["outlet_command", "outlets_command"]
 #: Columns of the ``outlets`` table (JSON and CSV carry every key of the row).
 TABLE_COLUMNS = ("rank", "outlet", "name", *MEASURES)
 
-ByOption = Annotated[
-    str, typer.Option("--by", help=f"Rank by this measure: {', '.join(MEASURES)}.")
+RankByOption = Annotated[
+    str, typer.Option("--rank-by", help=f"Rank by this measure: {', '.join(MEASURES)}. "
+                      "(Old name: --by.)")
 ]
 TopOption = Annotated[int, typer.Option("--top", "-n", min=1, help="Show the top N outlets.")]
 AllOption = Annotated[bool, typer.Option("--all", help="Show every outlet (ignores --top).")]
@@ -56,9 +58,9 @@ MinWeightOption = Annotated[
     float, typer.Option("--min-weight", min=0, help="Leave out co-coverage and follows links "
                         "lighter than this.")
 ]
-LimitOption = Annotated[
-    int, typer.Option("--limit", "-n", min=0, help="At most this many topics, partners and "
-                      "outlets followed / following.")
+ProfileTopOption = Annotated[
+    int, typer.Option("--top", "-n", min=0, help="At most this many topics, partners and "
+                      "outlets followed / following, the largest first. (Old name: --limit.)")
 ]
 
 
@@ -69,7 +71,8 @@ app.add_typer(outlets_app)
 @outlets_app.callback(invoke_without_command=True)
 def outlets_command(
     ctx: typer.Context,
-    by: ByOption = "pagerank",
+    rank_by: RankByOption = "pagerank",
+    by: Annotated[str | None, old_name("--by", "--rank-by")] = None,
     top: TopOption = 20,
     all_outlets: AllOption = False,
     since: SinceOption = None,
@@ -95,7 +98,7 @@ def outlets_command(
     Each outlet's metadata (stored with 'graphnews outlets import FILE') is in the JSON and CSV
     rows and in the table.
 
-    Example: graphnews outlets --by betweenness --top 10 --explain
+    Example: graphnews outlets --rank-by betweenness --top 10 --explain
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -104,7 +107,8 @@ def outlets_command(
     database = open_database(db, readonly=True)
     filters = report_filters(database, since=since, until=until, topics=topic,
                              min_weight=min_weight, collections=collection, languages=language)
-    report = central_outlets(database, by=by, filters=filters, exact=exact, seed=seed)
+    report = central_outlets(database, by=rank_by if by is None else by, filters=filters,
+                             exact=exact, seed=seed)
     rows = report.top(None if all_outlets else top)
     if explain:
         _emit_explained(report, rows, fmt)
@@ -124,7 +128,8 @@ def outlets_command(
 def outlet_command(
     domain: Annotated[str, typer.Argument(help="The outlet's domain (www. and URLs are fine).",
                                           show_default=False)],
-    limit: LimitOption = 10,
+    top: ProfileTopOption = 10,
+    limit: Annotated[int | None, old_name("--limit", "--top", min=0)] = None,
     since: SinceOption = None,
     until: UntilOption = None,
     language: LanguageOption = None,
@@ -139,7 +144,7 @@ def outlet_command(
     from graphnews.profile import outlet_profile  # networkx: only here
 
     database = open_database(db, readonly=True)
-    profile = outlet_profile(database, domain, limit=limit,
+    profile = outlet_profile(database, domain, limit=top if limit is None else limit,
                              filters=report_filters(database, since=since, until=until,
                                                     languages=language))
     if fmt is Format.json:

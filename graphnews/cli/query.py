@@ -18,7 +18,14 @@ import typer
 
 from graphnews import query
 from graphnews.cli import app
-from graphnews.cli.common import DbOption, FormatOption, SinceOption, UntilOption, open_database
+from graphnews.cli.common import (
+    DbOption,
+    FormatOption,
+    SinceOption,
+    UntilOption,
+    old_name,
+    open_database,
+)
 from graphnews.cli.output import Format, emit_object, emit_rows
 from graphnews.store import default_db_path
 
@@ -65,8 +72,9 @@ def search_command(
                                                "(domain).", show_default=False)] = None,
     topic: Annotated[str | None, typer.Option("--topic", help="Only articles about this topic.",
                                               show_default=False)] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many hits.")
-                     ] = 20,
+    top: Annotated[int, typer.Option("--top", "-n", min=1, help="At most this many hits, best "
+                                     "first. (Old name: --limit.)")] = 20,
+    limit: Annotated[int | None, old_name("--limit", "--top", min=1)] = None,
     db: DbOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
@@ -77,7 +85,7 @@ def search_command(
     """
     database = open_database(db, readonly=True)
     hits = query.search(database, " ".join(text), since=since, until=until, outlet=outlet,
-                        topic=topic, limit=limit)
+                        topic=topic, limit=top if limit is None else limit)
     _emit_found(hits, fmt, columns=_SEARCH_TABLE if fmt is Format.table else _SEARCH_COLUMNS,
                 title=f"search: {' '.join(text)}", nothing="no article matches the search")
 
@@ -129,8 +137,10 @@ def neighbors_command(
                                                    show_default=False)] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="File, or folder, for --to.")
                    ] = Path("output"),
-    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="List at most this many "
-                                       "neighbours (0: all).")] = 0,
+    top: Annotated[int, typer.Option("--top", "-n", min=0, help="List at most this many "
+                                     "neighbours, nearest first (0: all). (Old name: --limit.)")
+                   ] = 0,
+    limit: Annotated[int | None, old_name("--limit", "--top", min=0)] = None,
     db: DbOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
@@ -143,7 +153,8 @@ def neighbors_command(
 
     hood = query.neighbors(open_database(db, readonly=True), node, depth=depth,
                            kind=None if kind is None else kind.value)
-    rows = hood.rows[:limit] if limit else hood.rows
+    top = top if limit is None else limit
+    rows = hood.rows[:top] if top else hood.rows
     if to is None:
         _emit_found(rows, fmt, columns=_NEIGHBOR_COLUMNS, title=f"neighbours of {hood.center}",
                     nothing=f"{hood.center} has no neighbours" + (f" of kind {kind}" if kind
@@ -197,21 +208,24 @@ def sql_command(
     timeout: Annotated[float, typer.Option("--timeout", min=0, help="Stop the statement after "
                                            "this many seconds (0: no limit).")
                        ] = query.SQL_TIMEOUT,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Return at most this many "
-                                       "rows (0: all).")] = query.SQL_LIMIT,
+    top: Annotated[int, typer.Option("--top", "-n", min=0, help="Return at most this many "
+                                     "rows, the first ones (0: all). (Old name: --limit.)")
+                   ] = query.SQL_LIMIT,
+    limit: Annotated[int | None, old_name("--limit", "--top", min=0)] = None,
     db: DbOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
     """Read-only SQL over the database (schema: docs/schema.md, examples: docs/queries.md).
     The file is opened read-only; a statement that would write is refused. A statement is
-    stopped after --timeout seconds and at most --limit rows are shown; Ctrl-C stops it at once.
+    stopped after --timeout seconds and at most --top rows are shown; Ctrl-C stops it at once.
 
     Example: graphnews sql "SELECT domain, name FROM outlets ORDER BY domain LIMIT 5"
     """
+    top = top if limit is None else limit
     result = query.sql(db if db is not None else default_db_path(), statement,
-                       timeout=timeout or None, limit=limit or None)
+                       timeout=timeout or None, limit=top or None)
     if result.truncated:
-        typer.echo(f"only the first {limit:,} rows are shown (--limit 0 shows all)", err=True)
+        typer.echo(f"only the first {top:,} rows are shown (--top 0 shows all)", err=True)
     rows = [{k: _text(v) for k, v in row.items()} for row in result.as_dicts()]
     _emit_found(rows, fmt, columns=result.columns, title=None,
                 nothing="the statement returned no rows")

@@ -17,6 +17,7 @@ from graphnews.cli.common import (
     SilentOption,
     SinceOption,
     UntilOption,
+    old_name,
     open_database,
     report_filters,
 )
@@ -26,16 +27,18 @@ from graphnews.render import DEFAULT_TOP, DEFAULT_TOP_STORIES
 __all__ = ["render_command"]
 
 TopOption = Annotated[
-    int, typer.Option("--top", help="Draw at most this many outlets, topics and articles per "
-                      "story page: the highest by --size-by (the page says 'showing N of M').")
+    int, typer.Option("--top", "-n", help="Draw at most this many outlets, topics and articles "
+                      "per story page: the highest by --rank-by (the page says 'showing N of M').")
 ]
-SizeByOption = Annotated[
-    str, typer.Option("--size-by", help="The measure node size shows on the outlet page "
-                      "(and the central-outlets table is sorted by).")
+RankByOption = Annotated[
+    str, typer.Option("--rank-by", help="The measure outlets are ranked by: which --top are "
+                      "drawn, their node size on the outlet page, the central-outlets table's "
+                      "order. (Old name: --size-by.)")
 ]
-ResolutionOption = Annotated[
-    float, typer.Option("--resolution", help="Louvain resolution of the communities that colour "
-                        "outlets and topics: above 1 gives more, smaller communities.")
+CommunityResolutionOption = Annotated[
+    float, typer.Option("--community-resolution", help="Louvain resolution of the communities "
+                        "that colour outlets and topics: above 1 gives more, smaller "
+                        "communities. (Old name: --resolution.)")
 ]
 SeedOption = Annotated[
     int, typer.Option("--seed", help="Random seed of the layout and the communities.")
@@ -50,8 +53,11 @@ def render_command(
     out: OutOption = Path("output"),
     db: DbOption = None,
     top: TopOption = DEFAULT_TOP,
-    size_by: SizeByOption = "pagerank",
-    resolution: ResolutionOption = 1.0,
+    rank_by: RankByOption = "pagerank",
+    size_by: Annotated[str | None, old_name("--size-by", "--rank-by")] = None,
+    community_resolution: CommunityResolutionOption = 1.0,
+    resolution: Annotated[float | None, old_name("--resolution", "--community-resolution")
+                          ] = None,
     seed: SeedOption = 0,
     stories: StoriesOption = DEFAULT_TOP_STORIES,
     since: SinceOption = None,
@@ -67,12 +73,13 @@ def render_command(
     browser, attach it to a mail, put it on a USB stick. Story pages need stored stories
     (graphnews stories, or graphnews run).
 
-    Example: graphnews render --out output/ --top 50 --size-by betweenness
+    Example: graphnews render --out output/ --top 50 --rank-by betweenness
     """
     from graphnews.render import render_site  # igraph, networkx, pyvis: only here
 
     database = open_database(db, readonly=True)
-    written = render_site(database, out, top=top, size_by=size_by, resolution=resolution,
+    written = render_site(database, out, top=top, size_by=rank_by if size_by is None else size_by,
+                          resolution=community_resolution if resolution is None else resolution,
                           seed=seed, top_stories=stories,
                           filters=report_filters(database, since=since, until=until,
                                                  collections=collection, languages=language))
