@@ -30,7 +30,8 @@ from graphnews.errors import (
 
 if TYPE_CHECKING:
     from graphnews.identity import Overrides
-    from graphnews.ingest import IngestReport, Progress
+    from graphnews.ingest import IngestReport
+    from graphnews.progress import Progress
 
 # The ingest machinery (YAML and JSON parsers, worker processes) loads when first used, so that
 # `import graphnews` (and every command that only reads the database) stays cheap.
@@ -88,7 +89,7 @@ def open(path: str | os.PathLike[str] | None = None, *, readonly: bool = False) 
     DatabaseError
         When the file is not a graphnews database, or a read-only database does not exist.
     """
-    return Database(store.default_db_path() if path is None else path, readonly=readonly)
+    return Database(path, readonly=readonly)
 
 
 __all__ = [

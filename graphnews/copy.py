@@ -22,11 +22,11 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from graphnews.errors import BadInputError, DatabaseError
+from graphnews.progress import Progress
 from graphnews.schema import SCHEMA
 from graphnews.store import Database, open_db
 
@@ -104,7 +104,7 @@ def copy_database(
     destination: str | os.PathLike[str],
     *,
     batch: int = BATCH_ROWS,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> CopyReport:
     """Copy the graphnews database ``source`` into ``destination`` (a path or a URL each).
 
@@ -113,8 +113,8 @@ def copy_database(
     source, destination : path or ``postgresql://`` URL
     batch : int
         Rows per transaction.
-    progress : callable, optional
-        ``progress(table, rows_done, rows_total)`` after each batch.
+    progress : Progress, optional
+        ``progress(table, rows_done, rows_total)`` after each batch (`graphnews.progress`).
 
     Raises
     ------
@@ -174,7 +174,7 @@ def _copy_table(
     table: Table,
     total: int,
     batch: int,
-    progress: Callable[[str, int, int], None] | None,
+    progress: Progress | None,
 ) -> int:
     """Copy the rows of ``table`` missing from ``dst``; return how many were written."""
     done = _count(dst, table.name) - (table.name == "meta")  # the mark is not a source row

@@ -60,6 +60,7 @@ from graphnews import __version__
 from graphnews.errors import GraphnewsError
 from graphnews.ingest import IngestReport, ingest
 from graphnews.ingest.reader import expand_inputs
+from graphnews.progress import Progress, no_progress
 from graphnews.store import Database
 
 __all__ = [
@@ -68,16 +69,11 @@ __all__ = [
     "SPREAD_FILE",
     "STORIES_FILE",
     "SUMMARY_FILE",
-    "Progress",
     "RunReport",
     "StepReport",
     "inputs_outside",
     "run",
-    "run_steps",
 ]
-
-#: Called as ``progress(step, done, total)`` while a run goes; ``total`` is None when unknown.
-Progress = Callable[[str, int, int | None], None]
 #: The file every run writes into its output folder, naming everything else it wrote.
 SUMMARY_FILE = "summary.json"
 #: Every story and how it spread: what ``graphnews stories --all --format json`` prints.
@@ -187,8 +183,10 @@ def run(
         Files, folders (read recursively), globs or ``-``, as for `graphnews.ingest.ingest`.
     out_dir : path
         The folder to write into (created when missing).
-    progress : callable, optional
-        ``progress(step, done, total)``.
+    progress : Progress, optional
+        ``progress(step, done, total)`` (`graphnews.progress`): ``(step, 0, None)`` when a step
+        starts and ``(step, 1, 1)`` when it ends; ingest counts files and stories its stages
+        in between.
     max_size, overrides
         Passed to ingest.
     force : bool
@@ -199,31 +197,9 @@ def run(
     RunReport
     """
     started = time.perf_counter()
-    ingest_progress = None if progress is None else (
-        lambda done, total: progress("ingest", done, total))
+    progress = progress or no_progress
     ingested = ingest(db, inputs_outside(inputs, out_dir), max_size=max_size,
-                      overrides=overrides, progress=ingest_progress)
-    return run_steps(db, ingested, out_dir=out_dir, progress=progress, force=force,
-                     started=started)
-
-
-def run_steps(
-    db: Database,
-    ingested: IngestReport,
-    *,
-    out_dir: str | os.PathLike[str] = Path("output"),
-    progress: Progress | None = None,
-    force: bool = False,
-    started: float | None = None,
-) -> RunReport:
-    """Run every step after ingest (for callers that ingested themselves, like the CLI).
-
-    ``ingested`` is the report of that ingest; ``started`` the `time.perf_counter` value when
-    the run began (default: when that ingest began, from its own time). Other parameters as in
-    `run`.
-    """
-    if started is None:
-        started = time.perf_counter() - ingested.seconds
+                      overrides=overrides, progress=progress)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     report = RunReport(out_dir=out, database=db.path, ingest=ingested,
@@ -235,7 +211,7 @@ def run_steps(
         report.reused = True
         report.steps.extend(_reused_step(s, out) for s in previous)
     else:
-        context = _Context(db=db, out_dir=out, progress=progress or _no_progress)
+        context = _Context(db=db, out_dir=out, progress=progress)
         for step in _STEPS:
             report.steps.append(_run_step(step, context))
         _write_summary(report, db, _fingerprint(db, options))
@@ -295,7 +271,7 @@ def _stories(context: _Context, step: StepReport) -> None:
     from graphnews.spread import stories_spread
     from graphnews.stories import update_stories
 
-    update_stories(context.db)
+    update_stories(context.db, progress=context.progress)
     stories = stories_spread(context.db)
     step.written.append(_write_json(context.out_dir / STORIES_FILE,
                                     [s.as_dict() for s in stories]))
@@ -372,10 +348,6 @@ def _run_step(step: _Step, context: _Context) -> StepReport:
     result.seconds = time.perf_counter() - begun
     context.progress(step.name, 1, 1)
     return result
-
-
-def _no_progress(step: str, done: int, total: int | None) -> None:
-    return None
 
 
 # -- the summary and the fingerprint ------------------------------------------------------------

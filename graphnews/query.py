@@ -513,9 +513,13 @@ SQL_LIMIT = 10_000
 SQL_MAX_VALUE = 50_000_000
 
 
-def sql(db_path: str | os.PathLike[str], statement: str, *, timeout: float | None = SQL_TIMEOUT,
-        limit: int | None = SQL_LIMIT) -> SqlResult:
-    """Run one read-only SQL statement over the database at ``db_path`` (schema: docs/schema.md).
+def sql(db: Database | str | os.PathLike[str] | None, statement: str, *,
+        timeout: float | None = SQL_TIMEOUT, limit: int | None = SQL_LIMIT) -> SqlResult:
+    """Run one read-only SQL statement over the database ``db`` (schema: docs/schema.md).
+
+    ``db`` is a `Database` or the path (or URL) of one; None is the default database
+    (`graphnews.store.default_db_path`). Either way the statement runs on a connection of its
+    own, opened read-only, so that nothing it does reaches the caller's connection.
 
     A statement running longer than ``timeout`` seconds is stopped (`QueryTimeoutError`), at
     most ``limit`` rows are returned (``truncated`` says when more were there), and no value
@@ -536,7 +540,7 @@ def sql(db_path: str | os.PathLike[str], statement: str, *, timeout: float | Non
         For an empty statement, several statements, or SQL that SQLite cannot run (the message
         is SQLite's).
     DatabaseError
-        When there is no graphnews database at ``db_path``.
+        When there is no graphnews database at that path.
 
     Examples
     --------
@@ -549,13 +553,13 @@ def sql(db_path: str | os.PathLike[str], statement: str, *, timeout: float | Non
     if first in WRITE_STATEMENTS:
         raise _refused(first)
     refused: list[str] = []
-    with Database(db_path, readonly=True) as db:
-        if db.engine == "postgresql":  # a READ ONLY transaction with a statement_timeout
+    with Database(db.path if isinstance(db, Database) else db, readonly=True) as own:
+        if own.engine == "postgresql":  # a READ ONLY transaction with a statement_timeout
             from graphnews.engines.postgres import read_only
 
-            columns, rows = read_only(db.conn, statement)
+            columns, rows = read_only(own.conn, statement)
             return SqlResult(columns=_unique(columns), rows=rows)
-        conn = db.conn
+        conn = own.conn
         conn.execute("PRAGMA query_only = ON")
         conn.set_authorizer(lambda *args: _authorize(refused, *args))
         conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, SQL_MAX_VALUE)

@@ -100,8 +100,7 @@ def open_db(path: str | os.PathLike[str] | None = None, *, readonly: bool = Fals
     DatabaseError
         When the file is not a graphnews database, or a read-only database does not exist.
     """
-    return Database(default_db_path() if path is None else path, readonly=readonly,
-                    on_wait=on_wait)
+    return Database(path, readonly=readonly, on_wait=on_wait)
 
 
 def _lock_timeout() -> float:
@@ -129,12 +128,13 @@ class Database:
     ``on_wait(message)`` once when it starts waiting (the CLI prints it).
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False,
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, readonly: bool = False,
                  on_wait: Callable[[str], None] | None = None) -> None:
-        self.path = str(path)
+        # The one place the default database applies (the CLI and graphnews.open pass None).
+        self.path = str(default_db_path() if path is None else path)
         self.readonly = readonly
         #: ``"sqlite"`` or ``"postgresql"``.
-        self.engine = "postgresql" if is_postgres_url(path) else "sqlite"
+        self.engine = "postgresql" if is_postgres_url(self.path) else "sqlite"
         self.on_wait = on_wait
         self.lock_timeout = _lock_timeout()
         try:

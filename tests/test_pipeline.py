@@ -227,3 +227,6 @@ def test_progress_reports_every_step(corpus: Path, tmp_path: Path) -> None:
         last = [c for c in calls if c[0] == step][-1]
         assert last[1] == last[2]  # each step ends complete
     assert ("ingest", 2, 2) in calls
+    # the same callback reaches ingest (files) and stories (its four stages, then done)
+    assert [c for c in calls if c[0] == "stories" and c[2] == 4] == [
+        ("stories", done, 4) for done in range(5)]

@@ -9,7 +9,7 @@ import typer
 
 from graphnews.cli.output import Format
 from graphnews.filters import Filters
-from graphnews.store import Database, default_db_path, open_db
+from graphnews.store import Database, open_db
 
 __all__ = [
     "CollectionOption",
@@ -82,8 +82,7 @@ def old_name(old: str, new: str, *, min: float | None = None) -> Any:
 
 def open_database(db: str | Path | None, *, readonly: bool = False) -> Database:
     """Open the database a command was pointed at; a write waiting for a lock says so."""
-    return open_db(db if db is not None else default_db_path(), readonly=readonly,
-                   on_wait=lambda message: typer.echo(message, err=True))
+    return open_db(db, readonly=readonly, on_wait=lambda message: typer.echo(message, err=True))
 
 
 def report_filters(

@@ -6,17 +6,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from graphnews.cli import app
 from graphnews.cli.common import DbOption, FormatOption, SilentOption, open_database
-from graphnews.cli.output import Format, emit_object, err_console
-from graphnews.store import Database
+from graphnews.cli.output import Format, emit_object, progress_bars
 
 if TYPE_CHECKING:
     from graphnews.ingest import IngestReport
 
-__all__ = ["ingest_command", "run_ingest", "stats_command"]
+__all__ = ["ingest_command", "say_problems", "stats_command"]
 
 InputsArgument = Annotated[
     list[str], typer.Argument(help="Files, folders (read recursively), globs, or - for stdin.",
@@ -31,32 +29,13 @@ OverridesOption = Annotated[
 ]
 
 
-def run_ingest(
-    database: Database,
-    inputs: list[str],
-    *,
-    max_size: int,
-    overrides: Path | None,
-    silent: bool,
-) -> IngestReport:
-    """Ingest with a progress bar on stderr (when it is a terminal and not --silent)."""
-    from graphnews.ingest import ingest  # the parsers: only when ingesting
-
-    console = err_console()
-    show = not silent and console.is_terminal
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, disable=not show, transient=True) as bar:
-        task = bar.add_task("ingest", total=None)
-        report = ingest(
-            database, inputs, max_size=max_size, overrides=overrides,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-        )
+def say_problems(report: IngestReport, *, silent: bool) -> None:
+    """Each rejected document and each warning of an ingest, one line each on stderr."""
     if not silent:
         for problem in report.rejected:
             typer.echo(f"rejected {problem}", err=True)
         for problem in report.warnings:
             typer.echo(f"warning {problem}", err=True)
-    return report
 
 
 @app.command("ingest")
@@ -77,8 +56,13 @@ def ingest_command(
 
     Example: graphnews ingest seeds/ ../more/*.json --db news.db
     """
+    from graphnews.ingest import ingest  # the parsers: only when ingesting
+
     database = open_database(db)
-    report = run_ingest(database, inputs, max_size=max_size, overrides=overrides, silent=silent)
+    with progress_bars(silent) as progress:
+        report = ingest(database, inputs, max_size=max_size, overrides=overrides,
+                        progress=progress)
+    say_problems(report, silent=silent)
     summary = report.as_dict()
     if fmt is Format.json:
         emit_object(summary, fmt)

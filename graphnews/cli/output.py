@@ -9,14 +9,17 @@ import csv
 import enum
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-__all__ = ["Format", "console", "emit_object", "emit_rows", "err_console"]
+from graphnews.progress import Progress
+
+__all__ = ["Format", "console", "emit_object", "emit_rows", "err_console", "progress_bars"]
 
 
 class Format(enum.StrEnum):
@@ -36,6 +39,36 @@ def console() -> Console:
 
 def err_console() -> Console:
     return Console(stderr=True, no_color=not sys.stderr.isatty())
+
+
+@contextmanager
+def progress_bars(silent: bool) -> Iterator[Progress]:
+    """A `graphnews.progress.Progress` drawing one bar per task on stderr, while the block runs.
+
+    Quiet when ``silent`` or when stderr is not a terminal.
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        SpinnerColumn,
+        TaskID,
+        TimeElapsedColumn,
+    )
+    from rich.progress import Progress as Bars
+
+    stderr = err_console()
+    bars = Bars(SpinnerColumn(), "[progress.description]{task.description}", BarColumn(),
+                MofNCompleteColumn(), TimeElapsedColumn(), console=stderr,
+                disable=silent or not stderr.is_terminal, transient=True)
+    tasks: dict[str, TaskID] = {}
+
+    def progress(task: str, done: int, total: int | None) -> None:
+        if task not in tasks:
+            tasks[task] = bars.add_task(task, total=total)
+        bars.update(tasks[task], completed=done, total=total)
+
+    with bars:
+        yield progress
 
 
 def emit_rows(

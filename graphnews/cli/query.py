@@ -27,7 +27,6 @@ from graphnews.cli.common import (
     open_database,
 )
 from graphnews.cli.output import Format, emit_object, emit_rows
-from graphnews.store import default_db_path
 
 __all__ = ["article_command", "neighbors_command", "path_command", "search_command",
            "sql_command"]
@@ -222,7 +221,7 @@ def sql_command(
     Example: graphnews sql "SELECT domain, name FROM outlets ORDER BY domain LIMIT 5"
     """
     top = top if limit is None else limit
-    result = query.sql(db if db is not None else default_db_path(), statement,
+    result = query.sql(db, statement,
                        timeout=timeout or None, limit=top or None)
     if result.truncated:
         typer.echo(f"only the first {top:,} rows are shown (--top 0 shows all)", err=True)

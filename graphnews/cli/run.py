@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TimeElapsedColumn,
-)
 
 from graphnews.cli import app
 from graphnews.cli.common import DbOption, FormatOption, OutOption, SilentOption, open_database
-from graphnews.cli.ingest import InputsArgument, MaxSizeOption, OverridesOption, run_ingest
-from graphnews.cli.output import Format, console, emit_object, emit_rows, err_console
+from graphnews.cli.ingest import InputsArgument, MaxSizeOption, OverridesOption, say_problems
+from graphnews.cli.output import Format, console, emit_object, emit_rows, progress_bars
 
 if TYPE_CHECKING:
     from graphnews.pipeline import RunReport
@@ -54,15 +43,13 @@ def run_command(
 
     Example: graphnews run seeds/ --out output/
     """
-    from graphnews.pipeline import inputs_outside, run_steps
+    from graphnews.pipeline import run
 
-    started = time.perf_counter()
     database = open_database(db)
-    ingested = run_ingest(database, inputs_outside(inputs, out), max_size=max_size,
-                          overrides=overrides, silent=silent)
-    with _step_bars(silent) as progress:
-        report = run_steps(database, ingested, out_dir=out, progress=progress, force=force,
-                           started=started)
+    with progress_bars(silent) as progress:
+        report = run(database, inputs, out_dir=out, progress=progress, max_size=max_size,
+                     overrides=overrides, force=force)
+    say_problems(report.ingest, silent=silent)
     if fmt is Format.json:
         emit_object(report.as_dict(), fmt)
     else:
@@ -71,27 +58,6 @@ def run_command(
         for reason in report.reasons:
             typer.echo(f"Error: {reason}", err=True)
         raise typer.Exit(code=report.exit_code)
-
-
-@contextmanager
-def _step_bars(silent: bool) -> Iterator[Any]:
-    """A ``progress(step, done, total)`` callback drawing one bar per step on stderr.
-
-    Quiet when --silent or when stderr is not a terminal.
-    """
-    stderr = err_console()
-    bars = Progress(SpinnerColumn(), "[progress.description]{task.description}", BarColumn(),
-                    MofNCompleteColumn(), TimeElapsedColumn(), console=stderr,
-                    disable=silent or not stderr.is_terminal, transient=True)
-    tasks: dict[str, TaskID] = {}
-
-    def progress(step: str, done: int, total: int | None) -> None:
-        if step not in tasks:
-            tasks[step] = bars.add_task(step, total=total)
-        bars.update(tasks[step], completed=done, total=total)
-
-    with bars:
-        yield progress
 
 
 def _names(paths: list[Path], folder: Path, shown: int = 3) -> str:

@@ -40,15 +40,14 @@ from graphnews.ingest.reader import (
 )
 from graphnews.ingest.records import ArticleRecord, RecordError, to_record
 from graphnews.ingest.writer import Writer
+from graphnews.progress import Progress
 from graphnews.store import document_zlib
 
 if TYPE_CHECKING:
     from graphnews.store import Database
 
-__all__ = ["BATCH_FILES", "IngestReport", "Progress", "ingest"]
+__all__ = ["BATCH_FILES", "IngestReport", "ingest"]
 
-#: Called as ``progress(files_done, files_total)`` while an ingest runs.
-Progress = Callable[[int, int], None]
 #: Files written per transaction.
 BATCH_FILES = 500
 
@@ -112,8 +111,8 @@ def ingest(
     overrides : path or Overrides, optional
         Outlet overrides (merge domains, rename outlets); stored in the database and applied to
         every article, earlier ones included.
-    progress : callable, optional
-        ``progress(files_done, files_total)``.
+    progress : Progress, optional
+        ``progress("ingest", files_done, files_total)`` (`graphnews.progress`).
     workers : int, optional
         Processes that read and parse files while this one writes. Default: one per CPU when
         more than `PARALLEL_FROM` files need reading, else none (0).
@@ -152,14 +151,14 @@ def ingest(
             todo.append((path, before[2] if before else None))
     total, done = len(paths), len(paths) - len(todo)
     if progress is not None:
-        progress(done, total)
+        progress("ingest", done, total)
     with _parser(len(todo), workers) as parse:
         prepared = parse(functools.partial(_prepare, limit=limit), todo, chunksize=16)
         for batch in _batches(prepared, BATCH_FILES):
             changed |= _write_batch(db, writer, batch, known, report, limit=limit)
             done += len(batch)
             if progress is not None:
-                progress(done, total)
+                progress("ingest", done, total)
     if changed:
         with db.transaction():
             writer.finish(replaced=report.updated > 0)

@@ -38,13 +38,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from graphnews.errors import BadInputError
+from graphnews.progress import Progress, no_progress
 from graphnews.stories import DEFAULT_RESOLUTION, DEFAULT_SEED
 from graphnews.stories.pairs import Articles, CandidateSearch, Model, candidate_pairs, cluster
 from graphnews.stories.stored import Story, load_stories
@@ -64,8 +65,8 @@ __all__ = [
     "update_stories",
 ]
 
-#: Called as ``progress(step)`` with the name of each step while stories are computed.
-Progress = Callable[[str], None]
+#: The stages of a recomputation: ``progress("stories", done, len(STAGES))`` before each.
+STAGES = ("load", "evidence", "cluster", "store")
 
 _META_KEY = "stories"
 #: A model fitted on a user's own labels (``graphnews stories --fit``) is kept in ``meta``.
@@ -148,7 +149,8 @@ def update_stories(
     story keeps its articles and its id. When the region holds more than half of the
     articles, everything is recomputed.
 
-    Parameters are those of `detect_stories`; ``progress(step)`` is called before each step.
+    Parameters are those of `detect_stories`; ``progress("stories", done, 4)`` is called
+    before each of the four `STAGES` and after the last (`graphnews.progress`).
     """
     stored = stored_parameters(db) or {}
     resolution = stored.get("resolution", DEFAULT_RESOLUTION) if resolution is None else resolution
@@ -240,8 +242,11 @@ class _Detector:
         self.seed = seed
         self.model = model
         self.search = CandidateSearch()
-        self.progress = progress or (lambda _step: None)
+        self.progress = progress or no_progress
         self.report = StoryRun(mode="full", resolution=resolution, seed=seed)
+
+    def _stage(self, name: str) -> None:
+        self.progress("stories", STAGES.index(name), len(STAGES))
 
     def run(self, *, incremental: bool) -> StoryRun:
         import time
@@ -263,7 +268,7 @@ class _Detector:
                 "SELECT (SELECT count(*) FROM stories), (SELECT count(*) FROM story_articles)"
             ).fetchone()
             return self.report
-        self.progress("load")
+        self._stage("load")
         corpus = _Corpus.load(self.db)
         prints = corpus.fingerprints()
         lap("load")
@@ -275,22 +280,23 @@ class _Detector:
         self.report.mode = "full" if region is None else "incremental"
         self.report.articles = len(corpus.ids)
         self.report.recomputed = len(subset)
-        self.progress("evidence")
+        self._stage("evidence")
         pairs = candidate_pairs(corpus, subset, self.search)
         log_odds = self.model.log_odds(pairs.x)
         self.report.edges = len(pairs)
         lap("evidence")
-        self.progress("cluster")
+        self._stage("cluster")
         membership = cluster(
             len(subset), pairs.u, pairs.v, log_odds, threshold=self.resolution, seed=self.seed
         )
         confidence = _confidence(membership, pairs.u, pairs.v, log_odds)
         lap("cluster")
-        self.progress("store")
+        self._stage("store")
         self._store(
             corpus, subset, membership, confidence, prints, replace_all=region is None, key=key
         )
         lap("store")
+        self.progress("stories", len(STAGES), len(STAGES))
         self.report.stories = self.db.conn.execute("SELECT count(*) FROM stories").fetchone()[0]
         return self.report
 
