@@ -20,6 +20,8 @@ from graphnews.ingest import ingest
 ROOT = Path(__file__).resolve().parent.parent
 FULL = ROOT / "benchmarks" / "stories_eval"
 SUBSET = ROOT / "tests" / "data" / "stories_eval"
+#: The public repositories the labelled documents come from.
+REPOSITORIES = {"everyday-cc/ai", "everyday-cc/azure", "SmartableAI/microsoft-power-apps"}
 NOTE_KINDS = {
     "same-day-beat", "same-beat", "same-company", "follow-up", "development", "syndicated",
     "roundup", "opinion", "tutorial", "off-topic", "preview", "unclear",
@@ -93,7 +95,7 @@ def test_source_txt_names_every_document(folder: Path, source: str) -> None:
     named = []
     for line in (folder / source / "SOURCE.txt").read_text(encoding="utf-8").splitlines():
         repo, path, commit = line.split(" ")
-        assert repo in {"everyday-cc/ai", "SmartableAI/microsoft-power-apps"}, line
+        assert repo in REPOSITORIES, line
         assert re.fullmatch(r"[0-9a-f]{40}", commit), line
         named.append(_local_name(path))
     files = sorted(p.name for p in (folder / source / "documents").iterdir())
