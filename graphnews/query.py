@@ -39,26 +39,25 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from graphnews.errors import BadInputError, NotFoundError, QueryTimeoutError, ReadOnlyError
 from graphnews.filters import Filters
 from graphnews.identity import canonical_url, outlet_domain
-from graphnews.store import Database
+from graphnews.store import DEFAULT_DB, Database
 
 if TYPE_CHECKING:
     import networkx as nx
 
-    from graphnews.render import GraphPage
-
 __all__ = [
     "HIGHLIGHT",
+    "NEIGHBORHOOD_FORMATS",
     "SEARCH_WEIGHTS",
     "WRITE_STATEMENTS",
     "Neighborhood",
     "SqlResult",
     "article",
-    "neighborhood_page",
     "neighbors",
     "path",
     "resolve_node",
@@ -73,6 +72,8 @@ HIGHLIGHT: tuple[str, str] = ("[", "]")
 
 Kind = Literal["outlet", "article", "topic"]
 KINDS: tuple[str, ...] = ("outlet", "article", "topic")
+#: The files `Neighborhood.write` writes (``graphnews neighbors --to``).
+NEIGHBORHOOD_FORMATS = ("graphml", "json", "html")
 
 
 # -- nodes --------------------------------------------------------------------------------------
@@ -296,6 +297,32 @@ class Neighborhood:
         return {"center": self.center, "depth": self.depth, "kind": self.kind,
                 "articles": len(self.articles), "neighbors": self.rows}
 
+    def write(self, to: str, out: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+        """Write the neighbourhood graph as GraphML, node-link JSON or an offline HTML page.
+
+        ``to`` is one of `NEIGHBORHOOD_FORMATS`; ``out`` a file, or a folder (created when
+        missing; default ``output/``) to write ``neighbors-<centre>.<ext>`` into. Returns the
+        centre, the file written and the graph's numbers of nodes and edges (the ``neighbors
+        --to`` contract).
+        """
+        from graphnews.export import file_stem, write_graphml, write_json  # networkx: only here
+
+        if to not in NEIGHBORHOOD_FORMATS:
+            raise BadInputError(f"cannot write a neighbourhood as {to!r}: use one of "
+                                f"{', '.join(NEIGHBORHOOD_FORMATS)}")
+        target = Path(out) if out is not None else DEFAULT_DB.parent
+        if not target.suffix:  # a folder: name the file after the centre
+            target = target / f"neighbors-{file_stem(self.center)}.{to}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if to == "html":
+            from graphnews.render.neighborhood import neighborhood_page  # pyvis: only here
+
+            neighborhood_page(self.graph, self.center, depth=self.depth).write_html(target)
+        else:
+            (write_graphml if to == "graphml" else write_json)(self.graph, target)
+        return {"center": self.center, "file": str(target),
+                "nodes": self.graph.number_of_nodes(), "edges": self.graph.number_of_edges()}
+
 
 def neighbors(
     db: Database, node: str, *, depth: int = 1, kind: Kind | None = None
@@ -338,61 +365,6 @@ def neighbors(
     rows = _neighbor_rows(db, center, articles, kind)
     return Neighborhood(center=center, depth=depth, kind=kind, articles=articles, rows=rows,
                         db=db)
-
-
-#: The colour class of each kind of node on a neighbourhood page (render's palette classes).
-_KIND_CLASSES = {"outlet": 0, "article": 1, "topic": 4}
-
-
-def neighborhood_page(hood: Neighborhood, *, top: int | None = None) -> GraphPage:
-    """The neighbourhood as an offline HTML page (a `graphnews.render.GraphPage`).
-
-    Draws the centre and the ``top`` nodes nearest to it (best linked first; default
-    `graphnews.render.PHYSICS_LIMIT`), coloured by kind; ``write_html(path)`` writes the page.
-
-    Examples
-    --------
-    >>> import graphnews, tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "a.md").write_text("---\\ntitle: A\\nwebUrl: https://a.com/1\\n---\\n")
-    >>> db = graphnews.open(d / "a.db"); _ = db.ingest([d / "a.md"])
-    >>> page = neighborhood_page(neighbors(db, "a.com"))
-    >>> sorted(n["id"] for n in page.nodes)
-    ['article:1', 'outlet:a.com']
-    """
-    import networkx as nx
-
-    from graphnews.render import PALETTE, PHYSICS_LIMIT, GraphPage  # pyvis: only when drawing
-
-    G = hood.graph
-    limit = PHYSICS_LIMIT if top is None else top
-    hops = nx.single_source_shortest_path_length(G.to_undirected(as_view=True), hood.center)
-    degree = dict(G.degree())
-    drawn = sorted(G, key=lambda n: (hops.get(n, len(G)), -degree[n], n))[: limit + 1]
-    centre = G.nodes[hood.center]
-    page = GraphPage(title=f"Neighbourhood of {centre['label']}", noun="node")
-    page.caption = (f"{hood.center}, {hood.depth} related link{'s' if hood.depth > 1 else ''} "
-                    f"deep: showing {len(drawn):,} of {len(G):,} nodes (the nearest).")
-    page.physics = len(drawn) <= PHYSICS_LIMIT
-    shown: dict[str, int] = {}
-    for n in drawn:
-        attrs = G.nodes[n]
-        kind, label = attrs["kind"], str(attrs["label"])
-        shown[kind] = shown.get(kind, 0) + 1
-        details = [("kind", kind), ("hops from the centre", str(hops.get(n, "")))]
-        details += [(k, str(attrs[k])) for k in ("outlet", "published", "topics", "articles")
-                    if k in attrs]
-        page.add_node(n, label=label if len(label) <= 40 else label[:39] + "…", name=label,
-                      color=PALETTE[_KIND_CLASSES[kind]], size=24 if n == hood.center else 12,
-                      url=attrs.get("url", ""), search=label.lower(),
-                      title=f"{label}\n{kind}", details=details)
-    for u, v, kind in G.edges(data="kind"):
-        if u != v and u in page.node_map and v in page.node_map:
-            page.add_edge(u, v, title=kind.replace("_", " "))
-    page.legend = [(f"c{_KIND_CLASSES[k]}", f"{k} ({shown[k]:,})") for k in KINDS if k in shown]
-    page.notes = ["Articles are joined to their outlet and topics, and to the articles they "
-                  "list as related (or that list them)."]
-    return page
 
 
 # -- paths --------------------------------------------------------------------------------------

@@ -23,13 +23,13 @@ from graphnews.ingest.reader import read_bytes
 from graphnews.query import (
     HIGHLIGHT,
     article,
-    neighborhood_page,
     neighbors,
     path,
     resolve_node,
     search,
     sql,
 )
+from graphnews.render.neighborhood import neighborhood_page
 from graphnews.store import Database
 from tests.conftest import SEEDS
 
@@ -456,14 +456,30 @@ def test_sql_read_only_connection_refuses_writes_without_the_other_checks(
 
 def test_neighborhood_page_draws_the_nearest_nodes_by_kind(tiny: Database) -> None:
     hood = neighbors(tiny, "a.com", depth=2)
-    page = neighborhood_page(hood)
+    page = neighborhood_page(hood.graph, hood.center, depth=2)
     assert {n["id"] for n in page.nodes} == set(hood.graph)
     assert [text for _, text in page.legend] == ["outlet (3)", "article (8)", "topic (2)"]
-    small = neighborhood_page(hood, top=3)
+    small = neighborhood_page(hood.graph, hood.center, depth=2, top=3)
     # the centre, its article A1 (1 hop), then A1's best-linked neighbours
     ids = [n["id"] for n in small.nodes]
     assert ids[:2] == ["outlet:a.com", node_of(tiny, "a1")] and len(ids) == 4
     assert "showing 4 of 13 nodes" in small.caption
+
+
+def test_a_neighborhood_writes_its_file_named_after_the_centre(
+    tiny: Database, tmp_path: Path
+) -> None:
+    hood = neighbors(tiny, "a.com", depth=2)
+    written = hood.write("graphml", tmp_path / "new" / "folder")  # made when missing
+    assert written == {"center": "outlet:a.com", "nodes": 13, "edges": written["edges"],
+                       "file": str(tmp_path / "new" / "folder" / "neighbors-outlet-a.com.graphml")}
+    G = nx.read_graphml(written["file"])
+    assert (len(G), G.number_of_edges()) == (13, written["edges"]) and written["edges"] > 12
+    page = hood.write("html", tmp_path / "hood.html")
+    assert page["file"] == str(tmp_path / "hood.html")
+    assert "Neighbourhood of" in (tmp_path / "hood.html").read_text(encoding="utf-8")
+    with pytest.raises(BadInputError, match="use one of graphml, json, html"):
+        hood.write("gexf", tmp_path)
 
 
 def test_outlet_path_weights_count_the_pairs_of_the_outlet_graph(real: Database) -> None:

@@ -8,8 +8,6 @@ message on stderr; JSON and CSV still print their (empty) result so scripts can 
 from __future__ import annotations
 
 import enum
-import hashlib
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -40,12 +38,8 @@ class NodeKind(enum.StrEnum):
     topic = "topic"
 
 
-class GraphFormat(enum.StrEnum):
-    """Files `neighbors --to` writes."""
-
-    graphml = "graphml"
-    json = "json"
-    html = "html"
+#: Files `neighbors --to` writes.
+GraphFormat = enum.StrEnum("GraphFormat", {f: f for f in query.NEIGHBORHOOD_FORMATS})
 
 
 _SEARCH_COLUMNS = ["rank", "article_id", "canonical_url", "title", "outlet", "published", "score",
@@ -58,7 +52,6 @@ _NEIGHBOR_COLUMNS = ["node", "kind", "label", "distance", "links"]
 _PATH_COLUMNS = ["hop", "from", "to", "pairs", "weight", "from_article", "from_title",
                  "from_url", "to_article", "to_title", "to_url"]
 _PATH_TABLE = ["hop", "from", "to", "pairs", "from_title", "to_title"]
-_SLUG = re.compile(r"[^\w.-]+")
 
 
 @app.command("search")
@@ -148,8 +141,6 @@ def neighbors_command(
 
     Example: graphnews neighbors nbcnews.com --kind outlet --to graphml -o nbc.graphml
     """
-    from graphnews.export import write_graphml, write_json  # networkx: only here
-
     hood = query.neighbors(open_database(db, readonly=True), node, depth=depth,
                            kind=None if kind is None else kind.value)
     top = top if limit is None else limit
@@ -159,17 +150,7 @@ def neighbors_command(
                     nothing=f"{hood.center} has no neighbours" + (f" of kind {kind}" if kind
                                                                   else ""))
         return
-    target = out
-    if not out.suffix:  # a folder: name the file after the centre
-        target = out / f"neighbors-{_file_stem(hood.center)}.{to}"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if to is GraphFormat.html:
-        query.neighborhood_page(hood).write_html(target)
-    else:
-        (write_graphml if to is GraphFormat.graphml else write_json)(hood.graph, target)
-    emit_object({"center": hood.center, "file": str(target),
-                 "nodes": hood.graph.number_of_nodes(), "edges": hood.graph.number_of_edges()},
-                fmt, title="neighbors")
+    emit_object(hood.write(to.value, out), fmt, title="neighbors")
 
 
 @app.command("path")
@@ -228,15 +209,6 @@ def sql_command(
     rows = [{k: _text(v) for k, v in row.items()} for row in result.as_dicts()]
     _emit_found(rows, fmt, columns=result.columns, title=None,
                 nothing="the statement returned no rows")
-
-
-def _file_stem(name: str) -> str:
-    """A file name part for a node name: safe characters, short enough for any file system."""
-    stem = _SLUG.sub("-", name)
-    if len(stem) <= 80:
-        return stem
-    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
-    return f"{stem[:64]}-{digest}"
 
 
 def _emit_found(rows: Sequence[Mapping[str, Any]], fmt: Format, *, columns: Sequence[str],

@@ -44,6 +44,7 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -67,6 +68,7 @@ __all__ = [
     "FORMATS",
     "RELATIONSHIP_TYPES",
     "export",
+    "file_stem",
     "neo4j_import_command",
     "write_csv",
     "write_gexf",
@@ -81,6 +83,7 @@ FORMATS = ("graphml", "gexf", "json", "csv", "neo4j")
 RELATIONSHIP_TYPES = {"outlets": "CO_COVERS", "follows": "FOLLOWS", "topics": "CO_OCCURS"}
 
 _EXTENSIONS = {"graphml": ".graphml", "gexf": ".gexf", "json": ".json"}
+_UNSAFE = re.compile(r"[^\w.-]+")
 
 
 def export(
@@ -242,8 +245,22 @@ def _story_id(db: Database, graph: str) -> str | None:
     return story
 
 
+def file_stem(name: str) -> str:
+    """A file name part for a graph or node name: safe characters, short enough for any file
+    system (a long name keeps its start and gets a hash of the whole).
+
+    >>> file_stem("story:s-1"), len(file_stem("outlet:" + "x" * 300))
+    ('story-s-1', 77)
+    """
+    stem = _UNSAFE.sub("-", name)
+    if len(stem) <= 80:
+        return stem
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"{stem[:64]}-{digest}"
+
+
 def _target(to: str, graph: str, out: Path | None) -> Path:
-    stem = re.sub(r"[^\w.-]+", "-", graph)
+    stem = file_stem(graph)
     base = DEFAULT_DB.parent
     if to not in _EXTENSIONS:
         if out is not None and out.is_file():

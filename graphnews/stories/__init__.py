@@ -28,7 +28,6 @@ __getattr__, __dir__, _loaded_on_use = attach(
         ],
         "stored": [
             "Story",
-            "article_stories",
             "get_story",
             "load_stories",
             "story_of_article",

@@ -19,7 +19,6 @@ from graphnews.store import Database
 
 __all__ = [
     "Story",
-    "article_stories",
     "get_story",
     "load_stories",
     "story_of_article",
@@ -109,14 +108,6 @@ def story_of_article(db: Database, article: int | str) -> str | None:
         "SELECT story_id FROM story_articles WHERE article_id = ?", (article_id,)
     ).fetchone()
     return None if row is None else str(row[0])
-
-
-def article_stories(db: Database) -> dict[int, str]:
-    """Article id -> story id for every article with a stored story."""
-    return {
-        int(a): str(s)
-        for a, s in db.conn.execute("SELECT article_id, story_id FROM story_articles")
-    }
 
 
 def story_urls(db: Database) -> dict[str, str]:
