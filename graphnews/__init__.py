@@ -15,7 +15,8 @@ of ingest, so ``db.ingest(...)`` lives on the `Database` that `open` returns her
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable
+from types import MethodType
 from typing import TYPE_CHECKING
 
 from graphnews import store
@@ -29,9 +30,7 @@ from graphnews.errors import (
 )
 
 if TYPE_CHECKING:
-    from graphnews.identity import Overrides
     from graphnews.ingest import IngestReport
-    from graphnews.progress import Progress
 
 # The ingest machinery (YAML and JSON parsers, worker processes) loads when first used, so that
 # `import graphnews` (and every command that only reads the database) stays cheap.
@@ -40,36 +39,35 @@ __getattr__, __dir__, _loaded_on_use = attach(__name__, {"ingest": ["IngestRepor
 __version__ = "0.1.0"
 
 
-class Database(store.Database):
-    """A graphnews database (`graphnews.store.Database`) that can also ingest, as a method."""
+class _IngestMethod:
+    """``db.ingest(inputs, ...)`` is `graphnews.ingest.ingest` ``(db, inputs, ...)``, the same
+    function bound to the database (its parameters and help are that function's), imported on
+    first use."""
 
-    def ingest(
-        self,
-        inputs: Iterable[str | os.PathLike[str]],
-        *,
-        max_size: int | None = None,
-        overrides: str | os.PathLike[str] | Overrides | None = None,
-        progress: Progress | None = None,
-        workers: int | None = None,
-    ) -> IngestReport:
-        """Read documents from files, folders, globs or ``-`` (stdin) into the database.
-
-        ``db.ingest(inputs, ...)`` is `graphnews.ingest.ingest` ``(db, inputs, ...)``: see it
-        for the parameters. Incremental: unchanged files are skipped, changed files replace
-        their earlier contribution.
-
-        >>> import graphnews, tempfile, pathlib
-        >>> d = pathlib.Path(tempfile.mkdtemp())
-        >>> _ = (d / "a.md").write_text('---\\ntitle: Hi\\nwebUrl: https://ex.com/a\\n---\\n')
-        >>> report = graphnews.open(":memory:").ingest([d])
-        >>> report.documents, report.rejected
-        (1, [])
-        """
+    def __get__(
+        self, db: Database | None, owner: type | None = None
+    ) -> Callable[..., IngestReport]:
         from graphnews.ingest import ingest
 
-        return ingest(
-            self, inputs, max_size=max_size, overrides=overrides, progress=progress, workers=workers
-        )
+        return ingest if db is None else MethodType(ingest, db)
+
+
+class Database(store.Database):
+    """A graphnews database (`graphnews.store.Database`) that can also ingest, as a method.
+
+    ``db.ingest(inputs, ...)`` reads documents from files, folders, globs or ``-`` (stdin) into
+    the database: it is `graphnews.ingest.ingest` ``(db, inputs, ...)``. Incremental: unchanged
+    files are skipped, changed files replace their earlier contribution.
+
+    >>> import graphnews, tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.md").write_text('---\\ntitle: Hi\\nwebUrl: https://ex.com/a\\n---\\n')
+    >>> report = graphnews.open(":memory:").ingest([d])
+    >>> report.documents, report.rejected
+    (1, [])
+    """
+
+    ingest = _IngestMethod()
 
 
 def open(path: str | os.PathLike[str] | None = None, *, readonly: bool = False) -> Database:

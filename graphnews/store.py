@@ -251,20 +251,18 @@ class Database:
             conn.execute("BEGIN IMMEDIATE")
             return
         started = time.monotonic()
-        conn.execute(f"PRAGMA busy_timeout = {min(_QUIET_WAIT_MS, int(self.lock_timeout * 1000))}")
         try:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                if not _locked(exc):
-                    raise
-            left = self.lock_timeout - (time.monotonic() - started)
-            if left > 0:
-                if self.on_wait is not None:
-                    self.on_wait(f"waiting for another process writing to {self.path} "
-                                 f"(up to {self.lock_timeout:g} s)...")
-                conn.execute(f"PRAGMA busy_timeout = {int(left * 1000)}")
+            # A quiet wait first (most locks are short), then, saying so, the rest of the timeout.
+            for attempt in ("quiet", "told"):
+                wait = min(_QUIET_WAIT_MS / 1000, self.lock_timeout)
+                if attempt == "told":
+                    wait = self.lock_timeout - (time.monotonic() - started)
+                    if wait <= 0:
+                        break
+                    if self.on_wait is not None:
+                        self.on_wait(f"waiting for another process writing to {self.path} "
+                                     f"(up to {self.lock_timeout:g} s)...")
+                conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
                 try:
                     conn.execute("BEGIN IMMEDIATE")
                     return

@@ -42,3 +42,33 @@ def test_the_check_fails_on_an_upward_import(tmp_path: Path) -> None:
     result = _lint(config)
     assert result.returncode != 0
     assert "graphnews.ingest" in result.stdout and "BROKEN" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("package", "submodules"),
+    [
+        ("graphnews.centrality", ["glossary", "measures", "report"]),
+        ("graphnews.render", ["pages", "neighborhood"]),
+        ("graphnews.stories", ["detect", "stored"]),
+    ],
+)
+def test_a_lazy_package_serves_exactly_its_submodules_names(
+    package: str, submodules: list[str]
+) -> None:
+    # The names are read from the submodules' source (graphnews._lazy.declared_names), listed
+    # once where they are defined; here they are checked against the imported modules.
+    import importlib
+
+    from graphnews._lazy import declared_names
+
+    served = importlib.import_module(package)
+    expected: set[str] = set()
+    for name in submodules:
+        module = importlib.import_module(f"{package}.{name}")
+        assert declared_names(f"{package}.{name}") == list(module.__all__)
+        expected |= set(module.__all__)
+    assert set(served.__all__) == expected
+    for name in served.__all__:
+        assert getattr(served, name) is not None
+    with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
+        served.nothing  # noqa: B018

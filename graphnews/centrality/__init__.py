@@ -7,41 +7,8 @@
 from __future__ import annotations
 
 from graphnews._lazy import attach
-from graphnews.centrality.glossary import (
-    BETWEENNESS_SAMPLES,
-    DAMPING,
-    EXACT_BETWEENNESS_LIMIT,
-    MEASURES,
-    PATH_TOLERANCE,
-    Measure,
-)
 
-__getattr__, __dir__, _loaded_on_use = attach(
-    __name__,
-    {
-        "measures": [
-            "Scores",
-            "betweenness",
-            "closeness",
-            "degree",
-            "eigenvector",
-            "first_reports",
-            "hits",
-            "measure_outlets",
-            "pagerank",
-            "reach",
-            "strength",
-        ],
-        "report": ["CentralityReport", "OutletCentrality", "Reason", "central_outlets"],
-    },
+# The names of each submodule's __all__; the glossary is light (no numpy, scipy, networkx).
+__getattr__, __dir__, __all__ = attach(
+    __name__, {"glossary": None, "measures": None, "report": None}
 )
-
-__all__ = [
-    "BETWEENNESS_SAMPLES",
-    "DAMPING",
-    "EXACT_BETWEENNESS_LIMIT",
-    "MEASURES",
-    "PATH_TOLERANCE",
-    "Measure",
-    *_loaded_on_use,
-]

@@ -9,19 +9,5 @@ DEFAULT_TOP = 100
 #: How many story pages `render_site` writes unless told otherwise.
 DEFAULT_TOP_STORIES = 20
 
-__getattr__, __dir__, _loaded_on_use = attach(
-    __name__,
-    {
-        "pages": [
-            "PALETTE",
-            "PHYSICS_LIMIT",
-            "GraphPage",
-            "outlet_network",
-            "render_site",
-            "story_network",
-            "topic_network",
-        ],
-    },
-)
-
-__all__ = ["DEFAULT_TOP", "DEFAULT_TOP_STORIES", *_loaded_on_use]
+# The names of each submodule's __all__ (DEFAULT_TOP and DEFAULT_TOP_STORIES are pages' too).
+__getattr__, __dir__, __all__ = attach(__name__, {"pages": None, "neighborhood": None})

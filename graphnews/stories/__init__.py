@@ -15,25 +15,5 @@ DEFAULT_RESOLUTION = 0.5
 #: Leiden's random seed when none is given and none is stored.
 DEFAULT_SEED = 0
 
-__getattr__, __dir__, _loaded_on_use = attach(
-    __name__,
-    {
-        "detect": [
-            "StoryRun",
-            "current_model",
-            "detect_stories",
-            "stored_parameters",
-            "stories_are_current",
-            "update_stories",
-        ],
-        "stored": [
-            "Story",
-            "get_story",
-            "load_stories",
-            "story_of_article",
-            "story_urls",
-        ],
-    },
-)
-
-__all__ = ["DEFAULT_RESOLUTION", "DEFAULT_SEED", *_loaded_on_use]
+# The names of each submodule's __all__ (DEFAULT_RESOLUTION and DEFAULT_SEED are detect's too).
+__getattr__, __dir__, __all__ = attach(__name__, {"detect": None, "stored": None})
