@@ -212,15 +212,24 @@ def test_the_default_database_applies_in_one_place(
     assert counted == [[(3,)]] * 3
 
 
-def test_a_write_waits_quietly_then_says_so_and_goes_on_when_the_lock_is_freed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("GRAPHNEWS_LOCK_TIMEOUT", "30")
-    path = tmp_path / "locked.db"
+def _held(
+    path: Path, timeout: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Database, list[str], sqlite3.Connection]:
+    """A database whose lock timeout is ``timeout`` (seconds), the messages it gives while it
+    waits, and another connection holding its write lock."""
+    monkeypatch.setenv("GRAPHNEWS_LOCK_TIMEOUT", timeout)
     told: list[str] = []
     db = Database(path, on_wait=told.append)
     holder = sqlite3.connect(path, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")
+    return db, told, holder
+
+
+def test_a_write_waits_quietly_then_says_so_and_goes_on_when_the_lock_is_freed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "locked.db"
+    db, told, holder = _held(path, "30", monkeypatch)
     holder.execute("INSERT INTO topics (id, name) VALUES (1, 'first')")
     release = threading.Timer(2.0, holder.commit)
     started = time.monotonic()
@@ -242,12 +251,7 @@ def test_a_write_waits_quietly_then_says_so_and_goes_on_when_the_lock_is_freed(
 def test_a_write_gives_up_after_the_lock_timeout(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("GRAPHNEWS_LOCK_TIMEOUT", "0.3")
-    path = tmp_path / "held.db"
-    told: list[str] = []
-    db = Database(path, on_wait=told.append)
-    holder = sqlite3.connect(path)
-    holder.execute("BEGIN IMMEDIATE")
+    db, told, holder = _held(tmp_path / "held.db", "0.3", monkeypatch)
     try:
         locked = r"still locked by another process after 0\.3 s"
         with pytest.raises(DatabaseError, match=locked), db.transaction():
