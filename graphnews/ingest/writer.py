@@ -317,8 +317,12 @@ class Writer:
             "UPDATE documents SET article_id = ? WHERE article_id = ?",
             "UPDATE related_links SET from_article = ? WHERE from_article = ?",
             "UPDATE related_links SET to_article = ? WHERE to_article = ?",
-            "UPDATE OR IGNORE article_topics SET article_id = ? WHERE article_id = ?",
-            "UPDATE OR IGNORE story_articles SET article_id = ? WHERE article_id = ?",
+            # rows the kept article has already stay with the dropped one (deleted with it)
+            "UPDATE article_topics SET article_id = ?1 WHERE article_id = ?2 AND NOT EXISTS ("
+            "SELECT 1 FROM article_topics AS k WHERE k.article_id = ?1 AND "
+            "k.topic_id = article_topics.topic_id AND k.document_id = article_topics.document_id)",
+            "UPDATE story_articles SET article_id = ?1 WHERE article_id = ?2 AND NOT EXISTS ("
+            "SELECT 1 FROM story_articles AS k WHERE k.article_id = ?1)",
         ):
             c.execute(sql, (keep, drop))
         c.execute(
