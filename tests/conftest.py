@@ -9,9 +9,10 @@ equal wherever both exist.
 from __future__ import annotations
 
 import ctypes
+import itertools
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import igraph as ig
@@ -71,11 +72,75 @@ def real_db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write to it (copy it to tmp_path first if a test must write).
     """
     path = tmp_path_factory.mktemp("real") / "real.db"
-    database = graphnews.open(path)
-    report = database.ingest([SEEDS, *sorted(shared("related").glob("*.md"))])  # not SOURCE.txt
-    assert not report.rejected, report.rejected
-    database.close()
+    _ingest_real(str(path))
     return path
+
+
+def _ingest_real(target: str) -> None:
+    """Ingest the seeds and the shared `related/` corpus into the database at ``target``."""
+    with graphnews.open(target) as database:
+        report = database.ingest([SEEDS, *sorted(shared("related").glob("*.md"))])  # no .txt
+        assert not report.rejected, report.rejected
+
+
+# -- both engines -------------------------------------------------------------------------------
+# A test (or a module's fixture) that takes `engine`, `new_target`, `engine_db`, `real_target` or
+# `real_copy` runs once per engine: a result that differs between SQLite and PostgreSQL fails a
+# test. On a machine without PostgreSQL the postgresql runs are skipped, with the reason.
+#: Marks a test that takes `engine` (or a fixture built on it) to run on SQLite alone: it tests
+#: something only SQLite has (say why beside it).
+sqlite_only = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """``"sqlite"``, then ``"postgresql"`` (skipped when PostgreSQL is not installed)."""
+    if request.param == "postgresql":
+        request.getfixturevalue("postgres")
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def new_target(
+    engine: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Callable[[], str]:
+    """A function giving the target of a new, empty database on `engine`: an SQLite file's path
+    or the URL of a new database on the session's PostgreSQL cluster."""
+    if engine == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres")
+        return server.new_database
+    folder = tmp_path_factory.mktemp("engine")
+    numbers = itertools.count()
+    return lambda: str(folder / f"db{next(numbers)}.db")
+
+
+@pytest.fixture
+def engine_db(new_target: Callable[[], str]) -> Iterator[Database]:
+    """An empty database on `engine` (the both-engines counterpart of `db`)."""
+    database = graphnews.open(new_target())
+    yield database
+    database.close()
+
+
+@pytest.fixture(scope="session")
+def real_target(engine: str, new_target: Callable[[], str], real_db_path: Path) -> str:
+    """`real_db_path`'s database on `engine` (PostgreSQL: the same documents ingested anew).
+    Read only, like `real_db_path`: write to `real_copy`."""
+    if engine == "sqlite":
+        return str(real_db_path)
+    target = new_target()
+    _ingest_real(target)
+    return target
+
+
+@pytest.fixture
+def real_copy(real_target: str, new_target: Callable[[], str]) -> str:
+    """A copy of `real_target` of this test's own, to write to (`graphnews copy`)."""
+    from graphnews.copy import copy_database
+
+    target = new_target()
+    copy_database(real_target, target)
+    return target
 
 
 def seeds_and_generated(factory: pytest.TempPathFactory, *, documents: int, seed: int) -> Path:

@@ -84,7 +84,7 @@ class PostgresServer:
             "-w",
             "-o",
             f"-k {folder} -c listen_addresses= -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=60",
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=150",
             "start",
         )
         return server
