@@ -607,7 +607,7 @@ def _topic(db: Database, text: str) -> tuple[int, str]:
     row = db.conn.execute("SELECT id, name FROM topics WHERE name = ?", (name,)).fetchone()
     if row is None:
         rows = db.conn.execute(
-            "SELECT id, name FROM topics WHERE name = ? COLLATE NOCASE", (name,)).fetchall()
+            "SELECT id, name FROM topics WHERE lower(name) = lower(?)", (name,)).fetchall()
         if len(rows) != 1:
             raise NotFoundError(f"no topic {name!r} in the database")
         row = rows[0]

@@ -237,6 +237,29 @@ def translate(sql: str) -> Translated:
 
 # -- the connection --------------------------------------------------------------------------
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+# The statements on temporary tables the layers above run (graph and export keep their article
+# ids in one): on a read-only connection they run in a READ WRITE transaction of their own, with
+# the table named in pg_temp, so nothing outside the session's temporary schema can change.
+_TEMP_DDL = re.compile(
+    r"^\s*(?:CREATE\s+TEMP(?:ORARY)?\s+TABLE\b|"
+    r"(?P<verb>DROP\s+TABLE(?:\s+IF\s+EXISTS)?\s+|CREATE\s+(?:UNIQUE\s+)?INDEX\s+\w+\s+ON\s+"
+    r"|ANALYZE\s+)(?P<table>\w+))",
+    re.I,
+)
+
+
+def _temporary(sql: str) -> str | None:
+    """``sql`` with its table in pg_temp when it is DDL of a temporary table, else None.
+
+    >>> _temporary("DROP TABLE IF EXISTS kept"), _temporary("SELECT 1")
+    ('DROP TABLE IF EXISTS pg_temp.kept', None)
+    """
+    found = _TEMP_DDL.match(sql)
+    if not found:
+        return None
+    if not found.group("table"):
+        return sql
+    return sql[: found.start("table")] + "pg_temp." + sql[found.start("table") :]
 
 
 class PostgresConnection:
@@ -246,8 +269,9 @@ class PostgresConnection:
     before a write statement and lasts until `commit` (or the ``with`` block) ends it.
     """
 
-    def __init__(self, raw: Any) -> None:
+    def __init__(self, raw: Any, *, readonly: bool = False) -> None:
         self.raw = raw
+        self.readonly = readonly
         self._own_writes = 0  # write transactions of this connection (see data_version)
 
     @property
@@ -260,6 +284,11 @@ class PostgresConnection:
         t = self._prepare(sql)
         if t.data_version:  # changes when another connection wrote, as in SQLite
             return self.raw.execute(t.sql, (self._own_writes,))
+        temporary = _temporary(t.sql) if self.readonly and not self.in_transaction else None
+        if temporary is not None:
+            with self.raw.transaction():
+                self.raw.execute("SET TRANSACTION READ WRITE")
+                return self.raw.execute(temporary, t.bind(params))
         cursor = self.raw.execute(t.sql, t.bind(params))
         if t.write_lock:
             self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
@@ -336,7 +365,7 @@ def connect(url: str, *, readonly: bool = False) -> PostgresConnection:
     # min(bigint, smallint) would find no function)
     raw.adapters.register_dumper(int, pg.types.numeric.Int8Dumper)
     raw.adapters.register_dumper(int, pg.types.numeric.Int8BinaryDumper)
-    conn = PostgresConnection(raw)
+    conn = PostgresConnection(raw, readonly=readonly)
     with raw.transaction():
         raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
         exists = raw.execute("SELECT to_regclass('graphnews_schema') IS NOT NULL").fetchone()[0]
