@@ -1,4 +1,8 @@
-"""graphnews.query on the real corpus (seeds + related/) and on a tiny corpus worked out by hand."""
+"""graphnews.query on the real corpus (seeds + related/) and on a tiny corpus worked out by hand.
+
+The search, article, neighbours and path tests run on both engines (tests/conftest.py's
+`engine`); the read-only SQL tests are SQLite's (PostgreSQL's: tests/test_engine_parity.py).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import hashlib
 import itertools
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +48,8 @@ def seed_fields(seed: Path) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def real(real_db_path: Path) -> Database:
-    return graphnews.open(real_db_path, readonly=True)
+def real(real_target: str) -> Database:
+    return graphnews.open(real_target, readonly=True)
 
 
 # -- a tiny corpus whose answers are worked out by hand ------------------------------------------
@@ -75,21 +80,21 @@ def _item(key: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def tiny_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tiny_target(tmp_path_factory: pytest.TempPathFactory, new_target: Callable[[], str]) -> str:
     folder = tmp_path_factory.mktemp("tiny")
     for day, (key, (_, _, _, related, _)) in enumerate(TINY.items(), 1):
         fields = _item(key) | {"publishedDateTime": f"2022-06-0{day}T10:00:00Z",
                                "related": [_item(r) for r in related]}
         (folder / f"{key}.md").write_text(f"---\n{yaml.safe_dump(fields)}---\n", encoding="utf-8")
-    path = folder / "tiny.db"
-    with graphnews.open(path) as db:
+    target = new_target()
+    with graphnews.open(target) as db:
         assert db.ingest([folder]).rejected == []
-    return path
+    return target
 
 
 @pytest.fixture(scope="module")
-def tiny(tiny_path: Path) -> Database:
-    return graphnews.open(tiny_path, readonly=True)
+def tiny(tiny_target: str) -> Database:
+    return graphnews.open(tiny_target, readonly=True)
 
 
 def node_of(db: Database, key: str) -> str:
@@ -227,10 +232,8 @@ def test_article_shows_outlet_topics_and_related_both_ways(real: Database) -> No
     assert found["story"] is None  # stories not computed in this database
 
 
-def test_article_story_is_read_from_the_story_tables(real_db_path: Path, tmp_path: Path) -> None:
-    copy = tmp_path / "copy.db"
-    shutil.copy(real_db_path, copy)
-    with graphnews.open(copy) as db:
+def test_article_story_is_read_from_the_story_tables(real_copy: str) -> None:
+    with graphnews.open(real_copy) as db:
         article_id = resolve_node(db, "https://www.nbcnews.com/news/amp/rcna35087")
         number = int(article_id.split(":")[1])
         db.conn.execute("INSERT INTO stories (id, size, confidence, signature, computed_at) "
@@ -490,13 +493,15 @@ def test_outlet_path_weights_count_the_pairs_of_the_outlet_graph(real: Database)
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Database:
+def generated(tmp_path_factory: pytest.TempPathFactory, new_target: Callable[[], str]
+              ) -> Database:
     """A database of a small generated corpus: related links chain articles over many hops."""
     folder = tmp_path_factory.mktemp("generated")
     generate_corpus(folder, documents=300, noise=0.3, seed=3)
-    with graphnews.open(folder / "g.db") as db:
+    target = new_target()
+    with graphnews.open(target) as db:
         assert db.ingest([folder / DOCUMENTS_DIR]).rejected == []
-    return graphnews.open(folder / "g.db", readonly=True)
+    return graphnews.open(target, readonly=True)
 
 
 def test_article_paths_are_as_short_as_networkx_finds(generated: Database) -> None:
