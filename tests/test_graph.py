@@ -1,12 +1,14 @@
 """The graph builders of `graphnews.graph`, checked on the real corpus and on tiny hand-made ones.
 
 Weights are recomputed independently from the ``related_links`` table; filters are checked
-against plain SQL over ``articles``.
+against plain SQL over ``articles``. Every test runs on both engines (tests/conftest.py's
+`engine`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +34,8 @@ SCALARS = (str, int, float, bool)
 
 
 @pytest.fixture(scope="module")
-def real(real_db_path: Path) -> Database:
-    return graphnews.open(real_db_path, readonly=True)
+def real(real_target: str) -> Database:
+    return graphnews.open(real_target, readonly=True)
 
 
 def article(domain: str, slug: str, when: str | None, **extra: Any) -> dict[str, Any]:
@@ -45,13 +47,13 @@ def article(domain: str, slug: str, when: str | None, **extra: Any) -> dict[str,
     return item | extra
 
 
-def corpus(tmp_path: Path, *documents: dict[str, Any]) -> Database:
-    """A database of the given documents, one Markdown file each."""
+def corpus(tmp_path: Path, target: str, *documents: dict[str, Any]) -> Database:
+    """A database at ``target`` of the given documents, one Markdown file each."""
     folder = tmp_path / "docs"
     folder.mkdir()
     for k, doc in enumerate(documents):
         (folder / f"{k}.md").write_text("---\n" + yaml.safe_dump(doc) + "---\n")
-    db = graphnews.open(tmp_path / "tiny.db")
+    db = graphnews.open(target)
     assert not db.ingest([folder]).rejected
     return db
 
@@ -186,11 +188,12 @@ def test_build_graph_by_name(real: Database) -> None:
 
 
 # -- hand-made corpora: the answers are known ------------------------------------------------------
-def test_a_pair_linked_both_ways_and_twice_counts_once(tmp_path: Path) -> None:
+def test_a_pair_linked_both_ways_and_twice_counts_once(tmp_path: Path,
+                                                       new_target: Callable[[], str]) -> None:
     a = article("a.com", "1", "2022-06-01T10:00:00Z")
     b = article("b.com", "2", "2022-06-01T12:00:00Z")
     c = article("c.com", "3", "2022-06-01T12:00:00Z")
-    db = corpus(tmp_path,
+    db = corpus(tmp_path, new_target(),
                 a | {"related": [b, c, a]},        # a -> b, a -> c; a self-link is ignored
                 b | {"related": [a]},              # b -> a again, the other way
                 article("a.com", "4", None, related=[b]))  # a second a.com article -> b
@@ -205,8 +208,10 @@ def test_a_pair_linked_both_ways_and_twice_counts_once(tmp_path: Path) -> None:
     assert F.number_of_edges() == 2
 
 
-def test_equal_times_give_no_follows_edge(tmp_path: Path) -> None:
+def test_equal_times_give_no_follows_edge(tmp_path: Path, new_target: Callable[[], str]
+                                          ) -> None:
     same = "2022-06-01T10:00:00Z"
-    db = corpus(tmp_path, article("a.com", "1", same, related=[article("b.com", "2", same)]))
+    db = corpus(tmp_path, new_target(),
+                article("a.com", "1", same, related=[article("b.com", "2", same)]))
     assert outlet_graph(db).number_of_edges() == 1
     assert follows_graph(db).number_of_edges() == 0
