@@ -1,8 +1,12 @@
-"""Spread metrics on two stories whose answers are worked out by hand, and time windows."""
+"""Spread metrics on two stories whose answers are worked out by hand, and time windows.
+
+The tests of a database run on both engines (tests/conftest.py's `engine`).
+"""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,8 +30,8 @@ ARTICLES = {
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> graphnews.Database:
-    database = graphnews.open(tmp_path / "spread.db")
+def db(tmp_path: Path, new_target: Callable[[], str]) -> graphnews.Database:
+    database = graphnews.open(new_target())
     docs = tmp_path / "docs"
     for rows in ARTICLES.values():
         for name, outlet, when in rows:
@@ -134,9 +138,9 @@ def test_calendar_windows(since: str, until: str, every: str, labels: list[str])
 TOPIC = {"a.com": "AI", "b.com": "Robots", "c.com": "AI", "d.com": "Robots"}
 
 
-def _corpus(folder: Path, keep: set[str]) -> graphnews.Database:
-    """A database of the ARTICLES of the outlets in ``keep``, with the stories stored."""
-    database = graphnews.open(folder / "spread.db")
+def _corpus(folder: Path, target: str, keep: set[str]) -> graphnews.Database:
+    """A database at ``target`` of the ARTICLES of the outlets in ``keep``, with the stories."""
+    database = graphnews.open(target)
     for rows in ARTICLES.values():
         for name, outlet, when in rows:
             if outlet in keep:
@@ -160,10 +164,10 @@ def _corpus(folder: Path, keep: set[str]) -> graphnews.Database:
     (Filters.build(topics=["AI"], since="2022-06-01T12:00:00Z"), {"a.com", "c.com"}),
 ])
 def test_filtered_spread_equals_the_spread_of_the_filtered_corpus(
-        tmp_path: Path, filters: Filters, kept: set[str]) -> None:
+        tmp_path: Path, new_target: Callable[[], str], filters: Filters, kept: set[str]) -> None:
     """The wrong result of issue 13: a filtered site showed unfiltered spread figures."""
-    whole = _corpus(tmp_path / "whole", set(TOPIC))
-    part = _corpus(tmp_path / "part", kept)
+    whole = _corpus(tmp_path / "whole", new_target(), set(TOPIC))
+    part = _corpus(tmp_path / "part", new_target(), kept)
     # the part corpus holds only the kept outlets' articles: filter it by time alone
     only_time = dataclasses.replace(filters, topics=frozenset(), outlets=frozenset())
     for story, rows in ARTICLES.items():

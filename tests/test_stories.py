@@ -1,8 +1,12 @@
-"""Story detection: planted truth, the real Microsoft coverage, stable ids, incremental updates."""
+"""Story detection: planted truth, the real Microsoft coverage, stable ids, incremental updates.
+
+Every test runs on both engines (tests/conftest.py's `engine`).
+"""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +36,7 @@ Events = tuple[graphnews.Database, dict[str, str]]
 
 
 @pytest.fixture
-def two_events(tmp_path: Path) -> Events:
+def two_events(tmp_path: Path, new_target: Callable[[], str]) -> Events:
     """Three articles on a volcano, three on a chip plant, one noise link between them."""
     docs = tmp_path / "docs"
     volcano = "Volcano erupts near Grindavik, lava reaches the town"
@@ -99,7 +103,7 @@ def two_events(tmp_path: Path) -> Events:
         "ft.com",
         [(urls["c1"], chips)],
     )
-    db = graphnews.open(tmp_path / "t.db")
+    db = graphnews.open(new_target())
     db.ingest([docs])
     return db, urls
 
@@ -158,9 +162,11 @@ def test_nothing_is_recomputed_when_nothing_changed(two_events: Events) -> None:
 
 
 @pytest.mark.parametrize(("noise", "aim"), [(0.2, 0.95), (0.4, 0.9)])
-def test_planted_stories_are_found(tmp_path: Path, noise: float, aim: float) -> None:
+def test_planted_stories_are_found(
+    tmp_path: Path, new_target: Callable[[], str], noise: float, aim: float
+) -> None:
     truth = generate_corpus(tmp_path, documents=800, noise=noise, seed=11)
-    db = graphnews.open(tmp_path / "g.db")
+    db = graphnews.open(new_target())
     db.ingest([tmp_path / DOCUMENTS_DIR])
     detect_stories(db)
     score = truth.score(story_urls(db))
@@ -170,16 +176,18 @@ def test_planted_stories_are_found(tmp_path: Path, noise: float, aim: float) -> 
     assert truth.score(links_only)["ari"] < 0.2
 
 
-def test_detection_is_deterministic(tmp_path: Path) -> None:
+def test_detection_is_deterministic(tmp_path: Path, new_target: Callable[[], str]) -> None:
     generate_corpus(tmp_path, documents=300, noise=0.3, seed=4)
-    db = graphnews.open(tmp_path / "g.db")
+    db = graphnews.open(new_target())
     db.ingest([tmp_path / DOCUMENTS_DIR])
     first = [(s.id, s.articles) for s in detect_stories(db)]
     again = [(s.id, s.articles) for s in detect_stories(db, incremental=False)]
     assert first == again
 
 
-def test_incremental_update_keeps_the_other_stories_and_their_ids(tmp_path: Path) -> None:
+def test_incremental_update_keeps_the_other_stories_and_their_ids(
+    tmp_path: Path, new_target: Callable[[], str]
+) -> None:
     truth = generate_corpus(tmp_path / "c", documents=600, noise=0.2, seed=5, days=60)
     files = sorted((tmp_path / "c" / DOCUMENTS_DIR).iterdir())  # named by date
     early, late = tmp_path / "early", tmp_path / "late"
@@ -189,7 +197,7 @@ def test_incremental_update_keeps_the_other_stories_and_their_ids(tmp_path: Path
         shutil.copy(f, early)
     for f in files[560:]:
         shutil.copy(f, late)
-    db = graphnews.open(tmp_path / "g.db")
+    db = graphnews.open(new_target())
     db.ingest([early])
     before = {s.id: s.articles for s in detect_stories(db)}
     db.ingest([late])
@@ -207,14 +215,14 @@ def test_incremental_update_keeps_the_other_stories_and_their_ids(tmp_path: Path
     assert adjusted_rand_index([incremental[u] for u in urls], [full[u] for u in urls]) > 0.98
 
 
-def test_stories_hold_without_related_lists(tmp_path: Path) -> None:
+def test_stories_hold_without_related_lists(tmp_path: Path, new_target: Callable[[], str]) -> None:
     """The same corpus with every related list removed still scores: text, names and time."""
     truth = generate_corpus(tmp_path, documents=400, noise=0.3, seed=8)
     for doc in (tmp_path / DOCUMENTS_DIR).iterdir():
         text = doc.read_text(encoding="utf-8")
         head, _, rest = text.partition("\nrelated:")
         doc.write_text(head + "\n---" + rest.split("\n---", 1)[1], encoding="utf-8")
-    db = graphnews.open(tmp_path / "g.db")
+    db = graphnews.open(new_target())
     db.ingest([tmp_path / DOCUMENTS_DIR])
     assert db.conn.execute("SELECT count(*) FROM related_links").fetchone()[0] == 0
     detect_stories(db)
@@ -225,12 +233,9 @@ def test_stories_hold_without_related_lists(tmp_path: Path) -> None:
 
 
 def test_microsoft_emotion_recognition_is_one_story_without_the_fintech_release(
-    real_db_path: Path,
-    tmp_path: Path,
+    real_copy: str,
 ) -> None:
-    path = tmp_path / "real.db"
-    shutil.copy(real_db_path, path)
-    db = graphnews.open(path)
+    db = graphnews.open(real_copy)
     detect_stories(db)
     story = get_story(db, NBC)
     assert story_of_article(db, SILICON) == story.id  # both seeds, no related chain between
