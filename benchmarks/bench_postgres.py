@@ -11,7 +11,8 @@ PostgreSQL is a throwaway cluster of this run (tests/postgres_server.py: Debian'
 unix socket, fsync off); SQLite is a file in the work folder (WAL, synchronous as graphnews sets
 it). fsync off favours PostgreSQL's write path: say so beside the numbers.
 
-Run: ``python benchmarks/bench_postgres.py --sizes 10000``.
+Run: ``python benchmarks/bench_postgres.py --sizes 10000`` (or ``--corpus FOLDER``: a documents
+folder made beforehand, such as /work/bench-data/gen-100k/documents).
 Results: ``benchmarks/results/postgres-<sizes>-w<writers>.json``.
 """
 
@@ -115,7 +116,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     harness.corpus_arguments(parser, sizes="1000,10000")
     parser.add_argument("--writers", default="1,4", type=harness.parse_sizes)
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        help="a documents folder to ingest instead of generating one (e.g. "
+        "/work/bench-data/gen-100k/documents); --sizes is then its number of files",
+    )
     args = parser.parse_args()
+    if args.corpus:
+        args.sizes = [sum(1 for p in args.corpus.rglob("*") if p.is_file())]
     folder = binaries()
     if folder is None:
         raise SystemExit("PostgreSQL is not installed (apt-get install postgresql)")
@@ -123,7 +132,7 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     try:
         for size in args.sizes:
-            corpus = harness.ensure_corpus(args.work, size, seed=args.seed)
+            corpus = args.corpus or harness.ensure_corpus(args.work, size, seed=args.seed)
             files = sorted(p for p in corpus.rglob("*") if p.is_file())
             megabytes = harness.folder_size(corpus) / harness.MB
             for writers in args.writers:
