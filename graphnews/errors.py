@@ -14,6 +14,7 @@ __all__ = [
     "OverridesError",
     "QueryTimeoutError",
     "ReadOnlyError",
+    "RefusedValueError",
 ]
 
 
@@ -43,3 +44,9 @@ class ReadOnlyError(GraphnewsError):
 
 class QueryTimeoutError(GraphnewsError):
     """A query ran longer than its time limit and was stopped."""
+
+
+class RefusedValueError(GraphnewsError, ValueError):
+    """The database server refused a row's values (PostgreSQL: a NUL character in text, a
+    number out of range, a broken constraint). Ingest rejects the file that held them; the
+    message follows "it", as in "this file could not be stored: it holds ..."."""

@@ -25,7 +25,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from graphnews.engines import is_postgres_url
+from graphnews.engines import (
+    is_postgres_url,
+    locked_message,
+    version_message,
+    waiting_message,
+)
 from graphnews.errors import DatabaseError
 from graphnews.schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION
 
@@ -70,6 +75,10 @@ def document_zlib(text: str | bytes) -> bytes:
 #: SQL functions every connection gets: name -> (number of arguments, function). Layers above
 #: the store add theirs (`graphnews.ingest.records` adds ``document_fields(raw_zlib, format)``).
 SQL_FUNCTIONS: dict[str, tuple[int, Callable[..., Any]]] = {"document_text": (1, document_text)}
+
+
+#: Functions of one argument the schema migrations call (graphnews.schema.MIGRATIONS).
+_MIGRATION_FUNCTIONS: dict[str, Callable[[Any], Any]] = {"zlib_compress": document_zlib}
 
 
 def default_db_path() -> Path | str:
@@ -147,7 +156,9 @@ class Database:
         if self.engine == "postgresql":
             from graphnews.engines import postgres
 
-            return postgres.connect(self.path, readonly=self.readonly)
+            return postgres.connect(self.path, readonly=self.readonly,
+                                    lock_timeout=self.lock_timeout,
+                                    functions=_MIGRATION_FUNCTIONS)
         memory = self.path == ":memory:"
         if self.readonly:
             if memory or not Path(self.path).exists():
@@ -190,10 +201,7 @@ class Database:
             return self._connect()
         if version != SCHEMA_VERSION:
             conn.close()
-            raise DatabaseError(
-                f"{self.path} is not a graphnews database of this version "
-                f"(schema {version}, expected {SCHEMA_VERSION})"
-            )
+            raise DatabaseError(version_message(self.path, version))
         return conn
 
     def _use_wal(self, conn: sqlite3.Connection) -> None:
@@ -214,7 +222,8 @@ class Database:
         """Bring a database of an older schema up to date (also when opened read-only: the
         migrations keep everything earlier versions wrote)."""
         conn = sqlite3.connect(self.path)
-        conn.create_function("zlib_compress", 1, document_zlib, deterministic=True)
+        for name, function in _MIGRATION_FUNCTIONS.items():
+            conn.create_function(name, 1, function, deterministic=True)
         try:
             with conn:
                 conn.execute("BEGIN IMMEDIATE")
@@ -248,7 +257,8 @@ class Database:
     def _begin(self, conn: sqlite3.Connection) -> None:
         """BEGIN IMMEDIATE: wait for another process's write, saying so, up to the lock timeout."""
         if self.engine != "sqlite":
-            conn.execute("BEGIN IMMEDIATE")
+            conn.begin_write(quiet=min(_QUIET_WAIT_MS / 1000, self.lock_timeout),
+                             on_wait=self.on_wait)
             return
         started = time.monotonic()
         try:
@@ -260,8 +270,7 @@ class Database:
                     if wait <= 0:
                         break
                     if self.on_wait is not None:
-                        self.on_wait(f"waiting for another process writing to {self.path} "
-                                     f"(up to {self.lock_timeout:g} s)...")
+                        self.on_wait(waiting_message(self.path, self.lock_timeout))
                 conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
                 try:
                     conn.execute("BEGIN IMMEDIATE")
@@ -269,10 +278,7 @@ class Database:
                 except sqlite3.OperationalError as exc:
                     if not _locked(exc):
                         raise
-            raise DatabaseError(
-                f"the database {self.path} is still locked by another process after "
-                f"{self.lock_timeout:g} s; try again when it has finished (the wait is set by "
-                "GRAPHNEWS_LOCK_TIMEOUT, in seconds)")
+            raise DatabaseError(locked_message(self.path, self.lock_timeout))
         finally:
             conn.execute(f"PRAGMA busy_timeout = {int(self.lock_timeout * 1000)}")
 

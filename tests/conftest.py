@@ -83,6 +83,16 @@ def _ingest_real(target: str) -> None:
         assert not report.rejected, report.rejected
 
 
+def schema_2() -> str:
+    """The SQLite schema of version 2, which kept each document's text in ``documents.raw`` and
+    its fields again as JSON in ``documents.data`` and ``related_links.data``."""
+    from graphnews.schema import SCHEMA
+
+    old = SCHEMA.replace("raw_zlib     BLOB NOT NULL,", "raw TEXT NOT NULL, data TEXT NOT NULL,")
+    return old.replace("    provider_domain TEXT NOT NULL,          -- the item's",
+                       "    data TEXT NOT NULL,\n    provider_domain TEXT NOT NULL,  -- the item's")
+
+
 # -- both engines -------------------------------------------------------------------------------
 # A test (or a module's fixture) that takes `engine`, `new_target`, `engine_db`, `real_target` or
 # `real_copy` runs once per engine: a result that differs between SQLite and PostgreSQL fails a

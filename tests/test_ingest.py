@@ -13,7 +13,7 @@ import pytest
 
 import graphnews
 from graphnews.store import Database, document_text
-from tests.conftest import DATA, ROOT, SEEDS, shared, sqlite_only
+from tests.conftest import DATA, ROOT, SEEDS, schema_2, shared, sqlite_only
 
 SEED_000 = SEEDS / "000_8ffd7cabeec5d02a.md"
 GOOD = (
@@ -325,14 +325,9 @@ def test_every_field_and_the_exact_text_are_recoverable(db: Database) -> None:
 
 def test_a_schema_2_database_is_migrated_keeping_every_document(tmp_path: Path) -> None:
     """Schema 2 kept the text in `raw` and the fields again in `data`; 3 compresses the text."""
-    from graphnews.schema import SCHEMA
-
-    old = SCHEMA.replace("raw_zlib     BLOB NOT NULL,", "raw TEXT NOT NULL, data TEXT NOT NULL,")
-    old = old.replace("    provider_domain TEXT NOT NULL,          -- the item's",
-                      "    data TEXT NOT NULL,\n    provider_domain TEXT NOT NULL,  -- the item's")
     path = tmp_path / "v2.db"
     conn = sqlite3.connect(path)
-    conn.executescript(old + "; PRAGMA user_version = 2;")
+    conn.executescript(schema_2() + "; PRAGMA user_version = 2;")
     text = SEED_000.read_text(encoding="utf-8")
     conn.execute("INSERT INTO documents (id, path, position, line, format, content_hash, raw, "
                  "data, version, ingested_at, provider_domain, provider_name) VALUES "

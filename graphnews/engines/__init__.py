@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["is_postgres_url"]
+__all__ = ["is_postgres_url", "locked_message", "version_message", "waiting_message"]
 
 #: URL schemes that select the PostgreSQL engine.
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -27,3 +27,32 @@ def is_postgres_url(target: str | os.PathLike[str]) -> bool:
     (True, False)
     """
     return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
+
+
+def locked_message(target: str, seconds: float) -> str:
+    """What a write says when another process held the database longer than the lock timeout
+    (the same words on both engines)."""
+    return (
+        f"the database {target} is still locked by another process after {seconds:g} s; try "
+        "again when it has finished (the wait is set by GRAPHNEWS_LOCK_TIMEOUT, in seconds)"
+    )
+
+
+def waiting_message(target: str, seconds: float) -> str:
+    """What a write says (through ``on_wait``) when it starts waiting for another process."""
+    return f"waiting for another process writing to {target} (up to {seconds:g} s)..."
+
+
+def version_message(target: str, version: int | None) -> str:
+    """What opening a database of another schema version says (both engines)."""
+    from graphnews.schema import SCHEMA_VERSION
+
+    by = (
+        "a newer graphnews: upgrade graphnews"
+        if (version or 0) > SCHEMA_VERSION
+        else ("no version of graphnews this one can update")
+    )
+    return (
+        f"{target} is not a graphnews database of this version (schema {version}, expected "
+        f"{SCHEMA_VERSION}; written by {by})"
+    )

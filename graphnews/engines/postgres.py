@@ -24,15 +24,17 @@ What this module owns (docs/postgres.md explains the design):
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from graphnews.errors import BadInputError, DatabaseError, ReadOnlyError
+from graphnews.engines import locked_message, version_message, waiting_message
+from graphnews.errors import BadInputError, DatabaseError, ReadOnlyError, RefusedValueError
 
 __all__ = [
     "PostgresConnection",
@@ -103,7 +105,15 @@ def schema_statements() -> Schema:
     """The PostgreSQL schema, derived from `graphnews.schema.SCHEMA`."""
     from graphnews.schema import SCHEMA
 
-    text = re.sub(r"--[^\n]*", "", _DROPPED.sub("", SCHEMA))
+    ddl = derive(SCHEMA)
+    return Schema(statements=[*ddl.statements, *_EXTRA], primary_keys=ddl.primary_keys)
+
+
+@functools.cache
+def derive(script: str) -> Schema:
+    """The PostgreSQL statements of an SQLite script of the schema (or of a migration):
+    its tables, then their foreign keys, then the rest (indexes, ``ALTER TABLE``, ``UPDATE``)."""
+    text = re.sub(r"--[^\n]*", "", _DROPPED.sub("", script))
     tables: list[str] = []
     rest: list[str] = []
     foreign: list[str] = []
@@ -135,7 +145,13 @@ def schema_statements() -> Schema:
                 )
             columns.append(re.sub(r"\b(INTEGER|REAL|BLOB)\b", lambda m: _TYPES[m[1]], part))
         tables.append(f"CREATE TABLE {name} (\n    " + ",\n    ".join(columns) + "\n)")
-    return Schema(statements=[*tables, *foreign, *rest, *_EXTRA], primary_keys=keys)
+    rest = [
+        re.sub(r"\b(INTEGER|REAL|BLOB)\b", lambda m: _TYPES[m[1]], r)
+        if re.match(r"ALTER\s+TABLE\s+\w+\s+ADD\s+COLUMN", r, re.I)
+        else r
+        for r in rest
+    ]
+    return Schema(statements=[*tables, *foreign, *rest], primary_keys=keys)
 
 
 def _top_level(body: str) -> list[str]:
@@ -269,9 +285,13 @@ class PostgresConnection:
     before a write statement and lasts until `commit` (or the ``with`` block) ends it.
     """
 
-    def __init__(self, raw: Any, *, readonly: bool = False) -> None:
+    def __init__(
+        self, raw: Any, *, name: str, readonly: bool = False, lock_timeout: float = 60.0
+    ) -> None:
         self.raw = raw
+        self.name = name  # the URL without its password, for messages
         self.readonly = readonly
+        self.lock_timeout = lock_timeout
         self._own_writes = 0  # write transactions of this connection (see data_version)
 
     @property
@@ -280,28 +300,91 @@ class PostgresConnection:
         return bool(self.raw.info.transaction_status != psycopg().pq.TransactionStatus.IDLE)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """Run one statement; return the psycopg cursor (iterable, ``fetchone``, ...)."""
-        t = self._prepare(sql)
-        if t.data_version:  # changes when another connection wrote, as in SQLite
-            return self.raw.execute(t.sql, (self._own_writes,))
-        temporary = _temporary(t.sql) if self.readonly and not self.in_transaction else None
-        if temporary is not None:
-            with self.raw.transaction():
-                self.raw.execute("SET TRANSACTION READ WRITE")
-                return self.raw.execute(temporary, t.bind(params))
-        cursor = self.raw.execute(t.sql, t.bind(params))
-        if t.write_lock:
-            self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-            self.raw.execute("SELECT nextval('graphnews_writes')")
-            self._own_writes += 1
-        return cursor
+        """Run one statement; return the psycopg cursor (iterable, ``fetchone``, ...).
+
+        Raises
+        ------
+        DatabaseError
+            When the statement waited for a lock longer than the lock timeout.
+        RefusedValueError
+            When the server refuses the values (a NUL character in text, a broken constraint).
+        """
+        with self._errors():
+            t = self._prepare(sql)
+            if t.data_version:  # changes when another connection wrote, as in SQLite
+                return self.raw.execute(t.sql, (self._own_writes,))
+            if t.write_lock:
+                self.begin_write(quiet=self.lock_timeout)
+                return self.raw.cursor()
+            temporary = _temporary(t.sql) if self.readonly and not self.in_transaction else None
+            if temporary is not None:
+                with self.raw.transaction():
+                    self.raw.execute("SET TRANSACTION READ WRITE")
+                    return self.raw.execute(temporary, t.bind(params))
+            return self.raw.execute(t.sql, t.bind(params))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
         """Run one statement for each parameter row."""
-        t = self._prepare(sql)
-        cursor = self.raw.cursor()
-        cursor.executemany(t.sql, [t.bind(row) for row in rows])
-        return cursor
+        with self._errors():
+            t = self._prepare(sql)
+            cursor = self.raw.cursor()
+            cursor.executemany(t.sql, [t.bind(row) for row in rows])
+            return cursor
+
+    def begin_write(
+        self, *, quiet: float, on_wait: Callable[[str], None] | None = None, count: bool = True
+    ) -> None:
+        """Begin a write transaction holding graphnews's write lock (``BEGIN IMMEDIATE``).
+
+        Another process's write is waited for quietly for ``quiet`` seconds, then, after
+        ``on_wait(message)``, up to the lock timeout in all, as on SQLite. ``count`` bumps the
+        count of write transactions (`PRAGMA data_version`; not while the schema is created).
+
+        Raises
+        ------
+        DatabaseError
+            When the lock timeout ran out (nothing is begun).
+        """
+        locked = self._lock(quiet)
+        left = self.lock_timeout - quiet
+        if not locked and left > 0:
+            if on_wait is not None:
+                on_wait(waiting_message(self.name, self.lock_timeout))
+            locked = self._lock(left)
+        if not locked:
+            raise DatabaseError(locked_message(self.name, self.lock_timeout))
+        if count:
+            self.raw.execute("SELECT nextval('graphnews_writes')")
+            self._own_writes += 1
+
+    def _lock(self, seconds: float) -> bool:
+        """BEGIN and take the write lock within ``seconds``; False (rolled back) when not."""
+        pg = psycopg()
+        self.raw.execute("BEGIN")
+        try:
+            self.raw.execute(
+                "SELECT set_config('lock_timeout', %s, true)", (f"{max(1, int(seconds * 1000))}ms",)
+            )
+            self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+        except pg.errors.LockNotAvailable:
+            self.raw.execute("ROLLBACK")
+            return False
+        self.raw.execute(
+            "SELECT set_config('lock_timeout', %s, true)", (f"{_milliseconds(self.lock_timeout)}",)
+        )
+        return True
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """The server's refusals as graphnews's errors (a lock wait; a value it cannot store)."""
+        pg = psycopg()
+        try:
+            yield
+        except pg.errors.LockNotAvailable:
+            raise DatabaseError(locked_message(self.name, self.lock_timeout)) from None
+        except (pg.DataError, pg.IntegrityError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise RefusedValueError(f"holds a value the database refuses ({first})") from None
 
     def cursor(self) -> _Cursor:
         """A cursor whose ``execute`` translates as `execute` does."""
@@ -346,55 +429,146 @@ class _Cursor:
         return self._conn.execute(sql, params)
 
 
-def connect(url: str, *, readonly: bool = False) -> PostgresConnection:
-    """Connect to the database at ``url``, creating the graphnews schema in an empty one.
+def connect(
+    url: str,
+    *,
+    readonly: bool = False,
+    lock_timeout: float = 60.0,
+    functions: dict[str, Callable[[Any], Any]] | None = None,
+) -> PostgresConnection:
+    """Connect to the database at ``url``, creating the graphnews schema in an empty one and
+    bringing an older one up to date (`migrate`).
+
+    Every wait for a lock (another process's write, a migration) ends after ``lock_timeout``
+    seconds with the same `DatabaseError` as on SQLite. ``functions`` are the Python functions
+    the migrations call (`graphnews.store`'s ``zlib_compress``).
 
     Raises
     ------
     DatabaseError
-        When the server cannot be reached, or the database holds another schema version.
+        When the server cannot be reached, the lock timeout ran out, or the database holds
+        another schema version (a newer one, or one no migration leads from).
     """
     from graphnews.schema import SCHEMA_VERSION
 
     pg = psycopg()
+    name = _safe(url)
     try:
         raw = pg.connect(url, autocommit=True)
     except pg.Error as exc:
-        raise DatabaseError(f"cannot connect to {_safe(url)}: {str(exc).strip()}") from None
+        raise DatabaseError(f"cannot connect to {name}: {str(exc).strip()}") from None
     # Python ints as bigint, as SQLite's integers (psycopg would pick int2/int4 by value, and
     # min(bigint, smallint) would find no function)
     raw.adapters.register_dumper(int, pg.types.numeric.Int8Dumper)
     raw.adapters.register_dumper(int, pg.types.numeric.Int8BinaryDumper)
-    conn = PostgresConnection(raw, readonly=readonly)
-    with raw.transaction():
-        raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-        exists = raw.execute("SELECT to_regclass('graphnews_schema') IS NOT NULL").fetchone()[0]
-        if not exists:
-            if readonly:
-                raise DatabaseError(
-                    f"no graphnews database at {_safe(url)}: run 'graphnews ingest' first"
-                )
-            tables = raw.execute(
-                "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
-            ).fetchone()[0]
-            if tables:
-                raise DatabaseError(
-                    f"{_safe(url)} holds other tables: give graphnews a "
-                    "database (or schema) of its own"
-                )
-            for statement in schema_statements().statements:
-                raw.execute(statement)
-            raw.execute("INSERT INTO graphnews_schema (version) VALUES (%s)", (SCHEMA_VERSION,))
-        version = raw.execute("SELECT max(version) FROM graphnews_schema").fetchone()[0]
+    raw.execute(f"SET lock_timeout = {_milliseconds(lock_timeout)}")
+    conn = PostgresConnection(raw, name=name, readonly=readonly, lock_timeout=lock_timeout)
+    try:
+        version = _version(raw)
+        if version != SCHEMA_VERSION:  # new, older or newer: look again under the write lock
+            conn.begin_write(quiet=lock_timeout, count=False)
+            try:
+                version = _create_or_migrate(conn, readonly=readonly, functions=functions or {})
+            except BaseException:
+                raw.execute("ROLLBACK")
+                raise
+            raw.execute("COMMIT")
+    except BaseException:
+        raw.close()
+        raise
     if version != SCHEMA_VERSION:
         raw.close()
-        raise DatabaseError(
-            f"{_safe(url)} is not a graphnews database of this version "
-            f"(schema {version}, expected {SCHEMA_VERSION})"
-        )
+        raise DatabaseError(version_message(name, version))
     if readonly:
         raw.execute("SET default_transaction_read_only = on")
     return conn
+
+
+def _milliseconds(seconds: float) -> int:
+    """A timeout for PostgreSQL's settings (0 would mean none)."""
+    return max(1, int(seconds * 1000))
+
+
+def _version(raw: Any) -> int | None:
+    """The schema version of the database, None when it has no graphnews schema."""
+    if not raw.execute("SELECT to_regclass('graphnews_schema') IS NOT NULL").fetchone()[0]:
+        return None
+    return int(raw.execute("SELECT max(version) FROM graphnews_schema").fetchone()[0])
+
+
+def _create_or_migrate(
+    conn: PostgresConnection, *, readonly: bool, functions: dict[str, Callable[[Any], Any]]
+) -> int:
+    """Inside the write lock: create the schema (an empty database) or run the migrations from
+    the stored version; return the version the database now has."""
+    from graphnews.schema import MIGRATIONS, SCHEMA_VERSION
+
+    raw = conn.raw
+    version = _version(raw)
+    if version is None:
+        if readonly:
+            raise DatabaseError(
+                f"no graphnews database at {conn.name}: run 'graphnews ingest' first"
+            )
+        tables = raw.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
+        ).fetchone()[0]
+        if tables:
+            raise DatabaseError(
+                f"{conn.name} holds other tables: give graphnews a database (or schema) of its own"
+            )
+        for statement in schema_statements().statements:
+            raw.execute(statement)
+        raw.execute("INSERT INTO graphnews_schema (version) VALUES (%s)", (SCHEMA_VERSION,))
+        return SCHEMA_VERSION
+    start = version
+    try:
+        while version in MIGRATIONS:  # as on SQLite: every step, one transaction
+            migrate(raw, MIGRATIONS[version], functions=functions)
+            version += 1
+            raw.execute("UPDATE graphnews_schema SET version = %s", (version,))
+    except psycopg().Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseError(
+            f"cannot update {conn.name} from schema {start} to {SCHEMA_VERSION}: {first}"
+        ) from None
+    return version
+
+
+#: ``UPDATE t SET column = function(other)`` of a migration: run in Python, row by row.
+_PYTHON_UPDATE = re.compile(r"UPDATE\s+(\w+)\s+SET\s+(\w+)\s*=\s*(\w+)\((\w+)\)\s*$", re.I)
+
+
+def migrate(raw: Any, script: str, *, functions: dict[str, Callable[[Any], Any]]) -> None:
+    """Run one step of `graphnews.schema.MIGRATIONS` (SQLite's script) on PostgreSQL.
+
+    Tables and columns are derived as the schema is (`derive`); an ``UPDATE`` that sets a
+    column to one of ``functions`` of another column runs that function in Python, in batches.
+    """
+    for statement in derive(script).statements:
+        update = _PYTHON_UPDATE.match(statement)
+        if update and update.group(3) in functions:
+            table, column, function, source = update.groups()
+            _update_in_python(raw, table, column, functions[function], source)
+        else:
+            raw.execute(statement)
+
+
+def _update_in_python(
+    raw: Any, table: str, column: str, function: Callable[[Any], Any], source: str
+) -> None:
+    last = 0
+    while True:
+        rows = raw.execute(
+            f"SELECT id, {source} FROM {table} WHERE id > %s ORDER BY id LIMIT 1000", (last,)
+        ).fetchall()
+        if not rows:
+            return
+        raw.cursor().executemany(
+            f"UPDATE {table} SET {column} = %s WHERE id = %s",
+            [(None if value is None else function(value), key) for key, value in rows],
+        )
+        last = rows[-1][0]
 
 
 def _safe(url: str) -> str:

@@ -25,6 +25,8 @@ from typing import Any
 
 import yaml_rs
 
+from graphnews.errors import RefusedValueError
+
 __all__ = [
     "DEFAULT_MAX_SIZE",
     "STDIN",
@@ -219,6 +221,8 @@ def plain_reason(exc: BaseException) -> str:
                 "'? [a, b]: ...')")
     if isinstance(exc, OverflowError):
         return "holds a number or date too large to be stored"
+    if isinstance(exc, RefusedValueError):
+        return str(exc)
     return f"could not be read ({type(exc).__name__}: {exc})"
 
 
