@@ -34,15 +34,14 @@ import itertools
 import json
 import os
 import re
-import sqlite3
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from graphnews.errors import BadInputError, NotFoundError, QueryTimeoutError, ReadOnlyError
+from graphnews.engines import refusal
+from graphnews.errors import BadInputError, NotFoundError
 from graphnews.filters import Filters
 from graphnews.identity import canonical_url, outlet_domain
 from graphnews.store import DEFAULT_DB, Database
@@ -166,28 +165,9 @@ def search(
         topics=[_topic(db, topic)[1]] if topic else None,
     )
     where, params = filters.article_sql("a")
-    title_weight, excerpt_weight = SEARCH_WEIGHTS
-    statement = f"""
-        SELECT a.id, a.canonical_url, a.title, o.domain, a.published,
-               -bm25(articles_fts, {title_weight}, {excerpt_weight}) AS score,
-               snippet(articles_fts, -1, ?, ?, '…', 16) AS snippet
-        FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
-        LEFT JOIN outlets o ON o.id = a.outlet_id
-        WHERE articles_fts MATCH ? AND {where}
-        ORDER BY score DESC, a.published_ts DESC, a.id
-        LIMIT ?"""
-    if db.engine == "postgresql":  # ranked tsvector search (graphnews.engines.postgres)
-        from graphnews.engines.postgres import search as search_postgres
-
-        _fts_queries(text)  # the same refusal of text without words
-        rows = search_postgres(db.conn, text, where=where, params=params,
-                               weights=SEARCH_WEIGHTS, highlight=HIGHLIGHT, limit=limit)
-        return _hits(rows)
-    as_given, as_words = _fts_queries(text)
-    try:
-        rows = db.conn.execute(statement, (*HIGHLIGHT, as_given, *params, limit)).fetchall()
-    except sqlite3.OperationalError:  # not valid FTS5 syntax: search its plain words
-        rows = db.conn.execute(statement, (*HIGHLIGHT, as_words, *params, limit)).fetchall()
+    _require_words(text)
+    rows = db.engine_module.search(db.conn, text, where=where, params=params,
+                                   weights=SEARCH_WEIGHTS, highlight=HIGHLIGHT, limit=limit)
     return _hits(rows)
 
 
@@ -222,21 +202,29 @@ def article(db: Database, url: str) -> dict[str, Any]:
     node = url.strip()
     article_id = (int(resolve_node(db, node).split(":", 1)[1]) if node.startswith("article:")
                   else _article_id(db, node))
-    row = db.conn.execute(
-        "SELECT a.canonical_url, a.title, a.excerpt, a.published, a.type, a.has_document, "
-        "o.domain, o.name FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id "
-        "WHERE a.id = ?", (article_id,)).fetchone()
-    related = [r[0] for r in db.conn.execute(
-        "SELECT to_article FROM related_links WHERE from_article = ? AND to_article != ? "
-        "GROUP BY to_article ORDER BY min(position), to_article", (article_id, article_id))]
-    related_by = [r[0] for r in db.conn.execute(
-        "SELECT DISTINCT l.from_article, a.published_ts IS NULL, a.published_ts FROM "
-        "related_links l JOIN articles a ON a.id = l.from_article WHERE l.to_article = ? "
-        "AND l.from_article != ? ORDER BY 2, 3 DESC, 1", (article_id, article_id))]
-    briefs = _briefs(db, [*related, *related_by])
-    story = db.conn.execute(
-        "SELECT s.id, s.size, s.confidence FROM story_articles m JOIN stories s "
-        "ON s.id = m.story_id WHERE m.article_id = ?", (article_id,)).fetchone()
+    # every part at once: one round trip to a PostgreSQL server (`Database.fetch_all`)
+    row_of, related_rows, related_by_rows, brief_rows, story_of, alias_rows, topic_rows = (
+        db.fetch_all([
+            ("SELECT a.canonical_url, a.title, a.excerpt, a.published, a.type, a.has_document, "
+             "o.domain, o.name FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id "
+             "WHERE a.id = ?", (article_id,)),
+            ("SELECT to_article FROM related_links WHERE from_article = ?1 AND to_article != ?1 "
+             "GROUP BY to_article ORDER BY min(position), to_article", (article_id,)),
+            ("SELECT DISTINCT l.from_article, a.published_ts IS NULL, a.published_ts FROM "
+             "related_links l JOIN articles a ON a.id = l.from_article WHERE l.to_article = ?1 "
+             "AND l.from_article != ?1 ORDER BY 2, 3 DESC, 1", (article_id,)),
+            (_BRIEFS + "WHERE a.id IN (SELECT to_article FROM related_links WHERE "
+             "from_article = ?1) OR a.id IN (SELECT from_article FROM related_links WHERE "
+             "to_article = ?1)", (article_id,)),
+            ("SELECT s.id, s.size, s.confidence FROM story_articles m JOIN stories s "
+             "ON s.id = m.story_id WHERE m.article_id = ?", (article_id,)),
+            ("SELECT url, kind FROM aliases WHERE article_id = ? ORDER BY url", (article_id,)),
+            ("SELECT DISTINCT p.name FROM article_topics t JOIN topics p ON p.id = t.topic_id "
+             "WHERE t.article_id = ? ORDER BY p.name", (article_id,)),
+        ]))
+    (row,) = row_of
+    briefs = {r[0]: _brief(r) for r in brief_rows}
+    story = story_of[0] if story_of else None
     return {
         "article_id": article_id,
         "canonical_url": row[0],
@@ -247,13 +235,10 @@ def article(db: Database, url: str) -> dict[str, Any]:
         "has_document": bool(row[5]),
         "outlet": row[6],
         "outlet_name": row[7],
-        "aliases": [{"url": u, "kind": k} for u, k in db.conn.execute(
-            "SELECT url, kind FROM aliases WHERE article_id = ? ORDER BY url", (article_id,))],
-        "topics": [r[0] for r in db.conn.execute(
-            "SELECT DISTINCT p.name FROM article_topics t JOIN topics p ON p.id = t.topic_id "
-            "WHERE t.article_id = ? ORDER BY p.name", (article_id,))],
-        "related": [briefs[i] for i in related],
-        "related_by": [briefs[i] for i in related_by],
+        "aliases": [{"url": u, "kind": k} for u, k in alias_rows],
+        "topics": [r[0] for r in topic_rows],
+        "related": [briefs[r[0]] for r in related_rows],
+        "related_by": [briefs[r[0]] for r in related_by_rows],
         "story": None if story is None else
         {"story_id": story[0], "size": story[1], "confidence": story[2]},
     }
@@ -457,23 +442,6 @@ WRITE_STATEMENTS = frozenset({
     "INSERT", "REPLACE", "UPDATE", "DELETE", "UPSERT", "CREATE", "DROP", "ALTER", "ATTACH",
     "DETACH", "VACUUM", "REINDEX", "ANALYZE", "BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT",
     "RELEASE"})
-#: Pragmas `sql` allows (they read the schema or settings); with a value only those that take a
-#: table or index name.
-_NAMED_PRAGMAS = frozenset({"table_info", "table_xinfo", "index_list", "index_info",
-                            "index_xinfo", "foreign_key_list"})
-_READ_PRAGMAS = _NAMED_PRAGMAS | frozenset({
-    "table_list", "database_list", "collation_list", "function_list", "module_list",
-    "pragma_list", "compile_options", "data_version", "user_version", "schema_version",
-    "page_count", "page_size", "freelist_count", "encoding", "foreign_keys", "journal_mode"})
-_READ_ACTIONS = frozenset({sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
-                           sqlite3.SQLITE_RECURSIVE})
-_ACTION_NAMES = {getattr(sqlite3, f"SQLITE_{n}"): n.replace("_", " ") for n in (
-    "INSERT", "UPDATE", "DELETE", "ATTACH", "DETACH", "PRAGMA", "TRANSACTION", "SAVEPOINT",
-    "ANALYZE", "REINDEX", "ALTER_TABLE", "CREATE_TABLE", "CREATE_INDEX", "CREATE_VIEW",
-    "CREATE_TRIGGER", "CREATE_TEMP_TABLE", "CREATE_TEMP_INDEX", "CREATE_TEMP_VIEW",
-    "CREATE_TEMP_TRIGGER", "CREATE_VTABLE", "DROP_TABLE", "DROP_INDEX", "DROP_VIEW",
-    "DROP_TRIGGER", "DROP_TEMP_TABLE", "DROP_TEMP_INDEX", "DROP_TEMP_VIEW",
-    "DROP_TEMP_TRIGGER", "DROP_VTABLE")}
 _LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?(?:\*/|$))*", re.DOTALL)
 
 
@@ -523,49 +491,11 @@ def sql(db: Database | str | os.PathLike[str] | None, statement: str, *,
         raise BadInputError("the SQL statement is empty")
     first = re.split(r"\W", word[0], maxsplit=1)[0].upper()
     if first in WRITE_STATEMENTS:
-        raise _refused(first)
-    refused: list[str] = []
+        raise refusal(first)
     with Database(db.path if isinstance(db, Database) else db, readonly=True) as own:
-        if own.engine == "postgresql":  # a READ ONLY transaction with a statement_timeout
-            from graphnews.engines.postgres import read_only
-
-            columns, rows = read_only(own.conn, statement)
-            return SqlResult(columns=_unique(columns), rows=rows)
-        conn = own.conn
-        conn.execute("PRAGMA query_only = ON")
-        conn.set_authorizer(lambda *args: _authorize(refused, *args))
-        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, SQL_MAX_VALUE)
-        deadline = time.monotonic() + timeout if timeout else None
-        if deadline is not None:  # also lets Ctrl-C through, as the store's handler does
-            conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
-        truncated = False
-        try:
-            cursor = conn.execute(statement)
-            rows = [tuple(r) for r in cursor.fetchmany(limit + 1)] if limit else [
-                tuple(r) for r in cursor.fetchall()]
-            if limit and len(rows) > limit:
-                rows, truncated = rows[:limit], True
-        except sqlite3.Error as exc:
-            if str(exc) == "interrupted":
-                if deadline is not None and time.monotonic() > deadline:
-                    raise QueryTimeoutError(
-                        f"the statement ran longer than {timeout:g} s and was stopped (give "
-                        "more time with --timeout SECONDS, or --timeout 0 for no limit)"
-                    ) from None
-                raise KeyboardInterrupt from None
-            if "too big" in str(exc):
-                raise BadInputError(f"a value of the result would be larger than "
-                                    f"{SQL_MAX_VALUE:,} bytes; select a part of it "
-                                    "(substr, length)") from None
-            if refused:
-                raise _refused(refused[0]) from None
-            if any(m in str(exc) for m in ("readonly", "query_only", "may not be modified")):
-                raise _refused("this statement") from None
-            if "one statement at a time" in str(exc):
-                raise BadInputError("give one SQL statement at a time") from None
-            raise BadInputError(f"bad SQL: {exc}") from None
-        columns = _unique([d[0] for d in cursor.description or ()])
-    return SqlResult(columns=columns, rows=rows, truncated=truncated)
+        columns, rows, truncated = own.engine_module.read_only(
+            own.conn, statement, timeout=timeout, limit=limit, max_value=SQL_MAX_VALUE)
+    return SqlResult(columns=_unique(columns), rows=rows, truncated=truncated)
 
 
 # -- private helpers ----------------------------------------------------------------------------
@@ -614,22 +544,28 @@ def _topic(db: Database, text: str) -> tuple[int, str]:
     return int(row[0]), str(row[1])
 
 
-def _fts_queries(text: str) -> tuple[str, str]:
-    """The text as an FTS5 query, then as its plain words quoted (when it is not valid FTS5)."""
-    words = re.findall(r"\w+", text)
-    if not words:
+def _require_words(text: str) -> None:
+    """Refuse search text without a single word."""
+    if not re.findall(r"\w+", text):
         raise BadInputError("nothing to search for: give some words")
-    return text, " ".join(f'"{w}"' for w in words)
+
+
+#: The columns of a related article in `article`'s answer (`_brief`).
+_BRIEFS = ("SELECT a.id, a.canonical_url, a.title, o.domain, a.published FROM articles a "
+           "LEFT JOIN outlets o ON o.id = a.outlet_id ")
 
 
 def _briefs(db: Database, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """``{article_id, canonical_url, title, outlet, published}`` of each article, by id."""
-    rows = db.conn.execute(
-        "SELECT a.id, a.canonical_url, a.title, o.domain, a.published FROM articles a "
-        "LEFT JOIN outlets o ON o.id = a.outlet_id "
-        "WHERE a.id IN (SELECT value FROM json_each(?))", (_ids(ids),))
-    return {r[0]: {"article_id": r[0], "canonical_url": r[1], "title": r[2], "outlet": r[3],
-                   "published": r[4]} for r in rows}
+    """`_brief` of each article, by id."""
+    rows = db.conn.execute(_BRIEFS + "WHERE a.id IN (SELECT value FROM json_each(?))",
+                           (_ids(ids),))
+    return {r[0]: _brief(r) for r in rows}
+
+
+def _brief(row: Sequence[Any]) -> dict[str, Any]:
+    """``{article_id, canonical_url, title, outlet, published}`` of a row of `_BRIEFS`."""
+    return {"article_id": row[0], "canonical_url": row[1], "title": row[2], "outlet": row[3],
+            "published": row[4]}
 
 
 def _own_articles(db: Database, center: str) -> set[int]:
@@ -675,30 +611,35 @@ def _neighbor_rows(db: Database, center: str, articles: dict[int, int], kind: st
         row["distance"] = min(row["distance"], hops)
         row["links"] += 1
 
-    if kind in (None, "article", "outlet"):
-        for article_id, label, domain, name in db.conn.execute(
-            "SELECT a.id, coalesce(a.title, a.canonical_url), o.domain, o.name FROM articles a "
-            "LEFT JOIN outlets o ON o.id = a.outlet_id "
-            "WHERE a.id IN (SELECT value FROM json_each(?))", (ids,)):
-            if kind in (None, "article"):
-                rows[f"article:{article_id}"] = {
-                    "node": f"article:{article_id}", "kind": "article", "label": label,
-                    "distance": base + articles[article_id], "links": 0}
-            if kind in (None, "outlet") and domain is not None:
-                reached(f"outlet:{domain}", "outlet", name, article_id)
-    if kind in (None, "topic"):
-        for article_id, name in db.conn.execute(
-            "SELECT DISTINCT t.article_id, p.name FROM article_topics t JOIN topics p "
-            "ON p.id = t.topic_id WHERE t.article_id IN (SELECT value FROM json_each(?))",
-            (ids,)):
-            reached(f"topic:{name}", "topic", name, article_id)
-    if kind in (None, "article"):
-        pairs = {(min(x, y), max(x, y)) for x, y in db.conn.execute(
-            "SELECT from_article, to_article FROM related_links WHERE from_article IN "
-            "(SELECT value FROM json_each(?))", (ids,)) if y in articles and x != y}
-        for pair in pairs:
-            for article_id in pair:
-                rows[f"article:{article_id}"]["links"] += 1
+    # only the queries ``kind`` needs, all at once (one round trip to a PostgreSQL server)
+    queries = {
+        "articles": ("SELECT a.id, coalesce(a.title, a.canonical_url), o.domain, o.name "
+                     "FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id "
+                     "WHERE a.id IN (SELECT value FROM json_each(?))", (ids,)),
+        "topics": ("SELECT DISTINCT t.article_id, p.name FROM article_topics t JOIN topics p "
+                   "ON p.id = t.topic_id WHERE t.article_id IN (SELECT value FROM json_each(?))",
+                   (ids,)),
+        "links": ("SELECT from_article, to_article FROM related_links WHERE from_article IN "
+                  "(SELECT value FROM json_each(?))", (ids,)),
+    }
+    needed = {"articles": kind in (None, "article", "outlet"), "topics": kind in (None, "topic"),
+              "links": kind in (None, "article")}
+    names = [name for name, wanted in needed.items() if wanted]
+    found = dict(zip(names, db.fetch_all([queries[n] for n in names]), strict=True))
+    for article_id, label, domain, name in found.get("articles", []):
+        if kind in (None, "article"):
+            rows[f"article:{article_id}"] = {
+                "node": f"article:{article_id}", "kind": "article", "label": label,
+                "distance": base + articles[article_id], "links": 0}
+        if kind in (None, "outlet") and domain is not None:
+            reached(f"outlet:{domain}", "outlet", name, article_id)
+    for article_id, name in found.get("topics", []):
+        reached(f"topic:{name}", "topic", name, article_id)
+    pairs = {(min(x, y), max(x, y)) for x, y in found.get("links", [])
+             if y in articles and x != y}
+    for pair in pairs:
+        for article_id in pair:
+            rows[f"article:{article_id}"]["links"] += 1
     rows.pop(center, None)
     return sorted(rows.values(), key=lambda r: (r["distance"], -r["links"], r["label"],
                                                 r["node"]))
@@ -775,29 +716,6 @@ def _walk(reached: dict[int, tuple[int, int]], node: int) -> list[int]:
         node = reached[node][0]
         out.append(node)
     return out
-
-
-def _authorize(refused: list[str], action: int, arg1: str | None, arg2: str | None,
-               *_: object) -> int:
-    """SQLite authorizer of `sql`: reads pass, anything else is denied and remembered."""
-    if action in _READ_ACTIONS:
-        return sqlite3.SQLITE_OK
-    if action == sqlite3.SQLITE_PRAGMA and arg1 in _READ_PRAGMAS and (
-        arg2 is None or arg1 in _NAMED_PRAGMAS
-    ):
-        return sqlite3.SQLITE_OK
-    if action == sqlite3.SQLITE_UPDATE and arg1 == "sqlite_master":
-        # SQLite asks this when it first connects a virtual table (json_each, pragma_*, fts5);
-        # a real write to the schema table is refused by the read-only connection anyway
-        return sqlite3.SQLITE_OK
-    name = _ACTION_NAMES.get(action, "this statement")
-    refused.append(f"{name} {arg1}" if action == sqlite3.SQLITE_PRAGMA else name)
-    return sqlite3.SQLITE_DENY
-
-
-def _refused(what: str) -> ReadOnlyError:
-    return ReadOnlyError(f"{what} is refused: 'graphnews sql' only reads the database (SELECT, "
-                         "WITH, VALUES, EXPLAIN or a PRAGMA that reads the schema)")
 
 
 def _unique(names: list[str]) -> list[str]:

@@ -23,6 +23,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from graphnews.engines import (
@@ -294,6 +295,30 @@ class Database:
 
     def __repr__(self) -> str:
         return f"<graphnews.Database {self.path}>"
+
+    # -- the engine seam -------------------------------------------------------------------
+    @property
+    def engine_module(self) -> ModuleType:
+        """The module of this database's engine (`graphnews.engines.sqlite` or
+        `graphnews.engines.postgres`): ``search`` and ``read_only``, with one signature."""
+        if self.engine == "postgresql":
+            from graphnews.engines import postgres
+
+            return postgres
+        from graphnews.engines import sqlite
+
+        return sqlite
+
+    def fetch_all(self, statements: Sequence[tuple[str, Sequence[Any]]]
+                  ) -> list[list[tuple[Any, ...]]]:
+        """The rows of several statements that only read, each a list of tuples.
+
+        On PostgreSQL they go to the server together (psycopg's pipeline: one round trip for
+        all); on SQLite they run one after the other.
+        """
+        if self.engine == "postgresql":
+            return self.conn.fetch_all(statements)
+        return [[tuple(r) for r in self.conn.execute(sql, params)] for sql, params in statements]
 
     # -- the public API --------------------------------------------------------------------
     def stats(self) -> dict[str, int]:

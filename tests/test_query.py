@@ -20,6 +20,7 @@ import yaml
 
 import graphnews
 from graphnews import query
+from graphnews.engines import sqlite as sqlite_engine
 from graphnews.errors import BadInputError, DatabaseError, NotFoundError, ReadOnlyError
 from graphnews.generator import DOCUMENTS_DIR, generate_corpus
 from graphnews.graph import linked_pairs, outlet_graph
@@ -448,7 +449,7 @@ def test_sql_read_only_connection_refuses_writes_without_the_other_checks(
 ) -> None:
     # with the statement check and the authorizer switched off, mode=ro + query_only still hold
     monkeypatch.setattr(query, "WRITE_STATEMENTS", frozenset())
-    monkeypatch.setattr(query, "_authorize", lambda refused, *args: sqlite3.SQLITE_OK)
+    monkeypatch.setattr(sqlite_engine, "_authorize", lambda refused, *args: sqlite3.SQLITE_OK)
     before = fingerprint(sql_db)
     for statement in ("DELETE FROM articles", "DROP TABLE topics",
                       "CREATE TABLE t (x)", "PRAGMA user_version = 7"):

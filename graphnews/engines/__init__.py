@@ -14,7 +14,16 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["is_postgres_url", "locked_message", "version_message", "waiting_message"]
+from graphnews.errors import QueryTimeoutError, ReadOnlyError
+
+__all__ = [
+    "is_postgres_url",
+    "locked_message",
+    "refusal",
+    "timeout_error",
+    "version_message",
+    "waiting_message",
+]
 
 #: URL schemes that select the PostgreSQL engine.
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -55,4 +64,20 @@ def version_message(target: str, version: int | None) -> str:
     return (
         f"{target} is not a graphnews database of this version (schema {version}, expected "
         f"{SCHEMA_VERSION}; written by {by})"
+    )
+
+
+def refusal(what: str) -> ReadOnlyError:
+    """The error of ``graphnews sql`` for a statement that would write (both engines)."""
+    return ReadOnlyError(
+        f"{what} is refused: 'graphnews sql' only reads the database (SELECT, WITH, VALUES, "
+        "EXPLAIN or a PRAGMA that reads the schema)"
+    )
+
+
+def timeout_error(seconds: float) -> QueryTimeoutError:
+    """The error of ``graphnews sql`` for a statement stopped by its time limit."""
+    return QueryTimeoutError(
+        f"the statement ran longer than {seconds:g} s and was stopped (give more time with "
+        "--timeout SECONDS, or --timeout 0 for no limit)"
     )

@@ -33,8 +33,14 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from graphnews.engines import locked_message, version_message, waiting_message
-from graphnews.errors import BadInputError, DatabaseError, ReadOnlyError, RefusedValueError
+from graphnews.engines import (
+    locked_message,
+    refusal,
+    timeout_error,
+    version_message,
+    waiting_message,
+)
+from graphnews.errors import BadInputError, DatabaseError, RefusedValueError
 
 __all__ = [
     "PostgresConnection",
@@ -331,6 +337,20 @@ class PostgresConnection:
             cursor.executemany(t.sql, [t.bind(row) for row in rows])
             return cursor
 
+    def fetch_all(
+        self, statements: Sequence[tuple[str, Sequence[Any]]]
+    ) -> list[list[tuple[Any, ...]]]:
+        """The rows of several reading statements, sent together (a pipeline: one round trip)."""
+        with self._errors():
+            cursors = []
+            with self.raw.pipeline():
+                for sql, params in statements:
+                    t = self._prepare(sql)
+                    cursor = self.raw.cursor()
+                    cursor.execute(t.sql, t.bind(params))
+                    cursors.append(cursor)
+            return [[tuple(r) for r in cursor.fetchall()] for cursor in cursors]
+
     def begin_write(
         self, *, quiet: float, on_wait: Callable[[str], None] | None = None, count: bool = True
     ) -> None:
@@ -612,18 +632,27 @@ def search(
 
 
 def read_only(
-    conn: PostgresConnection, statement: str, *, timeout: float = DEFAULT_TIMEOUT
-) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run one statement in a ``READ ONLY`` transaction cancelled after ``timeout`` seconds.
+    conn: PostgresConnection,
+    statement: str,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    limit: int | None = None,
+    max_value: int | None = None,
+) -> tuple[list[str], list[tuple[Any, ...]], bool]:
+    """Run one statement in a ``READ ONLY`` transaction (always rolled back) cancelled after
+    ``timeout`` seconds (None or 0: no limit): (columns, at most ``limit`` rows, truncated?).
+    ``max_value`` is SQLite's limit on one value; PostgreSQL's own is 1 GB.
 
     Raises
     ------
     ReadOnlyError
         When the statement would write.
+    QueryTimeoutError
+        When the statement ran longer than ``timeout`` seconds.
     BadInputError
-        For several statements, a statement cancelled by the timeout, or SQL the server refuses
-        (the message is PostgreSQL's).
+        For several statements or SQL the server refuses (the message is PostgreSQL's).
     """
+    del max_value
     pg = psycopg()
     raw = conn.raw
     try:
@@ -631,23 +660,22 @@ def read_only(
             raw.execute("SET TRANSACTION READ ONLY")
             raw.execute(
                 "SELECT set_config('statement_timeout', %s, true)",
-                (str(max(1, int(timeout * 1000))),),
+                (str(_milliseconds(timeout) if timeout else 0),),
             )
             cursor = raw.cursor()
             cursor.execute(statement, prepare=True)  # a prepared statement holds one command
-            rows = [tuple(r) for r in cursor.fetchall()] if cursor.description else []
+            rows: list[tuple[Any, ...]] = []
+            if cursor.description:
+                rows = [tuple(r) for r in (cursor.fetchmany(limit + 1) if limit else cursor)]
             columns = [c.name for c in cursor.description or ()]
             raise _Rollback(columns, rows)
     except _Rollback as done:
-        return done.columns, done.rows
+        truncated = bool(limit) and len(done.rows) > (limit or 0)
+        return done.columns, done.rows[:limit] if limit else done.rows, truncated
     except pg.errors.ReadOnlySqlTransaction:
-        raise ReadOnlyError(
-            "this statement is refused: 'graphnews sql' only reads the database"
-        ) from None
+        raise refusal("this statement") from None
     except pg.errors.QueryCanceled:
-        raise BadInputError(
-            f"the statement ran longer than {timeout:g} s and was stopped"
-        ) from None
+        raise timeout_error(timeout or 0) from None
     except pg.Error as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if "multiple commands" in message:
