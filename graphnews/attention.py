@@ -53,7 +53,9 @@ BY = ("topic", "outlet", "collection", "story", "language")
 
 _PERIOD_SQL = {
     "day": "substr(a.published, 1, 10)",
-    "week": "date(a.published, 'weekday 0', '-6 days')",  # the Monday of the ISO week
+    # the Monday of the ISO week, as days since 1970-01-01 (a Thursday; `_period_name` names
+    # it): integer arithmetic both engines share (SQLite's date() modifiers are its own)
+    "week": "a.published_ts / 86400 - (a.published_ts / 86400 + 3) % 7",
     "month": "substr(a.published, 1, 7)",
 }
 _KEY_SQL = {  # (joins, key expression) per built-in series kind
@@ -189,13 +191,13 @@ def attention(
                 f"SELECT {period}, count(*) FROM articles a JOIN outlets o ON o.id = a.outlet_id "
                 f"WHERE a.published IS NOT NULL AND {cond} AND {member} GROUP BY 1",
                     [*params, *member_params]):
-                counts[c.name][p] = n
+                counts[c.name][_period_name(p)] = n
     else:
         joins, key, key_params = _series_sql(db, by)
         for p, k, n in db.conn.execute(
             f"SELECT {period}, {key}, count(DISTINCT a.id) FROM articles a {joins} "
             f"WHERE a.published IS NOT NULL AND {cond} GROUP BY 1, 2", [*key_params, *params]):
-            counts[str(k)][p] = n
+            counts[str(k)][_period_name(p)] = n
     undated = int(db.conn.execute(
         f"SELECT count(*) FROM articles a WHERE a.published IS NULL AND {cond}",
         params).fetchone()[0])
@@ -203,8 +205,8 @@ def attention(
     if span is not None:
         seen = list(span)
     periods = periods_between(seen[0], seen[-1], every) if seen else []
-    all_coverage = dict(db.conn.execute(
-        f"SELECT {period}, count(*) FROM articles a WHERE a.published IS NOT NULL GROUP BY 1"))
+    all_coverage = {_period_name(p): n for p, n in db.conn.execute(
+        f"SELECT {period}, count(*) FROM articles a WHERE a.published IS NOT NULL GROUP BY 1")}
     totals = [int(all_coverage.get(p, 0)) for p in periods]
     series = []
     for k, per in counts.items():
@@ -223,6 +225,17 @@ def attention(
     return AttentionReport(every=every, by=by, periods=periods, totals=totals,
                            series=series[:top] if top is not None else series,
                            series_count=len(series), undated=undated, messages=messages)
+
+
+def _period_name(value: str | int) -> str:
+    """A period as `_PERIOD_SQL` gives it, named: a week's Monday (days since 1970) as ISO.
+
+    >>> _period_name(19156), _period_name("2022-06")
+    ('2022-06-13', '2022-06')
+    """
+    if isinstance(value, int):
+        return (dt.date(1970, 1, 1) + dt.timedelta(days=value)).isoformat()
+    return value
 
 
 def _series_sql(db: Database, by: str | None) -> tuple[str, str, list[object]]:

@@ -150,10 +150,10 @@ def import_outlets(db: Database, path: str | os.PathLike[str], *, replace: bool 
             report.removed = sum(len(v) for v in stored.values())
             conn.execute("DELETE FROM outlet_metadata")
             stored = {}
-        cursor = conn.execute(
+        version = int(conn.execute(  # RETURNING: both engines (psycopg has no lastrowid)
             "INSERT INTO metadata_imports (path, content_hash, imported_at, summary) "
-            "VALUES (?, ?, ?, '{}')", (str(file.resolve()), digest, utc_now()))
-        version = int(cursor.lastrowid or 0)
+            "VALUES (?, ?, ?, '{}') RETURNING id", (str(file.resolve()), digest, utc_now())
+        ).fetchone()[0])
         for domain, attributes in sorted(values.items()):
             old = stored.get(domain, {})
             for key, value in sorted(attributes.items()):

@@ -16,10 +16,12 @@ from typing import Any
 
 import networkx as nx
 import pytest
+from typer.testing import CliRunner
 
 import graphnews
 from graphnews import graph, query
 from graphnews.centrality import central_outlets
+from graphnews.cli import app
 from graphnews.export import export
 from graphnews.ingest import IngestReport
 from graphnews.spread import stories_spread
@@ -214,6 +216,47 @@ def test_exports_are_equal(pair: dict[str, Any], tmp_path: Path) -> None:
 def test_central_outlets_are_equal(pair: dict[str, Any]) -> None:
     a, b = both(pair, lambda db: central_outlets(db, by="pagerank").as_dict())
     assert a == b
+
+
+def _cli(*args: str) -> Any:
+    done = CliRunner().invoke(app, [*args, "--format", "json"])
+    assert done.exit_code == 0, done.output
+    return json.loads(done.stdout)
+
+
+# Late: it writes outlet metadata (which graphs carry) into both databases.
+def test_outlets_import_attention_and_compare_are_equal(
+    pair: dict[str, Any], tmp_path: Path
+) -> None:
+    """The CLI's JSON of `outlets import`, `attention` and `compare` is the same on both."""
+    busiest = [
+        r[0]
+        for r in pair["sqlite"][0].conn.execute(
+            "SELECT o.domain FROM outlets o JOIN articles a ON a.outlet_id = o.id "
+            "GROUP BY o.domain ORDER BY count(*) DESC, o.domain LIMIT 8"
+        )
+    ]
+    sheet = tmp_path / "outlets.csv"
+    sheet.write_text(
+        "domain,lean,country\n"
+        + "".join(
+            f"{d},{'left' if n % 2 else 'right'},{'us' if n < 4 else 'uk'}\n"
+            for n, d in enumerate(busiest)
+        )
+        + "unknown.example,left,us\n"
+    )
+    imported = [_cli("outlets", "import", str(sheet), "--db", pair[e][0].path) for e in ENGINES]
+    assert imported[0] == imported[1] and imported[0]["unknown"] == ["unknown.example"]
+    for args in (
+        ["attention", "--every", "week"],
+        ["attention", "--every", "month", "--by", "lean"],
+        ["attention", "--every", "month", "--by", "country", "--normalise"],
+        ["compare", "--by", "lean", "--words", "8"],
+        ["compare", "--by", "country", "--within", "lean=left"],
+    ):
+        sqlite_json, pg_json = (_cli(*args, "--db", pair[e][0].path) for e in ENGINES)
+        assert sqlite_json == pg_json, args
+        assert json.dumps(sqlite_json).count('"') > 20, args  # not an empty answer
 
 
 # Last: it writes stories into both databases (the tests above read them as ingested).
