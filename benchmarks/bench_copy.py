@@ -2,6 +2,8 @@
 
 Times each copy, then checks what must hold: equal `stats` on all three, and byte-equal
 ``graphnews outlets --all --format json`` output (run through the CLI in a child process).
+Between the copies, the latency of search, article and neighbours on the source and on its
+PostgreSQL copy (`bench_postgres.latencies`: the same sampled inputs on both).
 PostgreSQL is a throwaway cluster of this run (tests/postgres_server.py, fsync off).
 
 Run: ``python benchmarks/bench_copy.py --db /tmp/graphnews-bench/pg-bench-10000-1.db``
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import harness
+from bench_postgres import latencies
 
 from tests.postgres_server import PostgresServer, binaries
 
@@ -62,6 +65,9 @@ def main() -> None:
                 "rows": sum(report.rows.values()),
             }
             harness.emit({"step": name, **steps[name]})
+        # query latency on the source and on its PostgreSQL copy (the same content)
+        latency = {"sqlite": latencies(str(args.db), 0), "postgresql": latencies(url, 0)}
+        harness.emit({"latency": latency})
         stats = [graphnews.open(t, readonly=True).stats() for t in (str(args.db), url, str(back))]
         outlets = [outlets_json(t) for t in (str(args.db), url, str(back))]
         body = {
@@ -69,6 +75,7 @@ def main() -> None:
             "source": str(args.db),
             "stats": stats[0],
             "steps": steps,
+            "latency": latency,
             "equal_stats": stats[0] == stats[1] == stats[2],
             "equal_outlets_json": outlets[0] == outlets[1] == outlets[2],
             "outlets_json_bytes": len(outlets[0]),
