@@ -31,13 +31,15 @@ tell apart the ways real coverage does: titles that carry only ``title_key_words
 beat), short or long excerpts (``excerpt_words``), noise links to other stories of the same beat
 (``noise_kind="topical"``), no related lists (``related_lists=False``: the same corpus, lists
 emptied), small stories (``max_story_size``), bursts of many stories on one day, beat and entity
-(``bursts``, ``burst_stories``) and one URL per article (``url_variants=False``). The default
+(``bursts``, ``burst_stories``), one URL per article (``url_variants=False``), and event words
+drawn from a pool shared by the stories of a beat (``beat_event_words``), so that no story has
+words of its own, only its combination of them (the ``general-news`` regime). The default
 options give the very corpora of the earlier generator (the ``planted`` regime); the truth records
 every option, the realised noise (``noise_links_share``, ``topical_noise_share``), the bursts
 (``burst_list``) and each story's beat (``GroundTruth.story_topic``).
 
 >>> " ".join(REGIMES)
-'planted topical-noise generic-titles short-text no-related bursts small-stories'
+'planted topical-noise generic-titles short-text no-related bursts small-stories general-news'
 
 Everything is deterministic for a seed, and fast: 100,000 documents of 10 KB take about a
 minute, most of it writing the gigabyte of files.
@@ -225,10 +227,13 @@ def generate_corpus(
     document_share: float = 0.7,
     noise_window_days: float = 3.0,
     max_story_size: int = 500,
+    min_story_size: int = 1,
     key_words: int = 12,
+    beat_event_words: int | None = None,
     title_key_words: int | None = None,
     title_beat_words: int = 1,
     excerpt_key_words: int | None = None,
+    excerpt_beat_words: int = 3,
     excerpt_words: int | None = None,
     noise_kind: str = "random",
     related_lists: bool = True,
@@ -268,9 +273,18 @@ def generate_corpus(
         Noise links go to articles published within this many days of the document.
     max_story_size : int
         Largest story (articles); lognormal draws above it are cut to it.
+    min_story_size : int
+        Smallest story (articles); draws below it are raised to it (the last story of the
+        corpus may stay smaller, to give exactly the number of articles).
     key_words : int
         A story's own words: 2 entity words (Zipf-popular, so companies recur across stories)
         and ``key_words - 2`` event words (at least 2).
+    beat_event_words : int, optional
+        Draw the event words from a pool of this many words per beat, shared by every story of
+        the beat (the more popular ones more often), as real stories of one beat share
+        "lawsuit", "earnings", "outage": no story has a word of its own, only its combination
+        of words. Default: each story draws its own from a lexicon of thousands, so that its
+        event words are, in effect, invented for it.
     title_key_words : int, optional
         How many of its story's key words each title carries (default: 2 to 4 at random).
     title_beat_words : int
@@ -279,6 +293,8 @@ def generate_corpus(
     excerpt_key_words : int, optional
         How many key words each excerpt carries (default: 3 to 6 at random); the excerpt takes
         them from the other end of the story's words than the title.
+    excerpt_beat_words : int
+        Generic words of the story's beat in each excerpt.
     excerpt_words : int, optional
         Words per excerpt (default: about 20); background words fill it up.
     noise_kind : {"random", "topical"}
@@ -306,6 +322,8 @@ def generate_corpus(
         documents=documents,
         noise=noise,
         key_words=key_words,
+        beat_event_words=beat_event_words,
+        min_story_size=min_story_size,
         title_key_words=title_key_words,
         excerpt_words=excerpt_words,
         noise_kind=noise_kind,
@@ -326,7 +344,9 @@ def generate_corpus(
     n_articles = max(documents, round(documents / document_share))
 
     # Stories: lognormal sizes, uniform starts, exponential lags.
-    sizes = _story_sizes(rng, n_articles, story_median, story_sigma, max_story_size)
+    sizes = _story_sizes(
+        rng, n_articles, story_median, story_sigma, (min_story_size, max_story_size)
+    )
     n_stories = len(sizes)
     story = np.repeat(np.arange(n_stories), sizes)
     offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
@@ -388,6 +408,7 @@ def generate_corpus(
         key_words=key_words,
         story_topic=story_topic,
         burst_entity=burst_entity,
+        beat_pool=(extra, beat_event_words),
     )
     outlet_info = _outlets(rng, n_outlets)
     texts = words.texts(
@@ -397,6 +418,7 @@ def generate_corpus(
         title_key_words=title_key_words,
         title_beat_words=title_beat_words,
         excerpt_key_words=excerpt_key_words,
+        excerpt_beat_words=excerpt_beat_words,
         excerpt_words=excerpt_words,
     )
     urls = _urls(rng, outlet_info, outlet, texts, when, variants=url_variants)
@@ -427,10 +449,13 @@ def generate_corpus(
             "document_share": document_share,
             "noise_window_days": noise_window_days,
             "max_story_size": max_story_size,
+            "min_story_size": min_story_size,
             "key_words": key_words,
+            "beat_event_words": beat_event_words,
             "title_key_words": title_key_words,
             "title_beat_words": title_beat_words,
             "excerpt_key_words": excerpt_key_words,
+            "excerpt_beat_words": excerpt_beat_words,
             "excerpt_words": excerpt_words,
             "noise_kind": noise_kind,
             "related_lists": related_lists,
@@ -475,11 +500,15 @@ class Regime:
     zipf: float = 1.1
     story_median: float = 4.0
     story_sigma: float = 1.0
+    document_share: float = 0.7
     max_story_size: int = 500
+    min_story_size: int = 1
     key_words: int = 12
+    beat_event_words: int | None = None
     title_key_words: int | None = None
     title_beat_words: int = 1
     excerpt_key_words: int | None = None
+    excerpt_beat_words: int = 3
     excerpt_words: int | None = None
     noise_kind: str = "random"
     related_lists: bool = True
@@ -513,11 +542,15 @@ class Regime:
             zipf=self.zipf,
             story_median=self.story_median,
             story_sigma=self.story_sigma,
+            document_share=self.document_share,
             max_story_size=self.max_story_size,
+            min_story_size=self.min_story_size,
             key_words=self.key_words,
+            beat_event_words=self.beat_event_words,
             title_key_words=self.title_key_words,
             title_beat_words=self.title_beat_words,
             excerpt_key_words=self.excerpt_key_words,
+            excerpt_beat_words=self.excerpt_beat_words,
             excerpt_words=self.excerpt_words,
             noise_kind=self.noise_kind,
             related_lists=self.related_lists,
@@ -598,6 +631,28 @@ REGIMES: dict[str, Regime] = {
             related_lists=False,
             url_variants=False,
         ),
+        Regime(
+            "general-news",
+            "general news of one beat: stories of 2-3 articles, no related lists, titles and "
+            "~500-character excerpts whose event words come from the beat's shared vocabulary "
+            "(no story has a word of its own), about 11 stories a day over the beats (1-6 on "
+            "the busiest), Zipf outlets, one URL per article",
+            documents_per_day=30.0,
+            story_median=2.7,
+            story_sigma=0.25,
+            document_share=1.0,
+            max_story_size=3,
+            min_story_size=2,
+            key_words=6,
+            beat_event_words=40,
+            title_key_words=2,
+            title_beat_words=2,
+            excerpt_key_words=3,
+            excerpt_beat_words=10,
+            excerpt_words=70,
+            related_lists=False,
+            url_variants=False,
+        ),
     )
 }
 
@@ -666,6 +721,8 @@ def _check_options(
     documents: int,
     noise: float,
     key_words: int,
+    beat_event_words: int | None,
+    min_story_size: int,
     title_key_words: int | None,
     excerpt_words: int | None,
     noise_kind: str,
@@ -687,8 +744,10 @@ def _check_options(
         raise ValueError(f"noise_kind must be one of {', '.join(NOISE_KINDS)}")
     if bursts < 0 or burst_stories < 1:
         raise ValueError("bursts must be 0 or more, burst_stories 1 or more")
-    if max_story_size < 1:
-        raise ValueError("max_story_size must be at least 1")
+    if not 1 <= min_story_size <= max_story_size:
+        raise ValueError("min_story_size must be between 1 and max_story_size")
+    if beat_event_words is not None and beat_event_words < key_words - 2:
+        raise ValueError("beat_event_words must be at least key_words - 2 (a story's event words)")
 
 
 def _topic_weights() -> np.ndarray:
@@ -726,12 +785,11 @@ def _plant_bursts(
 
 
 def _story_sizes(
-    rng: np.random.Generator, total: int, median: float, sigma: float, largest: int
+    rng: np.random.Generator, total: int, median: float, sigma: float, bounds: tuple[int, int]
 ) -> np.ndarray:
-    draws = np.maximum(1, np.rint(rng.lognormal(math.log(median), sigma, size=total))).astype(
-        np.int64
-    )
-    draws = np.minimum(draws, largest)
+    smallest, largest = bounds
+    draws = np.rint(rng.lognormal(math.log(median), sigma, size=total)).astype(np.int64)
+    draws = np.clip(draws, smallest, largest)
     cut = int(np.searchsorted(np.cumsum(draws), total))
     sizes = draws[: cut + 1].copy()
     sizes[-1] -= int(sizes.sum()) - total
@@ -839,9 +897,11 @@ class _Vocabulary:
         key_words: int,
         story_topic: np.ndarray | None,
         burst_entity: np.ndarray,
+        beat_pool: tuple[np.random.Generator, int | None],
     ) -> None:
+        extra, pool = beat_pool
         n_entities = max(200, n_stories // 10)
-        n_events = max(2000, 4 * n_stories)
+        n_events = max(2000, 4 * n_stories, len(_TOPICS) * (pool or 0))
         lexicon = _pseudowords(rng, n_entities + n_events + 16 * 30 + 300)
         self.entities = lexicon[:n_entities]
         self.events = lexicon[n_entities : n_entities + n_events]
@@ -856,6 +916,13 @@ class _Vocabulary:
             story_topic = rng.choice(len(_TOPICS), size=n_stories, p=_topic_weights())
         self.story_topic = story_topic
         self.n_articles = n_articles
+        if pool is not None:  # event words from the beat's shared pool, popular ones more often
+            weights = 1.0 / np.arange(1, pool + 1) ** 0.5
+            for s in range(n_stories):
+                picks = extra.choice(
+                    pool, size=key_words - 2, replace=False, p=weights / weights.sum()
+                )
+                self.story_events[s] = int(story_topic[s]) * pool + picks
 
     def topic_of(self, story: int) -> str:
         return _TOPICS[self.story_topic[story]]
@@ -869,6 +936,7 @@ class _Vocabulary:
         title_key_words: int | None,
         title_beat_words: int,
         excerpt_key_words: int | None,
+        excerpt_beat_words: int,
         excerpt_words: int | None,
     ) -> _Texts:
         """A title and an excerpt per article, each with only part of its story's words.
@@ -896,13 +964,16 @@ class _Vocabulary:
         title_topic = topic_pick[:, :1]
         if title_beat_words != 1:
             title_topic = extra.integers(0, 30, size=(n, title_beat_words))
+        excerpt_topic = topic_pick[:, 1:]
+        if excerpt_beat_words != 3:
+            excerpt_topic = extra.integers(0, 30, size=(n, excerpt_beat_words))
         if excerpt_words is not None:
-            n_excerpt_bg = np.maximum(0, excerpt_words - e_story - 3)
+            n_excerpt_bg = np.maximum(0, excerpt_words - e_story - excerpt_beat_words)
             e_bg = extra.integers(0, n_bg, size=(n, max(1, int(n_excerpt_bg.max()))))
         longest = max(
             32,
             int(t_story.max()) + title_beat_words + 5,
-            int(e_story.max() + 3 + n_excerpt_bg.max()),
+            int(e_story.max() + excerpt_beat_words + n_excerpt_bg.max()),
         )
         if longest > 32:
             shuffle = extra.random((n, longest))
@@ -922,7 +993,7 @@ class _Vocabulary:
             )
             excerpt_words_i = (
                 [own[j] for j in order[n_own - e_story[i] :]]
-                + [topic[j] for j in topic_pick[i, 1:]]
+                + [topic[j] for j in excerpt_topic[i]]
                 + [bg[j] for j in e_bg[i, : n_excerpt_bg[i]]]
             )
             title_words = _shuffled(title_words, shuffle[i])

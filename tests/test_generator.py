@@ -278,7 +278,7 @@ def test_regime_fields_have_the_generators_defaults() -> None:
     }
     fields = {f.name: f.default for f in dataclasses.fields(Regime)}
     shared = set(fields) & set(defaults)
-    assert len(shared) == 13  # all but name, description, documents_per_day, bursts_per_1000
+    assert len(shared) == 17  # all but name, description, documents_per_day, bursts_per_1000
     assert {name: fields[name] for name in shared} == {name: defaults[name] for name in shared}
 
 
