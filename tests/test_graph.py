@@ -87,10 +87,10 @@ def test_coverage_graph_holds_the_store(real: Database) -> None:
         "SELECT count(*) FROM articles WHERE outlet_id IS NOT NULL").fetchone()[0]
     assert edges["about"] == real.conn.execute(
         "SELECT count(DISTINCT article_id || '/' || topic_id) FROM article_topics").fetchone()[0]
-    for _, attrs in G.nodes(data=True):
-        if attrs["kind"] == "article":
-            assert attrs["url"].startswith("https://")
-            assert isinstance(attrs["has_document"], bool)
+    with_document = real.conn.execute(
+        "SELECT count(*) FROM articles WHERE has_document = 1").fetchone()[0]
+    assert sum(d is True for _, d in G.nodes(data="has_document")) == with_document
+    assert all(url.startswith("https://") for _, url in G.nodes(data="url") if url)
 
 
 def test_outlet_weights_are_distinct_linked_pairs(real: Database) -> None:
@@ -177,17 +177,120 @@ def test_min_weight_drops_lighter_edges_only(real: Database, kind: str) -> None:
     assert 0 < heavy.number_of_edges() < full.number_of_edges()
 
 
-def test_build_graph_by_name(real: Database) -> None:
-    assert isinstance(build_graph(real, "coverage"), nx.MultiDiGraph)
-    assert isinstance(build_graph(real, "follows", filters=Filters.build(since="2022-06-01")),
-                      nx.DiGraph)
+def test_build_graph_by_name_is_the_builder_of_that_name(hand: Database) -> None:
+    since = Filters.build(since="2022-06-01")
+    for name, builder in (("coverage", coverage_graph), ("outlets", outlet_graph),
+                          ("follows", follows_graph), ("topics", topic_graph)):
+        built, direct = build_graph(hand, name, filters=since), builder(hand, filters=since)
+        assert type(built) is type(direct) and nx.utils.graphs_equal(built, direct)
+        assert built.number_of_nodes() > 0
     with pytest.raises(BadInputError, match="unknown graph 'people'"):
-        build_graph(real, "people")
+        build_graph(hand, "people")
     with pytest.raises(TypeError, match="not both"):
-        outlet_graph(real, filters=Filters(), since="2022-06-01")
+        outlet_graph(hand, filters=Filters(), since="2022-06-01")
 
 
 # -- hand-made corpora: the answers are known ------------------------------------------------------
+#
+# Six documents, seven articles, three outlets, three topics (times on 2022-06-01 unless said):
+#
+#   a1  a.com 10:00  AI, Cars      lists b1, c1
+#   b1  b.com 12:00  Cars          lists a1 (the pair a1-b1 again, the other way)
+#   c1  c.com 16:00                no document of its own: only listed by a1
+#   c2  c.com 06-02 10:00  AI      lists b1
+#   a2  a.com (no time) AI, Cars, Rain
+#   a3  a.com 06-02 09:00          lists b1
+#   c3  c.com 13:00                lists a1
+#
+# Linked pairs (either direction, once): a1-b1, a1-c1, c2-b1, a3-b1, c3-a1.
+#   outlets:  a-b 2 (a1-b1, a3-b1), a-c 2 (a1-c1, c3-a1), b-c 1 (c2-b1)
+#   follows:  b->a 1 (2 h), a->b 1 (a3 21 h after b1), c->a 2 (6 h, 3 h: median 4.5), c->b 1 (22 h)
+#   topics:   AI 3 (a1 c2 a2), Cars 3 (a1 b1 a2), Rain 1; AI-Cars 2 (a1 a2), AI-Rain 1, Cars-Rain 1
+#   coverage: 7 + 3 + 3 = 13 nodes; 7 published_by + 7 about + 6 related = 20 edges
+A1 = article("a.com", "1", "2022-06-01T10:00:00Z", topics=["AI", "Cars"])
+B1 = article("b.com", "1", "2022-06-01T12:00:00Z", topics=["Cars"])
+C1 = article("c.com", "1", "2022-06-01T16:00:00Z")
+C2 = article("c.com", "2", "2022-06-02T10:00:00Z", topics=["AI"])
+A2 = article("a.com", "2", None, topics=["AI", "Cars", "Rain"])
+A3 = article("a.com", "3", "2022-06-02T09:00:00Z")
+C3 = article("c.com", "3", "2022-06-01T13:00:00Z")
+
+
+def _listed(item: dict[str, Any]) -> dict[str, Any]:
+    """A related item: the article as another document lists it (no topics there)."""
+    return {k: v for k, v in item.items() if k != "topics"}
+
+
+@pytest.fixture
+def hand(tmp_path: Path, new_target: Callable[[], str]) -> Database:
+    return corpus(tmp_path, new_target(), A1 | {"related": [_listed(B1), _listed(C1)]},
+                  B1 | {"related": [_listed(A1)]}, C2 | {"related": [_listed(B1)]}, A2,
+                  A3 | {"related": [_listed(B1)]}, C3 | {"related": [_listed(A1)]})
+
+
+def _id(db: Database, item: dict[str, Any]) -> str:
+    return f"article:{db.resolve_url(item['webUrl'])}"
+
+
+def test_coverage_graph_of_the_hand_made_corpus(hand: Database) -> None:
+    G = coverage_graph(hand)
+    a1, b1, c1, c2, a2, a3, c3 = (_id(hand, x) for x in (A1, B1, C1, C2, A2, A3, C3))
+    assert (G.number_of_nodes(), G.number_of_edges()) == (13, 20)
+    assert {n for n in G if not n.startswith("article:")} == {
+        "outlet:a.com", "outlet:b.com", "outlet:c.com", "topic:AI", "topic:Cars", "topic:Rain"}
+    assert sorted((u, v) for u, v, k in G.edges(keys=True) if k.startswith("related")) == sorted(
+        [(a1, b1), (a1, c1), (b1, a1), (c2, b1), (a3, b1), (c3, a1)])
+    assert sorted(v for u, v, k in G.edges(a2, keys=True)) == [
+        "outlet:a.com", "topic:AI", "topic:Cars", "topic:Rain"]
+    assert [G.nodes[f"outlet:{d}"]["articles"] for d in ("a.com", "b.com", "c.com")] == [3, 1, 3]
+    assert [G.nodes[f"topic:{t}"]["articles"] for t in ("AI", "Cars", "Rain")] == [3, 3, 1]
+    assert G.nodes[c1] == {
+        "kind": "article", "label": "c.com 1", "title": "c.com 1", "url": "https://c.com/1",
+        "outlet": "c.com", "published": "2022-06-01T16:00:00Z", "published_ts": 1654099200,
+        "has_document": False}
+    assert G.nodes[a1]["topics"] == "AI; Cars" and G.nodes[a1]["has_document"] is True
+    assert "published" not in G.nodes[a2]  # unknown: absent, never None
+
+
+def test_projections_of_the_hand_made_corpus(hand: Database) -> None:
+    G = outlet_graph(hand)
+    assert sorted((u[7:], v[7:], w) for u, v, w in G.edges(data="weight")) == [
+        ("a.com", "b.com", 2), ("a.com", "c.com", 2), ("b.com", "c.com", 1)]
+    assert G.nodes["outlet:a.com"] == {"kind": "outlet", "label": "A", "name": "A",
+                                       "domain": "a.com", "names": "A", "articles": 3}
+    F = follows_graph(hand)
+    assert sorted((u[7:], v[7:], d["weight"], d["median_lag_hours"])
+                  for u, v, d in F.edges(data=True)) == [
+        ("a.com", "b.com", 1, 21.0), ("b.com", "a.com", 1, 2.0), ("c.com", "a.com", 2, 4.5),
+        ("c.com", "b.com", 1, 22.0)]
+    T = topic_graph(hand)
+    assert sorted((u[6:], v[6:], w) for u, v, w in T.edges(data="weight")) == [
+        ("AI", "Cars", 2), ("AI", "Rain", 1), ("Cars", "Rain", 1)]
+    assert dict(T.nodes(data="articles")) == {"topic:AI": 3, "topic:Cars": 3, "topic:Rain": 1}
+
+
+def test_filters_on_the_hand_made_corpus(hand: Database) -> None:
+    # since 06-02: a3 and c2 only (a2 has no time); neither is linked with the other
+    late = outlet_graph(hand, since="2022-06-02")
+    assert dict(late.nodes(data="articles")) == {"outlet:a.com": 1, "outlet:c.com": 1}
+    assert late.number_of_edges() == 0
+    # Cars: a1, b1, a2; of their pairs only a1-b1 stays
+    cars = outlet_graph(hand, topics=["Cars"])
+    assert sorted((u, v, w) for u, v, w in cars.edges(data="weight")) == [
+        ("outlet:a.com", "outlet:b.com", 1)]
+    assert dict(cars.nodes(data="articles")) == {"outlet:a.com": 2, "outlet:b.com": 1}
+    # min_weight 2: the two heavy co-coverage edges, and c follows a, stay
+    assert sorted(outlet_graph(hand, min_weight=2).edges()) == [
+        ("outlet:a.com", "outlet:b.com"), ("outlet:a.com", "outlet:c.com")]
+    assert list(follows_graph(hand, min_weight=2).edges()) == [("outlet:c.com", "outlet:a.com")]
+    # outlets b and c: their one pair, c2-b1; the coverage graph keeps their articles only
+    bc = coverage_graph(hand, outlets=["b.com", "c.com"])
+    assert sorted(n for n, k in bc.nodes(data="kind") if k == "article") == sorted(
+        _id(hand, x) for x in (B1, C1, C2, C3))
+    assert [(u, v) for u, v, k in bc.edges(keys=True) if k.startswith("related")] == [
+        (_id(hand, C2), _id(hand, B1))]
+
+
 def test_a_pair_linked_both_ways_and_twice_counts_once(tmp_path: Path,
                                                        new_target: Callable[[], str]) -> None:
     a = article("a.com", "1", "2022-06-01T10:00:00Z")
