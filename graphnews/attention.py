@@ -26,8 +26,8 @@ done in SQL (one grouped query per series kind), so it stays fast at 100,000 doc
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -51,11 +51,9 @@ EVERY = ("day", "week", "month")
 #: Built-in series kinds (any other name is an outlet attribute of the imported metadata).
 BY = ("topic", "outlet", "collection", "story", "language")
 
-_PERIOD_SQL = {
+_PERIOD_SQL = {  # portable SQL (SQLite and PostgreSQL): weeks are folded from days in Python
     "day": "substr(a.published, 1, 10)",
-    # the Monday of the ISO week, as days since 1970-01-01 (a Thursday; `_period_name` names
-    # it): integer arithmetic both engines share (SQLite's date() modifiers are its own)
-    "week": "a.published_ts / 86400 - (a.published_ts / 86400 + 3) % 7",
+    "week": "substr(a.published, 1, 10)",
     "month": "substr(a.published, 1, 7)",
 }
 _KEY_SQL = {  # (joins, key expression) per built-in series kind
@@ -180,7 +178,8 @@ def attention(
     f = filters or Filters()
     period = _PERIOD_SQL[every]
     cond, params = f.article_sql("a")
-    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    name = _period_name(every)
     if by == "collection":
         if not collections:
             raise BadInputError("--by collection needs the collections: --collection A "
@@ -191,13 +190,13 @@ def attention(
                 f"SELECT {period}, count(*) FROM articles a JOIN outlets o ON o.id = a.outlet_id "
                 f"WHERE a.published IS NOT NULL AND {cond} AND {member} GROUP BY 1",
                     [*params, *member_params]):
-                counts[c.name][_period_name(p)] = n
+                counts[c.name][name(p)] += n
     else:
         joins, key, key_params = _series_sql(db, by)
         for p, k, n in db.conn.execute(
             f"SELECT {period}, {key}, count(DISTINCT a.id) FROM articles a {joins} "
             f"WHERE a.published IS NOT NULL AND {cond} GROUP BY 1, 2", [*key_params, *params]):
-            counts[str(k)][_period_name(p)] = n
+            counts[str(k)][name(p)] += n
     undated = int(db.conn.execute(
         f"SELECT count(*) FROM articles a WHERE a.published IS NULL AND {cond}",
         params).fetchone()[0])
@@ -205,37 +204,36 @@ def attention(
     if span is not None:
         seen = list(span)
     periods = periods_between(seen[0], seen[-1], every) if seen else []
-    all_coverage = {_period_name(p): n for p, n in db.conn.execute(
-        f"SELECT {period}, count(*) FROM articles a WHERE a.published IS NOT NULL GROUP BY 1")}
+    all_coverage: Counter[str] = Counter()
+    for p, n in db.conn.execute(
+            f"SELECT {period}, count(*) FROM articles a WHERE a.published IS NOT NULL GROUP BY 1"):
+        all_coverage[name(p)] += n
     totals = [int(all_coverage.get(p, 0)) for p in periods]
-    series = []
-    for k, per in counts.items():
-        articles = [int(per.get(p, 0)) for p in periods]
-        series.append({"key": k, "total": sum(articles), "articles": articles,
-                       "share": [round(n / t, 6) if t else 0.0
-                                 for n, t in zip(articles, totals, strict=True)]})
+    in_span = set(periods)
+    total = {k: sum(n for p, n in per.items() if p in in_span) for k, per in counts.items()}
     if by == "collection":
         order = {c.name: i for i, c in enumerate(collections)}
-        series.sort(key=lambda s: order[s["key"]])
+        keys = sorted(counts, key=order.__getitem__)
     else:
-        series.sort(key=lambda s: (-s["total"], s["key"]))
+        keys = sorted(counts, key=lambda k: (-total[k], k))
     messages = []
-    if top is not None and len(series) > top:
-        messages.append(f"showing the {top} largest of {len(series)} series (--top)")
-    return AttentionReport(every=every, by=by, periods=periods, totals=totals,
-                           series=series[:top] if top is not None else series,
-                           series_count=len(series), undated=undated, messages=messages)
+    if top is not None and len(keys) > top:
+        messages.append(f"showing the {top} largest of {len(keys)} series (--top)")
+    series = []
+    for k in keys[:top] if top is not None else keys:  # only the series shown are spelled out
+        articles = [int(counts[k].get(p, 0)) for p in periods]
+        series.append({"key": k, "total": total[k], "articles": articles,
+                       "share": [round(n / t, 6) if t else 0.0
+                                 for n, t in zip(articles, totals, strict=True)]})
+    return AttentionReport(every=every, by=by, periods=periods, totals=totals, series=series,
+                           series_count=len(keys), undated=undated, messages=messages)
 
 
-def _period_name(value: str | int) -> str:
-    """A period as `_PERIOD_SQL` gives it, named: a week's Monday (days since 1970) as ISO.
-
-    >>> _period_name(19156), _period_name("2022-06")
-    ('2022-06-13', '2022-06')
-    """
-    if isinstance(value, int):
-        return (dt.date(1970, 1, 1) + dt.timedelta(days=value)).isoformat()
-    return value
+def _period_name(every: str) -> Callable[[str], str]:
+    """The period of a day or month as the SQL of `_PERIOD_SQL` names it."""
+    if every != "week":
+        return str
+    return lambda day: period_of(dt.date.fromisoformat(day), "week")
 
 
 def _series_sql(db: Database, by: str | None) -> tuple[str, str, list[object]]:

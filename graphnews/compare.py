@@ -20,14 +20,19 @@ are left out (``unassigned_articles`` says how many articles that leaves out).
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 import math
+import operator
 import re
-import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+import numpy as np
+from scipy import sparse
 
 from graphnews.collections import Collection
 from graphnews.dates import iso
@@ -43,6 +48,7 @@ __all__ = [
     "fightin_words",
     "mixing_matrix",
     "tokenize",
+    "word_counts",
 ]
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -121,27 +127,24 @@ def compare(
                             "--collection A --collection B")
     f = filters or Filters()
     rule = rule or BlindspotRule()
-    group_of = _assign(db, collections)
     names = [c.name for c in collections]
-    cond, params = f.article_sql("a")
-    rows = db.conn.execute(
-        f"SELECT a.id, o.domain, a.published_ts, s.story_id, a.title, a.excerpt "
-        f"FROM articles a JOIN outlets o ON o.id = a.outlet_id "
-        f"LEFT JOIN story_articles s ON s.article_id = a.id WHERE {cond}", params).fetchall()
-    kept = [r for r in rows if r[1] in group_of]
-    if not kept:
+    kept = _kept_sql(db, collections, f)
+    counts = {names[g]: (n, outlets) for g, n, outlets in db.conn.execute(
+        f"WITH {kept.cte} SELECT grp, count(*), count(DISTINCT outlet_id) FROM k GROUP BY grp",
+        kept.params)}
+    if not counts:
         raise BadInputError("no article of the filtered set belongs to any of the collections "
                             f"{', '.join(names)}")
+    cond, params = f.article_sql("a")
+    filtered = db.conn.execute(f"SELECT count(*) FROM articles a WHERE {cond}",
+                               params).fetchone()[0]
     messages: list[str] = []
-    totals = _collection_totals(kept, group_of, names)
-    stories = _story_rows(db, kept, group_of, names, totals)
+    totals = _collection_totals(counts, names)
+    stories = _story_rows(db, kept, names, totals)
     if not stories:
         messages.append("no stories: run 'graphnews stories' (or 'graphnews run') first for the "
                         "per-story comparison and blindspots")
-    mixing, follows = _network(db, f, kept, group_of, names)
-    text = [(group_of[r[1]], r[4], r[5]) for r in kept if story is None or r[3] == story]
-    if story is not None and not text:
-        raise NotFoundError(f"no article of story {story!r} belongs to the collections")
+    mixing, follows = _network(db, kept, f, names)
     return CompareReport(
         collections=[totals[n] for n in names],
         stories=stories,
@@ -150,65 +153,93 @@ def compare(
         rule=rule.as_dict(),
         mixing=mixing,
         follows=follows,
-        words=_words(text, names, words, prior_size, min_count) if words else {},
-        unassigned_articles=len(rows) - len(kept),
+        words=_words(db, kept, names, story=story, top=words, prior_size=prior_size,
+                     min_count=min_count) if words else {},
+        unassigned_articles=int(filtered) - sum(n for n, _ in counts.values()),
         messages=messages,
     )
 
 
-def _assign(db: Database, collections: Sequence[Collection]) -> dict[str, str]:
-    """Outlet domain -> the first of ``collections`` holding it."""
-    group_of: dict[str, str] = {}
-    for c in collections:
-        for domain in sorted(c.members(db)):
-            group_of.setdefault(domain, c.name)
-    return group_of
+@dataclass(frozen=True)
+class _Kept:
+    """SQL common table expressions over the compared articles, shared by every query.
+
+    ``g(outlet_id, grp)``: each outlet of a compared collection and the index of the first
+    collection holding it; ``k(id, outlet_id, ts, grp)``: the filtered articles of those outlets.
+    ``params`` are the placeholders' values, in the order they appear.
+    """
+
+    cte: str
+    params: list[object]
 
 
-def _collection_totals(rows: Sequence[tuple[Any, ...]], group_of: Mapping[str, str],
-                       names: Sequence[str]) -> dict[str, dict[str, Any]]:
-    articles = Counter(group_of[r[1]] for r in rows)
-    outlets: dict[str, set[str]] = defaultdict(set)
-    for r in rows:
-        outlets[group_of[r[1]]].add(r[1])
-    all_articles = sum(articles.values())
-    all_outlets = sum(len(v) for v in outlets.values())
-    return {n: {"collection": n, "articles": articles[n], "outlets": len(outlets[n]),
-                "article_share": _ratio(articles[n], all_articles),
-                "outlet_share": _ratio(len(outlets[n]), all_outlets)} for n in names}
+def _kept_sql(db: Database, collections: Sequence[Collection], f: Filters) -> _Kept:
+    """The compared articles as SQL (an outlet in several collections counts in the first)."""
+    outlet_ids = dict(db.conn.execute("SELECT domain, id FROM outlets"))
+    taken: set[str] = set()
+    cases, params = [], []
+    for i, c in enumerate(collections):
+        mine = sorted(c.members(db) - taken)
+        taken.update(mine)
+        cases.append(f"WHEN o.id IN (SELECT value FROM json_each(?)) THEN {i}")
+        params.append(json.dumps([outlet_ids[d] for d in mine]))
+    cond, cond_params = f.article_sql("a")
+    cte = (f"g AS (SELECT outlet_id, grp FROM (SELECT o.id AS outlet_id, CASE {' '.join(cases)} "
+           f"END AS grp FROM outlets o) x WHERE grp IS NOT NULL), "
+           f"k AS (SELECT a.id, a.outlet_id, a.published_ts AS ts, g.grp FROM articles a "
+           f"JOIN g ON g.outlet_id = a.outlet_id WHERE {cond})")
+    return _Kept(cte, [*params, *cond_params])
 
 
-def _story_rows(db: Database, rows: Sequence[tuple[Any, ...]], group_of: Mapping[str, str],
-                names: Sequence[str], totals: Mapping[str, Mapping[str, Any]]
-                ) -> list[dict[str, Any]]:
-    members: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for r in rows:
-        if r[3] is not None:
-            members[r[3]].append(r)
-    headlines = _headlines(db, list(members))
+def _collection_totals(counts: Mapping[str, tuple[int, int]], names: Sequence[str]
+                       ) -> dict[str, dict[str, Any]]:
+    """Each collection's articles and outlets (``counts``: name -> (articles, outlets))."""
+    all_articles = sum(n for n, _ in counts.values())
+    all_outlets = sum(o for _, o in counts.values())
+    totals = {}
+    for n in names:
+        articles, outlets = counts.get(n, (0, 0))
+        totals[n] = {"collection": n, "articles": articles, "outlets": outlets,
+                     "article_share": _ratio(articles, all_articles),
+                     "outlet_share": _ratio(outlets, all_outlets)}
+    return totals
+
+
+def _story_rows(db: Database, kept: _Kept, names: Sequence[str],
+                totals: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Per story: articles, outlets and first report of each collection, counted in SQL (an
+    outlet is in one collection only, so the story's outlets are the sum over collections)."""
+    per_story: dict[str, dict[int, tuple[int, int, int | None]]] = defaultdict(dict)
+    for story_id, g, articles, outlets, first in db.conn.execute(
+        f"WITH {kept.cte} SELECT s.story_id, k.grp, count(*), count(DISTINCT k.outlet_id), "
+        f"min(k.ts) FROM k JOIN story_articles s ON s.article_id = k.id "
+        f"GROUP BY s.story_id, k.grp", kept.params):
+        per_story[story_id][g] = (articles, outlets, first)
+    headlines = _headlines(db, kept)
+    stamp = functools.cache(iso)  # a story's first time is also its first collection's
+    absent = {"articles": 0, "outlets": 0, "article_share": 0.0, "outlet_share": 0.0,
+              "first_published": None, "lag_hours": None}
     result = []
-    for story_id, arts in members.items():
-        outlets_all = {a[1] for a in arts}
-        dated = [a[2] for a in arts if a[2] is not None]
+    for story_id, groups in per_story.items():
+        all_articles = sum(a for a, _, _ in groups.values())
+        all_outlets = sum(o for _, o, _ in groups.values())
+        dated = [t for _, _, t in groups.values() if t is not None]
         first_ts = min(dated) if dated else None
-        per: dict[str, dict[str, Any]] = {}
-        for n in names:
-            mine = [a for a in arts if group_of[a[1]] == n]
-            outlets = {a[1] for a in mine}
-            times = [a[2] for a in mine if a[2] is not None]
-            first = min(times) if times else None
-            per[n] = {
-                "articles": len(mine), "outlets": len(outlets),
-                "article_share": _ratio(len(mine), len(arts)),
-                "outlet_share": _ratio(len(outlets), len(outlets_all)),
-                "first_published": iso(first),
-                "lag_hours": (None if first is None or first_ts is None
-                              else round((first - first_ts) / 3600, 2)),
+        per = {n: dict(absent) for n in names}
+        leaders = []
+        for i, (articles, outlets, first) in sorted(groups.items()):
+            lag = None if first is None else round((first - first_ts) / 3600, 2)
+            per[names[i]] = {
+                "articles": articles, "outlets": outlets,
+                "article_share": round(articles / all_articles, 4),
+                "outlet_share": round(outlets / all_outlets, 4),
+                "first_published": stamp(first), "lag_hours": lag,
             }
-        leaders = [n for n in names if per[n]["lag_hours"] == 0]
+            if lag == 0:
+                leaders.append(names[i])
         result.append({
-            "story": story_id, "headline": headlines.get(story_id), "articles": len(arts),
-            "outlets": len(outlets_all), "first_published": iso(first_ts),
+            "story": story_id, "headline": headlines.get(story_id), "articles": all_articles,
+            "outlets": all_outlets, "first_published": stamp(first_ts),
             "first_collection": leaders[0] if len(leaders) == 1 else
             ("; ".join(leaders) if leaders else None),
             "collections": per,
@@ -217,16 +248,14 @@ def _story_rows(db: Database, rows: Sequence[tuple[Any, ...]], group_of: Mapping
     return result
 
 
-def _headlines(db: Database, story_ids: Sequence[str]) -> dict[str, str]:
-    """Each story's headline: the title of its earliest titled article."""
-    found: dict[str, str] = {}
-    for story_id, title in db.conn.execute(
-        "SELECT s.story_id, a.title FROM story_articles s JOIN articles a ON a.id = s.article_id "
-        "WHERE s.story_id IN (SELECT value FROM json_each(?)) AND a.title IS NOT NULL "
-        "ORDER BY s.story_id, a.published_ts IS NULL, a.published_ts, a.id",
-        (json.dumps(list(story_ids)),)):
-        found.setdefault(story_id, title)
-    return found
+def _headlines(db: Database, kept: _Kept) -> dict[str, str]:
+    """Each story's headline: the title of its earliest titled article among those compared
+    (as in `graphnews.spread`, the filters decide which articles a story shows)."""
+    return dict(db.conn.execute(
+        f"WITH {kept.cte} SELECT story_id, title FROM (SELECT s.story_id, a.title, "
+        f"row_number() OVER (PARTITION BY s.story_id ORDER BY k.ts IS NULL, k.ts, k.id) AS n "
+        f"FROM k JOIN story_articles s ON s.article_id = k.id JOIN articles a ON a.id = k.id "
+        f"WHERE a.title IS NOT NULL) x WHERE n = 1", kept.params).fetchall())
 
 
 def _relative(story: Mapping[str, Any], name: str, totals: Mapping[str, Mapping[str, Any]],
@@ -247,18 +276,17 @@ def _most_and_least(stories: Sequence[Mapping[str, Any]], names: Sequence[str],
     big = [s for s in stories if s["outlets"] >= rule.min_outlets]
     found: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for n in names:
-        ranked = sorted(big, key=lambda s, n=n: (-_relative(s, n, totals, len(names)),
-                                                 s["story"]))
+        ranked = sorted(((_relative(s, n, totals, len(names)), s) for s in big),
+                        key=lambda rs: (-rs[0], rs[1]["story"]))
 
-        def brief(s: Mapping[str, Any], n: str = n) -> dict[str, Any]:
+        def brief(relative: float, s: Mapping[str, Any], n: str = n) -> dict[str, Any]:
             return {"story": s["story"], "headline": s["headline"], "outlets": s["outlets"],
                     "collection_outlets": s["collections"][n]["outlets"],
-                    "relative": round(_relative(s, n, totals, len(names)), 3)}
+                    "relative": round(relative, 3)}
 
-        above = [s for s in ranked if _relative(s, n, totals, len(names)) > 1]
-        below = [s for s in reversed(ranked) if _relative(s, n, totals, len(names)) < 1]
-        found[n] = {"most": [brief(s) for s in above[:top]],
-                    "least": [brief(s) for s in below[:top]]}
+        above = [brief(r, s) for r, s in ranked[:top] if r > 1]
+        below = [brief(r, s) for r, s in ranked[::-1][:top] if r < 1]
+        found[n] = {"most": above, "least": below}
     return found
 
 
@@ -323,54 +351,128 @@ def assortativity(M: Sequence[Sequence[float]]) -> float | None:
     return None if math.isclose(square, 1.0) else (trace - square) / (1 - square)
 
 
-def _network(db: Database, f: Filters, rows: Sequence[tuple[Any, ...]],
-             group_of: Mapping[str, str], names: Sequence[str]
+def _network(db: Database, kept: _Kept, f: Filters, names: Sequence[str]
              ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Mixing in the co-coverage and follows graphs, built from the same linked pairs and
-    shared stories as `graphnews.graph.outlet_graph` and `follows_graph` (one pass over the
-    pairs instead of three; tests/test_compare.py checks the result against those graphs)."""
-    from graphnews.graph import linked_pairs
+    """Mixing in the co-coverage and follows graphs, and who follows whom across collections.
 
-    pairs: Counter[tuple[str, str]] = Counter()
-    lags: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for p in linked_pairs(db, filters=f):
-        if p.outlet_a == p.outlet_b:
-            continue
-        pairs[(min(p.outlet_a, p.outlet_b), max(p.outlet_a, p.outlet_b))] += 1
-        if p.ts_a is None or p.ts_b is None or p.ts_a == p.ts_b:
-            continue
-        (leader, t0), (follower, t1) = sorted(((p.outlet_a, p.ts_a), (p.outlet_b, p.ts_b)),
-                                              key=lambda x: x[1])
-        lags[(follower, leader)].append((t1 - t0) / 3600)
-    outlets_of: dict[str, set[str]] = defaultdict(set)
-    for r in rows:
-        if r[3] is not None:
-            outlets_of[r[3]].add(r[1])
-    shared: Counter[tuple[str, str]] = Counter()
-    for members in outlets_of.values():
-        ordered = sorted(members)
-        for i, x in enumerate(ordered):
-            for y in ordered[i + 1:]:
-                shared[(x, y)] += 1
-    coverage = [(u, v, w) for (u, v) in pairs.keys() | shared.keys()
-                if (w := pairs[(u, v)] + shared[(u, v)]) >= max(f.min_weight, 1)]
-    follows = [(u, v, len(h)) for (u, v), h in lags.items() if len(h) >= f.min_weight]
+    The graphs are those of `graphnews.graph.outlet_graph` and `follows_graph` (the same linked
+    pairs and shared stories; tests/test_compare.py checks the result against them and
+    networkx), built as sparse outlet-by-outlet matrices from three plain reads: the compared
+    articles, the linked pairs, the stories' outlets.
+    """
+    arts = _Articles.read(db, kept)
+    links = _integers(db.conn.execute(
+        "SELECT from_article, to_article FROM related_links WHERE from_article != to_article"), 2)
+    x, y = links.min(axis=1), links.max(axis=1)
+    width = arts.outlet.size
+    unique = np.unique(x * width + y)  # each linked pair once, either direction
+    x, y = unique // width, unique % width
+    both = (arts.group[x] >= 0) & (arts.group[y] >= 0)
+    x, y = x[both], y[both]
+    oa, ob = arts.outlet[x], arts.outlet[y]
+    other = oa != ob
+    x, y, oa, ob = x[other], y[other], oa[other], ob[other]
+    n_outlets = int(arts.outlet.max()) + 1
+    shape = (n_outlets, n_outlets)
+    linked = sparse.coo_matrix((np.ones(oa.size), (np.minimum(oa, ob), np.maximum(oa, ob))),
+                               shape=shape).tocsr()
+    stories = _story_outlets(db, kept, n_outlets)
+    shared = sparse.triu(stories.T @ stories, k=1).tocsr()
+    coverage = _at_least(linked + shared, max(f.min_weight, 1))
+    ta, tb = arts.ts[x], arts.ts[y]
+    timed = (ta >= 0) & (tb >= 0) & (ta != tb)
+    later = ta[timed] > tb[timed]
+    follower = np.where(later, oa[timed], ob[timed])
+    leader = np.where(later, ob[timed], oa[timed])
+    lag_hours = np.abs(ta[timed] - tb[timed]) / 3600
+    follows = _at_least(sparse.coo_matrix((np.ones(follower.size), (follower, leader)),
+                                          shape=shape).tocsr(), f.min_weight)
+    member = np.full(n_outlets, -1)
+    member[arts.outlet[arts.group >= 0]] = arts.group[arts.group >= 0]
+    onehot = sparse.coo_matrix((np.ones(int((member >= 0).sum())),
+                                (np.flatnonzero(member >= 0), member[member >= 0])),
+                               shape=(n_outlets, len(names))).tocsr()
     mixing: dict[str, Any] = {"collections": list(names)}
-    for label, edges, directed in (("coverage", coverage, False), ("follows", follows, True)):
-        weighted = mixing_matrix(edges, group_of, names, directed=directed)
-        counted = mixing_matrix(edges, group_of, names, directed=directed, weighted=False)
+    for label, M, directed in (("coverage", coverage, False), ("follows", follows, True)):
+        edges = M.copy()
+        edges.data[:] = 1
+        weighted, counted = (_between(onehot, A, directed=directed) for A in (M, edges))
         mixing[label] = {
             "matrix": weighted, "assortativity": _round(assortativity(weighted)),
             "edge_matrix": counted, "edge_assortativity": _round(assortativity(counted)),
         }
-    across: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for (follower, leader), hours in lags.items():
-        if follower in group_of and leader in group_of:
-            across[(group_of[follower], group_of[leader])].extend(hours)
-    follows_rows = [{"follower": a, "leader": b, "pairs": len(h),
-                     "median_lag_hours": round(statistics.median(h), 2)}
-                    for (a, b), h in sorted(across.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
-    return mixing, follows_rows
+    return mixing, _follows_across(member[follower], member[leader], lag_hours, names)
+
+
+@dataclass(frozen=True)
+class _Articles:
+    """The compared articles as arrays indexed by article id: outlet, collection index (-1 for
+    an article not compared) and publication time (-1 when unknown)."""
+
+    outlet: Any
+    group: Any
+    ts: Any
+
+    @classmethod
+    def read(cls, db: Database, kept: _Kept) -> _Articles:
+        rows = _integers(db.conn.execute(
+            f"WITH {kept.cte} SELECT id, outlet_id, grp, coalesce(ts, -1) FROM k",
+            kept.params), 4)
+        size = int(db.conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]) + 1
+        outlet, group, ts = (np.full(size, -1, dtype=np.int64) for _ in range(3))
+        outlet[rows[:, 0]], group[rows[:, 0]], ts[rows[:, 0]] = rows[:, 1], rows[:, 2], rows[:, 3]
+        return cls(outlet, group, ts)
+
+
+def _integers(rows: Iterable[Sequence[int]], columns: int) -> Any:
+    """Rows of integers as an ``(n, columns)`` int64 array, read without a list of tuples."""
+    return np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64).reshape(-1, columns)
+
+
+def _story_outlets(db: Database, kept: _Kept, n_outlets: int) -> Any:
+    """A story-by-outlet matrix of ones: which outlets of the compared articles each story has
+    (``M.T @ M`` counts the stories two outlets share)."""
+    rows = db.conn.execute(
+        f"WITH {kept.cte} SELECT DISTINCT s.story_id, k.outlet_id FROM k "
+        f"JOIN story_articles s ON s.article_id = k.id", kept.params).fetchall()
+    index: dict[str, int] = {}
+    story = np.fromiter((index.setdefault(r[0], len(index)) for r in rows), dtype=np.int64,
+                        count=len(rows))
+    outlet = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
+    return sparse.coo_matrix((np.ones(len(rows)), (story, outlet)),
+                             shape=(len(index), n_outlets)).tocsr()
+
+
+def _at_least(M: Any, threshold: float) -> Any:
+    """``M`` without the entries below ``threshold``."""
+    M = M.tocsr()
+    M.data[M.data < threshold] = 0
+    M.eliminate_zeros()
+    return M
+
+
+def _between(onehot: Any, M: Any, *, directed: bool) -> list[list[float]]:
+    """Mixing matrix of the outlet-by-outlet ``M``: entry (i, j) sums M from collection i to
+    collection j; an undirected edge (stored once) counts both ways."""
+    between = (onehot.T @ M @ onehot).toarray()
+    if not directed:
+        between = between + between.T
+    return [[float(v) for v in row] for row in between]
+
+
+def _follows_across(followers: Any, leaders: Any, lag_hours: Any, names: Sequence[str]
+                    ) -> list[dict[str, Any]]:
+    """Who follows whom across collections: linked pairs and median lag per (follower
+    collection, leader collection), most pairs first."""
+    rows = []
+    key = followers * len(names) + leaders
+    for k in np.unique(key):
+        hours = lag_hours[key == k]
+        rows.append({"follower": names[k // len(names)], "leader": names[k % len(names)],
+                     "pairs": int(hours.size),
+                     "median_lag_hours": round(float(np.median(hours)), 2)})
+    rows.sort(key=lambda r: (-r["pairs"], r["follower"], r["leader"]))
+    return rows
 
 
 # -- distinctive words -----------------------------------------------------------------------------
@@ -388,6 +490,7 @@ def fightin_words(
     *,
     prior_size: float | None = None,
     min_count: int = 3,
+    top: int | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """Weighted log-odds with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008,
     "Fightin' Words", section 3.5), each group against all the others together.
@@ -408,11 +511,15 @@ def fightin_words(
         is the pooled counts themselves), which shrinks rare words hard.
     min_count : int
         Words used fewer times than this in all groups together are left out.
+    top : int, optional
+        Only the ``top`` words of highest z of each group (default: every kept word).
 
     Returns
     -------
     dict
-        Group -> every kept word ``{word, count, other_count, log_odds, z}``, highest z first.
+        Group -> kept words ``{word, count, other_count, log_odds, z}``, highest z first
+        (ties by word). A word whose score is undefined (a zero prior, or a word in no other
+        group with ``a0`` = 0) is left out.
     """
     background: Counter[str] = Counter()
     for c in counts.values():
@@ -421,34 +528,78 @@ def fightin_words(
     if N == 0:
         return {g: [] for g in counts}
     a0 = float(N if prior_size is None else prior_size)
+    vocabulary = sorted(w for w, y in background.items() if y >= min_count)
+    y_w = np.array([background[w] for w in vocabulary], dtype=float)
+    a_w = a0 * y_w / N
     result: dict[str, list[dict[str, Any]]] = {}
     for group, mine in counts.items():
         n_i = sum(mine.values())
         n_j = N - n_i
-        scored = []
-        for w, y_w in background.items():
-            if y_w < min_count:
-                continue
-            a_w = a0 * y_w / N
-            y_i = mine.get(w, 0)
-            y_j = y_w - y_i
-            delta = (math.log((y_i + a_w) / (n_i + a0 - y_i - a_w))
-                     - math.log((y_j + a_w) / (n_j + a0 - y_j - a_w)))
-            z = delta / math.sqrt(1 / (y_i + a_w) + 1 / (y_j + a_w))
-            scored.append({"word": w, "count": y_i, "other_count": y_j,
-                           "log_odds": round(delta, 4), "z": round(z, 3)})
-        scored.sort(key=lambda s: (-s["z"], s["word"]))
-        result[group] = scored
+        y_i = np.array([mine.get(w, 0) for w in vocabulary], dtype=float)
+        y_j = y_w - y_i
+        with np.errstate(divide="ignore", invalid="ignore"):  # a0 = 0, or one word only
+            delta = (np.log((y_i + a_w) / (n_i + a0 - y_i - a_w))
+                     - np.log((y_j + a_w) / (n_j + a0 - y_j - a_w)))
+            z = delta / np.sqrt(1 / (y_i + a_w) + 1 / (y_j + a_w))
+        shown = _top_rounded(z, top)
+        result[group] = [{"word": vocabulary[k], "count": int(y_i[k]),
+                          "other_count": int(y_j[k]), "log_odds": round(float(delta[k]), 4),
+                          "z": z_k} for k, z_k in shown]
     return result
 
 
-def _words(text: Iterable[tuple[str, str | None, str | None]], names: Sequence[str], top: int,
+def _top_rounded(z: Any, top: int | None) -> list[tuple[int, float]]:
+    """``(index, z rounded to 3 decimals)`` of the ``top`` highest finite ``z``, ranked as
+    shown: by rounded z, then by index (the vocabulary is sorted, so by word).
+
+    Only the candidates within 0.001 of the top-th value are rounded and sorted: rounding is
+    monotone, so no other value can round above them.
+    """
+    candidates = np.flatnonzero(np.isfinite(z))
+    if top is not None and candidates.size > top:
+        kth = -np.partition(-z[candidates], top - 1)[top - 1]
+        candidates = candidates[z[candidates] >= kth - 0.001]
+    shown = sorted(((int(k), round(float(z[k]), 3)) for k in candidates),
+                   key=lambda kz: (-kz[1], kz[0]))
+    return shown[:top]
+
+
+def _words(db: Database, kept: _Kept, names: Sequence[str], *, story: str | None, top: int,
            prior_size: float | None, min_count: int) -> dict[str, list[dict[str, Any]]]:
-    counts: dict[str, Counter[str]] = {n: Counter() for n in names}
-    for group, title, excerpt in text:
-        counts[group].update(tokenize(" ".join(t for t in (title, excerpt) if t)))
-    scored = fightin_words(counts, prior_size=prior_size, min_count=min_count)
-    return {n: scored[n][:top] for n in names}
+    """Distinctive words of each collection (titles and excerpts), overall or in ``story``."""
+    sql = (f"WITH {kept.cte} SELECT coalesce(a.title, '') || ' ' || coalesce(a.excerpt, '') "
+           f"FROM k JOIN articles a ON a.id = k.id")
+    if story is not None:
+        sql += " JOIN story_articles s ON s.article_id = k.id AND s.story_id = ?"
+    sql += " WHERE k.grp = ?"
+    params = [*kept.params, *([] if story is None else [story])]
+    counts, found = {}, 0
+    for i, n in enumerate(names):
+        rows = db.conn.execute(sql, [*params, i]).fetchall()
+        found += len(rows)
+        counts[n] = word_counts(map(operator.itemgetter(0), rows))
+    if story is not None and not found:
+        raise NotFoundError(f"no article of story {story!r} belongs to the collections")
+    return fightin_words(counts, prior_size=prior_size, min_count=min_count, top=top)
+
+
+def word_counts(texts: Iterable[str]) -> Counter[str]:
+    """How often each word of `tokenize` occurs in ``texts``.
+
+    Words never span white space, so the texts are split on it first and each distinct piece
+    is tokenised once (much faster than `tokenize` on every text, with the same counts).
+
+    >>> sorted(word_counts(["Tax cut, tax rise", "a tax"]).items())
+    [('cut', 1), ('rise', 1), ('tax', 3)]
+    """
+    pieces = Counter(" ".join(texts).lower().split())
+    # a piece of letters only is one word already (letters are word characters, never digits)
+    counts = Counter({p: n for p, n in pieces.items() if p.isalpha() and len(p) > 1})
+    for piece, n in pieces.items():
+        if not piece.isalpha():
+            for word in tokenize(piece):
+                counts[word] += n
+    return counts
 
 
 def _ratio(part: float, whole: float) -> float:

@@ -67,6 +67,19 @@ class Filters:
     def is_empty(self) -> bool:
         return self == Filters()
 
+    def as_dict(self) -> dict[str, object]:
+        """Every setting as plain sorted values (stable across processes, for fingerprints).
+
+        >>> Filters.build(topics=["b", "a"], since="2022-06-01").as_dict()["topics"]
+        ['a', 'b']
+        """
+        return {"since_ts": self.since_ts, "until_ts": self.until_ts,
+                "topics": sorted(self.topics), "outlets": sorted(self.outlets),
+                "min_weight": self.min_weight,
+                "collections": [c.as_dict() | {"key": c.key, "values": sorted(c.values)}
+                                for c in self.collections],
+                "languages": sorted(self.languages)}
+
     def article_sql(self, alias: str = "a") -> tuple[str, list[object]]:
         """A SQL condition over ``articles AS alias`` (outlet domains via ``outlets``)."""
         parts: list[str] = ["1 = 1"]

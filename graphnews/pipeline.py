@@ -58,6 +58,7 @@ from typing import Any
 
 from graphnews import __version__
 from graphnews.errors import GraphnewsError
+from graphnews.filters import Filters
 from graphnews.ingest import IngestReport, ingest
 from graphnews.ingest.reader import expand_inputs
 from graphnews.progress import Progress, no_progress
@@ -173,6 +174,7 @@ def run(
     max_size: int | None = None,
     overrides: str | os.PathLike[str] | None = None,
     force: bool = False,
+    filters: Filters | None = None,
 ) -> RunReport:
     """Ingest ``inputs`` into ``db``, then run every analysis step, writing into ``out_dir``.
 
@@ -191,6 +193,10 @@ def run(
         Passed to ingest.
     force : bool
         Recompute every step even when nothing changed since the previous run.
+    filters : Filters, optional
+        Which articles the reports, the site and the exports keep (stories are detected over
+        the whole database, then filtered like every report). With languages, the articles'
+        languages are detected first.
 
     Returns
     -------
@@ -204,14 +210,21 @@ def run(
     out.mkdir(parents=True, exist_ok=True)
     report = RunReport(out_dir=out, database=db.path, ingest=ingested,
                        steps=[_ingest_step(ingested)])
-    options = {"version": __version__, "steps": [s.name for s in _STEPS]}
+    f = filters or Filters()
+    options: dict[str, Any] = {"version": __version__, "steps": [s.name for s in _STEPS]}
+    if not f.is_empty:
+        options["filters"] = f.as_dict()
+    if f.languages:
+        from graphnews.language import detect_languages
+
+        detect_languages(db)
     fingerprint = _fingerprint(db, options)
     previous = None if force else _previous_run(out, fingerprint)
     if previous is not None:
         report.reused = True
         report.steps.extend(_reused_step(s, out) for s in previous)
     else:
-        context = _Context(db=db, out_dir=out, progress=progress)
+        context = _Context(db=db, out_dir=out, progress=progress, filters=f)
         for step in _STEPS:
             report.steps.append(_run_step(step, context))
         _write_summary(report, db, _fingerprint(db, options))
@@ -250,12 +263,14 @@ def inputs_outside(
 # -- the steps ---------------------------------------------------------------------------------
 @dataclass
 class _Context:
-    """What the steps share: the database, the output folder, the progress callback, and the
-    outlet measures of the centrality step (so that render does not compute them again)."""
+    """What the steps share: the database, the output folder, the progress callback, the
+    filters, and the outlet measures of the centrality step (so that render does not compute
+    them again)."""
 
     db: Database
     out_dir: Path
     progress: Progress
+    filters: Filters
     measures: dict[str, dict[str, float]] | None = None
 
 
@@ -272,7 +287,7 @@ def _stories(context: _Context, step: StepReport) -> None:
     from graphnews.stories import update_stories
 
     update_stories(context.db, progress=context.progress)
-    stories = stories_spread(context.db)
+    stories = stories_spread(context.db, filters=context.filters)
     step.written.append(_write_json(context.out_dir / STORIES_FILE,
                                     [s.as_dict() for s in stories]))
     shared = sum(s.size > 1 for s in stories)
@@ -282,7 +297,7 @@ def _stories(context: _Context, step: StepReport) -> None:
 def _spread(context: _Context, step: StepReport) -> None:
     from graphnews.spread import outlet_spread
 
-    rows = outlet_spread(context.db)
+    rows = outlet_spread(context.db, filters=context.filters)
     step.written.append(_write_json(context.out_dir / SPREAD_FILE, [r.as_dict() for r in rows]))
     step.counts = {"outlets": len(rows)}
     if rows:
@@ -292,7 +307,7 @@ def _spread(context: _Context, step: StepReport) -> None:
 def _centrality(context: _Context, step: StepReport) -> None:
     from graphnews.centrality import MEASURES, central_outlets
 
-    report = central_outlets(context.db)
+    report = central_outlets(context.db, filters=context.filters)
     context.measures = {name: {f"outlet:{r.outlet}": getattr(r, name) for r in report.rows}
                         for name in MEASURES}
     step.written.append(_write_json(context.out_dir / CENTRAL_OUTLETS_FILE, report.as_dict()))
@@ -304,7 +319,8 @@ def _centrality(context: _Context, step: StepReport) -> None:
 def _render(context: _Context, step: StepReport) -> None:
     from graphnews.render import render_site
 
-    step.written.extend(render_site(context.db, context.out_dir, measures=context.measures))
+    step.written.extend(render_site(context.db, context.out_dir, measures=context.measures,
+                                    filters=context.filters))
     step.counts = {"pages": len(step.written)}
 
 
@@ -312,7 +328,8 @@ def _export(context: _Context, step: StepReport) -> None:
     from graphnews.export import export
 
     for graph in EXPORTED_GRAPHS:
-        step.written.extend(export(context.db, to="graphml", graph=graph, out=context.out_dir))
+        step.written.extend(export(context.db, to="graphml", graph=graph, out=context.out_dir,
+                                   filters=context.filters))
     step.counts = {"files": len(step.written)}
 
 
@@ -352,11 +369,13 @@ def _run_step(step: _Step, context: _Context) -> StepReport:
 
 # -- the summary and the fingerprint ------------------------------------------------------------
 def _fingerprint(db: Database, options: dict[str, Any]) -> str:
-    """A hash of everything the analysis steps read: files, overrides, stories, options."""
+    """A hash of everything the analysis steps read: files, overrides, stories, outlet
+    metadata (exports carry it), options."""
     h = hashlib.sha256(json.dumps(options, sort_keys=True).encode())
     for sql in ("SELECT path, content_hash FROM files ORDER BY path",
                 "SELECT domain, merge_into, name FROM outlet_overrides ORDER BY domain",
-                "SELECT id, signature FROM stories ORDER BY id"):
+                "SELECT id, signature FROM stories ORDER BY id",
+                "SELECT domain, key, value FROM outlet_metadata ORDER BY domain, key"):
         for row in db.conn.execute(sql):
             h.update(repr(tuple(row)).encode())
     return h.hexdigest()

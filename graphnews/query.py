@@ -49,6 +49,8 @@ from graphnews.store import DEFAULT_DB, Database
 if TYPE_CHECKING:
     import networkx as nx
 
+    from graphnews.collections import Collection
+
 __all__ = [
     "HIGHLIGHT",
     "NEIGHBORHOOD_FORMATS",
@@ -121,6 +123,8 @@ def search(
     until: str | None = None,
     outlet: str | None = None,
     topic: str | None = None,
+    collections: Sequence[Collection] = (),
+    languages: Sequence[str] = (),
     limit: int = 20,
 ) -> list[dict[str, Any]]:
     """Full-text search over article titles and excerpts, best match first (bm25).
@@ -138,6 +142,10 @@ def search(
         Only articles of this outlet (domain).
     topic : str, optional
         Only articles about this topic (name, any case).
+    collections : sequence of Collection
+        Only articles of outlets in any of these collections (`graphnews.collections`).
+    languages : sequence of str
+        Only articles detected in any of these languages (`graphnews.language`).
     limit : int
         At most this many hits.
 
@@ -163,6 +171,8 @@ def search(
         until=until,
         outlets=[_outlet(db, outlet)[1]] if outlet else None,
         topics=[_topic(db, topic)[1]] if topic else None,
+        collections=collections,
+        languages=languages,
     )
     where, params = filters.article_sql("a")
     _require_words(text)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pytest
@@ -21,8 +23,11 @@ from graphnews.compare import (
     compare,
     fightin_words,
     mixing_matrix,
+    tokenize,
+    word_counts,
 )
-from graphnews.graph import follows_graph, outlet_graph
+from graphnews.filters import Filters
+from graphnews.graph import follows_graph, linked_pairs, outlet_graph
 from graphnews.store import Database
 from graphnews.stories import detect_stories
 from tests.conftest import DATA
@@ -182,3 +187,103 @@ def test_cli_compare_on_the_real_corpus(real_db_path: Path, tmp_path: Path) -> N
     assert csv_out.exit_code == 0 and csv_out.stdout.startswith("story,outlets,articles,first")
     one = runner.invoke(app, ["compare", "--collection", "lean=center", "--db", db.path])
     assert one.exit_code == 2 and "at least two collections" in one.output
+
+
+# -- the SQL and sparse-matrix report against a plain Python count -------------------------------
+LEANS = ("left", "center", "right")
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Database:
+    """A generated corpus (planted stories, noisy links) with stories detected and a lean for
+    every outlet but every seventh (those are in no collection)."""
+    from graphnews.generator import DOCUMENTS_DIR, generate_corpus
+
+    folder = tmp_path_factory.mktemp("compare-generated")
+    generate_corpus(folder, documents=300, seed=5)
+    db = graphnews.open(folder / "g.db")
+    db.ingest([folder / DOCUMENTS_DIR], workers=0)
+    detect_stories(db)
+    domains = [d for (d,) in db.conn.execute("SELECT domain FROM outlets ORDER BY id")]
+    meta = folder / "lean.csv"
+    meta.write_text("domain,lean\n" + "".join(f"{d},{LEANS[i % 3]}\n"
+                                             for i, d in enumerate(domains) if i % 7))
+    import_outlets(db, meta)
+    return db
+
+
+def _plain_report(db: Database, names: list[str], group_of: dict[str, str], f: Filters
+                  ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Per story coverage and who-follows-whom, counted article by article in plain Python."""
+    cond, params = f.article_sql("a")
+    rows = db.conn.execute(
+        f"SELECT o.domain, a.published_ts, s.story_id FROM articles a JOIN outlets o "
+        f"ON o.id = a.outlet_id JOIN story_articles s ON s.article_id = a.id WHERE {cond}",
+        params).fetchall()
+    members: dict[str, list[tuple[str, int | None]]] = {}
+    for domain, ts, story in rows:
+        if domain in group_of:
+            members.setdefault(story, []).append((domain, ts))
+    stories = {}
+    for story, arts in members.items():
+        first = min((t for _, t in arts if t is not None), default=None)
+        per = {}
+        for n in names:
+            mine = [(d, t) for d, t in arts if group_of[d] == n]
+            times = [t for _, t in mine if t is not None]
+            per[n] = (len(mine), len({d for d, _ in mine}),
+                      None if not times or first is None else round((min(times) - first) / 3600, 2))
+        stories[story] = (len(arts), len({d for d, _ in arts}), per)
+    lags: dict[tuple[str, str], list[float]] = {}
+    for p in linked_pairs(db, filters=f):
+        if (p.outlet_a == p.outlet_b or p.ts_a is None or p.ts_b is None or p.ts_a == p.ts_b
+                or p.outlet_a not in group_of or p.outlet_b not in group_of):
+            continue
+        (leader, t0), (follower, t1) = sorted([(p.outlet_a, p.ts_a), (p.outlet_b, p.ts_b)],
+                                              key=lambda x: x[1])
+        lags.setdefault((group_of[follower], group_of[leader]), []).append((t1 - t0) / 3600)
+    follows = sorted(({"follower": a, "leader": b, "pairs": len(h),
+                       "median_lag_hours": round(statistics.median(h), 2)}
+                      for (a, b), h in lags.items()),
+                     key=lambda r: (-r["pairs"], r["follower"], r["leader"]))
+    return stories, follows
+
+
+@pytest.mark.parametrize("filters", [
+    Filters(),
+    Filters.build(since="2022-01-05", until="2022-01-20"),
+    Filters.build(collections=[parse_rule("lean=left,right")]),
+])
+def test_story_rows_and_follows_equal_a_plain_python_count(generated: Database,
+                                                           filters: Filters) -> None:
+    groups = [parse_rule(f"lean={v}") for v in LEANS]
+    names = [g.name for g in groups]
+    group_of = {d: g.name for g in groups for d in g.members(generated)}
+    report = compare(generated, groups, filters=filters, words=0)
+    stories, follows = _plain_report(generated, names, group_of, filters)
+    assert len(report.stories) == len(stories) > 20
+    for s in report.stories:
+        articles, outlets, per = stories[s["story"]]
+        assert (s["articles"], s["outlets"]) == (articles, outlets)
+        for n in names:
+            c = s["collections"][n]
+            assert (c["articles"], c["outlets"], c["lag_hours"]) == per[n]
+    assert report.follows == follows and len(follows) >= 4
+    assert report.unassigned_articles > 0 or filters.collections
+
+
+def test_distinctive_word_counts_equal_tokenize_on_each_text(generated: Database) -> None:
+    groups = [parse_rule(f"lean={v}") for v in LEANS]
+    report = compare(generated, groups, words=5, min_count=1)
+    tricky = ["Google's AI—bot: 'it has feelings' (2022)", "it’s 3rd-rate x2 über-cool İstanbul",
+              "a_b o'clock... ÉTÉ\u2028nouveau \x1cmot"]
+    assert word_counts(tricky) == Counter(w for text in tricky for w in tokenize(text))
+    for g in groups:
+        texts = [" ".join(t for t in row if t) for row in generated.conn.execute(
+            "SELECT a.title, a.excerpt FROM articles a JOIN outlets o ON o.id = a.outlet_id "
+            "WHERE o.domain IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(g.members(generated))),))]
+        counts = Counter(w for text in texts for w in tokenize(text))
+        assert word_counts(texts) == counts
+        assert [w["count"] for w in report.words[g.name]] == [
+            counts[w["word"]] for w in report.words[g.name]]

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from graphnews.cli.output import Format
+from graphnews.errors import BadInputError
 from graphnews.filters import Filters
 from graphnews.store import Database, open_db
 
@@ -96,9 +97,17 @@ def report_filters(
     collections: list[str] | None = None,
     languages: list[str] | None = None,
 ) -> Filters:
-    """The `Filters` of a command's options; collections resolved against ``database``."""
+    """The `Filters` of a command's options; collections resolved against ``database``.
+
+    A language filter on a database whose languages were never detected is refused (it would
+    keep nothing): the message says to run ``graphnews languages`` first.
+    """
     from graphnews.collections import resolve_collections
 
+    if languages and database.conn.execute(
+            "SELECT 1 FROM article_languages LIMIT 1").fetchone() is None:
+        raise BadInputError("--language needs the articles' languages: run 'graphnews "
+                            "languages' first (it detects them once, then only new articles)")
     return Filters.build(since=since, until=until, topics=topics, outlets=outlets,
                          min_weight=min_weight,
                          collections=resolve_collections(database, collections),

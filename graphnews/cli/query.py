@@ -17,12 +17,15 @@ import typer
 from graphnews import query
 from graphnews.cli import app
 from graphnews.cli.common import (
+    CollectionOption,
     DbOption,
     FormatOption,
+    LanguageOption,
     SinceOption,
     UntilOption,
     old_name,
     open_database,
+    report_filters,
 )
 from graphnews.cli.output import Format, emit_object, emit_rows
 
@@ -64,6 +67,8 @@ def search_command(
                                                "(domain).", show_default=False)] = None,
     topic: Annotated[str | None, typer.Option("--topic", help="Only articles about this topic.",
                                               show_default=False)] = None,
+    collection: CollectionOption = None,
+    language: LanguageOption = None,
     top: Annotated[int, typer.Option("--top", "-n", min=1, help="At most this many hits, best "
                                      "first. (Old name: --limit.)")] = 20,
     limit: Annotated[int | None, old_name("--limit", "--top", min=1)] = None,
@@ -76,8 +81,11 @@ def search_command(
     Example: graphnews search emotion recognition --since 2022-06 --topic "AI Ethics"
     """
     database = open_database(db, readonly=True)
+    within = report_filters(database, collections=collection, languages=language)
     hits = query.search(database, " ".join(text), since=since, until=until, outlet=outlet,
-                        topic=topic, limit=top if limit is None else limit)
+                        topic=topic, collections=within.collections,
+                        languages=sorted(within.languages),
+                        limit=top if limit is None else limit)
     _emit_found(hits, fmt, columns=_SEARCH_TABLE if fmt is Format.table else _SEARCH_COLUMNS,
                 title=f"search: {' '.join(text)}", nothing="no article matches the search")
 

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from graphnews.cli import app
-from graphnews.cli.common import DbOption, FormatOption, OutOption, SilentOption, open_database
+from graphnews.cli.common import (
+    CollectionOption,
+    DbOption,
+    FormatOption,
+    LanguageOption,
+    OutOption,
+    SilentOption,
+    open_database,
+)
 from graphnews.cli.ingest import InputsArgument, MaxSizeOption, OverridesOption, say_problems
 from graphnews.cli.output import Format, console, emit_object, emit_rows, progress_bars
 
@@ -32,6 +40,8 @@ def run_command(
     max_size: MaxSizeOption = 5_000_000,
     overrides: OverridesOption = None,
     force: ForceOption = False,
+    collection: CollectionOption = None,
+    language: LanguageOption = None,
     silent: SilentOption = False,
 ) -> None:
     """Do everything in one go: ingest, then every report, into one folder.
@@ -41,14 +51,22 @@ def run_command(
     them all. A second run over unchanged input reuses the files of the first. The exit code
     is 1 when a document was rejected or a step failed (the reason is printed).
 
+    --collection and --language restrict every report, page and export to those outlets or
+    languages (stories are still detected over the whole database).
+
     Example: graphnews run seeds/ --out output/
     """
+    from graphnews.collections import resolve_collections
+    from graphnews.filters import Filters
     from graphnews.pipeline import run
 
     database = open_database(db)
+    # not report_filters: the run detects the languages itself (after its ingest)
+    filters = Filters.build(collections=resolve_collections(database, collection),
+                            languages=language)
     with progress_bars(silent) as progress:
         report = run(database, inputs, out_dir=out, progress=progress, max_size=max_size,
-                     overrides=overrides, force=force)
+                     overrides=overrides, force=force, filters=filters)
     say_problems(report.ingest, silent=silent)
     if fmt is Format.json:
         emit_object(report.as_dict(), fmt)

@@ -10,15 +10,17 @@ from rich.text import Text
 
 from graphnews.cli import app
 from graphnews.cli.common import (
+    CollectionOption,
     DbOption,
     FormatOption,
+    LanguageOption,
     SilentOption,
     SinceOption,
     UntilOption,
     open_database,
+    report_filters,
 )
 from graphnews.cli.output import Format, console, emit_object, emit_rows, err_console
-from graphnews.filters import Filters
 from graphnews.spread import (
     EVERY,
     StorySpread,
@@ -138,6 +140,8 @@ def stories_command(
     min_outlets: MinOutletsOption = 1,
     since: SinceOption = None,
     until: UntilOption = None,
+    collection: CollectionOption = None,
+    language: LanguageOption = None,
     every: EveryOption = None,
     resolution: ResolutionOption = None,
     seed: SeedOption = None,
@@ -163,8 +167,9 @@ def stories_command(
     if fit is not None:
         _fit(database, fit, fmt=fmt, silent=silent)
     ensure_stories(database, resolution=resolution, seed=seed, silent=silent)
-    rows = stories_spread(database, filters=Filters.build(since=since, until=until),
-                          every=every, min_outlets=min_outlets)
+    filters = report_filters(database, since=since, until=until, collections=collection,
+                             languages=language)
+    rows = stories_spread(database, filters=filters, every=every, min_outlets=min_outlets)
     if not all_rows:
         rows = first_per_window(rows, top)
     columns = (("window",) if every else ()) + STORY_COLUMNS
@@ -194,6 +199,8 @@ def story_command(
     ] = False,
     since: SinceOption = None,
     until: UntilOption = None,
+    collection: CollectionOption = None,
+    language: LanguageOption = None,
     db: DbOption = None,
     fmt: FormatOption = Format.table,
     silent: SilentOption = False,
@@ -210,7 +217,9 @@ def story_command(
     if explain:
         _explain(database, story, fmt)
         return
-    spread = story_spread(database, story, filters=Filters.build(since=since, until=until))
+    filters = report_filters(database, since=since, until=until, collections=collection,
+                             languages=language)
+    spread = story_spread(database, story, filters=filters)
     detail = spread.as_dict(detail=True)
     if fmt is Format.json:
         emit_object(detail, fmt)
@@ -236,6 +245,8 @@ def spread_command(
     min_stories: MinStoriesOption = 1,
     since: SinceOption = None,
     until: UntilOption = None,
+    collection: CollectionOption = None,
+    language: LanguageOption = None,
     every: EveryOption = None,
     db: DbOption = None,
     fmt: FormatOption = Format.table,
@@ -252,8 +263,9 @@ def spread_command(
     """
     database = open_database(db)
     ensure_stories(database, silent=silent)
-    rows = outlet_spread(database, filters=Filters.build(since=since, until=until),
-                         every=every, min_stories=min_stories)
+    filters = report_filters(database, since=since, until=until, collections=collection,
+                             languages=language)
+    rows = outlet_spread(database, filters=filters, every=every, min_stories=min_stories)
     if not all_rows:
         rows = first_per_window(rows, top)
     columns = (("window",) if every else ()) + SPREAD_COLUMNS
