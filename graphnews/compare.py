@@ -24,9 +24,8 @@ import functools
 import itertools
 import json
 import math
-import operator
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -128,23 +127,20 @@ def compare(
     f = filters or Filters()
     rule = rule or BlindspotRule()
     names = [c.name for c in collections]
-    kept = _kept_sql(db, collections, f)
-    counts = {names[g]: (n, outlets) for g, n, outlets in db.conn.execute(
-        f"WITH {kept.cte} SELECT grp, count(*), count(DISTINCT outlet_id) FROM k GROUP BY grp",
-        kept.params)}
-    if not counts:
+    arts = _Compared.read(db, collections, f)
+    if not arts.id.size:
         raise BadInputError("no article of the filtered set belongs to any of the collections "
                             f"{', '.join(names)}")
     cond, params = f.article_sql("a")
     filtered = db.conn.execute(f"SELECT count(*) FROM articles a WHERE {cond}",
                                params).fetchone()[0]
     messages: list[str] = []
-    totals = _collection_totals(counts, names)
-    stories = _story_rows(db, kept, names, totals)
+    totals = _collection_totals(arts, names)
+    stories = _story_rows(arts, names)
     if not stories:
         messages.append("no stories: run 'graphnews stories' (or 'graphnews run') first for the "
                         "per-story comparison and blindspots")
-    mixing, follows = _network(db, kept, f, names)
+    mixing, follows = _network(db, arts, f, names)
     return CompareReport(
         collections=[totals[n] for n in names],
         stories=stories,
@@ -153,92 +149,121 @@ def compare(
         rule=rule.as_dict(),
         mixing=mixing,
         follows=follows,
-        words=_words(db, kept, names, story=story, top=words, prior_size=prior_size,
+        words=_words(arts, names, story=story, top=words, prior_size=prior_size,
                      min_count=min_count) if words else {},
-        unassigned_articles=int(filtered) - sum(n for n, _ in counts.values()),
+        unassigned_articles=int(filtered) - int(arts.id.size),
         messages=messages,
     )
 
 
 @dataclass(frozen=True)
-class _Kept:
-    """SQL common table expressions over the compared articles, shared by every query.
+class _Compared:
+    """The compared articles (filtered, of an outlet in a compared collection), read once.
 
-    ``g(outlet_id, grp)``: each outlet of a compared collection and the index of the first
-    collection holding it; ``k(id, outlet_id, ts, grp)``: the filtered articles of those outlets.
-    ``params`` are the placeholders' values, in the order they appear.
+    One entry per article, in arrays: ``id``, ``outlet`` (outlet id), ``group`` (index of the
+    first compared collection holding the outlet), ``ts`` (publication time, -1 when unknown),
+    ``story`` (index into ``story_ids``, -1 for none); ``titles`` and ``excerpts`` as lists.
     """
 
-    cte: str
-    params: list[object]
+    id: Any
+    outlet: Any
+    group: Any
+    ts: Any
+    story: Any
+    story_ids: list[str]
+    titles: list[str | None]
+    excerpts: list[str | None]
+
+    @classmethod
+    def read(cls, db: Database, collections: Sequence[Collection], f: Filters) -> _Compared:
+        outlet_ids = dict(db.conn.execute("SELECT domain, id FROM outlets"))
+        group_of: dict[int, int] = {}
+        for i, c in enumerate(collections):  # an outlet counts in the first collection given
+            for domain in c.members(db):
+                group_of.setdefault(outlet_ids[domain], i)
+        cond, params = f.article_sql("a")
+        rows = db.conn.execute(
+            f"SELECT a.id, a.outlet_id, a.published_ts, s.story_id, a.title, a.excerpt "
+            f"FROM articles a LEFT JOIN story_articles s ON s.article_id = a.id "
+            f"WHERE a.outlet_id IN (SELECT value FROM json_each(?)) AND {cond} ORDER BY a.id",
+            [json.dumps(sorted(group_of)), *params]).fetchall()
+        ids, outlets, times, stories, titles, excerpts = (
+            tuple(column) for column in zip(*rows, strict=True)) if rows else ((),) * 6
+        index: dict[str, int] = {}
+        return cls(
+            id=np.array(ids, dtype=np.int64),
+            outlet=np.array(outlets, dtype=np.int64),
+            group=np.array([group_of[o] for o in outlets], dtype=np.int64),
+            ts=np.array([-1 if t is None else t for t in times], dtype=np.int64),
+            story=np.array([-1 if s is None else index.setdefault(s, len(index))
+                            for s in stories], dtype=np.int64),
+            story_ids=list(index), titles=list(titles), excerpts=list(excerpts))
+
+    def story_outlets(self) -> tuple[Any, Any]:
+        """Each (story, outlet) pair once: two arrays."""
+        width = int(self.outlet.max()) + 1
+        pairs = np.unique(self.story[self.story >= 0] * width + self.outlet[self.story >= 0])
+        return pairs // width, pairs % width
 
 
-def _kept_sql(db: Database, collections: Sequence[Collection], f: Filters) -> _Kept:
-    """The compared articles as SQL (an outlet in several collections counts in the first)."""
-    outlet_ids = dict(db.conn.execute("SELECT domain, id FROM outlets"))
-    taken: set[str] = set()
-    cases, params = [], []
-    for i, c in enumerate(collections):
-        mine = sorted(c.members(db) - taken)
-        taken.update(mine)
-        cases.append(f"WHEN o.id IN (SELECT value FROM json_each(?)) THEN {i}")
-        params.append(json.dumps([outlet_ids[d] for d in mine]))
-    cond, cond_params = f.article_sql("a")
-    cte = (f"g AS (SELECT outlet_id, grp FROM (SELECT o.id AS outlet_id, CASE {' '.join(cases)} "
-           f"END AS grp FROM outlets o) x WHERE grp IS NOT NULL), "
-           f"k AS (SELECT a.id, a.outlet_id, a.published_ts AS ts, g.grp FROM articles a "
-           f"JOIN g ON g.outlet_id = a.outlet_id WHERE {cond})")
-    return _Kept(cte, [*params, *cond_params])
+def _collection_totals(arts: _Compared, names: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Each collection's articles and outlets, and its share of all compared."""
+    articles = np.bincount(arts.group, minlength=len(names)).tolist()
+    outlet_group = np.unique(arts.outlet * len(names) + arts.group) % len(names)
+    outlets = np.bincount(outlet_group, minlength=len(names)).tolist()
+    all_articles, all_outlets = sum(articles), sum(outlets)
+    return {n: {"collection": n, "articles": articles[i], "outlets": outlets[i],
+                "article_share": _ratio(articles[i], all_articles),
+                "outlet_share": _ratio(outlets[i], all_outlets)}
+            for i, n in enumerate(names)}
 
 
-def _collection_totals(counts: Mapping[str, tuple[int, int]], names: Sequence[str]
-                       ) -> dict[str, dict[str, Any]]:
-    """Each collection's articles and outlets (``counts``: name -> (articles, outlets))."""
-    all_articles = sum(n for n, _ in counts.values())
-    all_outlets = sum(o for _, o in counts.values())
-    totals = {}
-    for n in names:
-        articles, outlets = counts.get(n, (0, 0))
-        totals[n] = {"collection": n, "articles": articles, "outlets": outlets,
-                     "article_share": _ratio(articles, all_articles),
-                     "outlet_share": _ratio(outlets, all_outlets)}
-    return totals
-
-
-def _story_rows(db: Database, kept: _Kept, names: Sequence[str],
-                totals: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Per story: articles, outlets and first report of each collection, counted in SQL (an
-    outlet is in one collection only, so the story's outlets are the sum over collections)."""
-    per_story: dict[str, dict[int, tuple[int, int, int | None]]] = defaultdict(dict)
-    for story_id, g, articles, outlets, first in db.conn.execute(
-        f"WITH {kept.cte} SELECT s.story_id, k.grp, count(*), count(DISTINCT k.outlet_id), "
-        f"min(k.ts) FROM k JOIN story_articles s ON s.article_id = k.id "
-        f"GROUP BY s.story_id, k.grp", kept.params):
-        per_story[story_id][g] = (articles, outlets, first)
-    headlines = _headlines(db, kept)
+def _story_rows(arts: _Compared, names: Sequence[str]) -> list[dict[str, Any]]:
+    """Per story: articles, outlets and first report of each collection (an outlet is in one
+    collection only, so the story's outlets are the sum over collections)."""
+    n_stories, size = len(arts.story_ids), len(names)
+    if not n_stories:
+        return []
+    storied = arts.story >= 0
+    key = arts.story[storied] * size + arts.group[storied]
+    articles = np.bincount(key, minlength=n_stories * size).reshape(n_stories, size)
+    story, outlet = arts.story_outlets()
+    member = np.zeros(int(arts.outlet.max()) + 1, dtype=np.int64)
+    member[arts.outlet] = arts.group
+    outlets = np.bincount(story * size + member[outlet],
+                          minlength=n_stories * size).reshape(n_stories, size)
+    dated = arts.ts[storied] >= 0
+    first = np.full(n_stories * size, np.iinfo(np.int64).max)
+    np.minimum.at(first, key[dated], arts.ts[storied][dated])
+    first = first.reshape(n_stories, size)
+    headlines = _headlines(arts)
     stamp = functools.cache(iso)  # a story's first time is also its first collection's
     absent = {"articles": 0, "outlets": 0, "article_share": 0.0, "outlet_share": 0.0,
               "first_published": None, "lag_hours": None}
+    none = int(np.iinfo(np.int64).max)
     result = []
-    for story_id, groups in per_story.items():
-        all_articles = sum(a for a, _, _ in groups.values())
-        all_outlets = sum(o for _, o, _ in groups.values())
-        dated = [t for _, _, t in groups.values() if t is not None]
-        first_ts = min(dated) if dated else None
+    for s, (counts, outlet_counts, firsts) in enumerate(zip(
+            articles.tolist(), outlets.tolist(), first.tolist(), strict=True)):
+        all_articles, all_outlets = sum(counts), sum(outlet_counts)
+        first_ts = min(firsts)
+        first_ts = None if first_ts == none else first_ts
         per = {n: dict(absent) for n in names}
         leaders = []
-        for i, (articles, outlets, first) in sorted(groups.items()):
-            lag = None if first is None else round((first - first_ts) / 3600, 2)
-            per[names[i]] = {
-                "articles": articles, "outlets": outlets,
-                "article_share": round(articles / all_articles, 4),
-                "outlet_share": round(outlets / all_outlets, 4),
-                "first_published": stamp(first), "lag_hours": lag,
+        for i, n in enumerate(names):
+            if not counts[i]:
+                continue
+            mine = None if firsts[i] == none else firsts[i]
+            lag = None if mine is None else round((mine - first_ts) / 3600, 2)
+            per[n] = {
+                "articles": counts[i], "outlets": outlet_counts[i],
+                "article_share": round(counts[i] / all_articles, 4),
+                "outlet_share": round(outlet_counts[i] / all_outlets, 4),
+                "first_published": stamp(mine), "lag_hours": lag,
             }
             if lag == 0:
-                leaders.append(names[i])
+                leaders.append(n)
         result.append({
-            "story": story_id, "headline": headlines.get(story_id), "articles": all_articles,
+            "story": arts.story_ids[s], "headline": headlines.get(s), "articles": all_articles,
             "outlets": all_outlets, "first_published": stamp(first_ts),
             "first_collection": leaders[0] if len(leaders) == 1 else
             ("; ".join(leaders) if leaders else None),
@@ -248,14 +273,16 @@ def _story_rows(db: Database, kept: _Kept, names: Sequence[str],
     return result
 
 
-def _headlines(db: Database, kept: _Kept) -> dict[str, str]:
+def _headlines(arts: _Compared) -> dict[int, str]:
     """Each story's headline: the title of its earliest titled article among those compared
-    (as in `graphnews.spread`, the filters decide which articles a story shows)."""
-    return dict(db.conn.execute(
-        f"WITH {kept.cte} SELECT story_id, title FROM (SELECT s.story_id, a.title, "
-        f"row_number() OVER (PARTITION BY s.story_id ORDER BY k.ts IS NULL, k.ts, k.id) AS n "
-        f"FROM k JOIN story_articles s ON s.article_id = k.id JOIN articles a ON a.id = k.id "
-        f"WHERE a.title IS NOT NULL) x WHERE n = 1", kept.params).fetchall())
+    (dated before undated, then by time, then by id; as in `graphnews.spread`, the filters
+    decide which articles a story shows)."""
+    titled = np.flatnonzero((arts.story >= 0)
+                            & np.array([t is not None for t in arts.titles], dtype=bool))
+    ts = arts.ts[titled]
+    order = titled[np.lexsort((arts.id[titled], ts, ts < 0, arts.story[titled]))]
+    stories, first = np.unique(arts.story[order], return_index=True)
+    return {int(s): arts.titles[int(order[i])] for s, i in zip(stories, first, strict=True)}
 
 
 def _relative(story: Mapping[str, Any], name: str, totals: Mapping[str, Mapping[str, Any]],
@@ -351,35 +378,39 @@ def assortativity(M: Sequence[Sequence[float]]) -> float | None:
     return None if math.isclose(square, 1.0) else (trace - square) / (1 - square)
 
 
-def _network(db: Database, kept: _Kept, f: Filters, names: Sequence[str]
+def _network(db: Database, arts: _Compared, f: Filters, names: Sequence[str]
              ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Mixing in the co-coverage and follows graphs, and who follows whom across collections.
 
     The graphs are those of `graphnews.graph.outlet_graph` and `follows_graph` (the same linked
     pairs and shared stories; tests/test_compare.py checks the result against them and
-    networkx), built as sparse outlet-by-outlet matrices from three plain reads: the compared
-    articles, the linked pairs, the stories' outlets.
+    networkx), built as sparse outlet-by-outlet matrices from the compared articles and the
+    linked pairs.
     """
-    arts = _Articles.read(db, kept)
+    size = int(max(arts.id.max(), db.max_id("articles"))) + 1
+    outlet_of, group_of, ts_of = (np.full(size, -1, dtype=np.int64) for _ in range(3))
+    outlet_of[arts.id], group_of[arts.id], ts_of[arts.id] = arts.outlet, arts.group, arts.ts
     links = _integers(db.conn.execute(
         "SELECT from_article, to_article FROM related_links WHERE from_article != to_article"), 2)
-    x, y = links.min(axis=1), links.max(axis=1)
-    width = arts.outlet.size
-    unique = np.unique(x * width + y)  # each linked pair once, either direction
-    x, y = unique // width, unique % width
-    both = (arts.group[x] >= 0) & (arts.group[y] >= 0)
+    pairs = sparse.csr_matrix((np.ones(len(links)), (links.min(axis=1), links.max(axis=1))),
+                              shape=(size, size))  # each linked pair once, either direction
+    x = np.repeat(np.arange(size), np.diff(pairs.indptr))
+    y = pairs.indices.astype(np.int64)
+    both = (group_of[x] >= 0) & (group_of[y] >= 0)
     x, y = x[both], y[both]
-    oa, ob = arts.outlet[x], arts.outlet[y]
+    oa, ob = outlet_of[x], outlet_of[y]
     other = oa != ob
     x, y, oa, ob = x[other], y[other], oa[other], ob[other]
     n_outlets = int(arts.outlet.max()) + 1
     shape = (n_outlets, n_outlets)
     linked = sparse.coo_matrix((np.ones(oa.size), (np.minimum(oa, ob), np.maximum(oa, ob))),
                                shape=shape).tocsr()
-    stories = _story_outlets(db, kept, n_outlets)
+    story, outlet = arts.story_outlets()
+    stories = sparse.coo_matrix((np.ones(story.size), (story, outlet)),
+                                shape=(len(arts.story_ids), n_outlets)).tocsr()
     shared = sparse.triu(stories.T @ stories, k=1).tocsr()
     coverage = _at_least(linked + shared, max(f.min_weight, 1))
-    ta, tb = arts.ts[x], arts.ts[y]
+    ta, tb = ts_of[x], ts_of[y]
     timed = (ta >= 0) & (tb >= 0) & (ta != tb)
     later = ta[timed] > tb[timed]
     follower = np.where(later, oa[timed], ob[timed])
@@ -388,7 +419,7 @@ def _network(db: Database, kept: _Kept, f: Filters, names: Sequence[str]
     follows = _at_least(sparse.coo_matrix((np.ones(follower.size), (follower, leader)),
                                           shape=shape).tocsr(), f.min_weight)
     member = np.full(n_outlets, -1)
-    member[arts.outlet[arts.group >= 0]] = arts.group[arts.group >= 0]
+    member[arts.outlet] = arts.group
     onehot = sparse.coo_matrix((np.ones(int((member >= 0).sum())),
                                 (np.flatnonzero(member >= 0), member[member >= 0])),
                                shape=(n_outlets, len(names))).tocsr()
@@ -404,43 +435,9 @@ def _network(db: Database, kept: _Kept, f: Filters, names: Sequence[str]
     return mixing, _follows_across(member[follower], member[leader], lag_hours, names)
 
 
-@dataclass(frozen=True)
-class _Articles:
-    """The compared articles as arrays indexed by article id: outlet, collection index (-1 for
-    an article not compared) and publication time (-1 when unknown)."""
-
-    outlet: Any
-    group: Any
-    ts: Any
-
-    @classmethod
-    def read(cls, db: Database, kept: _Kept) -> _Articles:
-        rows = _integers(db.conn.execute(
-            f"WITH {kept.cte} SELECT id, outlet_id, grp, coalesce(ts, -1) FROM k",
-            kept.params), 4)
-        size = int(db.conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]) + 1
-        outlet, group, ts = (np.full(size, -1, dtype=np.int64) for _ in range(3))
-        outlet[rows[:, 0]], group[rows[:, 0]], ts[rows[:, 0]] = rows[:, 1], rows[:, 2], rows[:, 3]
-        return cls(outlet, group, ts)
-
-
 def _integers(rows: Iterable[Sequence[int]], columns: int) -> Any:
     """Rows of integers as an ``(n, columns)`` int64 array, read without a list of tuples."""
     return np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64).reshape(-1, columns)
-
-
-def _story_outlets(db: Database, kept: _Kept, n_outlets: int) -> Any:
-    """A story-by-outlet matrix of ones: which outlets of the compared articles each story has
-    (``M.T @ M`` counts the stories two outlets share)."""
-    rows = db.conn.execute(
-        f"WITH {kept.cte} SELECT DISTINCT s.story_id, k.outlet_id FROM k "
-        f"JOIN story_articles s ON s.article_id = k.id", kept.params).fetchall()
-    index: dict[str, int] = {}
-    story = np.fromiter((index.setdefault(r[0], len(index)) for r in rows), dtype=np.int64,
-                        count=len(rows))
-    outlet = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
-    return sparse.coo_matrix((np.ones(len(rows)), (story, outlet)),
-                             shape=(len(index), n_outlets)).tocsr()
 
 
 def _at_least(M: Any, threshold: float) -> Any:
@@ -564,22 +561,20 @@ def _top_rounded(z: Any, top: int | None) -> list[tuple[int, float]]:
     return shown[:top]
 
 
-def _words(db: Database, kept: _Kept, names: Sequence[str], *, story: str | None, top: int,
+def _words(arts: _Compared, names: Sequence[str], *, story: str | None, top: int,
            prior_size: float | None, min_count: int) -> dict[str, list[dict[str, Any]]]:
     """Distinctive words of each collection (titles and excerpts), overall or in ``story``."""
-    sql = (f"WITH {kept.cte} SELECT coalesce(a.title, '') || ' ' || coalesce(a.excerpt, '') "
-           f"FROM k JOIN articles a ON a.id = k.id")
+    rows = range(arts.id.size)
     if story is not None:
-        sql += " JOIN story_articles s ON s.article_id = k.id AND s.story_id = ?"
-    sql += " WHERE k.grp = ?"
-    params = [*kept.params, *([] if story is None else [story])]
-    counts, found = {}, 0
-    for i, n in enumerate(names):
-        rows = db.conn.execute(sql, [*params, i]).fetchall()
-        found += len(rows)
-        counts[n] = word_counts(map(operator.itemgetter(0), rows))
-    if story is not None and not found:
-        raise NotFoundError(f"no article of story {story!r} belongs to the collections")
+        index = arts.story_ids.index(story) if story in arts.story_ids else -2
+        rows = np.flatnonzero(arts.story == index).tolist()
+        if not rows:
+            raise NotFoundError(f"no article of story {story!r} belongs to the collections")
+    texts: list[list[str]] = [[] for _ in names]
+    groups = arts.group.tolist()
+    for r in rows:
+        texts[groups[r]].extend(t for t in (arts.titles[r], arts.excerpts[r]) if t)
+    counts = {n: word_counts(texts[i]) for i, n in enumerate(names)}
     return fightin_words(counts, prior_size=prior_size, min_count=min_count, top=top)
 
 
