@@ -6,6 +6,7 @@ included. docs/architecture.md describes the layers.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -72,3 +73,17 @@ def test_a_lazy_package_serves_exactly_its_submodules_names(
         assert getattr(served, name) is not None
     with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
         served.nothing  # noqa: B018
+
+
+def test_the_docs_show_the_layers_of_the_contract() -> None:
+    def layers(lines: list[str]) -> list[str]:
+        # "render/ | export/ | copy    pages, ..." -> "render | export | copy"
+        modules = [re.split(r"\s{2,}", line.strip())[0] for line in lines if line.strip()]
+        return [" | ".join(m.strip().rstrip("/") for m in line.split("|")) for line in modules]
+
+    contract = (ROOT / ".importlinter").read_text(encoding="utf-8").split("layers =\n")[1]
+    docs = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    block = docs.split("```\n", 2)[1]
+    expected = layers(contract.strip().splitlines())
+    assert layers(block.strip().splitlines()) == expected
+    assert expected[0] == "__main__" and expected[-1] == "errors | _lazy | progress"
