@@ -14,6 +14,7 @@ Tests keep PyYAML as the reference.
 from __future__ import annotations
 
 import glob
+import io
 import json
 import os
 import re
@@ -21,11 +22,12 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml_rs
 
 from graphnews.errors import RefusedValueError
+from graphnews.ingest.jsonstream import Bad, TextStream, json_records
 
 __all__ = [
     "DEFAULT_MAX_SIZE",
@@ -38,6 +40,7 @@ __all__ = [
     "parse_text",
     "plain_reason",
     "read_bytes",
+    "read_file",
 ]
 
 #: File name endings the reader takes when it walks a folder.
@@ -55,10 +58,9 @@ _FIRST_LINE = re.compile(r"(?:[ \t\r]*\n)*([^\n]*)")
 # Searched from the newline before the fields: a literal first character keeps it fast (a
 # MULTILINE ``^`` is tried at every character of a 10 KB front matter).
 _CLOSING_LINE = re.compile(r"\n(?:---|\.\.\.)[ \t\r]*(?=\n|\Z)")
-# A JSON string (skipped whole) or a bracket: enough to find where a too-deep value ends.
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
-#: Stands for the value of a JSON record nested too deeply to parse.
-_TOO_DEEP = object()
+# How much of a file with an unknown ending is read to tell Markdown from JSON.
+_SNIFF_BYTES = 4096
+_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -226,14 +228,45 @@ def plain_reason(exc: BaseException) -> str:
     return f"could not be read ({type(exc).__name__}: {exc})"
 
 
+def read_file(path: str, *, max_size: int = DEFAULT_MAX_SIZE, source: str | None = None
+              ) -> Iterator[Document | Rejected]:
+    """The documents of one file, read as a stream.
+
+    Memory stays within about one document and one chunk of the file, whatever its size: JSON
+    and NDJSON are read record by record (`graphnews.ingest.jsonstream`), a Markdown file
+    (one document) only up to ``max_size`` bytes. ``path`` names the file in messages;
+    ``source`` is the file to read when it is another (standard input kept in a temporary
+    file). Raises OSError when the file cannot be opened.
+    """
+    with open(source or path, "rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+        fh.seek(0)
+        if _format_for(path, head) == "json":
+            yield from _read_json(path, fh, max_size)
+            return
+        data = fh.read(max_size + 1)
+        if len(data) > max_size:
+            size = os.fstat(fh.fileno()).st_size
+            yield _too_large(path, 1, size, max_size, data[:max_size])
+            return
+    yield from read_bytes(path, data, max_size=max_size)
+
+
 def read_bytes(path: str, data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> Iterator[
     Document | Rejected
 ]:
     """Split the bytes of one input into documents, parsing each.
 
     ``path`` names the input in messages; its ending picks the format (Markdown front matter, JSON
-    or NDJSON). Standard input, or an unknown ending, is sniffed from the first character.
+    or NDJSON). Standard input, or an unknown ending, is sniffed from its first characters.
+    The raw bytes kept with a rejection are at most ``max_size``.
     """
+    if _format_for(path, data[:_SNIFF_BYTES]) == "json":
+        yield from _read_json(path, io.BytesIO(data), max_size)
+        return
+    if len(data) > max_size:
+        yield _too_large(path, 1, len(data), max_size, data[:max_size])
+        return
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -244,14 +277,7 @@ def read_bytes(path: str, data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> I
             data,
         )
         return
-    kind = _format_for(path, text)
-    if kind == "markdown":
-        if len(data) > max_size:
-            yield _too_large(path, 1, len(data), max_size, data)
-            return
-        yield _read_markdown(path, text)
-    else:
-        yield from _read_json(path, text, max_size=max_size)
+    yield _read_markdown(path, text)
 
 
 def parse_text(text: str, format: str) -> Any:
@@ -276,13 +302,14 @@ def read_stdin() -> bytes:
     return sys.stdin.buffer.read()
 
 
-def _format_for(path: str, text: str) -> str:
+def _format_for(path: str, head: bytes) -> str:
+    """``markdown`` or ``json``: by the file name's ending, else by its first characters."""
     suffix = Path(path).suffix.lower()
     if suffix in (".md", ".markdown", ".txt"):
         return "markdown"
     if suffix in (".json", ".ndjson", ".jsonl"):
         return "json"
-    return "markdown" if text.lstrip().startswith("---") else "json"
+    return "markdown" if head.removeprefix(_BOM).lstrip().startswith(b"---") else "json"
 
 
 def _too_large(path: str, line: int, size: int, limit: int, raw: bytes) -> Rejected:
@@ -291,6 +318,14 @@ def _too_large(path: str, line: int, size: int, limit: int, raw: bytes) -> Rejec
                 f"{limit:,} bytes (raise it with --max-size)"),
         raw,
     )
+
+
+def _read_json(path: str, fh: BinaryIO, max_size: int) -> Iterator[Document | Rejected]:
+    for position, item in enumerate(json_records(TextStream(fh), max_size=max_size)):
+        if isinstance(item, Bad):
+            yield Rejected(Problem(path, item.line, item.message), item.raw)
+        else:
+            yield Document(path, position, item.line, "json", item.raw, item.value)
 
 
 def _read_markdown(path: str, text: str) -> Document | Rejected:
@@ -337,157 +372,3 @@ def _yaml_problem(path: str, start_line: int, message: str) -> Problem:
     else:
         text = f"the front matter is not valid YAML: {reason}"
     return Problem(path, line, text)
-
-
-def _read_json(path: str, text: str, *, max_size: int) -> Iterator[Document | Rejected]:
-    stripped = text.lstrip()
-    if not stripped:
-        yield Rejected(Problem(path, 1, "this file is empty"), text.encode("utf-8"))
-        return
-    decoder = json.JSONDecoder()
-    start = len(text) - len(stripped)
-    if stripped[0] in "[{":
-        try:
-            items = list(_top_level_items(decoder, text, start))
-        except (ValueError, IndexError, RecursionError) as exc:
-            if not _is_json(stripped.split("\n", 1)[0]):
-                line = exc.lineno if isinstance(exc, json.JSONDecodeError) else 1
-                yield Rejected(
-                    Problem(path, line, f"this file is not valid JSON: {_json_reason(exc)}"),
-                    text.encode("utf-8"),
-                )
-                return
-            # one JSON value per line: NDJSON, read below
-        else:
-            for position, (offset, end, value) in enumerate(items):
-                yield _json_document(path, text, position, offset, end, value, max_size)
-            return
-    yield from _read_ndjson(path, text, decoder, max_size)
-
-
-def _read_ndjson(
-    path: str, text: str, decoder: json.JSONDecoder, max_size: int
-) -> Iterator[Document | Rejected]:
-    offset = 0
-    position = 0
-    for number, line in enumerate(text.split("\n"), start=1):
-        begin = offset
-        offset += len(line) + 1
-        if not line.strip():
-            continue
-        try:
-            value = decoder.decode(line)
-        except (ValueError, RecursionError) as exc:
-            yield Rejected(
-                Problem(path, number, f"this line is not valid JSON: {_json_reason(exc)}"),
-                line.encode("utf-8"),
-            )
-            position += 1
-            continue
-        yield _json_document(path, text, position, begin, begin + len(line), value, max_size)
-        position += 1
-
-
-def _json_document(
-    path: str, text: str, position: int, start: int, end: int, value: Any, max_size: int
-) -> Document | Rejected:
-    raw = text[start:end]
-    line = text.count("\n", 0, start) + 1
-    if len(raw) > max_size:
-        return _too_large(path, line, len(raw), max_size, raw.encode("utf-8"))
-    if value is _TOO_DEEP:
-        return Rejected(Problem(path, line, f"this record is not valid JSON: "
-                                f"it {plain_reason(RecursionError())}"), raw.encode("utf-8"))
-    return Document(path, position, line, "json", raw, value)
-
-
-def _top_level_items(
-    decoder: json.JSONDecoder, text: str, start: int
-) -> Iterator[tuple[int, int, Any]]:
-    """Yield (start, end, value) of each record: list items, a page's ``value`` items, or one."""
-    if text[start] == "[":
-        yield from _array_items(decoder, text, start)
-        return
-    value, end = decoder.raw_decode(text, start)
-    _expect_end(text, end)
-    if isinstance(value, dict) and isinstance(value.get("value"), list) and "page" in value:
-        array_start = _page_array_start(decoder, text, start)
-        yield from _array_items(decoder, text, array_start)
-    else:
-        yield start, end, value
-
-
-def _array_items(
-    decoder: json.JSONDecoder, text: str, start: int
-) -> Iterator[tuple[int, int, Any]]:
-    i = _skip_ws(text, start + 1)
-    if text[i] == "]":
-        return
-    items = []
-    while True:
-        try:
-            value, end = decoder.raw_decode(text, i)
-        except RecursionError:  # this item only: find where it ends, reject it, read on
-            value, end = _TOO_DEEP, _value_end(text, i)
-        items.append((i, end, value))
-        i = _skip_ws(text, end)
-        if text[i] == "]":
-            break
-        if text[i] != ",":
-            raise ValueError("expected ',' or ']'")
-        i = _skip_ws(text, i + 1)
-    yield from items
-
-
-def _page_array_start(decoder: json.JSONDecoder, text: str, start: int) -> int:
-    i = _skip_ws(text, start + 1)
-    while True:
-        key, i = decoder.raw_decode(text, i)
-        i = _skip_ws(text, i)
-        i = _skip_ws(text, i + 1)  # the ':'
-        if key == "value":
-            return i
-        _, i = decoder.raw_decode(text, i)
-        i = _skip_ws(text, _skip_ws(text, i) + 1)  # the ','
-
-
-def _value_end(text: str, start: int) -> int:
-    """Where the JSON array or object starting at ``start`` ends (strings skipped, not parsed)."""
-    depth = 0
-    for match in _JSON_TOKEN.finditer(text, start):
-        token = match.group()
-        if token in "[{":
-            depth += 1
-        elif token in "]}":
-            depth -= 1
-            if depth == 0:
-                return match.end()
-    raise ValueError("unexpected end of JSON")
-
-
-def _skip_ws(text: str, i: int) -> int:
-    n = len(text)
-    while i < n and text[i] in " \t\r\n":
-        i += 1
-    if i >= n:
-        raise ValueError("unexpected end of JSON")
-    return i
-
-
-def _expect_end(text: str, end: int) -> None:
-    if text[end:].strip():
-        raise ValueError("extra data")
-
-
-def _is_json(line: str) -> bool:
-    try:
-        json.loads(line)
-    except (ValueError, RecursionError):
-        return False
-    return True
-
-
-def _json_reason(exc: Exception) -> str:
-    if isinstance(exc, json.JSONDecodeError):
-        return exc.msg
-    return "it " + plain_reason(exc) if isinstance(exc, RecursionError) else str(exc)
