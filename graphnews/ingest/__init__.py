@@ -8,20 +8,19 @@ in the `IngestReport`, never raised: a bad document is quarantined and the rest 
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import ctypes
 import ctypes.util
-import functools
 import hashlib
-import itertools
 import multiprocessing
 import os
 import signal
 import sqlite3
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -36,7 +35,8 @@ from graphnews.ingest.reader import (
     expand_inputs,
     plain_reason,
     read_bytes,
-    read_stdin,
+    read_file,
+    spool_stdin,
 )
 from graphnews.ingest.records import ArticleRecord, RecordError, to_record
 from graphnews.ingest.writer import Writer
@@ -134,27 +134,29 @@ def ingest(
         with db.transaction():
             writer.set_overrides(loaded)
         changed = True
-    todo: list[tuple[str, str | None]] = []
+    todo: list[_Task] = []
+    stdin = contextlib.ExitStack()
     for path in paths:
-        if path == "-":
-            todo.append((path, None))
+        if path == "-":  # kept in a temporary file, then read as a stream like a large file
+            spooled, digest = spool_stdin(stdin)
+            todo.append(_Task(f"{STDIN}:{digest[:12]}", None, True, spooled))
             continue
         try:
             st = os.stat(path)
         except OSError:  # vanished or unreadable: `_prepare` says why, and it is quarantined
-            todo.append((path, None))
+            todo.append(_Task(path, None, False))
             continue
         before = known.get(path)
         if before is not None and before[0] == st.st_size and before[1] == st.st_mtime_ns:
             report.unchanged += 1
         else:
-            todo.append((path, before[2] if before else None))
+            todo.append(_Task(path, before[2] if before else None, st.st_size > STREAM_FROM))
     total, done = len(paths), len(paths) - len(todo)
     if progress is not None:
         progress("ingest", done, total)
-    with _parser(len(todo), workers) as parse:
-        prepared = parse(functools.partial(_prepare, limit=limit), todo, chunksize=16)
-        for batch in _batches(prepared, BATCH_FILES):
+    with stdin, _parser(len(todo), workers) as (pool, count):
+        prepared = _prepared(todo, pool, ahead=_AHEAD * count, limit=limit)
+        for batch in _batches(prepared, BATCH_FILES, BATCH_BYTES):
             changed |= _write_batch(db, writer, batch, known, report, limit=limit)
             done += len(batch)
             if progress is not None:
@@ -168,6 +170,29 @@ def ingest(
 
 #: Below this many files to read, parsing stays in this process (a pool costs ~50 ms to start).
 PARALLEL_FROM = 200
+#: Files larger than this many bytes are read as a stream in this process, document by
+#: document while they are written, so that memory does not grow with them; smaller files are
+#: read whole (by the parse workers, when there are many).
+STREAM_FROM = 8_000_000
+#: A transaction also ends once its files hold this many bytes (as well as at `BATCH_FILES`).
+BATCH_BYTES = 32_000_000
+#: While one file is written, the writer's queued rows go to SQLite every this many documents
+#: or bytes of them.
+FLUSH_EVERY = 2_000
+FLUSH_BYTES = 16_000_000
+#: Chunks of files a parse worker may read ahead of the writer (more would only take memory).
+_AHEAD = 4
+_CHUNK_FILES = 16
+
+
+class _Task(NamedTuple):
+    """One input to read: its name, its content hash from an earlier ingest, whether it is read
+    as a stream, and the file to read when that is not ``path`` (standard input)."""
+
+    path: str
+    known_digest: str | None
+    streamed: bool
+    source: str | None = None
 
 
 class _Parsed(NamedTuple):
@@ -180,6 +205,7 @@ class _Parsed(NamedTuple):
     content_hash: str  # sha256 of the exact text
     record: ArticleRecord
     problems: list[Problem]
+    size: int  # bytes of the exact text
 
 
 @dataclass(frozen=True)
@@ -191,21 +217,88 @@ class _Prepared:
     mtime_ns: int
     digest: str
     unchanged: bool
-    items: list[_Parsed | Rejected | Problem]
+    items: Iterable[_Parsed | Rejected]  # a list, or `_Streamed` (read again when iterated)
     error: Problem | None = None
 
 
+@dataclass(frozen=True)
+class _Streamed:
+    """The documents of a large file, read from it each time they are iterated, never held."""
+
+    path: str
+    source: str
+    digest: str
+    limit: int
+
+    def __iter__(self) -> Iterator[_Parsed | Rejected]:
+        try:
+            for item in read_file(self.path, max_size=self.limit, source=self.source):
+                yield item if isinstance(item, Rejected) else _interpret(item, b"", self.digest)
+        except Exception as exc:  # e.g. the file vanished meanwhile: the rest is rejected
+            yield Rejected(Problem(self.path, 1, f"the rest of this file {plain_reason(exc)}"),
+                           b"")
+
+
 @contextlib.contextmanager
-def _parser(files: int, workers: int | None) -> Iterator[Callable[..., Iterable[_Prepared]]]:
-    """``map`` in this process, or over a pool of worker processes for many files."""
+def _parser(files: int, workers: int | None
+            ) -> Iterator[tuple[ProcessPoolExecutor | None, int]]:
+    """A pool of parse worker processes and its size; ``(None, 0)`` to parse in this process."""
     count = (os.cpu_count() or 1) if workers is None else workers
     if count < 1 or (workers is None and files < PARALLEL_FROM):
-        yield lambda fn, items, chunksize: map(fn, items)
+        yield None, 0
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context(method),
                              initializer=_die_with_parent) as pool:
-        yield pool.map
+        yield pool, count
+
+
+def _prepared(todo: list[_Task], pool: ProcessPoolExecutor | None, *, ahead: int, limit: int
+              ) -> Iterator[_Prepared]:
+    """Every input read and parsed, in order.
+
+    Files read whole go to the pool in chunks, at most ``ahead`` chunks before the one being
+    written (so memory stays bounded however fast the workers read); a streamed file is
+    prepared here, its documents read only while they are written.
+    """
+    waiting: collections.deque[Future[list[_Prepared]] | list[_Task]] = collections.deque()
+    for job in _jobs(todo):
+        if pool is not None and not job[0].streamed:
+            waiting.append(pool.submit(_prepare_all, job, limit=limit))
+        else:
+            waiting.append(job)
+        while len(waiting) > ahead:
+            yield from _finish(waiting.popleft(), limit=limit)
+    while waiting:
+        yield from _finish(waiting.popleft(), limit=limit)
+
+
+def _jobs(todo: list[_Task]) -> Iterator[list[_Task]]:
+    """Chunks of files read whole, and each streamed file alone, in order."""
+    chunk: list[_Task] = []
+    for task in todo:
+        if task.streamed or len(chunk) == _CHUNK_FILES:
+            if chunk:
+                yield chunk
+            chunk = []
+        if task.streamed:
+            yield [task]
+        else:
+            chunk.append(task)
+    if chunk:
+        yield chunk
+
+
+def _finish(job: Future[list[_Prepared]] | list[_Task], *, limit: int) -> Iterable[_Prepared]:
+    if isinstance(job, Future):
+        return job.result()
+    return (_prepare_stream(t, limit=limit) if t.streamed else _prepare(t, limit=limit)
+            for t in job)
+
+
+def _prepare_all(tasks: list[_Task], *, limit: int) -> list[_Prepared]:
+    """`_prepare` of each task (one chunk, in a worker process)."""
+    return [_prepare(t, limit=limit) for t in tasks]
 
 
 def _die_with_parent() -> None:
@@ -222,23 +315,17 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _prepare(task: tuple[str, str | None], *, limit: int) -> _Prepared:
-    """Read, hash and parse one input (runs in a worker process)."""
-    path, known_digest = task
-    if path == "-":
-        data = read_stdin()
-        digest = hashlib.sha256(data).hexdigest()
-        path, size, mtime_ns = f"{STDIN}:{digest[:12]}", len(data), 0
-    else:
-        try:
-            st = os.stat(path)
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            problem = Problem(path, 1, f"cannot read this file: {exc.strerror}")
-            return _Prepared(path, 0, 0, "", False, [], problem)
-        size, mtime_ns = st.st_size, st.st_mtime_ns
-        digest = hashlib.sha256(data).hexdigest()
-    if digest == known_digest:
+def _prepare(task: _Task, *, limit: int) -> _Prepared:
+    """Read, hash and parse one input whole (runs in a worker process)."""
+    path = task.path
+    try:
+        st = os.stat(path)
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return _unreadable(path, exc)
+    size, mtime_ns = st.st_size, st.st_mtime_ns
+    digest = hashlib.sha256(data).hexdigest()
+    if digest == task.known_digest:
         return _Prepared(path, size, mtime_ns, digest, True, [])
     items: list[_Parsed | Rejected | Problem] = []
     try:
@@ -249,6 +336,27 @@ def _prepare(task: tuple[str, str | None], *, limit: int) -> _Prepared:
     return _Prepared(path, size, mtime_ns, digest, False, items)
 
 
+def _prepare_stream(task: _Task, *, limit: int) -> _Prepared:
+    """Hash one large input; its documents are read later, while they are written."""
+    source = task.source or task.path
+    try:
+        st = os.stat(source)
+        with open(source, "rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError as exc:
+        return _unreadable(task.path, exc)
+    mtime_ns = 0 if task.source else st.st_mtime_ns
+    if digest == task.known_digest:
+        return _Prepared(task.path, st.st_size, mtime_ns, digest, True, [])
+    return _Prepared(task.path, st.st_size, mtime_ns, digest, False,
+                     _Streamed(task.path, source, digest, limit))
+
+
+def _unreadable(path: str, exc: OSError) -> _Prepared:
+    return _Prepared(path, 0, 0, "", False, [],
+                     Problem(path, 1, f"cannot read this file: {exc.strerror}"))
+
+
 def _interpret(doc: Document, data: bytes, digest: str) -> _Parsed | Rejected:
     """A parsed document as the writer needs it, or its rejection (never an exception)."""
     try:
@@ -257,7 +365,7 @@ def _interpret(doc: Document, data: bytes, digest: str) -> _Parsed | Rejected:
         # A Markdown file is one document: its text is the file's bytes, already hashed.
         content_hash = digest if text == data else hashlib.sha256(text).hexdigest()
         return _Parsed(doc.position, doc.line, doc.format, document_zlib(text), content_hash,
-                       record, problems)
+                       record, problems, len(text))
     except RecordError as exc:
         return Rejected(Problem(doc.path, exc.line, exc.message), doc.raw.encode("utf-8"))
     except Exception as exc:  # one hostile document never ends the ingest
@@ -303,8 +411,8 @@ def _write_batch(
             return any([_write_batch(db, writer, [item], known, report, limit=limit)
                         for item in batch])
         item = batch[0]
-        raw = b"".join(e.raw if isinstance(e, Rejected) else zlib.decompress(e.raw_zlib)
-                       for e in item.items)[:limit]
+        raw = _first_bytes((e.raw if isinstance(e, Rejected) else zlib.decompress(e.raw_zlib)
+                            for e in item.items), limit)
         problem = Problem(item.path, 1, f"this file could not be stored: it {plain_reason(exc)}")
         with db.transaction():
             writer.quarantine(item.path, 1, problem.message, raw)
@@ -340,7 +448,11 @@ def _write(
     report.bytes_read += item.size
     version = writer.begin_file(item.path, item.size, item.mtime_ns, item.digest,
                                 None if before is None else before[3])
+    queued = queued_bytes = 0
     for entry in item.items:
+        if queued >= FLUSH_EVERY or queued_bytes >= FLUSH_BYTES:  # a large file's rows are
+            writer.flush()  # not all held until the commit
+            queued = queued_bytes = 0
         if isinstance(entry, Rejected):
             writer.quarantine(entry.problem.path, entry.problem.line, entry.problem.message,
                               entry.raw)
@@ -353,10 +465,31 @@ def _write(
             record=entry.record,
         )
         report.documents += 1
+        queued += 1
+        queued_bytes += entry.size
     return True
 
 
-def _batches(items: Iterable[_Prepared], size: int) -> Iterator[list[_Prepared]]:
-    iterator = iter(items)
-    while batch := list(itertools.islice(iterator, size)):
+def _batches(items: Iterable[_Prepared], size: int, max_bytes: int
+             ) -> Iterator[list[_Prepared]]:
+    """Lists of at most ``size`` files, ended early once they hold ``max_bytes``."""
+    batch: list[_Prepared] = []
+    held = 0
+    for item in items:
+        batch.append(item)
+        held += item.size
+        if len(batch) >= size or held >= max_bytes:
+            yield batch
+            batch, held = [], 0
+    if batch:
         yield batch
+
+
+def _first_bytes(pieces: Iterable[bytes], limit: int) -> bytes:
+    """The first ``limit`` bytes of ``pieces`` joined (reading no more of them than needed)."""
+    kept = bytearray()
+    for piece in pieces:
+        kept += piece[: limit - len(kept)]
+        if len(kept) >= limit:
+            break
+    return bytes(kept)

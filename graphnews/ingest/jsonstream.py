@@ -189,8 +189,7 @@ def _text_after(stream: TextStream, index: int) -> bool:
         index = stream.pos + offset
 
 
-def _ndjson(stream: TextStream, decoder: json.JSONDecoder, max_size: int
-            ) -> Iterator[Record | Bad]:
+def _ndjson(stream: TextStream, decoder: json.JSONDecoder, max_size: int) -> Iterator[Record | Bad]:
     while True:
         end = stream.text.find("\n", stream.pos)
         while end < 0 and len(stream.text) - stream.pos <= max_size and stream.more():
@@ -234,8 +233,9 @@ def _skip_line(stream: TextStream, line: int, max_size: int) -> Bad:
     return _too_large(line, size, max_size, kept)
 
 
-def _json_document(stream: TextStream, decoder: json.JSONDecoder, max_size: int
-                   ) -> Iterator[Record | Bad]:
+def _json_document(
+    stream: TextStream, decoder: json.JSONDecoder, max_size: int
+) -> Iterator[Record | Bad]:
     """A list (its items), a page file that starts with its ``page`` key, or one value."""
     if stream.text[stream.pos] == "[":
         stream.pos += 1
@@ -257,8 +257,7 @@ def _json_document(stream: TextStream, decoder: json.JSONDecoder, max_size: int
         yield _invalid(stream, "there is more text after the end of the JSON value", max_size)
 
 
-def _items(stream: TextStream, decoder: json.JSONDecoder, max_size: int
-           ) -> Iterator[Record | Bad]:
+def _items(stream: TextStream, decoder: json.JSONDecoder, max_size: int) -> Iterator[Record | Bad]:
     """The items of a list whose ``[`` was read, through its closing bracket."""
     if stream.skip_space() == "]":
         stream.pos += 1
@@ -301,8 +300,7 @@ def _starts_with_page(stream: TextStream) -> bool:
         index = stream.pos + offset
 
 
-def _page(stream: TextStream, decoder: json.JSONDecoder, max_size: int
-          ) -> Iterator[Record | Bad]:
+def _page(stream: TextStream, decoder: json.JSONDecoder, max_size: int) -> Iterator[Record | Bad]:
     """The items of a page file's ``value`` list (``pos`` is at its first key)."""
     while True:
         key = _value(stream, decoder, max_size)
@@ -429,16 +427,26 @@ def _skip_value(stream: TextStream, max_size: int, value: object) -> Bad:
                     size += i - stream.pos
                     stream.pos = i
                     if value is TOO_DEEP and size <= max_size:
-                        return Bad(line, "this record is not valid JSON: it is nested too "
-                                   "deeply (hundreds of lists or mappings inside each other) "
-                                   "to be read", kept.encode("utf-8"))
+                        return Bad(
+                            line,
+                            "this record is not valid JSON: it is nested too "
+                            "deeply (hundreds of lists or mappings inside each other) "
+                            "to be read",
+                            kept.encode("utf-8"),
+                        )
                     return _too_large(line, size, max_size, kept)
         size += i - stream.pos
         stream.pos = i
         if not stream.more():
-            return _too_large(line, size, max_size, kept) if size > max_size else Bad(
-                line, "this file is not valid JSON: it ends inside this record",
-                kept.encode("utf-8"))
+            return (
+                _too_large(line, size, max_size, kept)
+                if size > max_size
+                else Bad(
+                    line,
+                    "this file is not valid JSON: it ends inside this record",
+                    kept.encode("utf-8"),
+                )
+            )
         i = stream.pos
 
 
@@ -456,8 +464,12 @@ def _skip_scalar(stream: TextStream, line: int, max_size: int, kept: str) -> Bad
 
 
 def _too_large(line: int, size: int, limit: int, kept: str) -> Bad:
-    return Bad(line, f"this document is {size:,} bytes, more than the limit of {limit:,} "
-               "bytes (raise it with --max-size)", kept.encode("utf-8")[:limit])
+    return Bad(
+        line,
+        f"this document is {size:,} bytes, more than the limit of {limit:,} "
+        "bytes (raise it with --max-size)",
+        kept.encode("utf-8")[:limit],
+    )
 
 
 def _invalid(stream: TextStream, what: str, max_size: int) -> Bad:
@@ -470,17 +482,21 @@ def _invalid(stream: TextStream, what: str, max_size: int) -> Bad:
 
 def _not_utf8(stream: TextStream, max_size: int) -> Bad:
     line = stream.line_at(len(stream.text))
-    return Bad(line, f"this file is not valid UTF-8 text (bad byte at position "
-               f"{stream.bad_byte}); save it as UTF-8 and ingest it again",
-               stream.rest(stream.pos, max_size))
+    return Bad(
+        line,
+        f"this file is not valid UTF-8 text (bad byte at position "
+        f"{stream.bad_byte}); save it as UTF-8 and ingest it again",
+        stream.rest(stream.pos, max_size),
+    )
 
 
 def _reason(exc: Exception) -> str:
     if isinstance(exc, json.JSONDecodeError):
         return exc.msg
     if isinstance(exc, RecursionError):
-        return ("it is nested too deeply (hundreds of lists or mappings inside each other) "
-                "to be read")
+        return (
+            "it is nested too deeply (hundreds of lists or mappings inside each other) to be read"
+        )
     if "digits" in str(exc):
         return "it holds a number with more digits than can be read (4,300 at most)"
     return str(exc)

@@ -13,12 +13,15 @@ Tests keep PyYAML as the reference.
 
 from __future__ import annotations
 
+import contextlib
 import glob
+import hashlib
 import io
 import json
 import os
 import re
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +30,7 @@ from typing import Any, BinaryIO
 import yaml_rs
 
 from graphnews.errors import RefusedValueError
-from graphnews.ingest.jsonstream import Bad, TextStream, json_records
+from graphnews.ingest.jsonstream import CHUNK, Bad, TextStream, json_records
 
 __all__ = [
     "DEFAULT_MAX_SIZE",
@@ -41,6 +44,7 @@ __all__ = [
     "plain_reason",
     "read_bytes",
     "read_file",
+    "spool_stdin",
 ]
 
 #: File name endings the reader takes when it walks a folder.
@@ -297,9 +301,18 @@ def parse_text(text: str, format: str) -> Any:
     return doc.fields
 
 
-def read_stdin() -> bytes:
-    """All of standard input, as bytes."""
-    return sys.stdin.buffer.read()
+def spool_stdin(stack: contextlib.ExitStack) -> tuple[str, str]:
+    """Copy standard input into a temporary file, deleted when ``stack`` closes.
+
+    Returns the file's path and the sha256 of its bytes; memory holds one chunk at a time.
+    """
+    spool = stack.enter_context(tempfile.NamedTemporaryFile(prefix="graphnews-stdin-"))  # noqa: SIM115
+    digest = hashlib.sha256()
+    while chunk := sys.stdin.buffer.read(CHUNK):
+        digest.update(chunk)
+        spool.write(chunk)
+    spool.flush()
+    return spool.name, digest.hexdigest()
 
 
 def _format_for(path: str, head: bytes) -> str:
