@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from graphnews import __version__
+from graphnews._files import write_text
 from graphnews.errors import GraphnewsError
 from graphnews.filters import Filters
 from graphnews.ingest import IngestReport, ingest
@@ -402,9 +403,7 @@ def _write_summary(report: RunReport, db: Database, fingerprint: str) -> None:
 
 def _write_json(path: Path, body: Any) -> Path:
     """Write ``body`` as the ``--format json`` output of the commands writes it."""
-    path.write_text(json.dumps(body, indent=2, ensure_ascii=False, default=str) + "\n",
-                    encoding="utf-8")
-    return path
+    return write_text(path, json.dumps(body, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
 def _previous_run(out_dir: Path, fingerprint: str) -> list[dict[str, Any]] | None:

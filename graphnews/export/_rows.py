@@ -3,8 +3,8 @@
 A graph reaches a writer as a `Source`: node rows and edge rows it can read twice (once to
 find the columns and their types, once to write). `graph_source` reads a networkx graph,
 `coverage_source` streams the coverage graph from SQL row for row as `graphnews.graph`
-builds it. `scalar` and `jsonable` clean values, `Schema` finds typed columns, `atomic` and
-`text_output` write files.
+builds it. `scalar` and `jsonable` clean values, `Schema` finds typed columns, `text_output`
+writes files (atomically, `graphnews._files`).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import IO, Any
 import networkx as nx
 import numpy as np
 
+from graphnews._files import atomic
 from graphnews.errors import BadInputError
 from graphnews.filters import Filters
 from graphnews.graph import LIST_SEPARATOR, outlet_attributes
@@ -38,7 +39,6 @@ __all__ = [
     "Source",
     "Target",
     "as_text",
-    "atomic",
     "clean_text",
     "coverage_source",
     "graph_source",
@@ -367,19 +367,6 @@ def as_text(value: Any, *, inf: str = "Infinity", nan: str = "NaN") -> str:
 def make_folder(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-@contextmanager
-def atomic(path: Path, *, newline: str = "\n") -> Iterator[IO[str]]:
-    """A UTF-8 text file that appears under its name only once completely written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part")
-    try:
-        with partial.open("w", encoding="utf-8", newline=newline) as fh:
-            yield fh
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 @contextmanager

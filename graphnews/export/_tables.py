@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from graphnews._files import atomic
 from graphnews.errors import BadInputError
 from graphnews.export._rows import (
     Attrs,
@@ -20,7 +21,6 @@ from graphnews.export._rows import (
     Source,
     Target,
     as_text,
-    atomic,
     clean_text,
     jsonable,
     make_folder,

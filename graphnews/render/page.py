@@ -25,6 +25,8 @@ from markupsafe import Markup
 from pyvis.edge import Edge
 from pyvis.network import Network
 
+from graphnews._files import write_text
+
 __all__ = ["OTHER_COLOUR", "PALETTE", "GraphPage", "node_colour", "render_page"]
 
 #: Colours of the ten largest communities (or outlets, on a story page); the rest are grey.
@@ -115,7 +117,7 @@ class GraphPage(Network):
     def write_html(self, name: str | os.PathLike[str], local: bool = True, notebook: bool = False,
                    open_browser: bool = False) -> None:
         """Write the page to ``name`` (UTF-8); the pyvis flags are accepted and ignored."""
-        Path(name).write_text(self.generate_html(), encoding="utf-8")
+        write_text(name, self.generate_html())
 
     def _repr_html_(self) -> str:
         """Inline display in Jupyter: the page in a sandboxed ``srcdoc`` iframe."""

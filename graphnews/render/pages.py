@@ -40,6 +40,7 @@ from typing import Any
 
 import networkx as nx
 
+from graphnews._files import write_text
 from graphnews.attention import attention, count_by_period
 from graphnews.centrality import MEASURES, central_outlets
 from graphnews.collections import resolve_collections
@@ -349,7 +350,7 @@ def render_site(
                *((r["href"], f"Story {r['id']}", r["headline"]) for r in story_rows)],
         central=_central_table(G, measures, size_by),
         stories=story_rows, attention=_site_attention(db, f))
-    written[0].write_text(index, encoding="utf-8")
+    write_text(written[0], index)
     return written
 
 
