@@ -63,13 +63,22 @@ print(n)
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="50,200,1000",
-                        help="comma-separated input sizes in MB (default: %(default)s)")
-    parser.add_argument("--formats", default="ndjson,markdown",
-                        help="comma-separated formats (default: %(default)s)")
-    parser.add_argument("--work", type=Path,
-                        default=Path(tempfile.gettempdir()) / "graphnews-bench-memory",
-                        help="folder for inputs and databases (default: %(default)s)")
+    parser.add_argument(
+        "--sizes",
+        default="50,200,1000",
+        help="comma-separated input sizes in MB (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--formats",
+        default="ndjson,markdown",
+        help="comma-separated formats (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "graphnews-bench-memory",
+        help="folder for inputs and databases (default: %(default)s)",
+    )
     parser.add_argument("--no-peer", action="store_true", help="skip the CSafeLoader peer")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
@@ -79,14 +88,28 @@ def main(argv: list[str] | None = None) -> None:
     for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
         for kind in args.formats.split(","):
             source = _build_input(args.work, base, kind, size * MB)
-            row: dict[str, Any] = {"format": kind, "size_mb": size,
-                                   "input_mb": round(_input_bytes(source) / MB, 1)}
+            row: dict[str, Any] = {
+                "format": kind,
+                "size_mb": size,
+                "input_mb": round(_input_bytes(source) / MB, 1),
+            }
             db = args.work / f"ingest-{kind}-{size}.db"
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{db}{suffix}").unlink(missing_ok=True)
-            row["graphnews"] = _measure([sys.executable, "-m", "graphnews", "ingest",
-                                         str(source), "--db", str(db), "--format", "json",
-                                         "--silent"])
+            row["graphnews"] = _measure(
+                [
+                    sys.executable,
+                    "-m",
+                    "graphnews",
+                    "ingest",
+                    str(source),
+                    "--db",
+                    str(db),
+                    "--format",
+                    "json",
+                    "--silent",
+                ]
+            )
             if not args.no_peer:
                 row["csafeloader"] = _measure([sys.executable, "-c", _PEER, str(source), kind])
             rows.append(row)
@@ -117,8 +140,14 @@ def _build_input(work: Path, base: list[str], kind: str, target: int) -> Path:
     if kind == "ndjson":
         import yaml
 
-        lines = [json.dumps(yaml.load(t.split("\n---", 1)[0][4:], Loader=yaml.CSafeLoader),
-                            default=str, ensure_ascii=False) for t in base]
+        lines = [
+            json.dumps(
+                yaml.load(t.split("\n---", 1)[0][4:], Loader=yaml.CSafeLoader),
+                default=str,
+                ensure_ascii=False,
+            )
+            for t in base
+        ]
         written = 0
         with path.open("w", encoding="utf-8") as fh:
             number = 0
@@ -205,15 +234,18 @@ def _measure(command: list[str]) -> dict[str, Any]:
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
-    lines = ["| format | input | graphnews ingest peak RSS | x input | seconds | "
-             "CSafeLoader peak RSS | seconds |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| format | input | graphnews ingest peak RSS | x input | seconds | "
+        "CSafeLoader peak RSS | seconds |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         g, p = r["graphnews"], r.get("csafeloader", {})
         lines.append(
             f"| {r['format']} | {r['input_mb']} MB | {g['peak_tree_rss_mb']} MB | "
             f"{g['peak_tree_rss_mb'] / r['input_mb']:.2f} | {g['seconds']} | "
-            f"{p.get('peak_tree_rss_mb', '-')} MB | {p.get('seconds', '-')} |")
+            f"{p.get('peak_tree_rss_mb', '-')} MB | {p.get('seconds', '-')} |"
+        )
     return "\n".join(lines)
 
 
