@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys
@@ -37,7 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness import MB, ROOT, ensure_corpus, machine, write_results
+from harness import MB, ROOT, current_rss, ensure_corpus, machine, write_results
 
 # Every URL's host part: a copy number is put right after it.
 _URL = re.compile(r"(https?://[^/\s\"']+/)")
@@ -177,23 +176,6 @@ def _input_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident set size of process ``pid`` and all its descendants, in bytes."""
-    page = os.sysconf("SC_PAGE_SIZE")
-    total, pending = 0, [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            with open(f"/proc/{current}/statm", "rb") as f:
-                total += int(f.read().split()[1]) * page
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children", "rb") as f:
-                    pending.extend(int(c) for c in f.read().split())
-        except (OSError, ValueError):
-            continue
-    return total
-
-
 def _measure(command: list[str]) -> dict[str, Any]:
     """Run ``command``; its wall and CPU seconds, peak RSS, exit code and last output line."""
     started = time.perf_counter()
@@ -205,7 +187,7 @@ def _measure(command: list[str]) -> dict[str, Any]:
     def sample() -> None:
         nonlocal peak
         while not stop.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            peak = max(peak, current_rss(proc.pid))
             stop.wait(_SAMPLE_SECONDS)
 
     sampler = threading.Thread(target=sample, daemon=True)

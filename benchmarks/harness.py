@@ -61,15 +61,15 @@ if sys.path[:1] != [str(ROOT)]:
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def current_rss() -> int:
-    """Resident set size of this process and all its descendants now, in bytes.
+def current_rss(pid: int | None = None) -> int:
+    """Resident set size of this process (or ``pid``) and all its descendants now, in bytes.
 
     Worker processes (ingest parses in a process pool) count: their RSS is added to this
     process's. Pages a forked worker still shares with its parent are counted in both, so the
     sum is an upper bound.
     """
     total = 0
-    pending = [os.getpid()]
+    pending = [os.getpid() if pid is None else pid]
     while pending:
         pid = pending.pop()
         try:

@@ -9,6 +9,7 @@ bytes, its decoded text, its split lines and every parsed record were held at on
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 import subprocess
@@ -16,7 +17,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from graphnews.ingest.jsonstream import TextStream, json_records
 from graphnews.ingest.reader import DEFAULT_MAX_SIZE
 
 DOCUMENTS = 60
@@ -105,3 +109,72 @@ def test_a_large_rejected_file_is_not_held_and_keeps_only_the_limit(tmp_path: Pa
         (raw,) = conn.execute("SELECT raw FROM quarantine").fetchone()
     with big.open("rb") as fh:
         assert raw == fh.read(DEFAULT_MAX_SIZE)
+
+
+_STREAMS = [
+    b'[{"a": 1}, {"b": "x\\"y]}"}]',
+    b'{"a": 1}\n{"b": 2}\n\nnot json\n{"c": [1, 2]}',
+    b'{\n "page": 1,\n "value": [\n  {"a": "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xb0"},'
+    b'\n  {"b": 2}\n ]\n}\n',
+    b'{"value": [{"a": 1}], "page": 3}',
+    b'[\n  {"title": "A",\n   "webUrl": }\n, {"ok": true}]',
+    b'[1,,2, "\\\\", 3.5e3]',
+    b'\xef\xbb\xbf[{"a": 1}, \xff{"b": 2}]',
+    b'[{"deep": ' + b"[" * 1200 + b"]" * 1200 + b'}, {"after": 1}]',
+    b'[{"big": "' + b"x" * 300 + b'"}, {"small": 1}, ' + b"9" * 300 + b", 4]",
+    b'{"big": "' + b"y" * 300 + b'"}\n{"small": 1}\n',
+    b'{"small": 0}\n{"big": "' + b"y" * 300 + b'"}\n{"small": 1}\n',
+    b"[",
+]
+
+
+@pytest.mark.parametrize("data", _STREAMS)
+def test_chunk_boundaries_never_change_what_is_read(data: bytes) -> None:
+    """Read one byte (or 2, 3, 7 bytes) at a time, a stream gives what it gives read whole."""
+
+    def records(chunk: int) -> list[tuple[object, ...]]:
+        stream = TextStream(io.BytesIO(data), chunk=chunk)
+        return [tuple(r) for r in json_records(stream, max_size=200)]
+
+    whole = records(1 << 20)
+    assert whole
+    for chunk in (1, 2, 3, 7):
+        assert records(chunk) == whole, chunk
+
+
+_JSONISH = st.lists(
+    st.sampled_from(
+        [
+            '{"a": 1}',
+            "[",
+            "]",
+            "{",
+            "}",
+            ",",
+            ":",
+            '"page"',
+            '"value"',
+            '"x\\"',
+            "\n",
+            " ",
+            "1",
+            "nul",
+            "\xe9",
+            "\ud7ff",
+            '"',
+            "\\",
+            "\ufeff",
+        ]
+    ),
+    max_size=30,
+).map(lambda parts: "".join(parts).encode("utf-8"))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(_JSONISH, st.binary(max_size=60)))
+def test_any_input_reads_the_same_one_byte_at_a_time(data: bytes) -> None:
+    def records(chunk: int) -> list[tuple[object, ...]]:
+        stream = TextStream(io.BytesIO(data), chunk=chunk)
+        return [tuple(r) for r in json_records(stream, max_size=20)]
+
+    assert records(1) == records(1 << 20)

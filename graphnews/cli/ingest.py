@@ -50,9 +50,10 @@ def ingest_command(
     """Read news documents into the database (incremental: unchanged files are skipped).
 
     Takes Markdown files with YAML front matter (.md, .markdown, .txt) and JSON (a list, NDJSON,
-    or news-site page files {"page": N, "value": [...]}). A bad document is reported as
-    file:line: reason, kept in the quarantine table, and the rest is still ingested; the exit
-    code is 1 when anything was rejected.
+    or news-site page files {"page": N, "value": [...]}), record by record: memory does not grow
+    with a file's size. A bad document is reported as file:line: reason, kept in the quarantine
+    table (its first --max-size bytes), and the rest is still ingested; the exit code is 1 when
+    anything was rejected.
 
     Example: graphnews ingest seeds/ ../more/*.json --db news.db
     """

@@ -84,11 +84,13 @@ class TextStream:
             self._mark -= self.pos
             self.pos = 0
         while not self.eof:
-            data = self._fh.read(self._chunk)
+            # the first read takes at least a byte order mark's worth
+            data = self._fh.read(self._chunk if self._started else max(self._chunk, len(_BOM)))
             if not self._started:
                 self._started = True
                 if data.startswith(_BOM):
-                    data, self._offset = data[len(_BOM) :], len(_BOM)
+                    self._offset = len(_BOM)
+                    data = data[len(_BOM) :] or self._fh.read(self._chunk)
             if not data:
                 self.eof = True
                 if self._pending:  # the file ends inside a character
@@ -168,6 +170,8 @@ def _one_record_per_line(stream: TextStream, decoder: json.JSONDecoder, max_size
     while (end := stream.text.find("\n", stream.pos)) < 0:
         if len(stream.text) - stream.pos > max_size or not stream.more():
             return False
+    if end - stream.pos > max_size:  # too long to tell: read as JSON (NDJSON after it, if any)
+        return False
     try:
         decoder.decode(stream.text[stream.pos : end])
     except (ValueError, RecursionError):
@@ -207,6 +211,9 @@ def _ndjson(stream: TextStream, decoder: json.JSONDecoder, max_size: int) -> Ite
         stream.pos = end + 1
         raw = text[start:end]
         if not raw.strip():
+            continue
+        if end - start > max_size:
+            yield _too_large(line, end - start, max_size, raw[:max_size])
             continue
         try:
             value = decoder.decode(raw)
@@ -253,6 +260,8 @@ def _json_document(
                 yield item._replace(line=item.line + whole.line - 1)
         else:
             yield whole
+            if not stream.done and stream.skip_space() is not None:  # more values: NDJSON
+                yield from _ndjson(stream, decoder, max_size)
     if not stream.done and stream.skip_space() is not None:
         yield _invalid(stream, "there is more text after the end of the JSON value", max_size)
 
@@ -269,14 +278,20 @@ def _items(stream: TextStream, decoder: json.JSONDecoder, max_size: int) -> Iter
         yield _value(stream, decoder, max_size)
         if stream.done:
             return
-        char = stream.skip_space()
-        if char == "]":
-            stream.pos += 1
+        more = _after_item(stream, "]", "after an item of the list", max_size)
+        if isinstance(more, Bad):
+            yield more
+        if more is not True:
             return
-        if char != ",":
-            yield _invalid(stream, "expected ',' or ']' after an item of the list", max_size)
-            return
+
+
+def _after_item(stream: TextStream, closing: str, where: str, max_size: int) -> bool | Bad:
+    """Past the ',' after an item (True) or the closing bracket (False); else the rest rejected."""
+    char = stream.skip_space()
+    if char in (",", closing):
         stream.pos += 1
+        return char == ","
+    return _invalid(stream, f"expected ',' or '{closing}' {where}", max_size)
 
 
 def _is_page(value: Any) -> bool:
@@ -318,14 +333,11 @@ def _page(stream: TextStream, decoder: json.JSONDecoder, max_size: int) -> Itera
             if isinstance(other, Bad):
                 yield other
                 return
-        char = stream.skip_space()
-        if char == "}":
-            stream.pos += 1
+        more = _after_item(stream, "}", "in the page object", max_size)
+        if isinstance(more, Bad):
+            yield more
+        if more is not True:
             return
-        if char != ",":
-            yield _invalid(stream, "expected ',' or '}' in the page object", max_size)
-            return
-        stream.pos += 1
         stream.skip_space()
 
 

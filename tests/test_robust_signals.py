@@ -1,0 +1,57 @@
+"""Ctrl-C at any moment of a command, start-up included, ends it without a traceback (issue 14).
+
+A SIGINT that arrived while the command line was still being imported (seconds on a busy
+machine) used to end the command with a KeyboardInterrupt traceback.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+RUNAWAY = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+
+
+def _wait_for_library(pid: int, name: str, limit: float = 60.0) -> None:
+    """Wait until process ``pid`` has loaded the shared library ``name`` (an import done)."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if name in Path(f"/proc/{pid}/maps").read_text():
+            return
+        time.sleep(0.002)
+    raise AssertionError(f"{name} never loaded")
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("delay", [0.2, 0.5])
+def test_ctrl_c_during_start_up_ends_the_command_cleanly(tmp_path: Path, delay: float) -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "graphnews",
+            "sql",
+            RUNAWAY,
+            "--db",
+            str(tmp_path / "a.db"),
+            "--timeout",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # graphnews's own package loads SQLite first; a moment later the command line is importing
+    # (typer, rich, the command modules: ~0.3 s idle, seconds under load). Before SQLite is
+    # loaded, a SIGINT still meets Python's own start-up, which graphnews cannot catch.
+    _wait_for_library(proc.pid, "_sqlite3")
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err, err
+    assert proc.returncode == 130 and err.strip().endswith("Interrupted."), (proc.returncode, err)
