@@ -223,8 +223,9 @@ def article(db: Database, url: str) -> dict[str, Any]:
             ("SELECT DISTINCT l.from_article, a.published_ts IS NULL, a.published_ts FROM "
              "related_links l JOIN articles a ON a.id = l.from_article WHERE l.to_article = ?1 "
              "AND l.from_article != ?1 ORDER BY 2, 3 DESC, 1", (article_id,)),
+            # one IN over a UNION: PostgreSQL plans "IN (...) OR IN (...)" as a full scan
             (_BRIEFS + "WHERE a.id IN (SELECT to_article FROM related_links WHERE "
-             "from_article = ?1) OR a.id IN (SELECT from_article FROM related_links WHERE "
+             "from_article = ?1 UNION SELECT from_article FROM related_links WHERE "
              "to_article = ?1)", (article_id,)),
             ("SELECT s.id, s.size, s.confidence FROM story_articles m JOIN stories s "
              "ON s.id = m.story_id WHERE m.article_id = ?", (article_id,)),

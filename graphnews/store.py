@@ -370,12 +370,15 @@ class Database:
     def sync_ids(self) -> None:
         """After rows were written with their ids given (a copy), number new rows after them.
 
-        PostgreSQL's identity sequences are moved past the largest id; SQLite needs nothing.
+        PostgreSQL's identity sequences are moved past the largest id, and its planner's
+        statistics are gathered (``ANALYZE``: without them, the first queries after a bulk copy
+        may be planned as full scans); SQLite needs nothing.
         """
         if self.engine == "postgresql":
             from graphnews.engines.postgres import sync_identities
 
             sync_identities(self.conn)
+            self.conn.raw.execute("ANALYZE")
 
     @contextmanager
     def transaction(self) -> Any:
