@@ -102,22 +102,30 @@ def linked_pairs(db: Database, *, filters: Filters | None = None) -> list[Linked
     Self-links (an article listing itself) and pairs where either article has no outlet are
     left out. Pairs of one outlet (both articles from the same outlet) are kept: callers decide.
     """
-    f = filters or Filters()
+    sql, params = _linked_sql(filters or Filters())
+    return [LinkedPair(*row) for row in db.conn.execute(
+        f"{sql} SELECT x, y, outlet_x, outlet_y, ts_x, ts_y FROM linked ORDER BY x, y", params)]
+
+
+def _linked_sql(f: Filters) -> tuple[str, list[object]]:
+    """A ``WITH`` clause whose table ``linked`` holds the pairs of `linked_pairs`: ``x`` < ``y``
+    (article ids), ``outlet_x``/``outlet_y`` (domains), ``ts_x``/``ts_y``."""
     cond_a, params_a = f.article_sql("a")
     cond_b, params_b = f.article_sql("b")
     sql = f"""
         WITH pairs AS (
             SELECT DISTINCT min(from_article, to_article) AS x, max(from_article, to_article) AS y
             FROM related_links WHERE from_article != to_article
+        ), linked AS (
+            SELECT p.x AS x, p.y AS y, oa.domain AS outlet_x, ob.domain AS outlet_y,
+                   a.published_ts AS ts_x, b.published_ts AS ts_y
+            FROM pairs p
+            JOIN articles a ON a.id = p.x JOIN outlets oa ON oa.id = a.outlet_id
+            JOIN articles b ON b.id = p.y JOIN outlets ob ON ob.id = b.outlet_id
+            WHERE {cond_a} AND {cond_b}
         )
-        SELECT p.x, p.y, oa.domain, ob.domain, a.published_ts, b.published_ts
-        FROM pairs p
-        JOIN articles a ON a.id = p.x JOIN outlets oa ON oa.id = a.outlet_id
-        JOIN articles b ON b.id = p.y JOIN outlets ob ON ob.id = b.outlet_id
-        WHERE {cond_a} AND {cond_b}
-        ORDER BY p.x, p.y
     """
-    return [LinkedPair(*row) for row in db.conn.execute(sql, [*params_a, *params_b])]
+    return sql, [*params_a, *params_b]
 
 
 def coverage_graph(
@@ -225,19 +233,21 @@ def outlet_graph(
                         min_weight=min_weight)
     counts = _article_counts(db, f)
     G = nx.Graph()
-    for domain, attrs in outlet_attributes(db, counts).items():
-        G.add_node(f"outlet:{domain}", **attrs)
-    pairs: Counter[tuple[str, str]] = Counter()
-    for p in linked_pairs(db, filters=f):
-        if p.outlet_a != p.outlet_b:
-            pairs[_ordered(p.outlet_a, p.outlet_b)] += 1
+    G.add_nodes_from((f"outlet:{domain}", attrs)
+                     for domain, attrs in outlet_attributes(db, counts).items())
+    sql, params = _linked_sql(f)
+    pairs: Counter[tuple[str, str]] = Counter(dict(
+        ((x, y), n) for x, y, n in db.conn.execute(
+            f"{sql} SELECT min(outlet_x, outlet_y), max(outlet_x, outlet_y), count(*) "
+            f"FROM linked WHERE outlet_x != outlet_y GROUP BY 1, 2", params)))
     shared = _shared_stories(db, f)
-    for key in sorted(set(pairs) | set(shared)):
+    edges = []
+    for key in sorted(pairs.keys() | shared.keys()):
         weight = pairs[key] + shared[key]
-        if weight < f.min_weight or weight <= 0:
-            continue
-        G.add_edge(f"outlet:{key[0]}", f"outlet:{key[1]}", weight=weight, pairs=pairs[key],
-                   stories=shared[key])
+        if weight >= f.min_weight and weight > 0:
+            edges.append((f"outlet:{key[0]}", f"outlet:{key[1]}",
+                          {"weight": weight, "pairs": pairs[key], "stories": shared[key]}))
+    G.add_edges_from(edges)
     return G
 
 
@@ -259,20 +269,32 @@ def follows_graph(
                         min_weight=min_weight)
     counts = _article_counts(db, f)
     G = nx.DiGraph()
-    for domain, attrs in outlet_attributes(db, counts).items():
-        G.add_node(f"outlet:{domain}", **attrs)
-    lags: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for p in linked_pairs(db, filters=f):
-        if p.outlet_a == p.outlet_b or p.ts_a is None or p.ts_b is None or p.ts_a == p.ts_b:
+    G.add_nodes_from((f"outlet:{domain}", attrs)
+                     for domain, attrs in outlet_attributes(db, counts).items())
+    sql, params = _linked_sql(f)
+    # Per (follower, leader): the number of pairs and the one or two middle delays (seconds).
+    rows = db.conn.execute(f"""
+        {sql}, lags AS (
+            SELECT CASE WHEN ts_x < ts_y THEN outlet_y ELSE outlet_x END AS follower,
+                   CASE WHEN ts_x < ts_y THEN outlet_x ELSE outlet_y END AS leader,
+                   abs(ts_y - ts_x) AS lag
+            FROM linked WHERE outlet_x != outlet_y AND ts_x != ts_y
+        ), ranked AS (
+            SELECT follower, leader, lag,
+                   row_number() OVER (PARTITION BY follower, leader ORDER BY lag) AS k,
+                   count(*) OVER (PARTITION BY follower, leader) AS n
+            FROM lags
+        )
+        SELECT follower, leader, n, lag FROM ranked WHERE k IN ((n + 1) / 2, (n + 2) / 2)
+        ORDER BY follower, leader, k""", params)
+    edges = []
+    for (follower, leader, n), middle in itertools.groupby(rows, key=lambda r: r[:3]):
+        if n < f.min_weight:
             continue
-        (leader, t0), (follower, t1) = sorted(
-            ((p.outlet_a, p.ts_a), (p.outlet_b, p.ts_b)), key=lambda x: x[1])
-        lags[(follower, leader)].append((t1 - t0) / 3600.0)
-    for (follower, leader), hours in sorted(lags.items()):
-        if len(hours) < f.min_weight:
-            continue
-        G.add_edge(f"outlet:{follower}", f"outlet:{leader}", weight=len(hours),
-                   median_lag_hours=float(statistics.median(hours)))
+        hours = [lag / 3600.0 for *_, lag in middle]
+        edges.append((f"outlet:{follower}", f"outlet:{leader}",
+                      {"weight": n, "median_lag_hours": float(statistics.median(hours))}))
+    G.add_edges_from(edges)
     return G
 
 

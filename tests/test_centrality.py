@@ -227,6 +227,58 @@ def test_betweenness_is_estimated_above_the_limit(monkeypatch: pytest.MonkeyPatc
     assert not betweenness(G, exact=True).notes
 
 
+def _float_weighted(n: int, m: int, *, seed: int) -> nx.Graph:
+    """A random graph with real-valued weights (no two paths equally long: networkx's exact
+    comparison of lengths then agrees with the tolerance), a pair and a lone node beside it."""
+    G = nx.gnm_random_graph(n, m, seed=seed)
+    rng = np.random.default_rng(seed)
+    for _, _, d in G.edges(data=True):
+        d["weight"] = float(rng.uniform(0.5, 10))
+    G.add_edge(n, n + 1, weight=2.5)
+    G.add_node(n + 2)
+    return G
+
+
+@pytest.mark.parametrize(("n", "m"), [(12, 30), (60, 240), (400, 2400)],
+                         ids=["small", "medium", "larger"])
+def test_exact_paths_equal_networkx(n: int, m: int) -> None:
+    G = _float_weighted(n, m, seed=n)
+    for *_, d in G.edges(data=True):
+        d["distance"] = 1 / d["weight"]
+    scores = measure_outlets(G, nx.DiGraph(), exact=True)
+    expected = nx.betweenness_centrality(G, weight="distance")
+    assert _max_diff(scores["betweenness"].values, expected) < 1e-12
+    expected = nx.closeness_centrality(G, distance="distance")
+    assert _max_diff(scores["closeness"].values, expected) < 1e-12
+    assert scores["pagerank"].values == pytest.approx(
+        nx.pagerank(G, weight="weight", tol=1e-12, max_iter=10_000), abs=1e-12)
+
+
+def test_estimates_stay_within_their_bound() -> None:
+    """Sampled sources: every node within Hoeffding's bound (with probability 99%) of the exact
+    value, as docs/centrality.md states it; small separate groups are computed whole."""
+    G = _float_weighted(600, 3000, seed=4)
+    G = nx.relabel_nodes(G, {600: "pair-a", 601: "pair-b", 602: "alone"})
+    n, k = len(G), 60
+    exact = measure_outlets(G, nx.DiGraph(), exact=True)
+    between = betweenness(G, exact=False, samples=k, seed=3)
+    near = closeness(G, exact=False, samples=k, seed=3)
+    assert any(f"from 62 of {n}" in note for note in between.notes)  # 60, and the pair whole
+    assert any("closeness is approximate" in note for note in near.notes)
+    epsilon = math.sqrt(math.log(2 * n / 0.01) / (2 * k))
+    assert _max_diff(between.values, exact["betweenness"].values) <= epsilon * n / (n - 1)
+    # Mean distances: within epsilon times the diameter of the big group.
+    big = G.subgraph(range(600))
+    diameter = nx.diameter(big, weight=lambda u, v, d: 1 / d["weight"])
+    for v in big:
+        true_mean = (len(big) - 1) / exact["closeness"].values[v] / (n - 1)
+        assert abs((len(big) - 1) / near.values[v] / (n - 1) - true_mean) <= epsilon * diameter
+    # The pair is searched whole: exact there.
+    for v in ("pair-a", "pair-b", "alone"):
+        assert near.values[v] == exact["closeness"].values[v]
+        assert between.values[v] == 0.0
+
+
 # -- igraph, the independent implementation -------------------------------------------------------
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # igraph: "graph not connected"
 @pytest.mark.parametrize("make", [

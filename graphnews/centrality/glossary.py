@@ -17,9 +17,10 @@ __all__ = [
     "Measure",
 ]
 
-#: Betweenness is exact for graphs of at most this many outlets; above, it is estimated.
+#: Betweenness and closeness are exact for graphs of at most this many outlets; above, they
+#: are estimated from sampled source outlets.
 EXACT_BETWEENNESS_LIMIT = 2000
-#: How many source outlets the estimate samples (with the report's seed).
+#: About how many source outlets the estimate samples (with the report's seed).
 BETWEENNESS_SAMPLES = 500
 #: PageRank's damping factor: the chance a reader follows a link rather than jumping anywhere.
 DAMPING = 0.85
@@ -58,14 +59,16 @@ MEASURES: dict[str, Measure] = {m.name: m for m in (
             "distance = 1/weight, so heavily co-covering outlets are close; the share of the "
             "(n-1)(n-2)/2 pairs of other outlets whose shortest routes pass through it (paths "
             f"within a relative {PATH_TOLERANCE:g} count as equally short); exact up to "
-            f"{EXACT_BETWEENNESS_LIMIT:,} outlets, above that estimated from "
+            f"{EXACT_BETWEENNESS_LIMIT:,} outlets, above that estimated from about "
             f"{BETWEENNESS_SAMPLES} sampled source outlets (fixed seed)."),
     Measure("closeness", "outlets",
             "How near it is to the outlets it can reach: its coverage connects to theirs "
             "through few, heavy links.",
             "distance = 1/weight; (r-1)/(sum of distances to the r-1 outlets it reaches), "
             "times (r-1)/(n-1) so an outlet in a small separate group does not look central "
-            "(Wasserman-Faust, networkx's default)."),
+            "(Wasserman-Faust, networkx's default); exact up to "
+            f"{EXACT_BETWEENNESS_LIMIT:,} outlets, above that each outlet's mean distance is "
+            "estimated from its distances to the sampled source outlets of betweenness."),
     Measure("eigenvector", "outlets",
             "Whether its partners are central themselves: sharing coverage with "
             "well-connected outlets counts more than with peripheral ones.",

@@ -32,8 +32,9 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -68,6 +69,9 @@ _DENSE_LIMIT = 400
 # ARPACK's iteration budget before the dense fallback; sources per Dijkstra batch.
 _ARPACK_MAX_ITER = 10_000
 _BATCH = 256
+# networkx's PageRank settings: the L1 change below n times this ends the iteration.
+_PAGERANK_TOLERANCE = 1e-12
+_PAGERANK_MAX_ITER = 10_000
 # Leading eigenvalues within this relative difference tie (several groups are scored).
 _TIE = 1e-9
 
@@ -88,8 +92,7 @@ def degree(G: nx.Graph, *, weight: str = "weight") -> Scores:
     >>> degree(nx.path_graph(3)).values
     {0: 1, 1: 2, 2: 1}
     """
-    H, notes = _positive(G, weight)
-    return Scores({v: d for v, d in H.degree()}, notes)
+    return _degree(_arrays(G, weight))
 
 
 def strength(G: nx.Graph, *, weight: str = "weight") -> Scores:
@@ -99,8 +102,7 @@ def strength(G: nx.Graph, *, weight: str = "weight") -> Scores:
     >>> strength(G).values
     {0: 2.0, 1: 5.0, 2: 3.0}
     """
-    H, notes = _positive(G, weight)
-    return Scores({v: float(d) for v, d in H.degree(weight=weight)}, notes)
+    return _strength(_arrays(G, weight))
 
 
 def betweenness(
@@ -121,8 +123,9 @@ def betweenness(
         ``None`` (default): exact up to `EXACT_BETWEENNESS_LIMIT` nodes, estimated above.
         ``True``: always exact. ``False``: estimate whenever ``samples`` < number of nodes.
     samples : int
-        Source nodes of the estimate, drawn without replacement by
-        ``numpy.random.default_rng(seed)``; each one's dependencies count ``n / samples`` times.
+        About how many source nodes the estimate uses, drawn without replacement by
+        ``numpy.random.default_rng(seed)`` within each connected group in proportion to its
+        size (at least 2 per group); each source's dependencies count ``size / drawn`` times.
     seed : int
 
     Returns
@@ -145,29 +148,17 @@ def betweenness(
     >>> betweenness(P).values
     {0: 0.0, 1: 0.6666666666666666, 2: 0.6666666666666666, 3: 0.0}
     """
-    H, notes = _positive(G, weight)
-    nodes = list(H)
-    n = len(nodes)
-    if exact is None:
-        exact = n <= EXACT_BETWEENNESS_LIMIT
-    sources = np.arange(n)
-    scale = 1.0
-    if not exact and samples < n:
-        if samples < 1:
-            raise BadInputError("betweenness needs at least one sampled source")
-        sources = np.sort(np.random.default_rng(seed).choice(n, size=samples, replace=False))
-        scale = n / samples
-        notes += (f"betweenness is approximate: estimated from {samples:,} of {n:,} outlets "
-                  f"(seed {seed}); --exact (exact=True) computes it on every outlet",)
-    if n < 3:
-        return Scores(dict.fromkeys(nodes, 0.0), notes)
-    i, j, w = _edge_arrays(H, nodes, weight)
-    total = _brandes(n, np.r_[i, j], np.r_[j, i], np.r_[1.0 / w, 1.0 / w], sources)
-    total *= scale / ((n - 1) * (n - 2))  # each unordered pair was counted from both ends
-    return Scores(dict(zip(nodes, total.tolist(), strict=True)), notes)
+    return _shortest_paths(_arrays(G, weight), exact=exact, samples=samples, seed=seed)[0]
 
 
-def closeness(G: nx.Graph, *, weight: str = "weight") -> Scores:
+def closeness(
+    G: nx.Graph,
+    *,
+    weight: str = "weight",
+    exact: bool | None = None,
+    samples: int = BETWEENNESS_SAMPLES,
+    seed: int = 0,
+) -> Scores:
     """Closeness with distance = 1/weight, scaled by the share of nodes each one reaches.
 
     ``((r-1) / sum of distances to the nodes it reaches) * ((r-1) / (n-1))``, ``r`` counting
@@ -175,28 +166,14 @@ def closeness(G: nx.Graph, *, weight: str = "weight") -> Scores:
     ``closeness_centrality(G, distance=...)`` (Wasserman and Faust's formula), and igraph's
     normalised ``closeness`` times ``(r-1)/(n-1)``.
 
+    ``exact``, ``samples`` and ``seed`` as in `betweenness` (the same sampled sources): an
+    estimate takes each node's mean distance to the others from its distances to the sampled
+    sources of its group (the sampled source itself left out), and a note says so.
+
     >>> closeness(nx.path_graph(3)).values
     {0: 0.6666666666666666, 1: 1.0, 2: 0.6666666666666666}
     """
-    H, notes = _positive(G, weight)
-    nodes = list(H)
-    n = len(nodes)
-    result = np.zeros(n)
-    if n > 1:
-        matrix = _distance_matrix(H, nodes, weight)
-        for start in range(0, n, _BATCH):
-            batch = np.arange(start, min(n, start + _BATCH))
-            dist = csgraph.dijkstra(matrix, directed=False, indices=batch)
-            finite = np.isfinite(dist)
-            reached = finite.sum(axis=1) - 1
-            total = np.where(finite, dist, 0.0).sum(axis=1)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                value = np.where(total > 0, reached / total * reached / (n - 1), 0.0)
-            result[batch] = value
-    if n > 1 and nx.number_connected_components(H) > 1:
-        notes += ("closeness: the graph falls apart into separate groups; each outlet's "
-                  "closeness counts only the outlets it can reach, scaled by their share",)
-    return Scores(dict(zip(nodes, result.tolist(), strict=True)), notes)
+    return _shortest_paths(_arrays(G, weight), exact=exact, samples=samples, seed=seed)[1]
 
 
 def eigenvector(G: nx.Graph, *, weight: str = "weight") -> Scores:
@@ -211,16 +188,7 @@ def eigenvector(G: nx.Graph, *, weight: str = "weight") -> Scores:
     >>> eigenvector(nx.star_graph(4)).values[0]
     1.0
     """
-    H, notes = _positive(G, weight)
-    nodes = list(H)
-    n = len(nodes)
-    i, j, w = _edge_arrays(H, nodes, weight)
-    A = sp.csr_array((np.r_[w, w], (np.r_[i, j], np.r_[j, i])), shape=(n, n))
-    labels = csgraph.connected_components(A, directed=False)[1] if n else np.zeros(0, int)
-    groups = [np.flatnonzero(labels == g) for g in np.unique(labels[np.r_[i, j]])]
-    blocks = [(g, g, A[g][:, g]) for g in groups]
-    values, _, more = _leading(n, blocks, what="eigenvector")
-    return Scores(dict(zip(nodes, values.tolist(), strict=True)), notes + more)
+    return _eigenvector(_arrays(G, weight))
 
 
 def pagerank(G: nx.Graph, *, weight: str = "weight", alpha: float = DAMPING) -> Scores:
@@ -234,11 +202,7 @@ def pagerank(G: nx.Graph, *, weight: str = "weight", alpha: float = DAMPING) -> 
     >>> round(p[0], 4), round(sum(p.values()), 6)
     (0.4865, 1.0)
     """
-    H, notes = _positive(G, weight)
-    if not len(H):
-        return Scores({}, notes)
-    values = nx.pagerank(H, alpha=alpha, weight=weight, tol=1e-12, max_iter=10_000)
-    return Scores({v: float(values[v]) for v in H}, notes)
+    return _pagerank(_arrays(G, weight), alpha=alpha)
 
 
 def hits(F: nx.DiGraph, *, weight: str = "weight") -> tuple[Scores, Scores]:
@@ -262,22 +226,7 @@ def hits(F: nx.DiGraph, *, weight: str = "weight") -> tuple[Scores, Scores]:
     >>> authorities.values["a"], hubs.values["b"]
     (1.0, 1.0)
     """
-    H, notes = _positive(F, weight)
-    nodes = list(H)
-    n = len(nodes)
-    i, j, w = _edge_arrays(H, nodes, weight)
-    A = sp.csr_array((w, (i, j)), shape=(n, n))
-    # Hub u is node u, authority v is node n + v; the blocks of A are the components.
-    link = sp.csr_array((np.ones(len(i)), (i, n + j)), shape=(2 * n, 2 * n))
-    labels = csgraph.connected_components(link, directed=False)[1] if n else np.zeros(0, int)
-    blocks = []
-    for g in np.unique(labels[i]):
-        rows = np.flatnonzero(labels[:n] == g)
-        cols = np.flatnonzero(labels[n:] == g)
-        blocks.append((rows, cols, A[rows][:, cols]))
-    hub, authority, more = _leading(n, blocks, what="hub and authority", rectangular=True)
-    return (Scores(dict(zip(nodes, hub.tolist(), strict=True)), notes + more),
-            Scores(dict(zip(nodes, authority.tolist(), strict=True)), notes + more))
+    return _hits(_arrays(F, weight))
 
 
 def first_reports(F: nx.DiGraph, *, weight: str = "weight") -> Scores:
@@ -287,8 +236,8 @@ def first_reports(F: nx.DiGraph, *, weight: str = "weight") -> Scores:
     >>> first_reports(F).values
     {'b': 0.0, 'a': 3.0, 'c': 0.0}
     """
-    H, notes = _positive(F, weight)
-    return Scores({v: float(d) for v, d in H.in_degree(weight=weight)}, notes)
+    a = _arrays(F, weight)
+    return a.scores(np.bincount(a.j, a.w, len(a.nodes)).tolist())
 
 
 def reach(G: nx.Graph, *, weight: str = "weight") -> Scores:
@@ -302,13 +251,7 @@ def reach(G: nx.Graph, *, weight: str = "weight") -> Scores:
     >>> reach(G).values
     {0: 1, 1: 1, 2: 0}
     """
-    H, notes = _positive(G, weight)
-    linked = {v: 0 for v in H}
-    for u, v, pairs in H.edges(data="pairs", default=1):
-        if pairs > 0:
-            linked[u] += 1
-            linked[v] += 1
-    return Scores(linked, notes)
+    return _reach(_arrays(G, weight))
 
 
 def measure_outlets(
@@ -318,70 +261,202 @@ def measure_outlets(
 
     Keyed by measure name (``articles`` excluded: it is a node attribute). What
     `central_outlets` computes after building the graphs; use it on graphs read back from an
-    export.
+    export. Each graph is read into arrays once, and betweenness and closeness share their
+    shortest-path searches.
     """
-    hub, authority = hits(F)
+    a, f = _arrays(G, "weight"), _arrays(F, "weight")
+    between, near = _shortest_paths(a, exact=exact, samples=BETWEENNESS_SAMPLES, seed=seed)
+    hub, authority = _hits(f)
     return {
-        "degree": degree(G), "strength": strength(G),
-        "betweenness": betweenness(G, exact=exact, seed=seed), "closeness": closeness(G),
-        "eigenvector": eigenvector(G), "pagerank": pagerank(G), "hub": hub,
-        "authority": authority, "first_reports": first_reports(F), "reach": reach(G),
+        "degree": _degree(a), "strength": _strength(a), "betweenness": between,
+        "closeness": near, "eigenvector": _eigenvector(a), "pagerank": _pagerank(a),
+        "hub": hub, "authority": authority,
+        "first_reports": f.scores(np.bincount(f.j, f.w, len(f.nodes)).tolist()),
+        "reach": _reach(a),
     }
 
 
-# -- private helpers ------------------------------------------------------------------------------
-def _positive(G: nx.Graph, weight: str) -> tuple[nx.Graph, tuple[str, ...]]:
-    """``G`` without its edges of weight 0 or less (a missing weight counts as 1)."""
-    dropped = [(u, v) for u, v, w in G.edges(data=weight, default=1) if not w > 0]
-    if not dropped:
-        return G, ()
-    note = (f"{len(dropped)} link(s) with weight 0 or less were left out: they carry no "
-            "shared coverage")
-    return nx.restricted_view(G, [], dropped), (note,)
+# -- the graph as arrays, and the measures over them ----------------------------------------------
+class _Arrays(NamedTuple):
+    """A graph's nodes and its edges of positive weight as index and weight arrays.
+
+    ``i[k] -> j[k]`` (indices into ``nodes``) has weight ``w[k]`` and ``pairs[k]`` (the edge's
+    ``pairs`` attribute, or 1 when it has none). ``notes`` says which edges were left out.
+    """
+
+    nodes: list[Hashable]
+    i: np.ndarray
+    j: np.ndarray
+    w: np.ndarray
+    pairs: np.ndarray
+    notes: tuple[str, ...]
+
+    def scores(self, values: list[Any], more: tuple[str, ...] = ()) -> Scores:
+        return Scores(dict(zip(self.nodes, values, strict=True)), self.notes + more)
 
 
-def _edge_arrays(
-    G: nx.Graph, nodes: list[Hashable], weight: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Edge end indices (into ``nodes``) and weights, one entry per edge."""
+def _arrays(G: nx.Graph, weight: str) -> _Arrays:
+    """``G`` as `_Arrays`, its edges of weight 0 or less left out (a missing weight is 1)."""
+    nodes = list(G)
     index = {v: k for k, v in enumerate(nodes)}
-    rows = [(index[u], index[v], float(w)) for u, v, w in G.edges(data=weight, default=1)]
-    if not rows:
-        return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
-    table = np.array(rows)
-    return table[:, 0].astype(int), table[:, 1].astype(int), table[:, 2]
+    rows = [(index[u], index[v], d.get(weight, 1), d.get("pairs", 1))
+            for u, v, d in G.edges(data=True)]
+    table = np.array(rows, dtype=float).reshape(-1, 4)
+    keep = table[:, 2] > 0
+    notes: tuple[str, ...] = ()
+    if not keep.all():
+        notes = (f"{int((~keep).sum())} link(s) with weight 0 or less were left out: they "
+                 "carry no shared coverage",)
+        table = table[keep]
+    return _Arrays(nodes, table[:, 0].astype(np.intp), table[:, 1].astype(np.intp),
+                   table[:, 2], table[:, 3], notes)
 
 
-def _distance_matrix(G: nx.Graph, nodes: list[Hashable], weight: str) -> sp.csr_array:
-    """Symmetric sparse matrix of distances 1/weight (self-loops dropped: never shorter)."""
-    i, j, w = _edge_arrays(G, nodes, weight)
-    keep = i != j
-    i, j, d = i[keep], j[keep], 1.0 / w[keep]
-    return sp.csr_array((np.r_[d, d], (np.r_[i, j], np.r_[j, i])), shape=(len(nodes),) * 2)
+def _degree(a: _Arrays) -> Scores:
+    return a.scores(np.bincount(np.r_[a.i, a.j], minlength=len(a.nodes)).tolist())
+
+
+def _strength(a: _Arrays) -> Scores:
+    return a.scores(np.bincount(np.r_[a.i, a.j], np.r_[a.w, a.w], len(a.nodes)).tolist())
+
+
+def _reach(a: _Arrays) -> Scores:
+    linked = a.pairs > 0
+    ends = np.r_[a.i[linked], a.j[linked]]
+    return a.scores(np.bincount(ends, minlength=len(a.nodes)).tolist())
+
+
+def _eigenvector(a: _Arrays) -> Scores:
+    n = len(a.nodes)
+    A = sp.csr_array((np.r_[a.w, a.w], (np.r_[a.i, a.j], np.r_[a.j, a.i])), shape=(n, n))
+    labels = csgraph.connected_components(A, directed=False)[1] if n else np.zeros(0, int)
+    groups = [np.flatnonzero(labels == g) for g in np.unique(labels[np.r_[a.i, a.j]])]
+    blocks = [(g, g, A[g][:, g]) for g in groups]
+    values, _, more = _leading(n, blocks, what="eigenvector")
+    return a.scores(values.tolist(), more)
+
+
+def _hits(a: _Arrays) -> tuple[Scores, Scores]:
+    n = len(a.nodes)
+    A = sp.csr_array((a.w, (a.i, a.j)), shape=(n, n))
+    # Hub u is node u, authority v is node n + v; the blocks of A are the components.
+    link = sp.csr_array((np.ones(len(a.i)), (a.i, n + a.j)), shape=(2 * n, 2 * n))
+    labels = csgraph.connected_components(link, directed=False)[1] if n else np.zeros(0, int)
+    blocks = []
+    for g in np.unique(labels[a.i]):
+        rows = np.flatnonzero(labels[:n] == g)
+        cols = np.flatnonzero(labels[n:] == g)
+        blocks.append((rows, cols, A[rows][:, cols]))
+    hub, authority, more = _leading(n, blocks, what="hub and authority", rectangular=True)
+    return a.scores(hub.tolist(), more), a.scores(authority.tolist(), more)
+
+
+def _pagerank(a: _Arrays, *, alpha: float = DAMPING) -> Scores:
+    """networkx's ``pagerank`` (its scipy power iteration), on the arrays of an undirected graph:
+    each edge both ways, a self-loop once."""
+    n = len(a.nodes)
+    if not n:
+        return a.scores([])
+    loop = a.i == a.j
+    rows, cols = np.r_[a.i, a.j[~loop]], np.r_[a.j, a.i[~loop]]
+    A = sp.csr_array((np.r_[a.w, a.w[~loop]], (rows, cols)), shape=(n, n))
+    out = A.sum(axis=1)
+    dangling = out == 0
+    Q = sp.diags_array(np.divide(1.0, out, out=np.zeros(n), where=~dangling)) @ A
+    x = np.full(n, 1.0 / n)
+    for _ in range(_PAGERANK_MAX_ITER):
+        last = x
+        x = alpha * (x @ Q + x[dangling].sum() / n) + (1 - alpha) / n
+        if np.abs(x - last).sum() < n * _PAGERANK_TOLERANCE:
+            return a.scores(x.tolist())
+    return a.scores(x.tolist(), (f"pagerank did not converge in {_PAGERANK_MAX_ITER:,} "
+                                 f"iterations (damping {alpha})",))
+
+
+def _shortest_paths(a: _Arrays, *, exact: bool | None, samples: int, seed: int
+                    ) -> tuple[Scores, Scores]:
+    """Betweenness and closeness from one set of Dijkstra searches per connected group.
+
+    Exact: every node is a source. Estimated: ``samples`` sources in all, drawn within each
+    group in proportion to its size (at least 2, at most the whole group); a source's
+    dependencies count ``size / drawn`` times, and a node's mean distance is its mean
+    distance to the drawn sources other than itself.
+    """
+    n = len(a.nodes)
+    if exact is None:
+        exact = n <= EXACT_BETWEENNESS_LIMIT
+    sampled = not exact and samples < n
+    if sampled and samples < 1:
+        raise BadInputError("betweenness needs at least one sampled source")
+    keep = a.i != a.j  # a self-loop is never on a shortest path
+    i, j, length = a.i[keep], a.j[keep], 1.0 / a.w[keep]
+    between, near = np.zeros(n), np.zeros(n)
+    rng = np.random.default_rng(seed)
+    labels = (csgraph.connected_components(
+        sp.csr_array((length, (i, j)), shape=(n, n)), directed=False)[1]
+        if n else np.zeros(0, np.intp))
+    members = np.split(np.argsort(labels, kind="stable"), np.cumsum(np.bincount(labels))[:-1])
+    edge_order = np.argsort(labels[i], kind="stable")
+    edge_groups = np.split(edge_order, np.cumsum(np.bincount(labels[i], minlength=len(members)))
+                           [:-1])
+    local = np.zeros(n, np.intp)
+    drawn_in_all = 0
+    for nodes, edges in zip(members, edge_groups, strict=True):
+        size = len(nodes)
+        if size < 2:
+            continue
+        local[nodes] = np.arange(size)
+        drawn = size
+        sources = np.arange(size)
+        if sampled:
+            drawn = min(size, max(2, math.ceil(samples * size / n)))
+            sources = np.sort(rng.choice(size, size=drawn, replace=False))
+        drawn_in_all += drawn
+        dependency, distance = _brandes(size, local[i[edges]], local[j[edges]], length[edges],
+                                        sources)
+        between[nodes] = dependency * (size / drawn)
+        others = np.full(size, drawn, float)
+        others[sources] -= 1  # a source's own distance 0 is not one of its distances
+        mean = distance / others
+        near[nodes] = np.divide(size - 1, mean * (n - 1), out=np.zeros(size), where=mean > 0)
+    if n >= 3:
+        between /= (n - 1) * (n - 2)  # each unordered pair was counted from both ends
+    else:
+        between[:] = 0.0
+    notes_b: tuple[str, ...] = ()
+    notes_c: tuple[str, ...] = ()
+    if sampled:
+        where = (f"estimated from {drawn_in_all:,} of {n:,} outlets (seed {seed}); --exact "
+                 "(exact=True) computes it on every outlet")
+        notes_b = (f"betweenness is approximate: {where}",)
+        notes_c = (f"closeness is approximate: each outlet's mean distance {where}",)
+    if len(np.unique(labels)) > 1:
+        notes_c += ("closeness: the graph falls apart into separate groups; each outlet's "
+                    "closeness counts only the outlets it can reach, scaled by their share",)
+    return a.scores(between.tolist(), notes_b), a.scores(near.tolist(), notes_c)
 
 
 def _brandes(n: int, tail: np.ndarray, head: np.ndarray, length: np.ndarray,
-             sources: np.ndarray) -> np.ndarray:
-    """Summed dependencies of every node over ``sources`` (Brandes 2001), vectorised.
+             sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Summed dependencies and summed distances of every node over ``sources`` (Brandes 2001).
 
-    ``tail -> head`` arcs of the given lengths. For each source: distances by scipy's Dijkstra,
-    the shortest-path DAG as the arcs with ``d[tail] + length == d[head]`` (within
-    `PATH_TOLERANCE`), then path counts and dependencies propagated along the DAG until they
-    stop changing (as many rounds as the DAG is deep).
+    ``tail - head`` undirected edges of the given lengths, on one connected group. For each
+    source: distances by scipy's Dijkstra, the shortest-path DAG as the arcs with
+    ``d[tail] + length == d[head]`` (within `PATH_TOLERANCE`), then path counts and
+    dependencies propagated along the DAG until they stop changing (as many rounds as the DAG
+    is deep).
     """
-    keep = tail != head
-    tail, head, length = tail[keep], head[keep], length[keep]
+    tail, head, length = np.r_[tail, head], np.r_[head, tail], np.r_[length, length]
     matrix = sp.csr_array((length, (tail, head)), shape=(n, n))
-    total = np.zeros(n)
+    dependency, distance = np.zeros(n), np.zeros(n)
     for start in range(0, len(sources), _BATCH):
         batch = sources[start:start + _BATCH]
         for s, dist in zip(batch, csgraph.dijkstra(matrix, indices=batch), strict=True):
-            reached = np.isfinite(dist[tail])
-            up, down = tail[reached], head[reached]
-            via = dist[up] + length[reached]
-            on = np.abs(via - dist[down]) <= PATH_TOLERANCE * dist[down]
-            total += _dependencies(n, s, up[on], down[on])
-    return total
+            distance += dist
+            via = dist[tail] + length
+            on = np.abs(via - dist[head]) <= PATH_TOLERANCE * dist[head]
+            dependency += _dependencies(n, s, tail[on], head[on])
+    return dependency, distance
 
 
 def _dependencies(n: int, source: int, up: np.ndarray, down: np.ndarray) -> np.ndarray:

@@ -48,6 +48,7 @@ class OutletCentrality:
     reach: int
     reach_topics: int
     betweenness_exact: bool
+    closeness_exact: bool
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,13 +85,18 @@ class CentralityReport:
     graph: nx.Graph = field(repr=False)
     follows: nx.DiGraph = field(repr=False)
 
+    @property
+    def closeness_exact(self) -> bool:
+        """Closeness uses the same shortest-path searches, exact or sampled, as betweenness."""
+        return self.betweenness_exact
+
     def top(self, count: int | None = None) -> list[OutletCentrality]:
         """The first ``count`` rows (all when None)."""
         return self.rows if count is None else self.rows[:count]
 
     def as_dict(self, count: int | None = None) -> dict[str, Any]:
         return {"by": self.by, "betweenness_exact": self.betweenness_exact,
-                "messages": list(self.messages),
+                "closeness_exact": self.closeness_exact, "messages": list(self.messages),
                 "outlets": [r.as_dict() for r in self.top(count)]}
 
     def why(self, outlet: str, *, partners: int = 3) -> Reason:
@@ -128,9 +134,10 @@ def central_outlets(
         Which articles and edges count (`graphnews.filters.Filters`); they shape both graphs,
         as they do for ``graphnews export``.
     exact : bool, optional
-        Betweenness mode (see `betweenness`); default exact up to `EXACT_BETWEENNESS_LIMIT`.
+        Betweenness and closeness mode (see `betweenness`): default exact up to
+        `EXACT_BETWEENNESS_LIMIT` outlets, estimated from sampled source outlets above.
     seed : int
-        Seed of the betweenness estimate.
+        Seed of the estimate.
 
     Returns
     -------
@@ -172,7 +179,8 @@ def central_outlets(
             closeness=values["closeness"], eigenvector=values["eigenvector"],
             pagerank=values["pagerank"], hub=values["hub"], authority=values["authority"],
             first_reports=round(values["first_reports"]), reach=int(values["reach"]),
-            reach_topics=topics.get(domain, 0), betweenness_exact=exact_mode))
+            reach_topics=topics.get(domain, 0), betweenness_exact=exact_mode,
+            closeness_exact=exact_mode))
     rows.sort(key=lambda r: (-getattr(r, by), -r.strength, r.outlet))
     for rank, row in enumerate(rows, 1):
         row.rank = rank

@@ -44,12 +44,14 @@ ExplainOption = Annotated[
                        "and why each outlet shown ranks where it does.")
 ]
 ExactOption = Annotated[
-    bool | None, typer.Option("--exact/--sample", help="Betweenness on every outlet, or "
-                              f"estimated from {BETWEENNESS_SAMPLES} sampled outlets. Default: "
-                              f"exact up to {EXACT_BETWEENNESS_LIMIT:,} outlets.",
+    bool | None, typer.Option("--exact/--sample", help="Betweenness and closeness over every "
+                              f"outlet, or estimated from about {BETWEENNESS_SAMPLES} sampled "
+                              f"source outlets. Default: exact up to "
+                              f"{EXACT_BETWEENNESS_LIMIT:,} outlets.",
                               show_default=False)
 ]
-SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the betweenness estimate.")]
+SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the betweenness and closeness "
+                                         "estimate.")]
 TopicsOption = Annotated[
     list[str] | None, typer.Option("--topic", help="Only articles about this topic (repeat for "
                                    "several: any of them).", show_default=False)
@@ -165,7 +167,7 @@ def outlet_command(
 def _title(report: CentralityReport, shown: int) -> str:
     title = f"central outlets by {report.by} ({shown} of {len(report.rows)})"
     if not report.betweenness_exact:
-        title += " - betweenness approximate"
+        title += " - betweenness and closeness approximate"
     return title
 
 
@@ -174,7 +176,7 @@ def _emit_explained(report: CentralityReport, rows: list[OutletCentrality], fmt:
     if fmt is Format.json:
         emit_object({
             "by": report.by, "betweenness_exact": report.betweenness_exact,
-            "messages": report.messages,
+            "closeness_exact": report.closeness_exact, "messages": report.messages,
             "measures": {name: m.as_dict() for name, m in MEASURES.items()},
             "outlets": [r.as_dict() | {"why": w.as_dict()} for r, w in zip(rows, reasons,
                                                                           strict=True)],
