@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -41,6 +42,7 @@ __all__ = [
     "MB",
     "RESULTS",
     "Steps",
+    "cpu_seconds",
     "current_rss",
     "database_contents",
     "emit",
@@ -59,6 +61,13 @@ RESULTS = ROOT / "benchmarks" / "results"
 if sys.path[:1] != [str(ROOT)]:
     sys.path.insert(0, str(ROOT))
 _PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and of its children it has waited for
+    (ingest's parse workers count once their pool is closed)."""
+    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def current_rss(pid: int | None = None) -> int:
@@ -103,6 +112,7 @@ class Steps:
         self._stop = threading.Event()
         self._name: str | None = None
         self._started = 0.0
+        self._cpu = 0.0
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
 
@@ -127,16 +137,18 @@ class Steps:
             self._name = name
             self._peak = current_rss()
             self._started = time.perf_counter()
+            self._cpu = cpu_seconds()
 
     def end(self) -> None:
         """End the step under way (if any) and record it."""
         if self._name is None:
             return
         seconds = time.perf_counter() - self._started
+        cpu = cpu_seconds() - self._cpu
         with self._lock:
             peak = max(self._peak, current_rss())
             row = {"step": self._name, "seconds": round(seconds, 3),
-                   "peak_rss_mb": round(peak / MB, 1)}
+                   "cpu_seconds": round(cpu, 3), "peak_rss_mb": round(peak / MB, 1)}
             self._name = None
         self.done.append(row)
         if self.echo:

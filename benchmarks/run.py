@@ -57,14 +57,19 @@ AIMS = {
 
 
 def benchmark_size(documents: int, work: Path, *, seed: int, naive_timeout: float | None,
-                   outlets: int | None = None, zipf: float | None = None) -> dict[str, Any]:
-    """Generate (or reuse) a corpus of ``documents`` documents (and ``outlets`` outlets) and
-    measure both sides on it."""
+                   outlets: int | None = None, zipf: float | None = None,
+                   corpus: Path | None = None) -> dict[str, Any]:
+    """Generate (or reuse) a corpus of ``documents`` documents (and ``outlets`` outlets), or take
+    the ready documents folder ``corpus``, and measure both sides on it."""
     began = time.perf_counter()
-    corpus = ensure_corpus(work, documents, seed=seed, outlets=outlets, zipf=zipf)
+    name = f"run-{documents}" + (f"-outlets{outlets}" if outlets else "") + (
+        f"-zipf{zipf}" if zipf else "")
+    if corpus is None:
+        corpus = ensure_corpus(work, documents, seed=seed, outlets=outlets, zipf=zipf)
+    else:
+        name = f"run-{corpus.parent.name}-{corpus.name}"
     generated = time.perf_counter() - began
-    run_dir = work / (f"run-{documents}" + (f"-outlets{outlets}" if outlets else "")
-                      + (f"-zipf{zipf}" if zipf else ""))
+    run_dir = work / name
     shutil.rmtree(run_dir, ignore_errors=True)
     db, out = run_dir / "graphnews.db", run_dir / "output"
     _say(f"{documents:,} documents: graphnews cold run")
@@ -74,6 +79,7 @@ def benchmark_size(documents: int, work: Path, *, seed: int, naive_timeout: floa
     contents = database_contents(db)
     row: dict[str, Any] = {
         "documents": documents,
+        "corpus": str(corpus),
         "corpus_mb": round(folder_size(corpus) / 1024**2, 1),
         "generate_seconds": round(generated, 1),
         "graphnews": _without_lines(cold),
@@ -102,9 +108,9 @@ def tables(results: dict[str, Any]) -> str:
         f"Python {m['python']}, SQLite {m['sqlite']} (load average {m['load_average'][0]} "
         f"at the start), graphnews {m['graphnews']['commit'][:7]}; `python benchmarks/run.py`.",
         "",
-        "| documents | outlets | corpus | database | graphnews run | peak RSS | unchanged re-run "
-        "| naive script | speed-up |",
-        "|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+        "| documents | outlets | corpus | database | graphnews run | CPU | peak RSS | "
+        "unchanged re-run | naive script | speed-up |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in results["sizes"]:
         g, again = r["graphnews"], r["rerun"]
@@ -113,11 +119,12 @@ def tables(results: dict[str, Any]) -> str:
             share += ", recomputed"
         lines.append(
             f"| {r['documents']:,} | {r['outlets']:,} | {r['corpus_mb']:,.0f} MB | "
-            f"{r['database_mb']:,.0f} MB | {_secs(g)} | "
+            f"{r['database_mb']:,.0f} MB | {_secs(g)} | {g['cpu_seconds']:,.1f} s | "
             f"{g['peak_rss_mb']:,.0f} MB | {_secs(again)}{share} | "
             f"{_naive_cell(r.get('naive'))} | {_speedup(r)} |")
     for r in results["sizes"]:
-        lines += ["", f"Steps at {r['documents']:,} documents (seconds, peak RSS of the step):",
+        lines += ["", f"Steps at {r['documents']:,} documents (wall seconds, CPU seconds, peak "
+                  "RSS of the step):",
                   "", "| step | graphnews | naive script |", "|---|---:|---:|"]
         ours = {s["step"]: s for s in r["graphnews"]["steps"]}
         theirs = {s["step"]: s for s in (r.get("naive") or {}).get("steps", [])}
@@ -140,16 +147,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--naive-timeout", type=float, default=600.0,
                         help="seconds before the naive script is killed; 0 skips it "
                         "(default: %(default)s)")
+    parser.add_argument("--corpus", type=Path, action="append", default=[],
+                        help="a ready documents folder to measure instead of generating one "
+                        "(e.g. /work/bench-data/gen-100k-5k-outlets/documents); repeat for "
+                        "several; --sizes is then ignored")
+    parser.add_argument("--name", default="run",
+                        help="results file: benchmarks/results/NAME.json (default: %(default)s)")
     args = parser.parse_args(argv)
-    sizes = args.sizes
+    corpora = [(sum(1 for _ in c.iterdir()), c) for c in args.corpus] or [
+        (documents, None) for documents in args.sizes]
     results: dict[str, Any] = {"machine": machine(), "aims": AIMS, "sizes": []}
-    for documents in sizes:
+    for documents, corpus in corpora:
         results["sizes"].append(benchmark_size(documents, args.work, seed=args.seed,
                                                naive_timeout=args.naive_timeout or None,
-                                               outlets=args.outlets, zipf=args.zipf))
-        write_results("run", results)  # after each size, so a long run keeps what it has
+                                               outlets=args.outlets, zipf=args.zipf,
+                                               corpus=corpus))
+        write_results(args.name, results)  # after each size, so a long run keeps what it has
     print(tables(results))
-    _say(f"results written to {write_results('run', results)}")
+    _say(f"results written to {write_results(args.name, results)}")
 
 
 def _aims(row: dict[str, Any]) -> dict[str, Any]:
@@ -197,7 +212,8 @@ def _speedup(row: dict[str, Any]) -> str:
 def _step_cell(step: dict[str, Any] | None) -> str:
     if step is None:
         return "-"
-    return f"{step['seconds']:,.2f} s, {step['peak_rss_mb']:,.0f} MB"
+    cpu = f", {step['cpu_seconds']:,.2f} s CPU" if "cpu_seconds" in step else ""
+    return f"{step['seconds']:,.2f} s{cpu}, {step['peak_rss_mb']:,.0f} MB"
 
 
 def _say(message: str) -> None:
