@@ -36,6 +36,7 @@ sys.path.insert(0, str(HERE))
 
 from harness import (  # noqa: E402
     Steps,
+    corpora,
     corpus_arguments,
     database_contents,
     emit,
@@ -99,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--measure", nargs=3, metavar=("KIND", "CORPUS", "DB"),
                         help=argparse.SUPPRESS)  # one measurement, in the child process
     parser.add_argument("--profile-to", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--name", default="bench_ingest",
+                        help="results file: benchmarks/results/NAME.json (default: %(default)s)")
     parser.add_argument("--baseline-files", type=int, default=10_000,
                         help="the YAML baselines parse at most this many files (MB/s compares "
                         "them; yaml.safe_load needs ~30 min for 100k) (default: %(default)s)")
@@ -109,24 +112,27 @@ def main(argv: Sequence[str] | None = None) -> None:
                 files=args.baseline_files)
         return
     results: dict[str, Any] = {"machine": machine(), "aims": AIMS, "sizes": []}
-    for documents in args.sizes:
+    for documents, corpus in corpora(args):
         results["sizes"].append(_size(documents, args.work, seed=args.seed, outlets=args.outlets,
                                       zipf=args.zipf, profile=args.profile,
-                                      baseline_files=args.baseline_files))
-    path = write_json("bench_ingest", results)
+                                      baseline_files=args.baseline_files, corpus=corpus))
+        write_json(args.name, results)  # after each size, so a long run keeps what it has
+    path = write_json(args.name, results)
     print(_table(results))
     print(f"results written to {path}", file=sys.stderr)
 
 
 def _size(documents: int, work: Path, *, seed: int, outlets: int | None, zipf: float | None,
-          profile: bool, baseline_files: int) -> dict[str, Any]:
-    corpus = ensure_corpus(work, documents, seed=seed, outlets=outlets, zipf=zipf)
-    run_dir = work / f"ingest-{documents}"
+          profile: bool, baseline_files: int, corpus: Path | None) -> dict[str, Any]:
+    if corpus is None:
+        corpus = ensure_corpus(work, documents, seed=seed, outlets=outlets, zipf=zipf)
+    run_dir = work / f"ingest-{documents}-{corpus.parent.name}"
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     db = run_dir / "graphnews.db"
     megabytes = folder_size(corpus) / 1024**2
-    row: dict[str, Any] = {"documents": documents, "corpus_mb": round(megabytes, 1)}
+    row: dict[str, Any] = {"documents": documents, "corpus": str(corpus),
+                           "corpus_mb": round(megabytes, 1)}
     for kind in KINDS:
         print(f"{documents:,} documents: {kind}", file=sys.stderr, flush=True)
         command = [sys.executable, __file__, "--measure", kind, str(corpus), str(db),
@@ -141,7 +147,9 @@ def _size(documents: int, work: Path, *, seed: int, outlets: int | None, zipf: f
                      "peak_rss_mb": result["peak_rss_mb"],
                      "documents": done.get("documents"), "error": result["error"],
                      "mb_per_s": round(done["bytes"] / 1024**2 / step["seconds"], 1)
-                     if step["seconds"] and done["bytes"] else None}
+                     if step["seconds"] and done["bytes"] else None,
+                     "mb_per_cpu_s": round(done["bytes"] / 1024**2 / step["cpu_seconds"], 1)
+                     if step.get("cpu_seconds") and done["bytes"] else None}
     contents = database_contents(db)
     row["database_mb"] = round(sum(contents["bytes"].values()) / 1024**2, 1)
     row["database_bytes"] = contents["bytes"]

@@ -42,6 +42,7 @@ __all__ = [
     "MB",
     "RESULTS",
     "Steps",
+    "corpora",
     "cpu_seconds",
     "current_rss",
     "database_contents",
@@ -262,6 +263,10 @@ def corpus_arguments(parser: argparse.ArgumentParser, *, sizes: str, outlets: bo
                         default=Path(tempfile.gettempdir()) / "graphnews-bench",
                         help="folder for corpora, databases and outputs (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (default: 0)")
+    parser.add_argument("--corpus", type=Path, action="append", default=[],
+                        help="a ready documents folder to measure instead of generating one "
+                        "(e.g. /work/bench-data/gen-100k-5k-outlets/documents); repeat for "
+                        "several; --sizes is then ignored")
     if not outlets:
         return
     parser.add_argument("--outlets", type=int, default=None,
@@ -270,6 +275,14 @@ def corpus_arguments(parser: argparse.ArgumentParser, *, sizes: str, outlets: bo
     parser.add_argument("--zipf", type=float, default=None,
                         help="exponent of the outlets' Zipf popularity (default: the "
                         "generator's 1.1; 0.6 puts 5,611 of 8,000 outlets in 10k documents)")
+
+
+def corpora(args: argparse.Namespace) -> list[tuple[int, Path | None]]:
+    """``(documents, folder)`` for each ``--corpus`` (its files counted), else ``(size, None)``
+    for each of ``--sizes`` (a corpus to generate)."""
+    if args.corpus:
+        return [(sum(1 for p in c.iterdir() if p.is_file()), c) for c in args.corpus]
+    return [(documents, None) for documents in args.sizes]
 
 
 def parse_sizes(text: str) -> list[int]:

@@ -34,6 +34,7 @@ sys.path.insert(0, str(HERE))
 
 from graphnews_run import run_graphnews  # noqa: E402
 from harness import (  # noqa: E402
+    corpora,
     corpus_arguments,
     database_contents,
     ensure_corpus,
@@ -147,17 +148,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--naive-timeout", type=float, default=600.0,
                         help="seconds before the naive script is killed; 0 skips it "
                         "(default: %(default)s)")
-    parser.add_argument("--corpus", type=Path, action="append", default=[],
-                        help="a ready documents folder to measure instead of generating one "
-                        "(e.g. /work/bench-data/gen-100k-5k-outlets/documents); repeat for "
-                        "several; --sizes is then ignored")
     parser.add_argument("--name", default="run",
                         help="results file: benchmarks/results/NAME.json (default: %(default)s)")
     args = parser.parse_args(argv)
-    corpora = [(sum(1 for _ in c.iterdir()), c) for c in args.corpus] or [
-        (documents, None) for documents in args.sizes]
     results: dict[str, Any] = {"machine": machine(), "aims": AIMS, "sizes": []}
-    for documents, corpus in corpora:
+    for documents, corpus in corpora(args):
         results["sizes"].append(benchmark_size(documents, args.work, seed=args.seed,
                                                naive_timeout=args.naive_timeout or None,
                                                outlets=args.outlets, zipf=args.zipf,
