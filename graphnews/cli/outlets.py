@@ -95,7 +95,8 @@ def outlets_command(
     Measures are computed on the outlet co-coverage graph (edge weight = linked article pairs
     plus shared stories) and the follows graph, the graphs 'graphnews export --graph outlets'
     and '--graph follows' write with the same filters. Betweenness and closeness use
-    distance = 1/weight. Notes (disconnected graphs, approximate betweenness) go to stderr.
+    distance = 1/weight. Notes (disconnected graphs, approximate betweenness and closeness)
+    go to stderr.
 
     Each outlet's metadata (stored with 'graphnews outlets import FILE') is in the JSON and CSV
     rows and in the table.
