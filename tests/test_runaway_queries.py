@@ -44,7 +44,8 @@ def test_ctrl_c_stops_a_runaway_statement_at_once(seeds_db: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "graphnews", "sql", FOREVER, "--db",
                              str(seeds_db), "--timeout", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(4)  # started, and deep in the statement
+    _wait_until_it_opens(proc, seeds_db)
+    time.sleep(0.5)  # the statement runs right after the database is opened
     assert proc.poll() is None, proc.communicate()
     sent = time.monotonic()
     proc.send_signal(signal.SIGINT)
@@ -56,6 +57,22 @@ def test_ctrl_c_stops_a_runaway_statement_at_once(seeds_db: Path) -> None:
     assert time.monotonic() - sent < 10
     assert proc.returncode == 130, err
     assert "Interrupted." in err and "Traceback" not in err
+
+
+def _wait_until_it_opens(proc: subprocess.Popen[str], path: Path) -> None:
+    """Wait until ``proc`` holds ``path`` open: its imports are over, whatever the load."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            fds = f"/proc/{proc.pid}/fd"
+            held = {os.readlink(f"{fds}/{fd}") for fd in os.listdir(fds)}
+        except OSError:  # a descriptor closed while we looked
+            held = set()
+        if str(path.resolve()) in held:
+            return
+        time.sleep(0.05)
+    proc.kill()
+    pytest.fail(f"graphnews sql did not open {path}: {proc.communicate()}")
 
 
 def test_sql_results_are_bounded(seeds_db: Path) -> None:
