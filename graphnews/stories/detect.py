@@ -47,7 +47,14 @@ import numpy as np
 from graphnews.errors import BadInputError
 from graphnews.progress import Progress, no_progress
 from graphnews.stories import DEFAULT_RESOLUTION, DEFAULT_SEED
-from graphnews.stories.pairs import Articles, CandidateSearch, Model, candidate_pairs, cluster
+from graphnews.stories.pairs import (
+    Articles,
+    CandidateSearch,
+    Model,
+    Pairs,
+    candidate_pairs,
+    cluster,
+)
 from graphnews.stories.stored import Story, load_stories
 
 if TYPE_CHECKING:
@@ -281,7 +288,7 @@ class _Detector:
         self.report.articles = len(corpus.ids)
         self.report.recomputed = len(subset)
         self._stage("evidence")
-        pairs = candidate_pairs(corpus, subset, self.search)
+        pairs = self._pairs(corpus, subset, full=region is None)
         log_odds = self.model.log_odds(pairs.x)
         self.report.edges = len(pairs)
         lap("evidence")
@@ -299,6 +306,23 @@ class _Detector:
         self.progress("stories", len(STAGES), len(STAGES))
         self.report.stories = self.db.conn.execute("SELECT count(*) FROM stories").fetchone()[0]
         return self.report
+
+    def _pairs(self, corpus: _Corpus, subset: np.ndarray, *, full: bool) -> Pairs:
+        """The candidate pairs among ``subset``, their features as in a full computation.
+
+        A pair's text features compare it with each article's window (its background, its
+        other candidates), so the region is computed together with its context: every article
+        within the text window of it. Only the pairs inside the region are kept.
+        """
+        if full:
+            return candidate_pairs(corpus, subset, self.search)
+        context = np.union1d(subset, _within_window(corpus.ts, subset, self.search.window_days))
+        pairs = candidate_pairs(corpus, context, self.search)
+        position = np.full(len(context), -1, dtype=np.int64)
+        position[np.searchsorted(context, subset)] = np.arange(len(subset))
+        u, v = position[pairs.u], position[pairs.v]
+        inside = (u >= 0) & (v >= 0)
+        return Pairs(u[inside], v[inside], pairs.x[inside])
 
     def _dirty_region(self, corpus: _Corpus, prints: np.ndarray) -> np.ndarray | None:
         """Indices of the articles to recompute, or None when recomputing all is cheaper."""
@@ -324,14 +348,7 @@ class _Detector:
         link_touch = changed[corpus.src] | changed[corpus.dst]
         touched[corpus.src[link_touch]] = True
         touched[corpus.dst[link_touch]] = True
-        window = self.search.window_days * 86400
-        times = np.sort(corpus.ts[changed & ~np.isnan(corpus.ts)])
-        if len(times):
-            dated = np.flatnonzero(~np.isnan(corpus.ts))
-            nearest = np.searchsorted(times, corpus.ts[dated])
-            before = np.abs(corpus.ts[dated] - times[np.clip(nearest - 1, 0, len(times) - 1)])
-            after = np.abs(times[np.clip(nearest, 0, len(times) - 1)] - corpus.ts[dated])
-            touched[dated[np.minimum(before, after) <= window]] = True
+        touched[_within_window(corpus.ts, np.flatnonzero(changed), self.search.window_days)] = True
         # Whole stories: a story touched anywhere is recomputed as a whole.
         dirty = np.union1d(gone, story[touched & (story >= 0)])
         region = np.flatnonzero(touched | np.isin(story, dirty))
@@ -438,6 +455,18 @@ def _confidence(
 
 
 # -- private helpers ------------------------------------------------------------------------
+def _within_window(ts: np.ndarray, around: np.ndarray, days: float) -> np.ndarray:
+    """Indices of the dated articles published within ``days`` of one of ``around``."""
+    times = np.sort(ts[around][~np.isnan(ts[around])])
+    if not len(times):
+        return np.array([], dtype=np.int64)
+    dated = np.flatnonzero(~np.isnan(ts))
+    nearest = np.searchsorted(times, ts[dated])
+    before = np.abs(ts[dated] - times[np.clip(nearest - 1, 0, len(times) - 1)])
+    after = np.abs(times[np.clip(nearest, 0, len(times) - 1)] - ts[dated])
+    return dated[np.minimum(before, after) <= days * 86400]
+
+
 def _mix(x: np.ndarray) -> np.ndarray:
     """A 64-bit integer hash (splitmix64's finaliser), elementwise."""
     with np.errstate(over="ignore"):

@@ -79,6 +79,12 @@ FEATURES = (
     "lists_both",  # both articles have a `related` list of their own
     "lists_one",  # exactly one has
     "same_outlet",  # both from one outlet
+    "text_z_min",  # text_cos in standard deviations above each article's window mean (lower)
+    "text_z_max",  # ... (higher of the two)
+    "text_over_floor",  # log(text_cos / geometric mean of both articles' 10th candidate cosine)
+    "mutual_best",  # each is the other's most similar text
+    "strong_min",  # log(1 + candidates far above the background), the fewer of the two articles'
+    "strong_max",  # ... the more
 )
 
 #: The shipped model, fitted by ``python benchmarks/stories_eval.py --refit``.
@@ -226,12 +232,13 @@ class Articles:
     urls: list[str]  # canonical URLs
     src: np.ndarray  # `related` links as indices into ids
     dst: np.ndarray
+    documented: np.ndarray | None = None  # per article: ingested as a document of its own
 
     @classmethod
     def load(cls, db: Database) -> Articles:
         rows = db.conn.execute(
             "SELECT id, published_ts, coalesce(title, ''), coalesce(excerpt, ''), "
-            "coalesce(outlet_id, -1), canonical_url FROM articles ORDER BY id"
+            "coalesce(outlet_id, -1), canonical_url, has_document FROM articles ORDER BY id"
         ).fetchall()
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         ts = np.fromiter(
@@ -253,16 +260,31 @@ class Articles:
             [r[5] for r in rows],
             index[:, 0],
             index[:, 1],
+            np.fromiter((bool(r[6]) for r in rows), dtype=bool, count=len(rows)),
         )
 
     def texts(self, subset: np.ndarray) -> list[str]:
         return [f"{self.titles[i]} {self.excerpts[i]}" for i in subset.tolist()]
 
     def without_links(self) -> Articles:
-        """The same articles as if no document had a ``related`` list (for ablations)."""
+        """The corpus as if no document had a ``related`` list (for ablations and fitting).
+
+        Articles known only as items of ``related`` lists go with the lists: what remains is
+        what ingesting the same documents without their lists gives.
+        """
+        keep = np.ones(len(self.ids), dtype=bool) if self.documented is None else self.documented
+        at = np.flatnonzero(keep).tolist()
         empty = np.array([], dtype=np.int64)
         return Articles(
-            self.ids, self.ts, self.titles, self.excerpts, self.outlets, self.urls, empty, empty
+            self.ids[keep],
+            self.ts[keep],
+            [self.titles[i] for i in at],
+            [self.excerpts[i] for i in at],
+            self.outlets[keep],
+            [self.urls[i] for i in at],
+            empty,
+            empty,
+            self.documented[keep] if self.documented is not None else None,
         )
 
 
@@ -324,14 +346,19 @@ def candidate_pairs(
     excerpt_terms = [tokens(articles.excerpts[i]) for i in subset.tolist()]
     text = _tfidf([a + b for a, b in zip(title_terms, excerpt_terms, strict=True)])
     cocited = _cocitation(linked)
-    near = _text_neighbours(text, ts, search)
+    near, background = _text_neighbours(text, ts, search)
     u, v = _union(linked, cocited, near)
     titles = _tfidf(title_terms)
     excerpts = _tfidf(excerpt_terms)
     has_excerpt = np.fromiter((bool(t) for t in excerpt_terms), dtype=bool, count=n)
     entities = _tfidf([names(t) for t in articles.texts(subset)])
     text_cos = _row_dots(text, u, v)
-    relative, rank = _relative(n, u, v, text_cos)
+    relative, rank, floor, ranks = _relative(n, u, v, text_cos, search)
+    z_u = (text_cos - background.mean[u]) / background.std[u]
+    z_v = (text_cos - background.mean[v]) / background.std[v]
+    # How many texts stand far out for each article: its story's size, as its texts say.
+    far = np.minimum(z_u, z_v) >= _STRONG_Z
+    strong = np.log1p(np.bincount(np.concatenate((u[far], v[far])), minlength=n))
     is_linked = _lookup(linked, u, v)
     hours = np.abs(ts[u] - ts[v]) / 3600.0
     outlets = articles.outlets[subset]
@@ -352,6 +379,12 @@ def candidate_pairs(
         "lists_both": lists[u] & lists[v],
         "lists_one": lists[u] ^ lists[v],
         "same_outlet": (outlets[u] == outlets[v]) & (outlets[u] >= 0),
+        "text_z_min": np.minimum(z_u, z_v),
+        "text_z_max": np.maximum(z_u, z_v),
+        "text_over_floor": np.log(np.maximum(text_cos, 1e-3) / np.sqrt(floor[u] * floor[v])),
+        "mutual_best": (ranks[0] == 0) & (ranks[1] == 0) & (text_cos > 0),
+        "strong_min": np.minimum(strong[u], strong[v]),
+        "strong_max": np.maximum(strong[u], strong[v]),
     }
     x = (
         np.column_stack([np.asarray(columns[f], dtype=np.float64) for f in FEATURES])
@@ -533,12 +566,15 @@ def reliability(
 
 
 def _relative(
-    n: int, u: np.ndarray, v: np.ndarray, cosine: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Scale-free text evidence: each pair's cosine against both articles' best, and its rank.
+    n: int, u: np.ndarray, v: np.ndarray, cosine: np.ndarray, search: CandidateSearch
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """Scale-free text evidence from each article's list of candidates.
 
     Absolute cosines shift with corpus size and vocabulary; whether a text is an article's
-    nearest does not.
+    nearest does not. Returns each pair's cosine against both articles' best, the better of
+    its two ranks, each article's *floor* (its ``neighbours``-th best candidate cosine, at
+    least ``min_similarity``: the level of texts that merely share a beat), and the pair's
+    rank in ``u``'s and in ``v``'s list.
     """
     ends = np.concatenate((u, v))
     values = np.concatenate((cosine, cosine))
@@ -548,9 +584,22 @@ def _relative(
     relative = np.divide(cosine, scale, out=np.zeros(len(u)), where=scale > 0)
     order = np.lexsort((-values, ends))
     sorted_ends = ends[order]
+    starts = np.searchsorted(sorted_ends, sorted_ends)
     ranks = np.empty(len(ends))
-    ranks[order] = np.arange(len(ends)) - np.searchsorted(sorted_ends, sorted_ends)
-    return relative, np.minimum(ranks[: len(u)], ranks[len(u) :])
+    ranks[order] = np.arange(len(ends)) - starts
+    floor = np.full(n, search.min_similarity)
+    at = np.flatnonzero(ranks[order] == search.neighbours - 1)
+    floor[sorted_ends[at]] = np.maximum(values[order][at], search.min_similarity)
+    by_u, by_v = ranks[: len(u)], ranks[len(u) :]
+    return relative, np.minimum(by_u, by_v), floor, (by_u, by_v)
+
+
+@dataclass
+class _Background:
+    """Per article: mean and standard deviation of its text cosine to its window's articles."""
+
+    mean: np.ndarray
+    std: np.ndarray
 
 
 # -- text -----------------------------------------------------------------------------------
@@ -582,8 +631,14 @@ def _tfidf(texts: list[list[str]]) -> sparse.csr_matrix:
 
 def _text_neighbours(
     vectors: sparse.csr_matrix, ts: np.ndarray, search: CandidateSearch, block: int = 1000
-) -> sparse.csr_matrix:
-    """Each article's most similar texts published within the window (symmetric, max)."""
+) -> tuple[sparse.csr_matrix, _Background]:
+    """Each article's most similar texts published within the window (symmetric, max).
+
+    Also the background each article's cosines stand out from: the mean and standard
+    deviation of its cosine to every other article of its window (zeros included), from the
+    same blockwise products. A same-story pair is a few standard deviations above its
+    articles' backgrounds whether the beat's texts share many words or few.
+    """
     n = vectors.shape[0]
     known = np.flatnonzero(~np.isnan(ts))
     order = known[np.argsort(ts[known], kind="stable")]
@@ -593,25 +648,43 @@ def _text_neighbours(
     rows_out: list[np.ndarray] = []
     cols_out: list[np.ndarray] = []
     vals_out: list[np.ndarray] = []
+    total = np.zeros(n)
+    squares = np.zeros(n)
+    count = np.ones(n)
     for start in range(0, len(order), block):
         stop = min(start + block, len(order))
         lo = int(np.searchsorted(times, times[start] - window, side="left"))
         hi = int(np.searchsorted(times, times[stop - 1] + window, side="right"))
         sims = (sorted_vectors[start:stop] @ sorted_vectors[lo:hi].T).tocoo()
         r, c, s = sims.row + start, sims.col + lo, sims.data
-        keep = (r != c) & (s >= search.min_similarity) & (np.abs(times[r] - times[c]) <= window)
+        inside = (r != c) & (np.abs(times[r] - times[c]) <= window)
+        r, c, s = r[inside], c[inside], s[inside]
+        total[order[start:stop]] = np.bincount(r - start, weights=s, minlength=stop - start)
+        squares[order[start:stop]] = np.bincount(r - start, weights=s * s, minlength=stop - start)
+        here = times[start:stop]
+        count[order[start:stop]] = np.maximum(
+            np.searchsorted(times, here + window, side="right")
+            - np.searchsorted(times, here - window, side="left")
+            - 1,
+            1,
+        )
+        keep = s >= search.min_similarity
         r, c, s = r[keep], c[keep], s[keep]
         top = _top_per_row(r, s, search.neighbours)
         rows_out.append(order[r[top]])
         cols_out.append(order[c[top]])
         vals_out.append(s[top])
+    mean = total / count
+    spread = np.full(n, np.inf)  # an article without a time has no window: z-scores 0
+    spread[known] = np.sqrt(np.maximum(squares / count - mean**2, 1e-4))[known]
+    background = _Background(mean, spread)
     if not rows_out:
-        return sparse.csr_matrix((n, n))
+        return sparse.csr_matrix((n, n)), background
     nearest = sparse.csr_matrix(
         (np.concatenate(vals_out), (np.concatenate(rows_out), np.concatenate(cols_out))),
         shape=(n, n),
     )
-    return nearest.maximum(nearest.T)
+    return nearest.maximum(nearest.T), background
 
 
 def _top_per_row(rows: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
@@ -739,6 +812,10 @@ def cluster(
 #: without related lists: ARI 0.71-0.97 at 0, 0.985-0.998 at 0.1, 0.97-0.998 at 0.25, lower
 #: above), never on a labelled source.
 NON_CANDIDATE_LOG_ODDS = 0.1
+
+#: A candidate text this many standard deviations above both articles' window backgrounds
+#: counts as a strong neighbour (`FEATURES` ``strong_*``).
+_STRONG_Z = 3.0
 
 #: Log-odds are clipped to +-this before clustering (p between 0.0025 and 0.9975): one pair's
 #: certainty should not outvote several others.
