@@ -23,6 +23,7 @@ from graphnews.stories.pairs import (
 def test_irls_matches_scikit_learn() -> None:
     """The numpy IRLS fit minimises what scikit-learn's LogisticRegression(C=1/l2) does."""
     from sklearn import linear_model  # a test-only dependency (the test extra)
+
     rng = np.random.default_rng(3)
     x = rng.normal(size=(2000, 5))
     y = (x @ np.array([1.5, -2.0, 0.0, 0.5, 3.0]) + rng.logistic(size=2000) > 0.3).astype(float)
@@ -131,5 +132,5 @@ def test_missing_related_lists_and_excerpts_are_flagged_not_guessed(tmp_path: Pa
     assert bare.feature("linked")[0] == 0 and bare.feature("lists_one")[0] == 0
     model = load_model()
     assert model.predict(pairs.x)[0] > 0.5
-    membership = cluster(len(articles.ids), pairs.u, pairs.v, model.log_odds(pairs.x))
+    membership = cluster(len(articles.ids), pairs, model.log_odds(pairs.x))
     assert len(set(membership.tolist())) == 2

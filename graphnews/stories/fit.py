@@ -160,8 +160,7 @@ class Labelled:
         """Predicted story (a cluster number) per canonical URL, by the model."""
         membership = cluster(
             len(self.articles.ids),
-            self.pairs.u,
-            self.pairs.v,
+            self.pairs,
             model.log_odds(self.pairs.x),
             threshold=threshold,
             seed=seed,

@@ -65,7 +65,6 @@ __all__ = [
 FEATURES = (
     "text_cos",  # TF-IDF cosine of title + excerpt
     "text_relative",  # text_cos / geometric mean of both articles' best candidate cosine
-    "text_rank",  # log(1 + the better of the pair's two ranks among each one's candidates)
     "title_cos",  # of the titles alone
     "excerpt_cos",  # of the excerpts alone (0 when either has none)
     "no_excerpt",  # 1 when either article has no excerpt
@@ -82,9 +81,7 @@ FEATURES = (
     "text_z_min",  # text_cos in standard deviations above each article's window mean (lower)
     "text_z_max",  # ... (higher of the two)
     "text_over_floor",  # log(text_cos / geometric mean of both articles' 10th candidate cosine)
-    "mutual_best",  # each is the other's most similar text
-    "strong_min",  # log(1 + candidates far above the background), the fewer of the two articles'
-    "strong_max",  # ... the more
+    "rank_in_story",  # log(1 + rank) - log(1 + texts far above the background), better end
 )
 
 #: The shipped model, fitted by ``python benchmarks/stories_eval.py --refit``.
@@ -353,19 +350,23 @@ def candidate_pairs(
     has_excerpt = np.fromiter((bool(t) for t in excerpt_terms), dtype=bool, count=n)
     entities = _tfidf([names(t) for t in articles.texts(subset)])
     text_cos = _row_dots(text, u, v)
-    relative, rank, floor, ranks = _relative(n, u, v, text_cos, search)
+    best, floor = _best_and_floor(n, u, v, text_cos, search)
+    scale = np.sqrt(best[u] * best[v])
+    relative = np.divide(text_cos, scale, out=np.zeros(len(u)), where=scale > 0)
     z_u = (text_cos - background.mean[u]) / background.std[u]
     z_v = (text_cos - background.mean[v]) / background.std[v]
-    # How many texts stand far out for each article: its story's size, as its texts say.
-    far = np.minimum(z_u, z_v) >= _STRONG_Z
+    # A candidate's rank in an article's list against how many texts stand far out for that
+    # article (its story's size, as its texts say): rank 5 is a mate in a story of 20, not in
+    # a story of 2.
+    far = np.minimum(z_u, z_v) >= _FAR_Z
     strong = np.log1p(np.bincount(np.concatenate((u[far], v[far])), minlength=n))
+    rank_u, rank_v = _ranks(u, v, text_cos)
     is_linked = _lookup(linked, u, v)
     hours = np.abs(ts[u] - ts[v]) / 3600.0
     outlets = articles.outlets[subset]
     columns = {
         "text_cos": text_cos,
         "text_relative": relative,
-        "text_rank": np.log1p(rank),
         "title_cos": _row_dots(titles, u, v),
         "excerpt_cos": _row_dots(excerpts, u, v),
         "no_excerpt": ~(has_excerpt[u] & has_excerpt[v]),
@@ -382,9 +383,7 @@ def candidate_pairs(
         "text_z_min": np.minimum(z_u, z_v),
         "text_z_max": np.maximum(z_u, z_v),
         "text_over_floor": np.log(np.maximum(text_cos, 1e-3) / np.sqrt(floor[u] * floor[v])),
-        "mutual_best": (ranks[0] == 0) & (ranks[1] == 0) & (text_cos > 0),
-        "strong_min": np.minimum(strong[u], strong[v]),
-        "strong_max": np.maximum(strong[u], strong[v]),
+        "rank_in_story": np.minimum(np.log1p(rank_u) - strong[u], np.log1p(rank_v) - strong[v]),
     }
     x = (
         np.column_stack([np.asarray(columns[f], dtype=np.float64) for f in FEATURES])
@@ -565,33 +564,62 @@ def reliability(
     return out
 
 
-def _relative(
+def _best_and_floor(
     n: int, u: np.ndarray, v: np.ndarray, cosine: np.ndarray, search: CandidateSearch
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
-    """Scale-free text evidence from each article's list of candidates.
-
-    Absolute cosines shift with corpus size and vocabulary; whether a text is an article's
-    nearest does not. Returns each pair's cosine against both articles' best, the better of
-    its two ranks, each article's *floor* (its ``neighbours``-th best candidate cosine, at
-    least ``min_similarity``: the level of texts that merely share a beat), and the pair's
-    rank in ``u``'s and in ``v``'s list.
-    """
-    ends = np.concatenate((u, v))
-    values = np.concatenate((cosine, cosine))
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per article, from its list of candidates: its best cosine, and its *floor* (its
+    ``neighbours``-th best candidate cosine, at least ``min_similarity``: the level of texts
+    that merely share a beat). Absolute cosines shift with corpus size and vocabulary; a
+    cosine against an article's best and its floor does not."""
     best = np.zeros(n)
-    np.maximum.at(best, ends, values)
-    scale = np.sqrt(best[u] * best[v])
-    relative = np.divide(cosine, scale, out=np.zeros(len(u)), where=scale > 0)
-    order = np.lexsort((-values, ends))
+    np.maximum.at(best, np.concatenate((u, v)), np.concatenate((cosine, cosine)))
+    kth, degree = _kth_largest(n, u, v, cosine, search.neighbours)
+    floor = np.where(
+        degree >= search.neighbours, np.maximum(kth, search.min_similarity), search.min_similarity
+    )
+    return best, floor
+
+
+def _ranks(u: np.ndarray, v: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each pair's rank (0: largest ``key``) among ``u``'s pairs and among ``v``'s pairs."""
+    ranks = _ranks_by_end(np.concatenate((u, v)), np.concatenate((key, key)))
+    return ranks[: len(u)], ranks[len(u) :]
+
+
+def _ranks_by_end(ends: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Per entry: its rank (0: largest ``key``) among the entries of the same end."""
+    order = np.lexsort((-key, ends))
     sorted_ends = ends[order]
-    starts = np.searchsorted(sorted_ends, sorted_ends)
-    ranks = np.empty(len(ends))
-    ranks[order] = np.arange(len(ends)) - starts
-    floor = np.full(n, search.min_similarity)
-    at = np.flatnonzero(ranks[order] == search.neighbours - 1)
-    floor[sorted_ends[at]] = np.maximum(values[order][at], search.min_similarity)
-    by_u, by_v = ranks[: len(u)], ranks[len(u) :]
-    return relative, np.minimum(by_u, by_v), floor, (by_u, by_v)
+    ranks = np.empty(len(ends), dtype=np.int64)
+    ranks[order] = np.arange(len(ends)) - np.searchsorted(sorted_ends, sorted_ends)
+    return ranks
+
+
+def _kth_largest(
+    n: int, u: np.ndarray, v: np.ndarray, key: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per article: the ``k``-th largest ``key`` of its pairs (the smallest when it has fewer
+    than ``k`` pairs; NaN when none), and its number of pairs."""
+    ends = np.concatenate((u, v))
+    doubled = np.concatenate((key, key))
+    rank = _ranks_by_end(ends, doubled)
+    degree = np.bincount(ends, minlength=n)
+    at = rank == np.minimum(degree[ends], k) - 1
+    kth = np.full(n, np.nan)
+    kth[ends[at]] = doubled[at]
+    return kth, degree
+
+
+def _mean_of_nearest(
+    n: int, u: np.ndarray, v: np.ndarray, key: np.ndarray, values: np.ndarray, k: int
+) -> np.ndarray:
+    """Per article: the mean ``values`` of its ``k`` pairs of largest ``key`` (NaN: no pair)."""
+    ends = np.concatenate((u, v))
+    nearest = _ranks_by_end(ends, np.concatenate((key, key))) < k
+    doubled = np.concatenate((values, values))
+    total = np.bincount(ends[nearest], weights=doubled[nearest], minlength=n)
+    count = np.bincount(ends[nearest], minlength=n)
+    return np.divide(total, count, out=np.full(n, np.nan), where=count > 0)
 
 
 @dataclass
@@ -765,8 +793,7 @@ def _rounded(values: np.ndarray) -> list[float]:
 
 def cluster(
     n: int,
-    u: np.ndarray,
-    v: np.ndarray,
+    pairs: Pairs,
     log_odds: np.ndarray,
     *,
     threshold: float = 0.5,
@@ -776,11 +803,17 @@ def cluster(
 
     Maximises the sum, over the pairs placed in one story, of ``logit(p) - logit(threshold)``:
     a candidate pair more likely than ``threshold`` to be one story pulls its two articles
-    together, a less likely one pushes them apart, and a pair that is no candidate (its texts
-    are not among each other's nearest, no link or co-citation joins them) counts
-    `NON_CANDIDATE_LOG_ODDS` against. This is Leiden with the Constant Potts Model at
-    resolution ``NON_CANDIDATE_LOG_ODDS`` over the weights ``logit(p) - logit(threshold) +
-    NON_CANDIDATE_LOG_ODDS``; nothing is tuned per corpus. Deterministic for the seed.
+    together, a less likely one pushes them apart. A pair that is no candidate (its texts are
+    not among each other's nearest, no link or co-citation joins them) is less similar in text
+    than either article's `CandidateSearch.neighbours`-th nearest candidate text, so it counts
+    against as much as that candidate's log-odds say (at least `NON_CANDIDATE_LOG_ODDS`): an
+    article whose nearest texts are all likely mates (a big story) lets its story grow past its
+    candidate list, an article whose tenth nearest text is unlikely (a story of two on a busy
+    beat) does not join a story through chains of other articles. With the penalty ``a_i`` of
+    each article, a non-candidate pair counts ``-sqrt(a_i a_j)``; this is Leiden with the
+    Constant Potts Model at resolution 1 with node weights ``sqrt(a_i)`` over the edge weights
+    ``logit(p) - logit(threshold) + sqrt(a_u a_v)``. Log-odds are clipped to +-6 (one certain
+    pair does not outvote several). Nothing is tuned per corpus; deterministic for the seed.
     """
     import igraph as ig
 
@@ -794,28 +827,40 @@ def cluster(
         raise BadInputError(
             f"the story threshold is a probability between 0 and 1, not {threshold}"
         )
-    against = NON_CANDIDATE_LOG_ODDS
-    limited = np.clip(log_odds, -_LOG_ODDS_LIMIT, _LOG_ODDS_LIMIT)
-    weights = limited - math.log(threshold / (1.0 - threshold)) + against
+    excess = np.clip(log_odds, -_LOG_ODDS_LIMIT, _LOG_ODDS_LIMIT) - math.log(
+        threshold / (1.0 - threshold)
+    )
+    u, v = pairs.u, pairs.v
+    # A pair that is no candidate is less similar than each article's nearest texts: it counts
+    # against as much as those do on average (an article without candidates: the least).
+    nearest = _mean_of_nearest(
+        n, u, v, pairs.feature("text_cos"), excess, CandidateSearch.neighbours
+    )
+    node = np.sqrt(np.maximum(-np.nan_to_num(nearest, nan=0.0), NON_CANDIDATE_LOG_ODDS))
+    weights = excess + node[u] * node[v]
     graph = ig.Graph(n=n, edges=np.column_stack((u, v)).tolist())
     with seeded(seed):
         clusters = graph.community_leiden(
-            objective_function="CPM", weights=weights.tolist(), resolution=against, n_iterations=-1
+            objective_function="CPM",
+            weights=weights.tolist(),
+            node_weights=node.tolist(),
+            resolution=1.0,
+            n_iterations=-1,
         )
     return np.asarray(clusters.membership, dtype=np.int64)
 
 
-#: What a pair that is no candidate counts against its two articles being one story, in
-#: log-odds, when they are clustered. Without it (0) one wrong pair chains two stories whose
-#: other cross pairs are no candidates. 0.1 was chosen on three generated corpora that no
-#: evaluation reports (800 documents 20% noise seed 11, 400/30%/8, 2,000/40%/5, with and
-#: without related lists: ARI 0.71-0.97 at 0, 0.985-0.998 at 0.1, 0.97-0.998 at 0.25, lower
-#: above), never on a labelled source.
+#: The least a pair that is no candidate counts against its two articles being one story, in
+#: log-odds, when they are clustered (see `cluster`). Without it (0) one wrong pair chains two
+#: big stories whose other cross pairs are no candidates. 0.1 was chosen on three generated
+#: corpora that no evaluation reports (800 documents 20% noise seed 11, 400/30%/8,
+#: 2,000/40%/5, with and without related lists: ARI 0.71-0.97 at 0, 0.985-0.998 at 0.1,
+#: 0.97-0.998 at 0.25, lower above), never on a labelled source.
 NON_CANDIDATE_LOG_ODDS = 0.1
 
 #: A candidate text this many standard deviations above both articles' window backgrounds
-#: counts as a strong neighbour (`FEATURES` ``strong_*``).
-_STRONG_Z = 3.0
+#: stands far out (`FEATURES` ``rank_in_story``).
+_FAR_Z = 3.0
 
 #: Log-odds are clipped to +-this before clustering (p between 0.0025 and 0.9975): one pair's
 #: certainty should not outvote several others.
