@@ -59,4 +59,7 @@ def test_ctrl_c_during_start_up_ends_the_command_cleanly(tmp_path: Path, delay: 
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert "Traceback" not in err, err
-    assert proc.returncode == 130 and err.strip().endswith("Interrupted."), (proc.returncode, err)
+    # Exit status 130, as a shell reports it: exit(130), or (rarely, when the signal is still
+    # pending as the interpreter exits) the end by SIGINT that a shell also shows as 130.
+    assert proc.returncode in (130, -signal.SIGINT), (proc.returncode, err)
+    assert err.strip().endswith("Interrupted."), err

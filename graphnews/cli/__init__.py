@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+import click
 import typer
 from typer.core import TyperGroup
 
@@ -19,6 +20,20 @@ __all__ = ["app", "main"]
 
 class _Group(TyperGroup):
     """Turns library errors into a one-line message and an exit code."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,  # click's own signature: passed on untouched
+    ) -> click.Context:
+        # Ctrl-C while the command line is parsed: typer would exit 130 without a word.
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except KeyboardInterrupt:
+            typer.echo("Interrupted.", err=True)
+            raise typer.Exit(code=130) from None
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
