@@ -9,7 +9,6 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -25,9 +24,9 @@ class _Group(TyperGroup):
         self,
         info_name: str | None,
         args: list[str],
-        parent: click.Context | None = None,
+        parent: typer.Context | None = None,
         **extra: Any,  # click's own signature: passed on untouched
-    ) -> click.Context:
+    ) -> Any:
         # Ctrl-C while the command line is parsed: typer would exit 130 without a word.
         try:
             return super().make_context(info_name, args, parent=parent, **extra)

@@ -373,6 +373,8 @@ def _value(stream: TextStream, decoder: json.JSONDecoder, max_size: int) -> Reco
 
 def _value_end(text: str, start: int) -> int | None:
     """Where the list, object or string at ``start`` ends; None when ``text`` ends first."""
+    if start >= len(text):  # the text ended before the value began
+        return None
     if text[start] == '"':
         body = _STRING_BODY.match(text, start + 1)
         end = body.end() if body else start + 1
