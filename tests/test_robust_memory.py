@@ -173,6 +173,7 @@ _JSONISH = st.lists(
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(_JSONISH, st.binary(max_size=60)))
 @example(b'{"page":')  # an API page cut after its first key: the text ended before the value
+@example(b'{{"a": 1}{"a": 1}{"a": 1}]')  # invalid and over the limit: the limit is what is said
 def test_any_input_reads_the_same_one_byte_at_a_time(data: bytes) -> None:
     def records(chunk: int) -> list[tuple[object, ...]]:
         stream = TextStream(io.BytesIO(data), chunk=chunk)

@@ -353,7 +353,10 @@ def _value(stream: TextStream, decoder: json.JSONDecoder, max_size: int) -> Reco
             end = _value_end(text, start)
             if end is None and stream.bad_byte is not None:
                 return _not_utf8(stream, max_size)
-            if end is not None or stream.eof:  # the value is all there: it is not valid
+            whole = end is not None or stream.eof  # the value is all there: it is not valid
+            # ... unless it is over the limit: then, as when it is read in small pieces, that
+            # is what is said, whatever else is wrong with it.
+            if whole and (len(text) if end is None else end) - start <= max_size:
                 where = exc.pos if isinstance(exc, json.JSONDecodeError) else start
                 line = stream.line_at(start) + text.count("\n", start, where)
                 stream.pos = len(text) if end is None else end
