@@ -261,14 +261,17 @@ def _cosine_threshold(corpus: Labelled, threshold: float) -> dict[str, int]:
 def _links_leiden(corpus: Labelled, resolution: float) -> dict[str, int]:
     import igraph as ig
 
+    from graphnews.communities import seeded
+
     linked = corpus.pairs.feature("linked") > 0
     graph = ig.Graph(
         n=len(corpus.articles.ids),
         edges=np.column_stack((corpus.pairs.u[linked], corpus.pairs.v[linked])).tolist(),
     )
-    membership = graph.community_leiden(
-        objective_function="CPM", resolution=resolution, n_iterations=-1
-    ).membership
+    with seeded(0):  # as graphnews's own clustering: the same corpus gives the same row
+        membership = graph.community_leiden(
+            objective_function="CPM", resolution=resolution, n_iterations=-1
+        ).membership
     return dict(zip(corpus.articles.urls, membership, strict=True))
 
 
