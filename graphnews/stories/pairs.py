@@ -35,6 +35,8 @@ from __future__ import annotations
 import json
 import math
 import re
+from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -336,16 +338,17 @@ def candidate_pairs(
     linked = both.copy()
     linked.data[:] = 1.0
     ts = articles.ts[subset]
-    title_terms = [tokens(articles.titles[i]) for i in subset.tolist()]
-    excerpt_terms = [tokens(articles.excerpts[i]) for i in subset.tolist()]
-    text = _tfidf([a + b for a, b in zip(title_terms, excerpt_terms, strict=True)])
+    words = _Vocabulary()
+    title_counts = words.counts(tokens(articles.titles[i]) for i in subset.tolist())
+    excerpt_counts = words.counts(tokens(articles.excerpts[i]) for i in subset.tolist())
+    text = _tfidf(_padded(title_counts, len(words)) + _padded(excerpt_counts, len(words)))
     cocited = _cocitation(linked)
     near = _text_neighbours(text, ts, search)
     u, v = _union(linked, cocited, near)
-    titles = _tfidf(title_terms)
-    excerpts = _tfidf(excerpt_terms)
-    has_excerpt = np.fromiter((bool(t) for t in excerpt_terms), dtype=bool, count=n)
-    entities = _tfidf([names(t) for t in articles.texts(subset)])
+    titles = _tfidf(title_counts)
+    excerpts = _tfidf(excerpt_counts)
+    has_excerpt = np.diff(excerpt_counts.indptr) > 0
+    entities = _tfidf(_Vocabulary().counts(names(t) for t in articles.texts(subset)))
     text_cos = _row_dots(text, u, v)
     best, floor = _best_and_floor(n, u, v, text_cos, search)
     scale = np.sqrt(best[u] * best[v])
@@ -403,7 +406,9 @@ class Model:
 
     def log_odds(self, x: np.ndarray) -> np.ndarray:
         """Calibrated log-odds that each pair (row of ``x``) reports one story."""
-        raw = ((x - self.mean) / self.scale) @ self.coef + self.intercept
+        # coef . (x - mean) / scale, without two temporary copies of x (pairs x features)
+        per_unit = self.coef / self.scale
+        raw = x @ per_unit + (self.intercept - float(self.mean @ per_unit))
         return self.slope * raw + self.offset
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -607,34 +612,74 @@ def _mean_of_nearest(
 # -- text -----------------------------------------------------------------------------------
 
 
-def _tfidf(texts: list[list[str]]) -> sparse.csr_matrix:
-    """Sublinear TF-IDF rows (l2-normalised) of texts given as lists of terms.
+class _Vocabulary:
+    """Term ids, assigned in order of first sight, shared by the texts counted with it."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def counts(self, texts: Iterable[list[str]]) -> sparse.csr_matrix:
+        """Term counts of texts given as lists of terms, one row each (columns: term ids so far).
+
+        Terms become integers as each text is read, so no list of every text's terms is held.
+        """
+        ids = self.ids
+        cols = array("q")
+        ends = array("q", [0])
+        for terms in texts:
+            cols.extend([ids.setdefault(t, len(ids)) for t in terms])
+            ends.append(len(cols))
+        indptr = np.frombuffer(ends, dtype=np.int64)
+        matrix = sparse.csr_matrix(
+            (np.ones(len(cols)), np.frombuffer(cols, dtype=np.int64), indptr),
+            shape=(len(indptr) - 1, len(ids)),
+        )
+        matrix.sum_duplicates()
+        return matrix
+
+
+def _padded(counts: sparse.csr_matrix, columns: int) -> sparse.csr_matrix:
+    """``counts`` with as many columns as the vocabulary has now (later terms: zero)."""
+    return sparse.csr_matrix(
+        (counts.data, counts.indices, counts.indptr), shape=(counts.shape[0], columns)
+    )
+
+
+def _tfidf(counts: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Sublinear TF-IDF rows (l2-normalised) of term counts (one row per text).
 
     Terms found in a single text can match nothing and are dropped; so are terms found in more
     than `_COMMON_SHARE` of the texts (at least 200): they say little about which event a text
     reports and would dominate the cost of the neighbour search.
     """
-    n = len(texts)
-    flat = list(chain.from_iterable(texts))
-    vocabulary = {term: i for i, term in enumerate(dict.fromkeys(flat))}
-    cols = np.fromiter(map(vocabulary.__getitem__, flat), dtype=np.int64, count=len(flat))
-    rows = np.repeat(np.arange(n), np.fromiter(map(len, texts), dtype=np.int64, count=n))
-    counts = sparse.csr_matrix((np.ones(len(flat)), (rows, cols)), shape=(n, len(vocabulary)))
-    counts.sum_duplicates()
-    df = np.bincount(counts.indices, minlength=len(vocabulary))
+    n = counts.shape[0]
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
     useful = (df >= 2) & (df <= max(200, _COMMON_SHARE * n))
     idf = np.where(useful, np.log((1 + n) / (1 + df)) + 1.0, 0.0)
-    counts.data = (1.0 + np.log(counts.data)) * idf[counts.indices]
-    counts.eliminate_zeros()
-    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+    weights = sparse.csr_matrix(
+        ((1.0 + np.log(counts.data)) * idf[counts.indices], counts.indices, counts.indptr),
+        shape=counts.shape,
+        copy=True,  # eliminate_zeros below must not change the counts' own arrays
+    )
+    weights.eliminate_zeros()
+    norms = np.sqrt(np.asarray(weights.multiply(weights).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
-    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ counts)
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ weights)
 
 
 def _text_neighbours(
     vectors: sparse.csr_matrix, ts: np.ndarray, search: CandidateSearch, block: int = 1000
 ) -> sparse.csr_matrix:
-    """Each article's most similar texts published within the window (symmetric, max)."""
+    """Each article's most similar texts published within the window (symmetric, max).
+
+    Articles sorted by time are compared a block at a time with themselves and the articles
+    after them within the window; each similarity is computed once and counts for both
+    articles of the pair. Similarities below ``min_similarity`` (most of them: texts that
+    share a common word or two) are dropped inside the sparse result before anything else.
+    """
     n = vectors.shape[0]
     known = np.flatnonzero(~np.isnan(ts))
     order = known[np.argsort(ts[known], kind="stable")]
@@ -646,32 +691,38 @@ def _text_neighbours(
     vals_out: list[np.ndarray] = []
     for start in range(0, len(order), block):
         stop = min(start + block, len(order))
-        lo = int(np.searchsorted(times, times[start] - window, side="left"))
         hi = int(np.searchsorted(times, times[stop - 1] + window, side="right"))
-        sims = (sorted_vectors[start:stop] @ sorted_vectors[lo:hi].T).tocoo()
-        r, c, s = sims.row + start, sims.col + lo, sims.data
-        keep = (r != c) & (s >= search.min_similarity) & (np.abs(times[r] - times[c]) <= window)
-        r, c, s = r[keep], c[keep], s[keep]
-        top = _top_per_row(r, s, search.neighbours)
-        rows_out.append(order[r[top]])
-        cols_out.append(order[c[top]])
-        vals_out.append(s[top])
+        sims = sorted_vectors[start:stop] @ sorted_vectors[start:hi].T
+        sims.data[sims.data < search.min_similarity] = 0.0
+        sims.eliminate_zeros()
+        sims = sims.tocoo()
+        r, c, s = sims.row + start, sims.col + start, sims.data
+        keep = (c > r) & (times[c] - times[r] <= window)
+        rows_out.append(r[keep])
+        cols_out.append(c[keep])
+        vals_out.append(s[keep])
     if not rows_out:
         return sparse.csr_matrix((n, n))
+    r, c, s = (np.concatenate(parts) for parts in (rows_out, cols_out, vals_out))
+    rows, cols, values = np.concatenate((r, c)), np.concatenate((c, r)), np.concatenate((s, s))
+    top = _top_per_row(rows, cols, values, search.neighbours)
     nearest = sparse.csr_matrix(
-        (np.concatenate(vals_out), (np.concatenate(rows_out), np.concatenate(cols_out))),
-        shape=(n, n),
+        (values[top], (order[rows[top]], order[cols[top]])), shape=(n, n)
     )
     return nearest.maximum(nearest.T)
 
 
-def _top_per_row(rows: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the ``k`` largest values of each row."""
-    order = np.lexsort((-values, rows))
-    sorted_rows = rows[order]
+def _top_per_row(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` largest values of each row and of the values tied with the
+    ``k``-th (copies of one text are equally similar to a third: which of them would make the
+    cut must not depend on storage order), up to ``_TIED * k`` per row, lower columns first."""
+    order = np.lexsort((cols, -values, rows))
+    sorted_rows, sorted_values = rows[order], values[order]
     starts = np.searchsorted(sorted_rows, sorted_rows, side="left")
+    ends = np.searchsorted(sorted_rows, sorted_rows, side="right")
+    kth = sorted_values[np.minimum(starts + k, ends) - 1]
     rank = np.arange(len(order)) - starts
-    return order[rank < k]
+    return order[(sorted_values >= kth) & (rank < _TIED * k)]
 
 
 # -- links ----------------------------------------------------------------------------------
@@ -720,7 +771,7 @@ def _lookup(matrix: sparse.spmatrix, u: np.ndarray, v: np.ndarray) -> np.ndarray
 
 
 def _row_dots(
-    vectors: sparse.csr_matrix, u: np.ndarray, v: np.ndarray, chunk: int = 200_000
+    vectors: sparse.csr_matrix, u: np.ndarray, v: np.ndarray, chunk: int = 50_000
 ) -> np.ndarray:
     """Dot products of rows ``u[k]`` and ``v[k]`` (cosines for l2-normalised rows)."""
     out = np.empty(len(u))
@@ -818,6 +869,11 @@ NON_CANDIDATE_LOG_ODDS = 0.03
 #: the labelled sources and the 500-document regimes of the evaluation are unchanged. Cost: the
 #: stories step on the default 100k corpus takes 42 s instead of 16 s (docs/stories.md).
 _COMMON_SHARE = 0.2
+
+#: A text's candidates tied with its `CandidateSearch.neighbours`-th most similar are kept as
+#: well, up to this many times that number (a text reprinted hundreds of times in one week must
+#: not make every copy a candidate of every other).
+_TIED = 5
 
 #: Log-odds are clipped to +-this before clustering (p between 0.0025 and 0.9975): one pair's
 #: certainty should not outvote several others.
