@@ -94,6 +94,12 @@ def outlet_domain(domain: object) -> str | None:
     """Return the outlet identity for a provider domain: lowercase, without ``www.``."""
     if not isinstance(domain, str):
         return None
+    return _outlet_domain(domain)
+
+
+@lru_cache(maxsize=1 << 16)
+def _outlet_domain(domain: str) -> str | None:
+    # Every document and related item names its provider's domain: a few hundred distinct ones.
     text = domain.strip().lower().rstrip(".")
     if "://" in text:
         text = urlsplit(text).hostname or ""
