@@ -156,7 +156,7 @@ def _json_default(value: Any) -> Any:
 
 def _article(fields: dict[str, Any], line_of: Callable[[str], int], *, position: int = 0
              ) -> ArticleRecord:
-    urls = _urls(tuple(v if isinstance(v, str) else None for v in map(fields.get, _URL_NAMES)))
+    urls = _urls(fields)
     if urls is None:
         raise RecordError(line_of("webUrl"), "no usable web address: none of webUrl, "
                           "originalUrl, ampWebUrl or cdnAmpWebUrl holds an http(s) URL")
@@ -188,18 +188,17 @@ def _article(fields: dict[str, Any], line_of: Callable[[str], int], *, position:
                          domain, name, topic_names, (), position)
 
 
-# The fields `_urls` reads, in its order.
+# The fields `_urls` reads, in order of preference.
 _URL_NAMES = (*URL_FIELDS, "url")
 
 
-@lru_cache(maxsize=1 << 16)
-def _urls(values: tuple[str | None, ...]) -> tuple[str, int, tuple[tuple[str, str], ...]] | None:
-    """The canonical URL, its rank and the distinct aliases of a record's URL fields (`_URL_NAMES`,
-    in order); None when none is usable. Cached: a related article recurs in many documents."""
+def _urls(fields: dict[str, Any]) -> tuple[str, int, tuple[tuple[str, str], ...]] | None:
+    """The canonical URL, its rank and the distinct aliases (with the field each came from) of a
+    record's URL fields, in the order of `URL_FIELDS` then ``url``; None when none is usable."""
     aliases: dict[str, str] = {}
     rank = 0
-    for index, (name, value) in enumerate(zip(_URL_NAMES, values, strict=True)):
-        url = canonical_url(value)
+    for index, name in enumerate(_URL_NAMES):
+        url = canonical_url(fields.get(name))
         if url is None:
             continue
         if not aliases:
