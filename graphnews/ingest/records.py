@@ -171,7 +171,7 @@ def _article(fields: dict[str, Any], line_of: Callable[[str], int], *, position:
     provider = provider if isinstance(provider, dict) else {}
     host = best.split("/")[2]
     domain = outlet_domain(provider.get("domain")) or outlet_domain(host) or host
-    name = (_text(provider.get("name")) or domain).strip()
+    name = _text(provider.get("name")) or domain
     topics = fields.get("topics")
     if isinstance(topics, str):
         topics = [topics]
@@ -179,8 +179,9 @@ def _article(fields: dict[str, Any], line_of: Callable[[str], int], *, position:
         list(dict.fromkeys(t.strip() for t in topics if isinstance(t, str) and t.strip()))
         if isinstance(topics, list) else []
     )
-    title, excerpt, kind = _text(fields.get("title")), _text(fields.get("excerpt")), _text(
-        fields.get("type"))
+    title = _text(fields.get("title"))
+    excerpt = _text(fields.get("excerpt"))
+    kind = _text(fields.get("type"))
     for text in (title, excerpt, kind, name, domain, *topic_names, *[u for u, _ in aliases]):
         if text is not None and not text.isascii():
             text.encode("utf-8")  # UnicodeEncodeError for a lone surrogate (JSON "\ud800")
