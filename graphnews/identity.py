@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from graphnews.errors import OverridesError
 
@@ -34,6 +34,11 @@ _HOST_PREFIXES = ("www.", "m.", "amp.")
 _AMP_SEGMENTS = frozenset({"amp", "google-amp"})
 _DROPPED_PARAMS = frozenset({"amp", "fbclid", "gclid"})
 _AMP_CACHE_SUFFIX = ".cdn.ampproject.org"
+# The usual shape of an article URL: http(s), a host of letters, digits, dots and dashes (no user,
+# no port), a path and a query without whitespace, any fragment. `_split` takes it apart without
+# urllib, whose `urlsplit` with `hostname` and `port` was half of canonicalising a new URL.
+_PLAIN_URL = re.compile(r"(https?)://([a-z0-9.-]+)(/[^?#\s]*)?(?:\?([^#\s]*))?(?:#.*)?",
+                        re.ASCII | re.IGNORECASE | re.DOTALL)
 # Labels of letters, digits, '-' and '_' (seen in real hosts), joined by single dots.
 _HOST = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,62})(?:\.[a-z0-9_](?:[a-z0-9_-]{0,62}))*")
 
@@ -62,16 +67,14 @@ def _canonical(url: str) -> str | None:
         else:
             return None
     try:
-        parts = urlsplit(text)
-        host = _host(parts.hostname or "")
-        port = parts.port
+        scheme, hostname, port, path, query = _split(text)
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or host is None or "." not in host:
+    host = _host(hostname)
+    if scheme not in ("http", "https") or host is None or "." not in host:
         return None
-    path = parts.path
     if host.endswith(_AMP_CACHE_SUFFIX):
-        unwrapped = _unwrap_amp_cache(path, parts.query)
+        unwrapped = _unwrap_amp_cache(path, query)
         if unwrapped is None:
             return None
         return _canonical(unwrapped)
@@ -80,20 +83,40 @@ def _canonical(url: str) -> str | None:
         host = f"{host}:{port}"
     segments = [s for s in path.split("/") if s and s.lower() not in _AMP_SEGMENTS]
     clean_path = "/" + "/".join(segments) if segments else ""
-    query = ""
-    if parts.query:
+    if query:
         query = urlencode([
             (k, v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            for k, v in parse_qsl(query, keep_blank_values=True)
             if k.lower() not in _DROPPED_PARAMS and not k.lower().startswith("utm_")
         ])
-    return urlunsplit(("https", host, clean_path, query, ""))
+    return f"https://{host}{clean_path}?{query}" if query else f"https://{host}{clean_path}"
+
+
+def _split(url: str) -> tuple[str, str, int | None, str, str]:
+    """Scheme, host name, port, path and query of ``url``, as `urllib.parse.urlsplit` gives them
+    (scheme and host name lowercase; raises ValueError for a bad port), the usual shape without it.
+
+    >>> _split("HTTP://Example.com/a?b=1#c"), _split("https://user@example.com:8080")
+    (('http', 'example.com', None, '/a', 'b=1'), ('https', 'example.com', 8080, '', ''))
+    """
+    plain = _PLAIN_URL.fullmatch(url)
+    if plain is not None:
+        scheme, host, path, query = plain.groups()
+        return scheme.lower(), host.lower(), None, path or "", query or ""
+    parts = urlsplit(url)
+    return parts.scheme, parts.hostname or "", parts.port, parts.path, parts.query
 
 
 def outlet_domain(domain: object) -> str | None:
     """Return the outlet identity for a provider domain: lowercase, without ``www.``."""
     if not isinstance(domain, str):
         return None
+    return _outlet_domain(domain)
+
+
+@lru_cache(maxsize=1 << 16)
+def _outlet_domain(domain: str) -> str | None:
+    # Every document and related item names its provider's domain: a few hundred distinct ones.
     text = domain.strip().lower().rstrip(".")
     if "://" in text:
         text = urlsplit(text).hostname or ""

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import graphnews
 from graphnews.errors import OverridesError
-from graphnews.identity import Overrides, canonical_url, outlet_domain
+from graphnews.identity import _PLAIN_URL, Overrides, _split, canonical_url, outlet_domain
 
 
 @pytest.mark.parametrize(
@@ -39,6 +42,21 @@ def test_canonical_url(url: str, expected: str) -> None:
                                  "https://localhost/x", 42, "https://x.cdn.ampproject.org/zz"])
 def test_canonical_url_refuses_what_is_not_a_web_address(url: object) -> None:
     assert canonical_url(url) is None
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.from_regex(_PLAIN_URL, fullmatch=True),
+                 st.text(alphabet="htps:/.?#=&@[]%_-:8 \t\nAZaz\u212a\u0131", max_size=40)))
+def test_split_agrees_with_urllib(url: str) -> None:
+    """The usual shape is split without urllib, exactly as urllib splits it."""
+    try:
+        parts = urlsplit(url)
+        expected = (parts.scheme, parts.hostname or "", parts.port, parts.path, parts.query)
+    except ValueError:
+        with pytest.raises(ValueError):
+            _split(url)
+        return
+    assert _split(url) == expected
 
 
 def test_amp_variants_of_one_article_agree() -> None:

@@ -22,7 +22,6 @@ import zlib
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from graphnews.identity import Overrides
@@ -208,8 +207,7 @@ class _Parsed(NamedTuple):
     size: int  # bytes of the exact text
 
 
-@dataclass(frozen=True)
-class _Prepared:
+class _Prepared(NamedTuple):
     """One input read and parsed (in a worker process), ready to be written."""
 
     path: str
@@ -319,8 +317,9 @@ def _prepare(task: _Task, *, limit: int) -> _Prepared:
     """Read, hash and parse one input whole (runs in a worker process)."""
     path = task.path
     try:
-        st = os.stat(path)
-        data = Path(path).read_bytes()
+        with open(path, "rb", buffering=0) as fh:
+            st = os.fstat(fh.fileno())
+            data = fh.readall()
     except OSError as exc:
         return _unreadable(path, exc)
     size, mtime_ns = st.st_size, st.st_mtime_ns

@@ -24,7 +24,6 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, BinaryIO
 
 import yaml_rs
@@ -317,7 +316,7 @@ def spool_stdin(stack: contextlib.ExitStack) -> tuple[str, str]:
 
 def _format_for(path: str, head: bytes) -> str:
     """``markdown`` or ``json``: by the file name's ending, else by its first characters."""
-    suffix = Path(path).suffix.lower()
+    suffix = os.path.splitext(path)[1].lower()
     if suffix in (".md", ".markdown", ".txt"):
         return "markdown"
     if suffix in (".json", ".ndjson", ".jsonl"):

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from graphnews.dates import parse_datetime
 from graphnews.identity import URL_FIELDS, canonical_url, outlet_domain
@@ -30,13 +31,16 @@ class RecordError(Exception):
         self.message = message
 
 
-@dataclass
-class ArticleRecord:
-    """One article as a document or a related item describes it."""
+class ArticleRecord(NamedTuple):
+    """One article as a document or a related item describes it.
+
+    A tuple, so that the parse workers hand it to the writer cheaply (unpickling a dataclass
+    per article cost the writer a tenth of its time).
+    """
 
     canonical_url: str
     url_rank: int
-    aliases: list[tuple[str, str]]  # (canonical alias, field name)
+    aliases: tuple[tuple[str, str], ...]  # (canonical alias, field name)
     title: str | None
     excerpt: str | None
     published: str | None  # UTC ISO 8601
@@ -45,7 +49,7 @@ class ArticleRecord:
     domain: str  # outlet domain as given (lowercase, no www.)
     provider_name: str
     topics: list[str]
-    related: list[ArticleRecord] = field(default_factory=list)
+    related: tuple[ArticleRecord, ...] = ()
     #: For a related item: its 0-based index in the document's ``related`` list.
     position: int = 0
 
@@ -71,20 +75,19 @@ def to_record(doc: Document) -> tuple[ArticleRecord, list[Problem]]:
                                 f"'related' should be a list of articles, not a {_kind(related)}; "
                                 "it was ignored"))
         related = []
+    items: list[ArticleRecord] = []
     for index, item in enumerate(related or []):
         try:
             if not isinstance(item, dict):
                 raise RecordError(0, f"it is a {_kind(item)}, not an article")
-            related_record = _article(item, lambda _k: 0)
-            related_record.position = index
-            record.related.append(related_record)
+            items.append(_article(item, _no_line, position=index))
         except RecordError as exc:
             problems.append(Problem(doc.path, doc.related_line(index),
                                     f"related item {index + 1} was skipped: {exc.message}"))
         except (ValueError, TypeError, RecursionError) as exc:  # text that cannot be stored
             reason = f"related item {index + 1} was skipped: it {plain_reason(exc)}"
             problems.append(Problem(doc.path, doc.related_line(index), reason))
-    return record, problems
+    return record._replace(related=tuple(items)) if items else record, problems
 
 
 def to_json(value: Any) -> str:
@@ -151,25 +154,17 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def _article(fields: dict[str, Any], line_of: Any) -> ArticleRecord:
-    aliases: list[tuple[str, str]] = []
-    rank: int | None = None
-    best: str | None = None
-    for index, name in enumerate((*URL_FIELDS, "url")):
-        url = canonical_url(fields.get(name))
-        if url is None:
-            continue
-        if best is None:
-            best, rank = url, min(index, len(URL_FIELDS) - 1)
-        if all(url != a for a, _ in aliases):
-            aliases.append((url, name))
-    if best is None or rank is None:
+def _article(fields: dict[str, Any], line_of: Callable[[str], int], *, position: int = 0
+             ) -> ArticleRecord:
+    urls = _urls(fields)
+    if urls is None:
         raise RecordError(line_of("webUrl"), "no usable web address: none of webUrl, "
                           "originalUrl, ampWebUrl or cdnAmpWebUrl holds an http(s) URL")
+    best, rank, aliases = urls
     raw_date = fields.get("publishedDateTime")
     try:
-        moment = parse_datetime(raw_date)
-    except (ValueError, TypeError, OverflowError):
+        published, published_ts = _moment(raw_date)
+    except (ValueError, TypeError, OverflowError):  # TypeError: unhashable, so not a date
         raise RecordError(line_of("publishedDateTime"), f"publishedDateTime {raw_date!r} is not "
                           "a date and time (expected e.g. 2022-06-27T19:12:00Z)") from None
     provider = fields.get("provider")
@@ -184,24 +179,48 @@ def _article(fields: dict[str, Any], line_of: Any) -> ArticleRecord:
         list(dict.fromkeys(t.strip() for t in topics if isinstance(t, str) and t.strip()))
         if isinstance(topics, list) else []
     )
-    record = ArticleRecord(
-        canonical_url=best,
-        url_rank=rank,
-        aliases=aliases,
-        title=_text(fields.get("title")),
-        excerpt=_text(fields.get("excerpt")),
-        published=moment.isoformat().replace("+00:00", "Z") if moment else None,
-        published_ts=int(moment.timestamp()) if moment else None,
-        type=_text(fields.get("type")),
-        domain=domain,
-        provider_name=name.strip(),
-        topics=topic_names,
-    )
-    for text in (record.title, record.excerpt, record.type, record.provider_name, domain,
-                 *record.topics, *(url for url, _ in aliases)):
+    title = _text(fields.get("title"))
+    excerpt = _text(fields.get("excerpt"))
+    kind = _text(fields.get("type"))
+    for text in (title, excerpt, kind, name, domain, *topic_names, *[u for u, _ in aliases]):
         if text is not None and not text.isascii():
             text.encode("utf-8")  # UnicodeEncodeError for a lone surrogate (JSON "\ud800")
-    return record
+    return ArticleRecord(best, rank, aliases, title, excerpt, published, published_ts, kind,
+                         domain, name, topic_names, (), position)
+
+
+# The fields `_urls` reads, in order of preference.
+_URL_NAMES = (*URL_FIELDS, "url")
+
+
+def _urls(fields: dict[str, Any]) -> tuple[str, int, tuple[tuple[str, str], ...]] | None:
+    """The canonical URL, its rank and the distinct aliases (with the field each came from) of a
+    record's URL fields, in the order of `URL_FIELDS` then ``url``; None when none is usable."""
+    aliases: dict[str, str] = {}
+    rank = 0
+    for index, name in enumerate(_URL_NAMES):
+        url = canonical_url(fields.get(name))
+        if url is None:
+            continue
+        if not aliases:
+            rank = min(index, len(URL_FIELDS) - 1)
+        aliases.setdefault(url, name)
+    if not aliases:
+        return None
+    return next(iter(aliases)), rank, tuple(aliases.items())
+
+
+@lru_cache(maxsize=1 << 16)
+def _moment(value: object) -> tuple[str | None, int | None]:
+    """A record's ``publishedDateTime`` as (UTC ISO 8601, seconds since 1970); cached."""
+    moment = parse_datetime(value)
+    if moment is None:
+        return None, None
+    return moment.isoformat().replace("+00:00", "Z"), int(moment.timestamp())
+
+
+def _no_line(_key: str) -> int:
+    return 0  # a related item's problems are located at the item (`Document.related_line`)
 
 
 def _text(value: object) -> str | None:
