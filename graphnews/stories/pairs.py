@@ -867,7 +867,7 @@ NON_CANDIDATE_LOG_ODDS = 0.03
 #: 89% of word occurrences were dropped and the stories fell apart (ARI 0.137; 5%: 0.115, 10%:
 #: 0.070, 20%: 0.733, no limit: 0.738). Below 1,000 texts the limit is 200 texts either way, so
 #: the labelled sources and the 500-document regimes of the evaluation are unchanged. Cost: the
-#: stories step on the default 100k corpus takes 42 s instead of 16 s (docs/stories.md).
+#: sparse products of the neighbour search grow (docs/stories.md, "Time").
 _COMMON_SHARE = 0.2
 
 #: A text's candidates tied with its `CandidateSearch.neighbours`-th most similar are kept as
