@@ -41,6 +41,7 @@ from graphnews.export import (
 from graphnews.filters import Filters
 from graphnews.graph import build_graph
 from graphnews.store import Database
+from tests.helpers_corpus import article, write_corpus
 
 GRAPHS = ("coverage", "outlets", "follows", "topics")
 csv.field_size_limit(1 << 24)  # LONG below is past the csv module's default 128 KiB field limit
@@ -211,6 +212,21 @@ def test_streamed_export_equals_build_graph_and_writer(
         assert filecmp.cmp(a, b, shallow=False), a.name
     assert G.number_of_nodes() > 0
 
+
+
+def test_streamed_related_edges_grouped_by_target_in_order_of_first_listing(
+    tmp_path: Path, new_target: Callable[[], str]
+) -> None:
+    b, c = article("b.com", "1", "2022-06-01T10:00:00Z"), article("c.com", "2", None)
+    db = graphnews.open(new_target())
+    assert not db.ingest([write_corpus(tmp_path / "docs", [
+        article("a.com", "0", "2022-06-01T09:00:00Z", related=[b, c, b, c])])]).rejected
+    (path,) = export(db, to="graphml", out=tmp_path / "streamed")
+    write_graphml(build_graph(db, "coverage"), tmp_path / "reference.graphml")
+    assert filecmp.cmp(path, tmp_path / "reference.graphml", shallow=False)
+    H = nx.read_graphml(path, force_multigraph=True)
+    assert [k for *_, k in H.out_edges(keys=True) if k.startswith("related")] == [
+        "related:1:0", "related:1:2", "related:1:1", "related:1:3"]
 
 def test_story_graph_holds_the_story_and_its_hostile_titles(storied: Database,
                                                            tmp_path: Path) -> None:
