@@ -38,6 +38,7 @@ from graphnews.export import (
     write_json,
     write_neo4j,
 )
+from graphnews.export._xml import _XML_ILLEGAL, _node_id, _xml, _xml_id, _xml_text
 from graphnews.filters import Filters
 from graphnews.graph import build_graph
 from graphnews.store import Database
@@ -213,7 +214,6 @@ def test_streamed_export_equals_build_graph_and_writer(
     assert G.number_of_nodes() > 0
 
 
-
 def test_streamed_related_edges_grouped_by_target_in_order_of_first_listing(
     tmp_path: Path, new_target: Callable[[], str]
 ) -> None:
@@ -283,6 +283,21 @@ def test_graphml_of_a_hostile_graph(tmp_path: Path) -> None:
     assert H.edges["article:1", "outlet:中文.cn", "7"]["note"] == expected_xml(HOSTILE)
     assert_igraph_round_trip(nx.MultiDiGraph(H), tmp_path / "h.graphml")
 
+
+def test_xml_escaping_fast_paths_agree_with_the_escaper() -> None:
+    """The forbidden characters are XML 1.0's (its Char production), and `_xml_text` and
+    `_xml_id` skip `_xml` (and `_node_id`) only where these would change nothing."""
+    def allowed(code: int) -> bool:
+        return code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD \
+            or code >= 0x10000
+    assert [c for c in range(0x110000) if bool(_XML_ILLEGAL.match(chr(c))) == allowed(c)] == []
+    for code in [*range(0x10000), 0x1F989, 0x10FFFF]:
+        for text in (f"a{chr(code)}b", f"a{chr(code)}\\b"):
+            assert _xml_text(text) == _xml(text)
+            assert _xml_id(text) == _xml(_node_id(text), attribute=True)
+    for value in (3, -(2**40), True, False, 1.5, math.inf, math.nan):
+        assert _xml_text(value) == _xml(value)
+        assert _xml_id(value) == _xml(_node_id(value), attribute=True)
 
 def test_graphml_writes_to_open_files(tmp_path: Path) -> None:
     G = nx.path_graph(3)
