@@ -196,9 +196,14 @@ def assert_igraph_round_trip(G: nx.Graph, path: Path) -> None:
 def test_streamed_export_equals_build_graph_and_writer(
     storied: Database, tmp_path: Path, to: str, graph: str, options: dict[str, Any]
 ) -> None:
-    filters = Filters.build(**options)
-    streamed = export(storied, to=to, graph=graph, out=tmp_path / "streamed", filters=filters)
-    G = build_graph(storied, graph, filters=filters)
+    assert_streamed_equals_built(storied, tmp_path, to, graph, Filters.build(**options))
+
+
+def assert_streamed_equals_built(db: Database, tmp_path: Path, to: str, graph: str = "coverage",
+                                 filters: Filters | None = None) -> list[Path]:
+    """The streamed export's files are byte for byte `build_graph` + the writer's; returned."""
+    streamed = export(db, to=to, graph=graph, out=tmp_path / "streamed", filters=filters)
+    G = build_graph(db, graph, filters=filters)
     writer = {"graphml": write_graphml, "json": write_json, "csv": write_csv,
               "neo4j": write_neo4j}[to]
     reference = tmp_path / "reference"
@@ -212,21 +217,42 @@ def test_streamed_export_equals_build_graph_and_writer(
     for a, b in zip(streamed, built, strict=True):
         assert filecmp.cmp(a, b, shallow=False), a.name
     assert G.number_of_nodes() > 0
+    return streamed
+
+
+def linked_db(tmp_path: Path, target: str) -> Database:
+    """One a.com document listing b.com's article, c.com's, b.com's again and c.com's again."""
+    b, c = article("b.com", "1", "2022-06-01T10:00:00Z"), article("c.com", "2", None)
+    db = graphnews.open(target)
+    assert not db.ingest([write_corpus(tmp_path / "docs", [
+        article("a.com", "0", "2022-06-01T09:00:00Z", related=[b, c, b, c])])]).rejected
+    return db
 
 
 def test_streamed_related_edges_grouped_by_target_in_order_of_first_listing(
     tmp_path: Path, new_target: Callable[[], str]
 ) -> None:
-    b, c = article("b.com", "1", "2022-06-01T10:00:00Z"), article("c.com", "2", None)
-    db = graphnews.open(new_target())
-    assert not db.ingest([write_corpus(tmp_path / "docs", [
-        article("a.com", "0", "2022-06-01T09:00:00Z", related=[b, c, b, c])])]).rejected
-    (path,) = export(db, to="graphml", out=tmp_path / "streamed")
-    write_graphml(build_graph(db, "coverage"), tmp_path / "reference.graphml")
-    assert filecmp.cmp(path, tmp_path / "reference.graphml", shallow=False)
+    (path,) = assert_streamed_equals_built(linked_db(tmp_path, new_target()), tmp_path, "graphml")
     H = nx.read_graphml(path, force_multigraph=True)
     assert [k for *_, k in H.out_edges(keys=True) if k.startswith("related")] == [
         "related:1:0", "related:1:2", "related:1:1", "related:1:3"]
+
+
+@pytest.mark.parametrize("to", ["graphml", "csv", "neo4j"])
+@pytest.mark.parametrize("position", [-(2**40), 2**40])
+def test_streamed_edge_columns_see_the_least_and_greatest_ints(
+    tmp_path: Path, new_target: Callable[[], str], to: str, position: int
+) -> None:
+    """A position past 32 bits, least or greatest, makes the column long (the streamed first
+    pass reads only the extremes of the related edges)."""
+    db = linked_db(tmp_path, new_target())
+    with db.conn:
+        db.conn.execute("UPDATE related_links SET position = ? WHERE position = 0", (position,))
+    files = assert_streamed_equals_built(db, tmp_path, to)
+    text = "".join(p.read_text(encoding="utf-8") for p in files)
+    assert ('attr.name="position" attr.type="long"' in text if to == "graphml"
+            else "position:long" in text if to == "neo4j" else str(position) in text)
+
 
 def test_story_graph_holds_the_story_and_its_hostile_titles(storied: Database,
                                                            tmp_path: Path) -> None:
@@ -298,6 +324,7 @@ def test_xml_escaping_fast_paths_agree_with_the_escaper() -> None:
     for value in (3, -(2**40), True, False, 1.5, math.inf, math.nan):
         assert _xml_text(value) == _xml(value)
         assert _xml_id(value) == _xml(_node_id(value), attribute=True)
+
 
 def test_graphml_writes_to_open_files(tmp_path: Path) -> None:
     G = nx.path_graph(3)

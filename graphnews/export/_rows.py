@@ -62,13 +62,22 @@ _ISO_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\
 
 @dataclass
 class Source:
-    """What every writer reads: a graph as node rows and edge rows, each readable again."""
+    """What every writer reads: a graph as node rows and edge rows, each readable again.
+
+    ``edge_kinds``, when given, stands in for ``edges`` in the writers' first pass: a few edges
+    with the attribute names, value types, extreme ints and Neo4j groups of all of them.
+    """
 
     directed: bool
     multigraph: bool
     nodes: Callable[[], Iterable[tuple[Any, Attrs]]]
     edges: Callable[[], Iterable[tuple[Any, Any, Attrs]]]
     graph: Attrs = field(default_factory=dict)
+    edge_kinds: Callable[[], Iterable[tuple[Any, Any, Attrs]]] | None = None
+
+    def edge_schema_rows(self) -> Iterable[tuple[Any, Any, Attrs]]:
+        """The edges to find the edge columns from: ``edge_kinds``, else every edge."""
+        return (self.edge_kinds or self.edges)()
 
 
 def graph_source(G: nx.Graph, *, scalars: bool) -> Source:
@@ -141,10 +150,11 @@ def coverage_source(db: Database, f: Filters, story: str | None) -> Iterator[Sou
                     seen_topics.add(name)
                     yield topic_ids[name], scalar_attrs(topics[name])
 
+    # one dict for every edge of a kind that has no other attribute (writers only read)
+    published_by = {"key": "published_by", "kind": "published_by"}
+    about = {"key": "about", "kind": "about"}
+
     def edges() -> Iterator[tuple[Any, Any, Attrs]]:
-        # one dict for every edge of a kind that has no other attribute (writers only read)
-        published_by = {"key": "published_by", "kind": "published_by"}
-        about = {"key": "about", "kind": "about"}
         topic_rows = _ByArticle(_topic_rows(db))
         # grouped by target below, in order of first listing
         related = _ByArticle(_cursor(db, """
@@ -165,14 +175,36 @@ def coverage_source(db: Database, f: Filters, story: str | None) -> Iterator[Sou
                 by_target.setdefault(link[1], []).append(link)
             for links in by_target.values():
                 for _, target, doc, position in links:
-                    yield node, f"article:{target}", {"key": f"related:{doc}:{position}",
-                                                      "kind": "related", "document": doc,
-                                                      "position": position}
+                    yield node, f"article:{target}", _related(doc, position)
+
+    def edge_kinds() -> Iterator[tuple[Any, Any, Attrs]]:
+        # an edge of each kind; for related edges, the least and the greatest document and
+        # position (SQLite gives these columns as ints, as for `_coverage_articles`)
+        links, source, target, *extremes = c.execute(
+            "SELECT count(*), min(r.from_article), min(r.to_article), min(r.document_id), "
+            "min(r.position), max(r.document_id), max(r.position) FROM related_links r "
+            "JOIN export_kept k1 ON k1.id = r.from_article "
+            "JOIN export_kept k2 ON k2.id = r.to_article").fetchone()
+        article = f"article:{source}"
+        if outlet_ids:
+            yield article, next(iter(outlet_ids.values())), published_by
+        if topic_ids:
+            yield article, next(iter(topic_ids.values())), about
+        if links:
+            yield article, f"article:{target}", _related(extremes[0], extremes[1])
+            yield article, f"article:{target}", _related(extremes[2], extremes[3])
 
     try:
-        yield Source(directed=True, multigraph=True, nodes=nodes, edges=edges)
+        yield Source(directed=True, multigraph=True, nodes=nodes, edges=edges,
+                     edge_kinds=edge_kinds)
     finally:
         c.execute("DROP TABLE IF EXISTS export_kept")
+
+
+def _related(document: Any, position: Any) -> Attrs:
+    """The attributes of a ``related`` edge."""
+    return {"key": f"related:{document}:{position}", "kind": "related", "document": document,
+            "position": position}
 
 
 def _coverage_articles(db: Database) -> Iterator[tuple[int, Attrs, str | None, list[str]]]:

@@ -56,7 +56,7 @@ def write_gexf_graph(G: nx.Graph, path: Target) -> None:
     source = graph_source(G, scalars=True)
     timeline = _Timeline.of(G)
     node_cols = schema_of(attrs for _, attrs in source.nodes())
-    edge_cols = schema_of(attrs for _, _, attrs in source.edges())
+    edge_cols = schema_of(attrs for _, _, attrs in source.edge_schema_rows())
     with text_output(path) as fh:
         _GexfWriter(fh, source, timeline, node_cols, edge_cols).write(
             G.number_of_nodes(), G.number_of_edges())
@@ -67,7 +67,7 @@ def write_graphml_rows(source: Source, path: Target) -> None:
     declared = {
         "graph": schema_of([source.graph]),
         "node": schema_of(attrs for _, attrs in source.nodes()),
-        "edge": schema_of(attrs for _, _, attrs in source.edges()),
+        "edge": schema_of(attrs for _, _, attrs in source.edge_schema_rows()),
     }
     # per domain: (attribute name, the opening tag of its data element)
     keys: dict[str, list[tuple[str, str]]] = {}
