@@ -180,19 +180,20 @@ def coverage_source(db: Database, f: Filters, story: str | None) -> Iterator[Sou
     def edge_kinds() -> Iterator[tuple[Any, Any, Attrs]]:
         # an edge of each kind; for related edges, the least and the greatest document and
         # position (SQLite gives these columns as ints, as for `_coverage_articles`)
+        (first,) = c.execute("SELECT min(id) FROM export_kept").fetchone()
+        article = f"article:{first}"
+        if outlet_ids:
+            yield article, next(iter(outlet_ids.values())), published_by
+        if topic_ids:
+            yield article, next(iter(topic_ids.values())), about
         links, source, target, *extremes = c.execute(
             "SELECT count(*), min(r.from_article), min(r.to_article), min(r.document_id), "
             "min(r.position), max(r.document_id), max(r.position) FROM related_links r "
             "JOIN export_kept k1 ON k1.id = r.from_article "
             "JOIN export_kept k2 ON k2.id = r.to_article").fetchone()
-        article = f"article:{source}"
-        if outlet_ids:
-            yield article, next(iter(outlet_ids.values())), published_by
-        if topic_ids:
-            yield article, next(iter(topic_ids.values())), about
         if links:
-            yield article, f"article:{target}", _related(extremes[0], extremes[1])
-            yield article, f"article:{target}", _related(extremes[2], extremes[3])
+            for document, position in (extremes[:2], extremes[2:]):
+                yield f"article:{source}", f"article:{target}", _related(document, position)
 
     try:
         yield Source(directed=True, multigraph=True, nodes=nodes, edges=edges,

@@ -213,7 +213,7 @@ class _GexfWriter:
         self.fh.write("    </attributes>\n")
 
     def _node(self, node: str, attrs: Attrs) -> None:
-        head = f'      <node id="{_xml(_node_id(node), attribute=True)}"'
+        head = f'      <node id="{_xml_id(node)}"'
         if "label" in attrs:
             head += f' label="{_xml(attrs["label"], attribute=True)}"'
         own = self.timeline.own.get(node)
@@ -227,8 +227,7 @@ class _GexfWriter:
         self.fh.write(head + (f">{body}</node>\n" if body else "/>\n"))
 
     def _edge(self, number: int, u: str, v: str, attrs: Attrs) -> None:
-        head = (f'      <edge id="{number}" source="{_xml(_node_id(u), attribute=True)}" '
-                f'target="{_xml(_node_id(v), attribute=True)}"')
+        head = f'      <edge id="{number}" source="{_xml_id(u)}" target="{_xml_id(v)}"'
         if "label" in attrs:
             head += f' label="{_xml(attrs["label"], attribute=True)}"'
         if self.weight_xml and "weight" in attrs:
