@@ -54,7 +54,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphnews import __version__
 from graphnews._files import write_text
@@ -64,6 +64,9 @@ from graphnews.ingest import IngestReport, ingest
 from graphnews.ingest.reader import expand_inputs
 from graphnews.progress import Progress, no_progress
 from graphnews.store import Database
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = [
     "CENTRAL_OUTLETS_FILE",
@@ -265,14 +268,15 @@ def inputs_outside(
 @dataclass
 class _Context:
     """What the steps share: the database, the output folder, the progress callback, the
-    filters, and the outlet measures of the centrality step (so that render does not compute
-    them again)."""
+    filters, and the outlet measures and outlet graph of the centrality step (so that render
+    and export do not compute them again)."""
 
     db: Database
     out_dir: Path
     progress: Progress
     filters: Filters
     measures: dict[str, dict[str, float]] | None = None
+    graphs: dict[str, nx.Graph] = field(default_factory=dict)  # by `build_graph` name
 
 
 @dataclass(frozen=True)
@@ -311,6 +315,7 @@ def _centrality(context: _Context, step: StepReport) -> None:
     report = central_outlets(context.db, filters=context.filters)
     context.measures = {name: {f"outlet:{r.outlet}": getattr(r, name) for r in report.rows}
                         for name in MEASURES}
+    context.graphs["outlets"] = report.graph
     step.written.append(_write_json(context.out_dir / CENTRAL_OUTLETS_FILE, report.as_dict()))
     step.counts = {"outlets": len(report.rows)}
     if report.rows:
@@ -321,7 +326,7 @@ def _render(context: _Context, step: StepReport) -> None:
     from graphnews.render import render_site
 
     step.written.extend(render_site(context.db, context.out_dir, measures=context.measures,
-                                    filters=context.filters))
+                                    graph=context.graphs.get("outlets"), filters=context.filters))
     step.counts = {"pages": len(step.written)}
 
 
@@ -330,7 +335,7 @@ def _export(context: _Context, step: StepReport) -> None:
 
     for graph in EXPORTED_GRAPHS:
         step.written.extend(export(context.db, to="graphml", graph=graph, out=context.out_dir,
-                                   filters=context.filters))
+                                   filters=context.filters, built=context.graphs.get(graph)))
     step.counts = {"files": len(step.written)}
 
 

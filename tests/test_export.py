@@ -38,9 +38,11 @@ from graphnews.export import (
     write_json,
     write_neo4j,
 )
+from graphnews.export._xml import _XML_ILLEGAL, _node_id, _xml, _xml_id, _xml_text
 from graphnews.filters import Filters
 from graphnews.graph import build_graph
 from graphnews.store import Database
+from tests.helpers_corpus import article, write_corpus
 
 GRAPHS = ("coverage", "outlets", "follows", "topics")
 csv.field_size_limit(1 << 24)  # LONG below is past the csv module's default 128 KiB field limit
@@ -194,9 +196,14 @@ def assert_igraph_round_trip(G: nx.Graph, path: Path) -> None:
 def test_streamed_export_equals_build_graph_and_writer(
     storied: Database, tmp_path: Path, to: str, graph: str, options: dict[str, Any]
 ) -> None:
-    filters = Filters.build(**options)
-    streamed = export(storied, to=to, graph=graph, out=tmp_path / "streamed", filters=filters)
-    G = build_graph(storied, graph, filters=filters)
+    assert_streamed_equals_built(storied, tmp_path, to, graph, Filters.build(**options))
+
+
+def assert_streamed_equals_built(db: Database, tmp_path: Path, to: str, graph: str = "coverage",
+                                 filters: Filters | None = None) -> list[Path]:
+    """The streamed export's files are byte for byte `build_graph` + the writer's; returned."""
+    streamed = export(db, to=to, graph=graph, out=tmp_path / "streamed", filters=filters)
+    G = build_graph(db, graph, filters=filters)
     writer = {"graphml": write_graphml, "json": write_json, "csv": write_csv,
               "neo4j": write_neo4j}[to]
     reference = tmp_path / "reference"
@@ -210,6 +217,41 @@ def test_streamed_export_equals_build_graph_and_writer(
     for a, b in zip(streamed, built, strict=True):
         assert filecmp.cmp(a, b, shallow=False), a.name
     assert G.number_of_nodes() > 0
+    return streamed
+
+
+def linked_db(tmp_path: Path, target: str) -> Database:
+    """One a.com document listing b.com's article, c.com's, b.com's again and c.com's again."""
+    b, c = article("b.com", "1", "2022-06-01T10:00:00Z"), article("c.com", "2", None)
+    db = graphnews.open(target)
+    assert not db.ingest([write_corpus(tmp_path / "docs", [
+        article("a.com", "0", "2022-06-01T09:00:00Z", related=[b, c, b, c])])]).rejected
+    return db
+
+
+def test_streamed_related_edges_grouped_by_target_in_order_of_first_listing(
+    tmp_path: Path, new_target: Callable[[], str]
+) -> None:
+    (path,) = assert_streamed_equals_built(linked_db(tmp_path, new_target()), tmp_path, "graphml")
+    H = nx.read_graphml(path, force_multigraph=True)
+    assert [k for *_, k in H.out_edges(keys=True) if k.startswith("related")] == [
+        "related:1:0", "related:1:2", "related:1:1", "related:1:3"]
+
+
+@pytest.mark.parametrize("to", ["graphml", "csv", "neo4j"])
+@pytest.mark.parametrize("position", [-(2**40), 2**40])
+def test_streamed_edge_columns_see_the_least_and_greatest_ints(
+    tmp_path: Path, new_target: Callable[[], str], to: str, position: int
+) -> None:
+    """A position past 32 bits, least or greatest, makes the column long (the streamed first
+    pass reads only the extremes of the related edges)."""
+    db = linked_db(tmp_path, new_target())
+    with db.conn:
+        db.conn.execute("UPDATE related_links SET position = ? WHERE position = 0", (position,))
+    files = assert_streamed_equals_built(db, tmp_path, to)
+    text = "".join(p.read_text(encoding="utf-8") for p in files)
+    assert ('attr.name="position" attr.type="long"' in text if to == "graphml"
+            else "position:long" in text if to == "neo4j" else str(position) in text)
 
 
 def test_story_graph_holds_the_story_and_its_hostile_titles(storied: Database,
@@ -266,6 +308,22 @@ def test_graphml_of_a_hostile_graph(tmp_path: Path) -> None:
     assert set(H['article:1']['outlet:中文.cn']) == {"7", "second"}
     assert H.edges["article:1", "outlet:中文.cn", "7"]["note"] == expected_xml(HOSTILE)
     assert_igraph_round_trip(nx.MultiDiGraph(H), tmp_path / "h.graphml")
+
+
+def test_xml_escaping_fast_paths_agree_with_the_escaper() -> None:
+    """The forbidden characters are XML 1.0's (its Char production), and `_xml_text` and
+    `_xml_id` skip `_xml` (and `_node_id`) only where these would change nothing."""
+    def allowed(code: int) -> bool:
+        return code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD \
+            or code >= 0x10000
+    assert [c for c in range(0x110000) if bool(_XML_ILLEGAL.match(chr(c))) == allowed(c)] == []
+    for code in [*range(0x10000), 0x1F989, 0x10FFFF]:
+        for text in (f"a{chr(code)}b", f"a{chr(code)}\\b"):
+            assert _xml_text(text) == _xml(text)
+            assert _xml_id(text) == _xml(_node_id(text), attribute=True)
+    for value in (3, -(2**40), True, False, 1.5, math.inf, math.nan):
+        assert _xml_text(value) == _xml(value)
+        assert _xml_id(value) == _xml(_node_id(value), attribute=True)
 
 
 def test_graphml_writes_to_open_files(tmp_path: Path) -> None:

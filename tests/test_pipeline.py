@@ -10,8 +10,11 @@ import networkx as nx
 import pytest
 
 import graphnews
+from graphnews.centrality import MEASURES, central_outlets
+from graphnews.export import export
 from graphnews.pipeline import (
     CENTRAL_OUTLETS_FILE,
+    EXPORTED_GRAPHS,
     SPREAD_FILE,
     STORIES_FILE,
     SUMMARY_FILE,
@@ -19,6 +22,7 @@ from graphnews.pipeline import (
     inputs_outside,
     run,
 )
+from graphnews.render import render_site
 from tests.conftest import SEEDS, seeds_and_generated
 
 #: The steps of a run, in order.
@@ -87,6 +91,22 @@ def test_run_writes_every_promised_file(first: tuple[Path, RunReport]) -> None:
     assert counts["stories"]["stories"] == sum(s["size"] > 1 for s in stories)
     assert counts["spread"]["outlets"] == len(spread)
     assert counts["render"]["pages"] == 3 + sum(n.startswith("story-") for n in names)
+
+
+def test_run_exports_and_pages_are_those_written_alone(first: tuple[Path, RunReport],
+                                                       tmp_path: Path) -> None:
+    """Render and export take the centrality step's outlet graph rather than build it again:
+    their files are byte for byte those `export` and `render_site` write on their own."""
+    folder, _ = first
+    with graphnews.open(folder / "news.db", readonly=True) as db:
+        written = [p for graph in EXPORTED_GRAPHS
+                   for p in export(db, to="graphml", graph=graph, out=tmp_path)]
+        rows = central_outlets(db).rows
+        measures = {name: {f"outlet:{r.outlet}": getattr(r, name) for r in rows}
+                    for name in MEASURES}
+        written += render_site(db, tmp_path / "site", measures=measures)
+    for path in written:
+        assert path.read_bytes() == (folder / "out" / path.name).read_bytes(), path.name
 
 
 def _outlets(coverage: nx.Graph, urls: list[str]) -> set[str]:

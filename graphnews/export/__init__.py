@@ -93,6 +93,7 @@ def export(
     graph: str = "coverage",
     out: str | os.PathLike[str] | None = None,
     filters: Filters | None = None,
+    built: nx.Graph | None = None,
 ) -> list[Path]:
     """Write one graph of the database in one format; return the files written.
 
@@ -108,6 +109,9 @@ def export(
         ``output/<graph>-csv/``, ``output/<graph>-neo4j/``.
     filters : Filters, optional
         Which articles and edges to write (`graphnews.filters.Filters`).
+    built : networkx graph, optional
+        That graph under these filters when the caller has built it already (`graphnews run`
+        passes the centrality step's outlet graph): it is written as it is, not built again.
 
     Returns
     -------
@@ -135,10 +139,10 @@ def export(
     story = _story_id(db, graph)
     target = _target(to, graph, None if out is None else Path(out))
     streamed = story is not None or graph == "coverage"
-    if streamed and to != "gexf":
+    if streamed and to != "gexf" and built is None:
         with coverage_source(db, f, story) as source:
             return _write_source(source, to, target, graph)
-    G = build_graph(db, graph, filters=f)
+    G = build_graph(db, graph, filters=f) if built is None else built
     if to == "gexf":
         write_gexf(G, target)
         return [target]

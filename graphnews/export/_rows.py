@@ -62,13 +62,22 @@ _ISO_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\
 
 @dataclass
 class Source:
-    """What every writer reads: a graph as node rows and edge rows, each readable again."""
+    """What every writer reads: a graph as node rows and edge rows, each readable again.
+
+    ``edge_kinds``, when given, stands in for ``edges`` in the writers' first pass: a few edges
+    with the attribute names, value types, extreme ints and Neo4j groups of all of them.
+    """
 
     directed: bool
     multigraph: bool
     nodes: Callable[[], Iterable[tuple[Any, Attrs]]]
     edges: Callable[[], Iterable[tuple[Any, Any, Attrs]]]
     graph: Attrs = field(default_factory=dict)
+    edge_kinds: Callable[[], Iterable[tuple[Any, Any, Attrs]]] | None = None
+
+    def edge_schema_rows(self) -> Iterable[tuple[Any, Any, Attrs]]:
+        """The edges to find the edge columns from: ``edge_kinds``, else every edge."""
+        return (self.edge_kinds or self.edges)()
 
 
 def graph_source(G: nx.Graph, *, scalars: bool) -> Source:
@@ -125,6 +134,9 @@ def coverage_source(db: Database, f: Filters, story: str | None) -> Iterator[Sou
                   "JOIN export_kept k ON k.id = t.article_id JOIN topics p ON p.id = t.topic_id "
                   "GROUP BY p.name")}
 
+    outlet_ids = {domain: clean_text(f"outlet:{domain}") for domain in outlets}
+    topic_ids = {name: clean_text(f"topic:{name}") for name in topics}
+
     def nodes() -> Iterator[tuple[Any, Attrs]]:
         seen_outlets: set[str] = set()
         seen_topics: set[str] = set()
@@ -132,60 +144,80 @@ def coverage_source(db: Database, f: Filters, story: str | None) -> Iterator[Sou
             yield f"article:{article_id}", attrs
             if domain is not None and domain not in seen_outlets:
                 seen_outlets.add(domain)
-                yield clean_text(f"outlet:{domain}"), scalar_attrs(outlets[domain])
+                yield outlet_ids[domain], scalar_attrs(outlets[domain])
             for name in names:
                 if name not in seen_topics:
                     seen_topics.add(name)
-                    yield clean_text(f"topic:{name}"), scalar_attrs(topics[name])
+                    yield topic_ids[name], scalar_attrs(topics[name])
+
+    # one dict for every edge of a kind that has no other attribute (writers only read)
+    published_by = {"key": "published_by", "kind": "published_by"}
+    about = {"key": "about", "kind": "about"}
 
     def edges() -> Iterator[tuple[Any, Any, Attrs]]:
-        related = _cursor(db, """
-            SELECT from_article, to_article, document_id, position FROM (
-                SELECT r.from_article, r.to_article, r.document_id, r.position,
-                       first_value(r.document_id) OVER w AS first_doc,
-                       first_value(r.position) OVER w AS first_pos
-                FROM related_links r JOIN export_kept k1 ON k1.id = r.from_article
-                JOIN export_kept k2 ON k2.id = r.to_article
-                WINDOW w AS (PARTITION BY r.from_article, r.to_article
-                             ORDER BY r.document_id, r.position)) AS links
-            ORDER BY from_article, first_doc, first_pos, document_id, position""")
-        pending = next(related, None)
-        for article_id, _, domain, names in _coverage_articles(db):
+        topic_rows = _ByArticle(_topic_rows(db))
+        # grouped by target below, in order of first listing
+        related = _ByArticle(_cursor(db, """
+            SELECT r.from_article, r.to_article, r.document_id, r.position
+            FROM related_links r JOIN export_kept k1 ON k1.id = r.from_article
+            JOIN export_kept k2 ON k2.id = r.to_article
+            ORDER BY r.from_article, r.document_id, r.position"""))
+        for article_id, domain in _cursor(db, "SELECT a.id, o.domain FROM export_kept k "
+                                          "JOIN articles a ON a.id = k.id LEFT JOIN outlets o "
+                                          "ON o.id = a.outlet_id ORDER BY a.id"):
             node = f"article:{article_id}"
             if domain is not None:
-                yield node, clean_text(f"outlet:{domain}"), {"key": "published_by",
-                                                        "kind": "published_by"}
-            for name in names:
-                yield node, clean_text(f"topic:{name}"), {"key": "about", "kind": "about"}
-            while pending is not None and pending[0] == article_id:
-                _, target, doc, position = pending
-                yield node, f"article:{target}", {"key": f"related:{doc}:{position}",
-                                                  "kind": "related", "document": doc,
-                                                  "position": position}
-                pending = next(related, None)
+                yield node, outlet_ids[domain], published_by
+            for _, name in topic_rows.take(article_id):
+                yield node, topic_ids[name], about
+            by_target: dict[int, list[tuple[Any, ...]]] = {}
+            for link in related.take(article_id):
+                by_target.setdefault(link[1], []).append(link)
+            for links in by_target.values():
+                for _, target, doc, position in links:
+                    yield node, f"article:{target}", _related(doc, position)
+
+    def edge_kinds() -> Iterator[tuple[Any, Any, Attrs]]:
+        # an edge of each kind; for related edges, the least and the greatest document and
+        # position (SQLite gives these columns as ints, as for `_coverage_articles`)
+        (first,) = c.execute("SELECT min(id) FROM export_kept").fetchone()
+        article = f"article:{first}"
+        if outlet_ids:
+            yield article, next(iter(outlet_ids.values())), published_by
+        if topic_ids:
+            yield article, next(iter(topic_ids.values())), about
+        links, source, target, *extremes = c.execute(
+            "SELECT count(*), min(r.from_article), min(r.to_article), min(r.document_id), "
+            "min(r.position), max(r.document_id), max(r.position) FROM related_links r "
+            "JOIN export_kept k1 ON k1.id = r.from_article "
+            "JOIN export_kept k2 ON k2.id = r.to_article").fetchone()
+        if links:
+            for document, position in (extremes[:2], extremes[2:]):
+                yield f"article:{source}", f"article:{target}", _related(document, position)
 
     try:
-        yield Source(directed=True, multigraph=True, nodes=nodes, edges=edges)
+        yield Source(directed=True, multigraph=True, nodes=nodes, edges=edges,
+                     edge_kinds=edge_kinds)
     finally:
         c.execute("DROP TABLE IF EXISTS export_kept")
 
 
+def _related(document: Any, position: Any) -> Attrs:
+    """The attributes of a ``related`` edge."""
+    return {"key": f"related:{document}:{position}", "kind": "related", "document": document,
+            "position": position}
+
+
 def _coverage_articles(db: Database) -> Iterator[tuple[int, Attrs, str | None, list[str]]]:
     """(id, node attributes, outlet domain, topic names) of each kept article, by id."""
-    topic_rows = _cursor(db, "SELECT DISTINCT t.article_id, p.name FROM article_topics t "
-                         "JOIN export_kept k ON k.id = t.article_id JOIN topics p "
-                         "ON p.id = t.topic_id ORDER BY t.article_id, p.name")
-    pending = next(topic_rows, None)
+    topic_rows = _ByArticle(_topic_rows(db))
     for row in _cursor(db, "SELECT a.id, a.canonical_url, a.title, a.excerpt, a.published, "
                        "a.published_ts, a.type, a.has_document, o.domain, s.story_id "
                        "FROM export_kept k JOIN articles a ON a.id = k.id "
                        "LEFT JOIN outlets o ON o.id = a.outlet_id "
                        "LEFT JOIN story_articles s ON s.article_id = a.id ORDER BY a.id"):
         article_id, url, title, excerpt, published, ts, kind, has_doc, domain, story = row
-        names = []
-        while pending is not None and pending[0] == article_id:
-            names.append(pending[1])
-            pending = next(topic_rows, None)
+        names = [name for _, name in topic_rows.take(article_id)]
         # SQLite gives str, int and None only (its text is valid UTF-8: no surrogates), so
         # dropping None is all `scalar_attrs` would do here
         attrs = {k: v for k, v in (
@@ -194,6 +226,29 @@ def _coverage_articles(db: Database) -> Iterator[tuple[int, Attrs, str | None, l
             ("published_ts", ts), ("type", kind), ("topics", LIST_SEPARATOR.join(names) or None),
             ("has_document", bool(has_doc)), ("story", story)) if v is not None}
         yield article_id, attrs, domain, names
+
+
+def _topic_rows(db: Database) -> Iterator[tuple[Any, ...]]:
+    """(article id, topic name) of the kept articles, by id then name."""
+    return _cursor(db, "SELECT DISTINCT t.article_id, p.name FROM article_topics t "
+                   "JOIN export_kept k ON k.id = t.article_id JOIN topics p "
+                   "ON p.id = t.topic_id ORDER BY t.article_id, p.name")
+
+
+class _ByArticle:
+    """Rows ordered by article id (their first column), taken article by article in that order."""
+
+    def __init__(self, rows: Iterator[tuple[Any, ...]]) -> None:
+        self._rows = rows
+        self._pending = next(rows, None)
+
+    def take(self, article_id: int) -> list[tuple[Any, ...]]:
+        """The rows of ``article_id`` (none when the next rows belong to a later article)."""
+        taken = []
+        while self._pending is not None and self._pending[0] == article_id:
+            taken.append(self._pending)
+            self._pending = next(self._rows, None)
+        return taken
 
 
 def _cursor(db: Database, sql: str) -> Iterator[tuple[Any, ...]]:

@@ -71,7 +71,8 @@ def write_csv_rows(source: Source, folder: Path) -> list[Path]:
     tables = [
         ("nodes.csv", ["id"], schema_of(a for _, a in source.nodes()),
          ((n, a) for n, a in source.nodes())),
-        ("edges.csv", ["source", "target"], schema_of(a for *_, a in source.edges()),
+        ("edges.csv", ["source", "target"],
+         schema_of(a for *_, a in source.edge_schema_rows()),
          ((u, v, a) for u, v, a in source.edges())),
     ]
     written = []
@@ -95,7 +96,7 @@ def write_neo4j_rows(source: Source, folder: Path, default_type: str) -> list[Pa
     for node, attrs in source.nodes():
         node_schemas.setdefault(labels.add(node, attrs), Schema()).add(attrs)
     edge_schemas: dict[tuple[str, str, str], Schema] = {}
-    for u, v, attrs in source.edges():
+    for u, v, attrs in source.edge_schema_rows():
         group = (_relationship_type(attrs.get("kind"), default_type), labels.of(u), labels.of(v))
         edge_schemas.setdefault(group, Schema()).add(attrs)
     pairs = Counter(kind for kind, _, _ in edge_schemas)

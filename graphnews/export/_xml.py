@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -28,8 +29,14 @@ from graphnews.export._rows import (
 
 __all__ = ["write_gexf_graph", "write_graphml_rows"]
 
-_XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_XML_SPECIAL = re.compile('[&<>"\t\n\r]|' + _XML_ILLEGAL.pattern)
+# the characters XML 1.0 forbids; one character class each below, as a class is searched
+# several times faster than an alternation or a negated class
+_ILLEGAL_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
+_XML_ILLEGAL = re.compile(f"[{_ILLEGAL_CHARS}]")
+_XML_SPECIAL = re.compile(f'[&<>"\t\n\r{_ILLEGAL_CHARS}]')
+# what makes `_xml_text` and `_xml_id` call `_xml` (and `_node_id`)
+_TEXT_SPECIAL = re.compile(f"[&<>\r{_ILLEGAL_CHARS}]").search
+_ID_SPECIAL = re.compile(f'[&<>"\t\n\r\\\\{_ILLEGAL_CHARS}]').search
 _GRAPHML_NS = (
     'xmlns="http://graphml.graphdrawing.org/xmlns" '
     'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
@@ -49,7 +56,7 @@ def write_gexf_graph(G: nx.Graph, path: Target) -> None:
     source = graph_source(G, scalars=True)
     timeline = _Timeline.of(G)
     node_cols = schema_of(attrs for _, attrs in source.nodes())
-    edge_cols = schema_of(attrs for _, _, attrs in source.edges())
+    edge_cols = schema_of(attrs for _, _, attrs in source.edge_schema_rows())
     with text_output(path) as fh:
         _GexfWriter(fh, source, timeline, node_cols, edge_cols).write(
             G.number_of_nodes(), G.number_of_edges())
@@ -60,8 +67,9 @@ def write_graphml_rows(source: Source, path: Target) -> None:
     declared = {
         "graph": schema_of([source.graph]),
         "node": schema_of(attrs for _, attrs in source.nodes()),
-        "edge": schema_of(attrs for _, _, attrs in source.edges()),
+        "edge": schema_of(attrs for _, _, attrs in source.edge_schema_rows()),
     }
+    # per domain: (attribute name, the opening tag of its data element)
     keys: dict[str, list[tuple[str, str]]] = {}
     with text_output(path) as fh:
         fh.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<graphml {_GRAPHML_NS}>\n')
@@ -71,27 +79,45 @@ def write_graphml_rows(source: Source, path: Target) -> None:
             for col in declared[domain]:
                 fh.write(f'  <key id="d{number}" for="{domain}" attr.name='
                          f'"{_xml(col.name, attribute=True)}" attr.type="{col.type}"/>\n')
-                keys[domain].append((col.name, f"d{number}"))
+                keys[domain].append((col.name, f'<data key="d{number}">'))
                 number += 1
         direction = "directed" if source.directed else "undirected"
         fh.write(f'  <graph id="G" edgedefault="{direction}">\n')
         if source.graph:
             fh.write(f"    {_graphml_data(source.graph, keys['graph'])}\n")
-        for node, attrs in source.nodes():
-            data = _graphml_data(attrs, keys["node"])
-            fh.write(f'    <node id="{_xml(_node_id(node), attribute=True)}"'
-                     + (f">{data}</node>\n" if data else "/>\n"))
-        for u, v, attrs in source.edges():
-            data = _graphml_data(attrs, keys["edge"])
-            fh.write(f'    <edge source="{_xml(_node_id(u), attribute=True)}" '
-                     f'target="{_xml(_node_id(v), attribute=True)}"'
-                     + (f">{data}</edge>\n" if data else "/>\n"))
+        _write_lines(fh, _graphml_nodes(source, keys["node"]))
+        _write_lines(fh, _graphml_edges(source, keys["edge"]))
         fh.write("  </graph>\n</graphml>\n")
 
 
+def _graphml_nodes(source: Source, keys: list[tuple[str, str]]) -> Iterator[str]:
+    for node, attrs in source.nodes():
+        data = _graphml_data(attrs, keys)
+        yield (f'    <node id="{_xml_id(node)}"'
+               + (f">{data}</node>\n" if data else "/>\n"))
+
+
+def _graphml_edges(source: Source, keys: list[tuple[str, str]]) -> Iterator[str]:
+    for u, v, attrs in source.edges():
+        data = _graphml_data(attrs, keys)
+        yield (f'    <edge source="{_xml_id(u)}" target="{_xml_id(v)}"'
+               + (f">{data}</edge>\n" if data else "/>\n"))
+
+
 def _graphml_data(attrs: Attrs, keys: list[tuple[str, str]]) -> str:
-    return "".join(f'<data key="{key}">{_xml(attrs[name])}</data>'
-                   for name, key in keys if name in attrs)
+    return "".join([f"{tag}{_xml_text(attrs[name])}</data>" for name, tag in keys
+                    if name in attrs])
+
+
+def _write_lines(fh: IO[str], lines: Iterable[str], *, batch: int = 4096) -> None:
+    """Write lines ``batch`` at a time (one call per line costs more than the joining)."""
+    chunk: list[str] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) == batch:
+            fh.write("".join(chunk))
+            chunk.clear()
+    fh.write("".join(chunk))
 
 
 @dataclass
@@ -187,7 +213,7 @@ class _GexfWriter:
         self.fh.write("    </attributes>\n")
 
     def _node(self, node: str, attrs: Attrs) -> None:
-        head = f'      <node id="{_xml(_node_id(node), attribute=True)}"'
+        head = f'      <node id="{_xml_id(node)}"'
         if "label" in attrs:
             head += f' label="{_xml(attrs["label"], attribute=True)}"'
         own = self.timeline.own.get(node)
@@ -201,8 +227,7 @@ class _GexfWriter:
         self.fh.write(head + (f">{body}</node>\n" if body else "/>\n"))
 
     def _edge(self, number: int, u: str, v: str, attrs: Attrs) -> None:
-        head = (f'      <edge id="{number}" source="{_xml(_node_id(u), attribute=True)}" '
-                f'target="{_xml(_node_id(v), attribute=True)}"')
+        head = f'      <edge id="{number}" source="{_xml_id(u)}" target="{_xml_id(v)}"'
         if "label" in attrs:
             head += f' label="{_xml(attrs["label"], attribute=True)}"'
         if self.weight_xml and "weight" in attrs:
@@ -231,6 +256,22 @@ class _GexfWriter:
                 parts.append(f'<attvalue for="{key}" value="'
                              f'{_xml(attrs[col.name], attribute=True)}"/>')
         return f"<attvalues>{''.join(parts)}</attvalues>" if parts else ""
+
+
+def _xml_id(node: Any) -> str:
+    """A node id as an XML attribute value (`_node_id`, then `_xml`): most ids need neither."""
+    if type(node) is str and not _ID_SPECIAL(node):
+        return node
+    return _xml(_node_id(node), attribute=True)
+
+
+def _xml_text(value: Any) -> str:
+    """`_xml` of element text, without the call for ints and for text that needs no change."""
+    if type(value) is int:
+        return str(value)
+    if type(value) is str and not _TEXT_SPECIAL(value):
+        return value
+    return _xml(value)
 
 
 def _node_id(node: Any) -> Any:

@@ -129,7 +129,7 @@ def outlet_network(
     BadInputError
         When ``size_by`` names no known measure, or ``top`` is below 1.
     """
-    G, measures = _outlet_measures(db, filters or Filters(), measures,
+    G, measures = _outlet_measures(db, filters or Filters(), measures, None,
                                    size_by=size_by, seed=seed)
     return _outlet_page(G, measures, top=top, size_by=size_by, resolution=resolution,
                         seed=seed, max_edges=max_edges)
@@ -285,6 +285,7 @@ def render_site(
     top: int = DEFAULT_TOP,
     size_by: str = "pagerank",
     measures: Mapping[str, Mapping[str, float]] | None = None,
+    graph: nx.Graph | None = None,
     resolution: float = 1.0,
     seed: int = 0,
     stories: Sequence[str] | None = None,
@@ -300,6 +301,9 @@ def render_site(
         The folder to write into (created when missing); existing pages are replaced.
     top, size_by, measures, resolution, seed
         As in `outlet_network` (``top`` also caps the topic page).
+    graph : networkx.Graph, optional
+        With ``measures``: the outlet graph under these filters when already built
+        (`graphnews run` passes the centrality step's), so that it is not built again.
     stories : sequence of str, optional
         The story ids to give a page, in order. Default: the ``top_stories`` largest stored
         stories of at least two articles (`graphnews.stories.load_stories`).
@@ -319,7 +323,7 @@ def render_site(
     out.mkdir(parents=True, exist_ok=True)
     story_ids = list(stories) if stories is not None else _largest_stories(db, top_stories)
     nav = [("index.html", "Overview"), ("outlets.html", "Outlets"), ("topics.html", "Topics")]
-    G, measures = _outlet_measures(db, f, measures, size_by=size_by, seed=seed)
+    G, measures = _outlet_measures(db, f, measures, graph, size_by=size_by, seed=seed)
     outlets = _outlet_page(G, measures, top=top, size_by=size_by, resolution=resolution,
                            seed=seed, max_edges=None)
     topics = topic_network(db, top=top, resolution=resolution, seed=seed, filters=f)
@@ -401,12 +405,13 @@ def _story_attention(times: Sequence[int]) -> BarChart | None:
 
 
 def _outlet_measures(
-    db: Database, f: Filters, measures: Mapping[str, Mapping[str, float]] | None, *,
-    size_by: str, seed: int,
+    db: Database, f: Filters, measures: Mapping[str, Mapping[str, float]] | None,
+    graph: nx.Graph | None, *, size_by: str, seed: int,
 ) -> tuple[nx.Graph, dict[str, Mapping[str, float]]]:
-    """The outlet graph and the measures to show: the given ones, or `central_outlets`'."""
+    """The outlet graph and the measures to show: the given ones (and the given graph, else
+    `outlet_graph`), or `central_outlets`'."""
     if measures is not None:
-        G = outlet_graph(db, filters=f)
+        G = graph if graph is not None else outlet_graph(db, filters=f)
         return G, _with_articles(G, measures)
     report = central_outlets(db, by=size_by if size_by in MEASURES else "pagerank",
                              filters=f, seed=seed)
