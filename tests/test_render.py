@@ -300,3 +300,23 @@ def test_cli_render_errors_and_hint(real_db_path: Path, tmp_path: Path) -> None:
     missing = runner.invoke(app, ["render", "--db", str(tmp_path / "none.db"), "--out",
                                   str(tmp_path)])
     assert missing.exit_code == 1 and missing.stderr.startswith("Error: no database at ")
+
+
+def test_heaviest_edges_do_not_depend_on_insertion_order() -> None:
+    """Two processes build the same graph in different node orders (hash order): the page
+    must list the same edges, each the same way round (outlets.html differed between runs)."""
+    import networkx as nx
+
+    from graphnews.render.pages import _heaviest_edges
+
+    edges = [("b.com", "a.com", 3), ("c.com", "a.com", 3), ("c.com", "b.com", 1),
+             ("d.com", "a.com", 2)]
+    one, two = nx.Graph(), nx.Graph()
+    one.add_weighted_edges_from(edges)
+    two.add_nodes_from(["d.com", "c.com", "b.com", "a.com"])
+    two.add_weighted_edges_from([(v, u, w) for u, v, w in reversed(edges)])
+    nodes = ["a.com", "b.com", "c.com", "d.com"]
+    first = _heaviest_edges(one, nodes, 3)
+    assert first == _heaviest_edges(two, list(reversed(nodes)), 3)
+    assert [(u, v) for u, v, _ in first] == [
+        ("a.com", "b.com"), ("a.com", "c.com"), ("a.com", "d.com")]

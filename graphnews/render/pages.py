@@ -492,7 +492,9 @@ def _rank(G: nx.Graph, measures: Mapping[str, Mapping[str, float]], size_by: str
 
 def _heaviest_edges(G: nx.Graph, nodes: Sequence[str], limit: int
                     ) -> list[tuple[str, str, dict[str, Any]]]:
-    edges = list(G.subgraph(nodes).edges(data=True))
+    # Each edge as (smaller, larger) node: a subgraph view yields an undirected edge either
+    # way round, in hash order, so the page would differ between two processes.
+    edges = [(min(u, v), max(u, v), d) for u, v, d in G.subgraph(nodes).edges(data=True)]
     edges.sort(key=lambda e: (-e[2].get("weight", 1), e[0], e[1]))
     return edges[:max(limit, 0)]
 
