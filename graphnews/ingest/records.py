@@ -185,8 +185,10 @@ def _article(fields: dict[str, Any], line_of: Callable[[str], int], *, position:
     for text in (title, excerpt, kind, name, domain, *topic_names, *[u for u, _ in aliases]):
         if text is not None and not text.isascii():
             text.encode("utf-8")  # UnicodeEncodeError for a lone surrogate (JSON "\ud800")
-    return ArticleRecord(best, rank, aliases, title, excerpt, published, published_ts, kind,
-                         domain, name, topic_names, (), position)
+    return ArticleRecord(canonical_url=best, url_rank=rank, aliases=aliases, title=title,
+                         excerpt=excerpt, published=published, published_ts=published_ts,
+                         type=kind, domain=domain, provider_name=name, topics=topic_names,
+                         position=position)
 
 
 # The fields `_urls` reads, in order of preference.

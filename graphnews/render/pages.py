@@ -129,7 +129,7 @@ def outlet_network(
     BadInputError
         When ``size_by`` names no known measure, or ``top`` is below 1.
     """
-    G, measures = _outlet_measures(db, filters or Filters(), measures, None,
+    G, measures = _outlet_measures(db, filters or Filters(), measures,
                                    size_by=size_by, seed=seed)
     return _outlet_page(G, measures, top=top, size_by=size_by, resolution=resolution,
                         seed=seed, max_edges=max_edges)
@@ -323,7 +323,7 @@ def render_site(
     out.mkdir(parents=True, exist_ok=True)
     story_ids = list(stories) if stories is not None else _largest_stories(db, top_stories)
     nav = [("index.html", "Overview"), ("outlets.html", "Outlets"), ("topics.html", "Topics")]
-    G, measures = _outlet_measures(db, f, measures, graph, size_by=size_by, seed=seed)
+    G, measures = _outlet_measures(db, f, measures, graph=graph, size_by=size_by, seed=seed)
     outlets = _outlet_page(G, measures, top=top, size_by=size_by, resolution=resolution,
                            seed=seed, max_edges=None)
     topics = topic_network(db, top=top, resolution=resolution, seed=seed, filters=f)
@@ -405,8 +405,8 @@ def _story_attention(times: Sequence[int]) -> BarChart | None:
 
 
 def _outlet_measures(
-    db: Database, f: Filters, measures: Mapping[str, Mapping[str, float]] | None,
-    graph: nx.Graph | None, *, size_by: str, seed: int,
+    db: Database, f: Filters, measures: Mapping[str, Mapping[str, float]] | None, *,
+    graph: nx.Graph | None = None, size_by: str, seed: int,
 ) -> tuple[nx.Graph, dict[str, Mapping[str, float]]]:
     """The outlet graph and the measures to show: the given ones (and the given graph, else
     `outlet_graph`), or `central_outlets`'."""
