@@ -23,6 +23,7 @@ from graphnews.generator import (
 from graphnews.stories import (
     detect_stories,
     get_story,
+    largest_stories,
     load_stories,
     stored_parameters,
     stories_are_current,
@@ -205,7 +206,11 @@ def test_incremental_update_keeps_the_other_stories_and_their_ids(
     report = update_stories(db)
     assert report.mode == "incremental"
     assert 0 < report.recomputed < report.articles / 2
-    after = {s.id: s.articles for s in load_stories(db)}
+    stored = load_stories(db)
+    after = {s.id: s.articles for s in stored}
+    # The stories table's sizes stay those of story_articles through an incremental update.
+    assert largest_stories(db, 15) == [s.id for s in stored if s.size > 1][:15]
+    assert largest_stories(db, 5, min_size=1) == [s.id for s in stored][:5]
     kept = [i for i in before if after.get(i) == before[i]]
     assert len(kept) > 0.6 * len(before)
     incremental = story_urls(db)

@@ -54,7 +54,7 @@ from graphnews.render.charts import BarChart, attention_charts, bar_chart, perio
 from graphnews.render.page import PALETTE, GraphPage, node_colour, render_page
 from graphnews.spread import StorySpread, story_spread
 from graphnews.store import Database
-from graphnews.stories import get_story, load_stories
+from graphnews.stories import get_story, largest_stories
 
 __all__ = [
     "DEFAULT_TOP",
@@ -306,7 +306,7 @@ def render_site(
         (`graphnews run` passes the centrality step's), so that it is not built again.
     stories : sequence of str, optional
         The story ids to give a page, in order. Default: the ``top_stories`` largest stored
-        stories of at least two articles (`graphnews.stories.load_stories`).
+        stories of at least two articles (`graphnews.stories.largest_stories`).
     top_stories : int
         How many stories get a page when ``stories`` is not given.
     filters : Filters, optional
@@ -321,7 +321,7 @@ def render_site(
     f = filters or Filters()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    story_ids = list(stories) if stories is not None else _largest_stories(db, top_stories)
+    story_ids = list(stories) if stories is not None else largest_stories(db, top_stories)
     nav = [("index.html", "Overview"), ("outlets.html", "Outlets"), ("topics.html", "Topics")]
     G, measures = _outlet_measures(db, f, measures, graph=graph, size_by=size_by, seed=seed)
     outlets = _outlet_page(G, measures, top=top, size_by=size_by, resolution=resolution,
@@ -588,11 +588,6 @@ def _spread_summary(spread: StorySpread, names: Mapping[str, str]) -> list[tuple
             ("topics", ", ".join(spread.topics)),
             ("confidence", f"{spread.confidence:.2f}")]
     return [(k, v) for k, v in rows if v]
-
-
-def _largest_stories(db: Database, limit: int) -> list[str]:
-    """The ids of the ``limit`` largest stored stories of two or more articles."""
-    return [s.id for s in load_stories(db) if s.size > 1][: max(limit, 0)]
 
 
 def _summary(db: Database, f: Filters, stories: int) -> list[tuple[str, str]]:

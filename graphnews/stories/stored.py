@@ -20,6 +20,7 @@ from graphnews.store import Database
 __all__ = [
     "Story",
     "get_story",
+    "largest_stories",
     "load_stories",
     "story_of_article",
     "story_urls",
@@ -68,6 +69,17 @@ def load_stories(db: Database) -> list[Story]:
     ]
     stories.sort(key=lambda s: (-s.size, s.id))
     return stories
+
+
+def largest_stories(db: Database, limit: int, *, min_size: int = 2) -> list[str]:
+    """The ids of the ``limit`` largest stored stories of ``min_size`` articles or more.
+
+    In `load_stories`' order (largest first, then by id), read from the ``stories`` table alone.
+    """
+    return [str(sid) for (sid,) in db.conn.execute(
+        "SELECT id FROM stories WHERE size >= ? ORDER BY size DESC, id LIMIT ?",
+        (min_size, max(limit, 0)),
+    )]
 
 
 def get_story(db: Database, story: str) -> Story:
