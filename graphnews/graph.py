@@ -104,12 +104,15 @@ def linked_pairs(db: Database, *, filters: Filters | None = None) -> list[Linked
     """
     sql, params = _linked_sql(filters or Filters())
     return [LinkedPair(*row) for row in db.conn.execute(
-        f"{sql} SELECT x, y, outlet_x, outlet_y, ts_x, ts_y FROM linked ORDER BY x, y", params)]
+        f"{sql} SELECT l.x, l.y, ox.domain, oy.domain, l.ts_x, l.ts_y FROM linked l "
+        f"JOIN outlets ox ON ox.id = l.outlet_x JOIN outlets oy ON oy.id = l.outlet_y "
+        f"ORDER BY l.x, l.y", params)]
 
 
 def _linked_sql(f: Filters) -> tuple[str, list[object]]:
     """A ``WITH`` clause whose table ``linked`` holds the pairs of `linked_pairs`: ``x`` < ``y``
-    (article ids), ``outlet_x``/``outlet_y`` (domains), ``ts_x``/``ts_y``."""
+    (article ids), ``outlet_x``/``outlet_y`` (outlet ids: grouping by integers, not domains, is
+    what makes the outlet graphs cheap; `_outlet_domains` names them), ``ts_x``/``ts_y``."""
     cond_a, params_a = f.article_sql("a")
     cond_b, params_b = f.article_sql("b")
     sql = f"""
@@ -117,12 +120,10 @@ def _linked_sql(f: Filters) -> tuple[str, list[object]]:
             SELECT DISTINCT min(from_article, to_article) AS x, max(from_article, to_article) AS y
             FROM related_links WHERE from_article != to_article
         ), linked AS (
-            SELECT p.x AS x, p.y AS y, oa.domain AS outlet_x, ob.domain AS outlet_y,
+            SELECT p.x AS x, p.y AS y, a.outlet_id AS outlet_x, b.outlet_id AS outlet_y,
                    a.published_ts AS ts_x, b.published_ts AS ts_y
-            FROM pairs p
-            JOIN articles a ON a.id = p.x JOIN outlets oa ON oa.id = a.outlet_id
-            JOIN articles b ON b.id = p.y JOIN outlets ob ON ob.id = b.outlet_id
-            WHERE {cond_a} AND {cond_b}
+            FROM pairs p JOIN articles a ON a.id = p.x JOIN articles b ON b.id = p.y
+            WHERE a.outlet_id IS NOT NULL AND b.outlet_id IS NOT NULL AND {cond_a} AND {cond_b}
         )
     """
     return sql, [*params_a, *params_b]
@@ -236,10 +237,13 @@ def outlet_graph(
     G.add_nodes_from((f"outlet:{domain}", attrs)
                      for domain, attrs in outlet_attributes(db, counts).items())
     sql, params = _linked_sql(f)
-    pairs: Counter[tuple[str, str]] = Counter(dict(
-        ((x, y), n) for x, y, n in db.conn.execute(
-            f"{sql} SELECT min(outlet_x, outlet_y), max(outlet_x, outlet_y), count(*) "
-            f"FROM linked WHERE outlet_x != outlet_y GROUP BY 1, 2", params)))
+    domain = _outlet_domains(db)
+    pairs: Counter[tuple[str, str]] = Counter()
+    for x, y, n in db.conn.execute(
+        f"{sql} SELECT min(outlet_x, outlet_y), max(outlet_x, outlet_y), count(*) "
+        f"FROM linked WHERE outlet_x != outlet_y GROUP BY 1, 2", params):
+        dx, dy = domain[x], domain[y]
+        pairs[(dx, dy) if dx < dy else (dy, dx)] = n
     shared = _shared_stories(db, f)
     edges = []
     for key in sorted(pairs.keys() | shared.keys()):
@@ -287,13 +291,15 @@ def follows_graph(
         )
         SELECT follower, leader, n, lag FROM ranked WHERE k IN ((n + 1) / 2, (n + 2) / 2)
         ORDER BY follower, leader, k""", params)
+    domain = _outlet_domains(db)
     edges = []
     for (follower, leader, n), middle in itertools.groupby(rows, key=lambda r: r[:3]):
         if n < f.min_weight:
             continue
         hours = [lag / 3600.0 for *_, lag in middle]
-        edges.append((f"outlet:{follower}", f"outlet:{leader}",
+        edges.append((f"outlet:{domain[follower]}", f"outlet:{domain[leader]}",
                       {"weight": n, "median_lag_hours": float(statistics.median(hours))}))
+    edges.sort(key=lambda e: (e[0], e[1]))
     G.add_edges_from(edges)
     return G
 
@@ -377,6 +383,11 @@ def _ordered(x: str, y: str) -> tuple[str, str]:
 
 def _scalars(**attrs: Any) -> dict[str, Any]:
     return {k: v for k, v in attrs.items() if v is not None}
+
+
+def _outlet_domains(db: Database) -> dict[int, str]:
+    """Outlet id -> domain."""
+    return dict(db.conn.execute("SELECT id, domain FROM outlets"))
 
 
 def _article_counts(db: Database, f: Filters) -> Counter[str]:
