@@ -138,6 +138,26 @@ def test_hits_hand_worked() -> None:
     assert first_reports(F).values == {"a": 3.0, "b": 0.0, "c": 0.0, "d": 1.0}
 
 
+def test_hits_of_a_large_group_matches_networkx_and_the_dense_path(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Above _DENSE_LIMIT ARPACK multiplies by A and A^T in turn (A^T A is never formed);
+    # below it A^T A is decomposed densely. Both agree with each other and with networkx.
+    F = nx.gnm_random_graph(120, 600, seed=4, directed=True)
+    for k, (u, v) in enumerate(F.edges):
+        F.edges[u, v]["weight"] = 1 + k % 5
+    dense_hubs, dense_authorities = hits(F)
+    monkeypatch.setattr(measures, "_DENSE_LIMIT", 10)
+    hubs, authorities = hits(F)
+    assert not hubs.notes
+    assert _max_diff(hubs.values, dense_hubs.values) < 1e-9
+    assert _max_diff(authorities.values, dense_authorities.values) < 1e-9
+    nx_hubs, nx_authorities = nx.hits(F, max_iter=10_000, tol=1e-14)
+    top_hub, top_authority = max(nx_hubs.values()), max(nx_authorities.values())
+    assert _max_diff(hubs.values, {k: v / top_hub for k, v in nx_hubs.items()}) < 1e-6
+    assert _max_diff(authorities.values,
+                     {k: v / top_authority for k, v in nx_authorities.items()}) < 1e-6
+
+
 def test_reach_counts_partners_with_a_linked_pair() -> None:
     G = nx.Graph()
     G.add_edge("x", "y", weight=3, pairs=2, stories=1)
