@@ -10,6 +10,7 @@ import networkx as nx
 import pytest
 
 import graphnews
+from graphnews import pipeline
 from graphnews.centrality import MEASURES, central_outlets
 from graphnews.export import export
 from graphnews.pipeline import (
@@ -141,6 +142,24 @@ def test_a_fresh_database_gives_the_same_files(
     with graphnews.open(tmp_path / "other.db") as db:
         report = run(db, [corpus], out_dir=tmp_path / "out")
     assert report.exit_code == 0 and not report.reused
+    assert snapshot(tmp_path / "out") == snapshot(first[0] / "out")
+
+
+def test_one_core_writes_the_same_files_without_a_side_process(
+    first: tuple[Path, RunReport], corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With two cores the coverage export runs in a side process during centrality, spread and
+    render; with one, or a database in memory, it runs in the step itself. Same bytes."""
+    with graphnews.open(tmp_path / "a.db") as db, pipeline._side_process(db) as side:
+        assert side is not None
+    with graphnews.open(":memory:") as db, pipeline._side_process(db) as side:
+        assert side is None
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 1)
+    with graphnews.open(tmp_path / "other.db") as db:
+        with pipeline._side_process(db) as side:
+            assert side is None
+        report = run(db, [corpus], out_dir=tmp_path / "out")
+    assert report.exit_code == 0
     assert snapshot(tmp_path / "out") == snapshot(first[0] / "out")
 
 
