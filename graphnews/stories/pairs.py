@@ -564,37 +564,35 @@ def _best_and_floor(
     ``neighbours``-th best candidate cosine, at least ``min_similarity``: the level of texts
     that merely share a beat). Absolute cosines shift with corpus size and vocabulary; a
     cosine against an article's best and its floor does not."""
+    ends, doubled = np.concatenate((u, v)), np.concatenate((cosine, cosine))
     best = np.zeros(n)
-    np.maximum.at(best, np.concatenate((u, v)), np.concatenate((cosine, cosine)))
-    kth, degree = _kth_largest(n, u, v, cosine, search.neighbours)
+    np.maximum.at(best, ends, doubled)
+    _, kth, degree = _ranked(n, ends, doubled, search.neighbours)
     floor = np.where(
         degree >= search.neighbours, np.maximum(kth, search.min_similarity), search.min_similarity
     )
     return best, floor
 
 
-def _ranks_by_end(ends: np.ndarray, key: np.ndarray) -> np.ndarray:
-    """Per entry: its rank (0: largest ``key``) among the entries of the same end."""
-    order = np.lexsort((-key, ends))
+def _ranked(
+    n: int, ends: np.ndarray, key: np.ndarray, k: int, ties: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Entries ranked by ``key`` within each end (an article's pairs, a row's similarities).
+
+    Returns, per entry, its rank among the entries of its end (0: the largest ``key``; equal
+    keys in the order of ``ties``, then of storage); and per end (``n`` of them) the ``k``-th
+    largest ``key`` (the smallest when it has fewer than ``k`` entries, NaN when none) and its
+    number of entries.
+    """
+    order = np.lexsort((-key, ends) if ties is None else (ties, -key, ends))
     sorted_ends = ends[order]
-    ranks = np.empty(len(ends), dtype=np.int64)
-    ranks[order] = np.arange(len(ends)) - np.searchsorted(sorted_ends, sorted_ends)
-    return ranks
-
-
-def _kth_largest(
-    n: int, u: np.ndarray, v: np.ndarray, key: np.ndarray, k: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per article: the ``k``-th largest ``key`` of its pairs (the smallest when it has fewer
-    than ``k`` pairs; NaN when none), and its number of pairs."""
-    ends = np.concatenate((u, v))
-    doubled = np.concatenate((key, key))
-    rank = _ranks_by_end(ends, doubled)
+    rank = np.empty(len(ends), dtype=np.int64)
+    rank[order] = np.arange(len(ends)) - np.searchsorted(sorted_ends, sorted_ends)
     degree = np.bincount(ends, minlength=n)
     at = rank == np.minimum(degree[ends], k) - 1
     kth = np.full(n, np.nan)
-    kth[ends[at]] = doubled[at]
-    return kth, degree
+    kth[ends[at]] = key[at]
+    return rank, kth, degree
 
 
 def _mean_of_nearest(
@@ -602,7 +600,8 @@ def _mean_of_nearest(
 ) -> np.ndarray:
     """Per article: the mean ``values`` of its ``k`` pairs of largest ``key`` (NaN: no pair)."""
     ends = np.concatenate((u, v))
-    nearest = _ranks_by_end(ends, np.concatenate((key, key))) < k
+    rank, _, _ = _ranked(n, ends, np.concatenate((key, key)), k)
+    nearest = rank < k
     doubled = np.concatenate((values, values))
     total = np.bincount(ends[nearest], weights=doubled[nearest], minlength=n)
     count = np.bincount(ends[nearest], minlength=n)
@@ -705,24 +704,21 @@ def _text_neighbours(
         return sparse.csr_matrix((n, n))
     r, c, s = (np.concatenate(parts) for parts in (rows_out, cols_out, vals_out))
     rows, cols, values = np.concatenate((r, c)), np.concatenate((c, r)), np.concatenate((s, s))
-    top = _top_per_row(rows, cols, values, search.neighbours)
+    top = _top_per_row(n, rows, cols, values, search.neighbours)
     nearest = sparse.csr_matrix(
         (values[top], (order[rows[top]], order[cols[top]])), shape=(n, n)
     )
     return nearest.maximum(nearest.T)
 
 
-def _top_per_row(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
+def _top_per_row(
+    n: int, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, k: int
+) -> np.ndarray:
     """Positions of the ``k`` largest values of each row and of the values tied with the
     ``k``-th (copies of one text are equally similar to a third: which of them would make the
     cut must not depend on storage order), up to ``_TIED * k`` per row, lower columns first."""
-    order = np.lexsort((cols, -values, rows))
-    sorted_rows, sorted_values = rows[order], values[order]
-    starts = np.searchsorted(sorted_rows, sorted_rows, side="left")
-    ends = np.searchsorted(sorted_rows, sorted_rows, side="right")
-    kth = sorted_values[np.minimum(starts + k, ends) - 1]
-    rank = np.arange(len(order)) - starts
-    return order[(sorted_values >= kth) & (rank < _TIED * k)]
+    rank, kth, _ = _ranked(n, rows, values, k, ties=cols)
+    return np.flatnonzero((values >= kth[rows]) & (rank < _TIED * k))
 
 
 # -- links ----------------------------------------------------------------------------------
