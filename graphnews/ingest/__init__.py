@@ -48,8 +48,10 @@ if TYPE_CHECKING:
 
 __all__ = ["BATCH_FILES", "IngestReport", "ingest"]
 
-#: Files written per transaction.
-BATCH_FILES = 500
+#: Files written per transaction. Each commit rewrites the index and full-text pages its batch
+#: touched (spread over the whole of a large database) and fsyncs them: at 100k documents,
+#: 2,000 files instead of 500 cut the writer's CPU by ~14% (commits 4.5-5.1 -> 2.4-3.5 s).
+BATCH_FILES = 2_000
 
 
 @dataclass
