@@ -193,7 +193,7 @@ class Database:
             # only written by checkpoints, from pages already safe in the log. A killed process
             # (even SIGKILL) or a power cut therefore never corrupts the file and loses at most
             # the transaction in flight. NORMAL would skip that fsync and could lose several
-            # committed batches on a power cut; FULL costs one fsync per batch of 500 files.
+            # committed batches on a power cut; FULL costs one fsync per batch of 2,000 files.
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA cache_size = -100000")
             conn.execute("PRAGMA temp_store = MEMORY")

@@ -340,17 +340,16 @@ class Writer:
     def _rebuild_outlet_names(self) -> None:
         c = self.conn
         self._forget_outlets()
-        domains = {r[0] for r in c.execute(
-            "SELECT provider_domain FROM documents WHERE current = 1 UNION "
-            "SELECT provider_domain FROM related_links")}
-        outlet_of = {d: self._outlet_id(d) for d in domains}
-        counts: dict[tuple[int, str], int] = {}
-        for domain, name, n in c.execute(
+        # One pass over the documents: their provider columns come after the text, so reading
+        # them reads every overflow page of the table.
+        mentions = c.execute(
             "SELECT provider_domain, provider_name, count(*) FROM ("
             "SELECT provider_domain, provider_name FROM documents WHERE current = 1 UNION ALL "
             "SELECT provider_domain, provider_name FROM related_links) AS mentions GROUP BY 1, 2"
-        ):
-            key = (outlet_of[domain], name)
+        ).fetchall()
+        counts: dict[tuple[int, str], int] = {}
+        for domain, name, n in mentions:
+            key = (self._outlet_id(domain), name)
             counts[key] = counts.get(key, 0) + n
         c.execute("DELETE FROM outlet_names")
         c.executemany("INSERT INTO outlet_names (outlet_id, name, count) VALUES (?, ?, ?)",
