@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graphnews.ingest.reader import Document, Rejected, expand_inputs, read_bytes
+from graphnews.ingest.reader import Document, Rejected, _suffix, expand_inputs, read_bytes
 from graphnews.ingest.records import RecordError, to_record
 from tests.conftest import DATA, SEEDS, shared
 
@@ -108,3 +109,9 @@ def test_reader_never_raises_on_arbitrary_input(data: str | bytes, name: str) ->
         else:
             assert record.canonical_url.startswith("https://")
             assert all(p.line >= 1 for p in problems)
+
+
+@given(st.text(alphabet="ab.MDjsonTXT\u00c9", min_size=1, max_size=12).filter(
+    lambda name: not name.startswith(".")))
+def test_suffix_is_splitexts(name: str) -> None:
+    assert _suffix(name) == os.path.splitext(name)[1].lower()

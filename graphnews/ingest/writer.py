@@ -92,7 +92,7 @@ class Writer:
         """path -> (size, mtime_ns, content_hash, version) of every file ingested before."""
         self.others_wrote()
         return {
-            r[0]: (r[1], r[2], r[3], r[4])
+            r[0]: r[1:]
             for r in self.conn.execute(
                 "SELECT path, size, mtime_ns, content_hash, version FROM files")
         }
