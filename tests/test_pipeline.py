@@ -148,8 +148,8 @@ def test_a_fresh_database_gives_the_same_files(
 def test_one_core_writes_the_same_files_without_a_side_process(
     first: tuple[Path, RunReport], corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With two cores the coverage export runs in a side process during centrality, spread and
-    render; with one, or a database in memory, it runs in the step itself. Same bytes."""
+    """With two cores the spread and the coverage export run in a side process during
+    centrality and render; with one, or a database in memory, in their steps. Same bytes."""
     with graphnews.open(tmp_path / "a.db") as db, pipeline._side_process(db) as side:
         assert side is not None
     with graphnews.open(":memory:") as db, pipeline._side_process(db) as side:
