@@ -247,10 +247,11 @@ def outlet_graph(
     shared = _shared_stories(db, f)
     edges = []
     for key in sorted(pairs.keys() | shared.keys()):
-        weight = pairs[key] + shared[key]
+        linked, stories = pairs.get(key, 0), shared.get(key, 0)  # not Counter's slow __missing__
+        weight = linked + stories
         if weight >= f.min_weight and weight > 0:
             edges.append((f"outlet:{key[0]}", f"outlet:{key[1]}",
-                          {"weight": weight, "pairs": pairs[key], "stories": shared[key]}))
+                          {"weight": weight, "pairs": linked, "stories": stories}))
     G.add_edges_from(edges)
     return G
 
