@@ -26,6 +26,10 @@ options with the one ``summary.json`` recorded; when they match and every file i
 there, the analysis steps are reused (``reused=True``) instead of recomputed. Each step is
 deterministic, so a recomputation gives byte-identical files anyway.
 
+With two cores and a database another process can open, the spread and the coverage export are
+computed in a second process as soon as the stories are stored, beside centrality and render
+(their steps then collect the result); the files are the same either way.
+
 A step that fails does not stop the others (each reads what the database holds); the failure is
 recorded in the `RunReport` with its reason, and `RunReport.exit_code` is 1 when a step failed or
 input was rejected.
