@@ -305,7 +305,9 @@ def stories_table(rows: list[tuple[str, dict[str, np.ndarray]]], corpora: dict) 
     return "\n".join(out)
 
 
-def balance_table(corpora: dict[str, Labelled]) -> str:
+def balance_table(
+    rows: list[tuple[str, dict[str, np.ndarray]]], corpora: dict[str, Labelled]
+) -> str:
     """The clustering's account of each corpus's 3 largest stories, as one story."""
     model = load_model()
     out = [
@@ -314,12 +316,15 @@ def balance_table(corpora: dict[str, Labelled]) -> str:
         "putting all of a story's articles in one story, with the shipped model: the sum of "
         "its candidate pairs' clipped log-odds minus logit(0.5) (and the part from its "
         "unlikely ones), against the sum of sqrt(a_i a_j) over its non-candidate pairs; and "
-        "into how many stories the clustering splits it.\n",
+        "into how many stories the clustering splits it; and the median log-odds its missed "
+        "pairs would have as candidates (against what they cost as non-candidates).\n",
         "| corpus | story | articles | candidate pairs | candidate log-odds (unlikely ones) "
-        "| non-candidate cost | median a | predicted stories (largest) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| non-candidate cost | median a | predicted stories (largest) "
+        "| missed pairs as candidates: median log-odds |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for name, corpus in corpora.items():
+    for name, r in rows:
+        corpus = corpora[name]
         n, pairs = len(corpus.articles.ids), corpus.pairs
         excess = np.clip(model.log_odds(pairs.x), -_LOG_ODDS_LIMIT, _LOG_ODDS_LIMIT)
         nearest = _mean_of_nearest(
@@ -339,11 +344,19 @@ def balance_table(corpora: dict[str, Labelled]) -> str:
             cost = all_cost - float((node[pairs.u[both]] * node[pairs.v[both]]).sum())
             gain = excess[both]
             parts = Counter(label[inside].tolist())
+            missed = (
+                (corpus.story[r["u"]] == story)
+                & (corpus.story[r["v"]] == story)
+                & (r["class"] != 0)
+            )
+            p = r["if_candidate"][missed]
+            odds = np.log(p / (1 - p))
+            median = f"{np.nanmedian(odds):+.1f}" if np.isfinite(odds).any() else "-"
             out.append(
                 f"| {name} | {story.rsplit(':', 1)[-1]} | {size} | {int(both.sum())} of "
                 f"{size * (size - 1) // 2} | {gain.sum():+.1f} ({gain[gain < 0].sum():+.1f}) | "
                 f"{max(cost, 0.0):.1f} | {np.median(node[inside] ** 2):.2f} | {len(parts)} "
-                f"({parts.most_common(1)[0][1]}) |"
+                f"({parts.most_common(1)[0][1]}) | {median} |"
             )
     return "\n".join(out)
 
@@ -375,7 +388,7 @@ def main() -> None:
         + "\n"
         + stories_table(rows, corpora)
         + "\n"
-        + balance_table(corpora)
+        + balance_table(rows, corpora)
         + "\n"
     )
     print(text)
