@@ -158,7 +158,7 @@ def ingest(
     if progress is not None:
         progress("ingest", done, total)
     with stdin, _collection_paused(), _parser(len(todo), workers) as (pool, count):
-        prepared = _prepared(todo, pool, ahead=_AHEAD * count, limit=limit)
+        prepared = _prepared(todo, pool, ahead=max(_AHEAD, count), limit=limit)
         for batch in _batches(prepared, BATCH_FILES, BATCH_BYTES):
             changed |= _write_batch(db, writer, batch, known, report, limit=limit)
             done += len(batch)
@@ -183,13 +183,17 @@ BATCH_BYTES = 32_000_000
 #: or bytes of them.
 FLUSH_EVERY = 2_000
 FLUSH_BYTES = 16_000_000
-#: Chunks of files a parse worker may read ahead of the writer (more would only take memory).
-_AHEAD = 4
 #: A parse worker's chunk: this many files, or fewer holding this many bytes. Each chunk's
 #: result costs the writer a wake-up and a pipe read: 64 files instead of 16 saved it 7% of its
 #: CPU at 10k documents; the byte limit keeps chunks of large files small.
 _CHUNK_FILES = 64
 _CHUNK_BYTES = 4_000_000
+#: Chunks the parse workers may hold ahead of the writer: one transaction's worth of files, so
+#: that they parse the next batch while the writer stores this one. With 4 chunks per worker
+#: (512 files, a quarter of a batch) they sat idle through most of each write, and a cold ingest
+#: took about as long as parsing and writing one after the other. Memory: at most this many
+#: chunks of `_CHUNK_BYTES` held as parsed records.
+_AHEAD = -(-BATCH_FILES // _CHUNK_FILES)
 
 
 class _Task(NamedTuple):
