@@ -97,18 +97,7 @@ def main() -> None:
         action="store_true",
         help=f"refit the shipped model on every source ({MODEL_FILE.name})",
     )
-    parser.add_argument(
-        "--real-share",
-        type=float,
-        default=None,
-        help="the real sources' share of the fit's total weight (default: every source the same)",
-    )
-    parser.add_argument(
-        "--results", default="stories_eval", help="name of the results file in results/"
-    )
     args = parser.parse_args()
-    global REAL_SHARE
-    REAL_SHARE = args.real_share
     started = time.perf_counter()
     real = _real_sources(args.labels, args.work)
     if args.refit:
@@ -156,8 +145,6 @@ def main() -> None:
     results = {
         "machine": machine(),
         "documents_per_generated_corpus": args.documents,
-        "seed": args.seed,
-        "real_share": args.real_share,
         "sources": [
             {
                 "name": s.name,
@@ -176,7 +163,7 @@ def main() -> None:
     print(_table(rows))
     print(_calibration_table(calibration))
     print(_coefficients(final))
-    print(f"results written to {write_results(args.results, results)}", file=sys.stderr)
+    print(f"results written to {write_results('stories_eval', results)}", file=sys.stderr)
 
 
 # -- sources --------------------------------------------------------------------------------
@@ -243,23 +230,11 @@ def _variants(source: Source) -> list[tuple[Labelled, bool]]:
 # -- methods --------------------------------------------------------------------------------
 
 
-#: The real sources' share of the fit's total weight (None: every source the same).
-REAL_SHARE: float | None = None
-
-
 def _fit(training: list[Source]) -> Model:
     # A source's corpora with and without related lists are one source to the calibration.
-    real = sum(s.real for s in training)
-    shares = None
-    if REAL_SHARE is not None and 0 < real < len(training):
-        shares = {
-            s.name: REAL_SHARE / real if s.real else (1 - REAL_SHARE) / (len(training) - real)
-            for s in training
-        }
     return fit(
         [c for s in training for c in s.corpora + s.bare],
         {c.name: s.name for s in training for c in s.corpora + s.bare},
-        shares=shares,
     )
 
 

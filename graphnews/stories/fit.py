@@ -172,21 +172,14 @@ class Labelled:
         return {**pairwise_scores(truth, predicted), "bcubed_f1": bcubed_f1(truth, predicted)}
 
 
-def fit(
-    corpora: list[Labelled],
-    groups: Mapping[str, str] | None = None,
-    *,
-    shares: Mapping[str, float] | None = None,
-) -> Model:
+def fit(corpora: list[Labelled], groups: Mapping[str, str] | None = None) -> Model:
     """The model fitted on the labelled pairs of corpora.
 
-    ``groups`` maps a corpus name to its source (default: each corpus is its own source);
-    ``shares`` a source to its share of the fit's total weight (default: every source the
-    same, see `fit_model`).
+    ``groups`` maps a corpus name to its source (default: each corpus is its own source).
     """
     x, y, names = labelled_pairs(corpora)
     source = groups or {}
-    return fit_model(x, y, np.array([source.get(n, n) for n in names]), shares=shares)
+    return fit_model(x, y, np.array([source.get(n, n) for n in names]))
 
 
 def labelled_pairs(corpora: list[Labelled]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

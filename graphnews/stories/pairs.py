@@ -36,7 +36,7 @@ import json
 import math
 import re
 from array import array
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -495,20 +495,11 @@ def fit_logistic(
     return beta[:-1], float(beta[-1])
 
 
-def fit_model(
-    x: np.ndarray,
-    y: np.ndarray,
-    groups: np.ndarray,
-    *,
-    l2: float = 1.0,
-    shares: Mapping[str, float] | None = None,
-) -> Model:
+def fit_model(x: np.ndarray, y: np.ndarray, groups: np.ndarray, *, l2: float = 1.0) -> Model:
     """Fit and calibrate the model on labelled pairs from one or more sources.
 
     ``groups`` names each pair's source. Every source weighs the same in total (a large
-    generated corpus does not drown a small hand-labelled one), or, with ``shares`` (source
-    name -> its share of the total weight, normalised to sum to 1), as given; the regression
-    and the calibration use the same weights. The logistic regression is
+    generated corpus does not drown a small hand-labelled one). The logistic regression is
     fitted on all pairs; its Platt calibration on *out-of-fold* scores: each source's pairs
     scored by the regression fitted without that source (with one source only: five folds of
     its pairs). ``report`` holds the out-of-fold Brier score and reliability table.
@@ -516,13 +507,7 @@ def fit_model(
     y = np.asarray(y, dtype=float)
     groups = np.asarray(groups)
     names_, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
-    if shares is None:
-        weights = (len(y) / len(names_)) / counts[inverse]
-    else:
-        share = np.array([float(shares[str(n)]) for n in names_])
-        if np.any(share < 0) or share.sum() <= 0:
-            raise ValueError("source shares must be non-negative and not all 0")
-        weights = len(y) * (share / share.sum())[inverse] / counts[inverse]
+    weights = (len(y) / len(names_)) / counts[inverse]
     mean = x.mean(axis=0) if len(x) else np.zeros(x.shape[1])
     scale = x.std(axis=0) if len(x) else np.ones(x.shape[1])
     scale[scale < 1e-9] = 1.0
