@@ -356,30 +356,27 @@ def candidate_pairs(
     is_linked = _lookup(linked, u, v)
     hours = np.abs(ts[u] - ts[v]) / 3600.0
     outlets = articles.outlets[subset]
-    columns = {
-        "text_cos": text_cos,
-        "text_relative": relative,
-        "title_cos": _row_dots(titles, u, v),
-        "excerpt_cos": _row_dots(excerpts, u, v),
-        "no_excerpt": ~(has_excerpt[u] & has_excerpt[v]),
-        "names_cos": _row_dots(entities, u, v),
-        "log_hours_apart": np.log1p(np.nan_to_num(hours, nan=0.0)),
-        "no_time": np.isnan(hours),
-        "linked": is_linked,
-        "reciprocal": _lookup(both, u, v) == 2,
-        "cocitation": _lookup(cocited, u, v),
-        "linked_text": is_linked * text_cos,
-        "lists_both": lists[u] & lists[v],
-        "lists_one": lists[u] ^ lists[v],
-        "same_outlet": (outlets[u] == outlets[v]) & (outlets[u] >= 0),
-        "text_over_floor": np.log(
-            np.maximum(text_cos, search.min_similarity) / np.sqrt(floor[u] * floor[v])
-        ),
-    }
-    x = (
-        np.column_stack([np.asarray(columns[f], dtype=np.float64) for f in FEATURES])
-        if len(u)
-        else np.zeros((0, len(FEATURES)))
+    # Each feature goes into its column of x as soon as it is computed: a table of every column
+    # beside x would hold the features twice (at 100k documents x is 140 MB).
+    x = np.empty((len(u), len(FEATURES)))
+    column = dict(zip(FEATURES, x.T, strict=True))
+    column["text_cos"][:] = text_cos
+    column["text_relative"][:] = relative
+    column["title_cos"][:] = _row_dots(titles, u, v)
+    column["excerpt_cos"][:] = _row_dots(excerpts, u, v)
+    column["no_excerpt"][:] = ~(has_excerpt[u] & has_excerpt[v])
+    column["names_cos"][:] = _row_dots(entities, u, v)
+    column["log_hours_apart"][:] = np.log1p(np.nan_to_num(hours, nan=0.0))
+    column["no_time"][:] = np.isnan(hours)
+    column["linked"][:] = is_linked
+    column["reciprocal"][:] = _lookup(both, u, v) == 2
+    column["cocitation"][:] = _lookup(cocited, u, v)
+    column["linked_text"][:] = is_linked * text_cos
+    column["lists_both"][:] = lists[u] & lists[v]
+    column["lists_one"][:] = lists[u] ^ lists[v]
+    column["same_outlet"][:] = (outlets[u] == outlets[v]) & (outlets[u] >= 0)
+    column["text_over_floor"][:] = np.log(
+        np.maximum(text_cos, search.min_similarity) / np.sqrt(floor[u] * floor[v])
     )
     return Pairs(u, v, x)
 
