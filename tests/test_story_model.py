@@ -134,3 +134,39 @@ def test_missing_related_lists_and_excerpts_are_flagged_not_guessed(tmp_path: Pa
     assert model.predict(pairs.x)[0] > 0.5
     membership = cluster(len(articles.ids), pairs, model.log_odds(pairs.x))
     assert len(set(membership.tolist())) == 2
+
+
+def test_two_cores_give_exactly_the_one_core_pairs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tokenising in two processes and the neighbour search on two threads change nothing:
+    the same vocabulary ids, so bit-identical features (floating-point sums included)."""
+    from scipy import sparse
+
+    import graphnews
+    from graphnews.generator import DOCUMENTS_DIR, generate_corpus
+    from graphnews.stories import _parallel, pairs
+
+    generate_corpus(tmp_path, documents=400, noise=0.3, seed=6)
+    db = graphnews.open(":memory:")
+    db.ingest([tmp_path / DOCUMENTS_DIR])
+    articles = Articles.load(db)
+
+    everything = np.arange(len(articles.ids))
+    text = pairs._tfidf(
+        pairs._Vocabulary().counts(pairs.tokens(t) for t in articles.texts(everything))
+    )
+
+    def computed(cores: int, parallel_from: int) -> tuple[pairs.Pairs, sparse.csr_matrix]:
+        monkeypatch.setattr(_parallel.os, "cpu_count", lambda: cores)
+        monkeypatch.setattr(pairs, "PARALLEL_FROM", parallel_from)
+        # Blocks of 40 articles (on two threads: 20), so that there are many of them.
+        near = pairs._text_neighbours(text, articles.ts, pairs.CandidateSearch(), block=40)
+        return candidate_pairs(articles), near
+
+    one, one_near = computed(1, 10**9)
+    two, two_near = computed(2, 0)
+    assert len(one) > 1000
+    for name in ("u", "v", "x"):
+        assert np.array_equal(getattr(one, name), getattr(two, name)), name
+    assert (one_near != two_near).nnz == 0 and one_near.nnz > 1000

@@ -38,7 +38,7 @@ import re
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -338,17 +338,15 @@ def candidate_pairs(
     linked = both.copy()
     linked.data[:] = 1.0
     ts = articles.ts[subset]
-    words = _Vocabulary()
-    title_counts = words.counts(tokens(articles.titles[i]) for i in subset.tolist())
-    excerpt_counts = words.counts(tokens(articles.excerpts[i]) for i in subset.tolist())
-    text = _tfidf(_padded(title_counts, len(words)) + _padded(excerpt_counts, len(words)))
+    title_counts, excerpt_counts, entities = _term_counts(articles, subset)
+    words = excerpt_counts.shape[1]
+    text = _tfidf(_padded(title_counts, words) + _padded(excerpt_counts, words))
     cocited = _cocitation(linked)
     near = _text_neighbours(text, ts, search)
     u, v = _union(linked, cocited, near)
     titles = _tfidf(title_counts)
     excerpts = _tfidf(excerpt_counts)
     has_excerpt = np.diff(excerpt_counts.indptr) > 0
-    entities = _tfidf(_Vocabulary().counts(names(t) for t in articles.texts(subset)))
     text_cos = _row_dots(text, u, v)
     best, floor = _best_and_floor(n, u, v, text_cos, search)
     scale = np.sqrt(best[u] * best[v])
@@ -356,30 +354,27 @@ def candidate_pairs(
     is_linked = _lookup(linked, u, v)
     hours = np.abs(ts[u] - ts[v]) / 3600.0
     outlets = articles.outlets[subset]
-    columns = {
-        "text_cos": text_cos,
-        "text_relative": relative,
-        "title_cos": _row_dots(titles, u, v),
-        "excerpt_cos": _row_dots(excerpts, u, v),
-        "no_excerpt": ~(has_excerpt[u] & has_excerpt[v]),
-        "names_cos": _row_dots(entities, u, v),
-        "log_hours_apart": np.log1p(np.nan_to_num(hours, nan=0.0)),
-        "no_time": np.isnan(hours),
-        "linked": is_linked,
-        "reciprocal": _lookup(both, u, v) == 2,
-        "cocitation": _lookup(cocited, u, v),
-        "linked_text": is_linked * text_cos,
-        "lists_both": lists[u] & lists[v],
-        "lists_one": lists[u] ^ lists[v],
-        "same_outlet": (outlets[u] == outlets[v]) & (outlets[u] >= 0),
-        "text_over_floor": np.log(
-            np.maximum(text_cos, search.min_similarity) / np.sqrt(floor[u] * floor[v])
-        ),
-    }
-    x = (
-        np.column_stack([np.asarray(columns[f], dtype=np.float64) for f in FEATURES])
-        if len(u)
-        else np.zeros((0, len(FEATURES)))
+    # Each feature goes into its column of x as soon as it is computed: a table of every column
+    # beside x would hold the features twice (at 100k documents x is 140 MB).
+    x = np.empty((len(u), len(FEATURES)))
+    column = dict(zip(FEATURES, x.T, strict=True))
+    column["text_cos"][:] = text_cos
+    column["text_relative"][:] = relative
+    column["title_cos"][:] = _row_dots(titles, u, v)
+    column["excerpt_cos"][:] = _row_dots(excerpts, u, v)
+    column["no_excerpt"][:] = ~(has_excerpt[u] & has_excerpt[v])
+    column["names_cos"][:] = _row_dots(entities, u, v)
+    column["log_hours_apart"][:] = np.log1p(np.nan_to_num(hours, nan=0.0))
+    column["no_time"][:] = np.isnan(hours)
+    column["linked"][:] = is_linked
+    column["reciprocal"][:] = _lookup(both, u, v) == 2
+    column["cocitation"][:] = _lookup(cocited, u, v)
+    column["linked_text"][:] = is_linked * text_cos
+    column["lists_both"][:] = lists[u] & lists[v]
+    column["lists_one"][:] = lists[u] ^ lists[v]
+    column["same_outlet"][:] = (outlets[u] == outlets[v]) & (outlets[u] >= 0)
+    column["text_over_floor"][:] = np.log(
+        np.maximum(text_cos, search.min_similarity) / np.sqrt(floor[u] * floor[v])
     )
     return Pairs(u, v, x)
 
@@ -621,7 +616,12 @@ class _Vocabulary:
         return len(self.ids)
 
     def counts(self, texts: Iterable[list[str]]) -> sparse.csr_matrix:
-        """Term counts of texts given as lists of terms, one row each (columns: term ids so far).
+        """Term counts of texts given as lists of terms, one row each (columns: term ids so far)."""
+        return _counts(*self.terms(texts), len(self))
+
+    def terms(self, texts: Iterable[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """The term ids of texts given as lists of terms, one after the other, and where each
+        text's ids end (the ``indices`` and ``indptr`` of a sparse row per text).
 
         Terms become integers as each text is read, so no list of every text's terms is held.
         """
@@ -631,13 +631,99 @@ class _Vocabulary:
         for terms in texts:
             cols.extend([ids.setdefault(t, len(ids)) for t in terms])
             ends.append(len(cols))
-        indptr = np.frombuffer(ends, dtype=np.int64)
-        matrix = sparse.csr_matrix(
-            (np.ones(len(cols)), np.frombuffer(cols, dtype=np.int64), indptr),
-            shape=(len(indptr) - 1, len(ids)),
-        )
-        matrix.sum_duplicates()
-        return matrix
+        return np.frombuffer(cols, dtype=np.int64), np.frombuffer(ends, dtype=np.int64)
+
+    def adopt(self, terms: Iterable[str]) -> np.ndarray:
+        """The ids of ``terms`` here, new ones appended in their order."""
+        ids = self.ids
+        return np.fromiter((ids.setdefault(t, len(ids)) for t in terms), dtype=np.int64)
+
+
+def _counts(cols: np.ndarray, ends: np.ndarray, columns: int) -> sparse.csr_matrix:
+    """The term count matrix of `_Vocabulary.terms` (``columns``: the vocabulary's size)."""
+    matrix = sparse.csr_matrix((np.ones(len(cols)), cols, ends), shape=(len(ends) - 1, columns))
+    matrix.sum_duplicates()
+    return matrix
+
+
+@dataclass
+class _PartTerms:
+    """The terms of consecutive articles, counted apart from the others (`_count_part`)."""
+
+    words: list[str]  # title and excerpt words, in order of first sight (titles first)
+    title_words: int  # how many of them the titles hold
+    titles: tuple[np.ndarray, np.ndarray]  # `_Vocabulary.terms` of each title, ids into words
+    excerpts: tuple[np.ndarray, np.ndarray]
+    names: list[str]  # `names` of title and excerpt, in order of first sight
+    entities: tuple[np.ndarray, np.ndarray]  # ids into names
+
+
+def _count_part(titles: list[str], excerpts: list[str]) -> _PartTerms:
+    """Word ids of the titles then the excerpts (one vocabulary), name ids of both together."""
+    words = _Vocabulary()
+    title_terms = words.terms(tokens(t) for t in titles)
+    title_words = len(words)
+    excerpt_terms = words.terms(tokens(t) for t in excerpts)
+    entities = _Vocabulary()
+    name_terms = entities.terms(
+        names(f"{title} {excerpt}") for title, excerpt in zip(titles, excerpts, strict=True)
+    )
+    return _PartTerms(
+        list(words.ids), title_words, title_terms, excerpt_terms, list(entities.ids), name_terms
+    )
+
+
+def _term_counts(
+    articles: Articles, subset: np.ndarray
+) -> tuple[sparse.csr_matrix, sparse.csr_matrix, sparse.csr_matrix]:
+    """Term counts of the titles and of the excerpts of ``subset`` (one vocabulary, the
+    titles' words first), and the TF-IDF vectors of their names (all that is needed of those).
+
+    From `PARALLEL_FROM` articles on, consecutive parts of the subset are counted at once in
+    processes of their own (tokenising is most of the cost, and pure Python), each with
+    vocabularies of its own. Ids are assigned in order of first sight, so the vocabularies
+    merge into exactly the one a single pass gives: every part's title words in the part's
+    order, then every part's excerpt words, each term keeping the id it got first. The counts,
+    and everything computed from them, are then the same whatever the number of parts.
+    """
+    from graphnews.stories._parallel import in_processes
+    from graphnews.stories._parallel import parts as cores
+
+    at = subset.tolist()
+    count = cores() if len(at) >= PARALLEL_FROM else 1
+    bounds = [len(at) * k // count for k in range(count + 1)]
+    parts = in_processes(
+        _count_part,
+        [
+            ([articles.titles[i] for i in at[a:b]], [articles.excerpts[i] for i in at[a:b]])
+            for a, b in pairwise(bounds)
+        ],
+    )
+    words, entities = _Vocabulary(), _Vocabulary()
+    title_ids = [words.adopt(p.words[: p.title_words]) for p in parts]
+    title_counts = _stacked([p.titles for p in parts], title_ids, len(words))
+    word_ids = [
+        np.concatenate((ids, words.adopt(p.words[p.title_words :])))
+        for ids, p in zip(title_ids, parts, strict=True)
+    ]
+    excerpt_counts = _stacked([p.excerpts for p in parts], word_ids, len(words))
+    name_ids = [entities.adopt(p.names) for p in parts]
+    name_counts = _stacked([p.entities for p in parts], name_ids, len(entities))
+    return title_counts, excerpt_counts, _tfidf(name_counts)
+
+
+def _stacked(
+    terms: list[tuple[np.ndarray, np.ndarray]], ids: list[np.ndarray], columns: int
+) -> sparse.csr_matrix:
+    """The counts of parts' `_Vocabulary.terms`, one after the other, their ids translated
+    (``ids[k][i]``: the merged id of part k's term i)."""
+    cols = np.concatenate(
+        [part_ids[part_cols] for (part_cols, _), part_ids in zip(terms, ids, strict=True)]
+    )
+    ends = [np.zeros(1, dtype=np.int64)]
+    for _, part_ends in terms:
+        ends.append(part_ends[1:] + ends[-1][-1])
+    return _counts(cols, np.concatenate(ends), columns)
 
 
 def _padded(counts: sparse.csr_matrix, columns: int) -> sparse.csr_matrix:
@@ -678,18 +764,21 @@ def _text_neighbours(
     after them within the window; each similarity is computed once and counts for both
     articles of the pair. Similarities below ``min_similarity`` (most of them: texts that
     share a common word or two) are dropped inside the sparse result before anything else.
+    The blocks are independent: they are computed on `graphnews.stories._parallel.parts`
+    threads (scipy's sparse products release the GIL) and joined in their order.
     """
+    from graphnews.stories._parallel import in_threads, parts
+
     n = vectors.shape[0]
     known = np.flatnonzero(~np.isnan(ts))
     order = known[np.argsort(ts[known], kind="stable")]
     times = ts[order]
     window = search.window_days * 86400
     sorted_vectors = vectors[order]
-    rows_out: list[np.ndarray] = []
-    cols_out: list[np.ndarray] = []
-    vals_out: list[np.ndarray] = []
-    for start in range(0, len(order), block):
-        stop = min(start + block, len(order))
+    step = max(1, block // parts())  # the products in memory at once: one block's worth
+
+    def similar(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        stop = min(start + step, len(order))
         hi = int(np.searchsorted(times, times[stop - 1] + window, side="right"))
         sims = sorted_vectors[start:stop] @ sorted_vectors[start:hi].T
         sims.data[sims.data < search.min_similarity] = 0.0
@@ -697,12 +786,12 @@ def _text_neighbours(
         sims = sims.tocoo()
         r, c, s = sims.row + start, sims.col + start, sims.data
         keep = (c > r) & (times[c] - times[r] <= window)
-        rows_out.append(r[keep])
-        cols_out.append(c[keep])
-        vals_out.append(s[keep])
-    if not rows_out:
+        return r[keep], c[keep], s[keep]
+
+    blocks = in_threads(similar, range(0, len(order), step))
+    if not blocks:
         return sparse.csr_matrix((n, n))
-    r, c, s = (np.concatenate(parts) for parts in (rows_out, cols_out, vals_out))
+    r, c, s = (np.concatenate(parts) for parts in zip(*blocks, strict=True))
     rows, cols, values = np.concatenate((r, c)), np.concatenate((c, r)), np.concatenate((s, s))
     top = _top_per_row(n, rows, cols, values, search.neighbours)
     nearest = sparse.csr_matrix(
@@ -873,6 +962,13 @@ NON_CANDIDATE_LOG_ODDS = 0.03
 #: 1.5, 0.875 at 1.25, 0.855 at 1.0). The penalties of `cluster` are not limited by it: limited
 #: too (1.5), `small-stories` lost 0.015 and `general-news` 0.013.
 CANDIDATE_AGAINST_LOG_ODDS = 1.5
+
+#: From this many articles on, texts are tokenised in as many processes as there are cores
+#: (`_term_counts`, at most `graphnews.stories._parallel.MOST_PARTS`): ~70 µs an article on one
+#: core (141,334 articles: 10 s), so below it the saving is about what a process costs to
+#: start (a fork copies the page tables of a process of several hundred MB; a spawn starts an
+#: interpreter and imports numpy and scipy, 0.3-0.5 s).
+PARALLEL_FROM = 20_000
 
 #: Terms in more than this share of all texts (and more than 200) are left out of the text
 #: vectors (`_tfidf`). It was 1%: at 10,000 documents of the ``general-news`` regime (seed 3,

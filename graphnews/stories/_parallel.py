@@ -1,0 +1,57 @@
+"""The story step's independent pieces of work spread over the machine's cores, in order.
+
+By the time stories are computed, ingest's parse workers have finished and the run's side
+process has not started yet (`graphnews.pipeline`): the second core would idle. Two kinds of
+work use it, each giving exactly what one process gives, since the pieces are independent and
+their results are returned in their order:
+
+- tokenising texts (`in_processes`): pure Python, so it needs a process of its own;
+- the neighbour search's sparse products (`in_threads`): scipy's sparse kernels release the
+  GIL, so a thread runs them beside the main one without copying the matrices.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Any, TypeVar
+
+Result = TypeVar("Result")
+
+#: At most this many cores work at once. Measured on 2; every further process would hold its
+#: own share of the texts and an interpreter with numpy and scipy (the 100k run's memory aim).
+MOST_PARTS = 2
+
+
+def parts() -> int:
+    """How many pieces to split work into: one per core, at most `MOST_PARTS`."""
+    return max(1, min(os.cpu_count() or 1, MOST_PARTS))
+
+
+def in_processes(function: Callable[..., Result], jobs: Sequence[tuple[Any, ...]]
+                 ) -> list[Result]:
+    """``function(*job)`` of every job, in order: the first here, each other one in a worker
+    process started for it, all at once.
+
+    Workers are forked where the platform can (as ingest's parse workers are): no interpreter
+    to start, no module to import, no ``__main__`` to run again; else spawned. Arguments and
+    results are pickled, so ``function`` sees the same data either way.
+    """
+    if len(jobs) < 2:
+        return [function(*job) for job in jobs]
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(max_workers=len(jobs) - 1,
+                             mp_context=multiprocessing.get_context(method)) as pool:
+        others = [pool.submit(function, *job) for job in jobs[1:]]
+        return [function(*jobs[0]), *(other.result() for other in others)]
+
+
+def in_threads(function: Callable[[Any], Result], items: Iterable[Any]) -> list[Result]:
+    """``function(item)`` of every item, in order, on `parts` threads (this one alone: one)."""
+    count = parts()
+    if count < 2:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=count) as threads:
+        return list(threads.map(function, items))
