@@ -81,8 +81,6 @@ FEATURES = (
     "lists_one",  # exactly one has
     "same_outlet",  # both from one outlet
     "text_over_floor",  # log(max(text_cos, 0.1) / geometric mean of both 10th candidate cosines)
-    "log_window_texts",  # EXPERIMENT
-    "log_floor",  # EXPERIMENT
 )
 
 #: The shipped model, fitted by ``python benchmarks/stories_eval.py --refit``.
@@ -353,7 +351,6 @@ def candidate_pairs(
     entities = _tfidf(_Vocabulary().counts(names(t) for t in articles.texts(subset)))
     text_cos = _row_dots(text, u, v)
     best, floor = _best_and_floor(n, u, v, text_cos, search)
-    window = _window_counts(ts, search.window_days)
     scale = np.sqrt(best[u] * best[v])
     relative = np.divide(text_cos, scale, out=np.zeros(len(u)), where=scale > 0)
     is_linked = _lookup(linked, u, v)
@@ -378,8 +375,6 @@ def candidate_pairs(
         "text_over_floor": np.log(
             np.maximum(text_cos, search.min_similarity) / np.sqrt(floor[u] * floor[v])
         ),
-        "log_window_texts": 0.5 * (np.log1p(window[u]) + np.log1p(window[v])),
-        "log_floor": 0.5 * (np.log(floor[u]) + np.log(floor[v])),
     }
     x = (
         np.column_stack([np.asarray(columns[f], dtype=np.float64) for f in FEATURES])
@@ -559,17 +554,6 @@ def reliability(
                     "observed": round(float(np.average(y[inside], weights=w[inside])), 3),
                 }
             )
-    return out
-
-
-def _window_counts(ts: np.ndarray, days: float) -> np.ndarray:
-    """EXPERIMENT: per article, the other dated articles within ``days`` (0 when undated)."""
-    dated = ~np.isnan(ts)
-    times = np.sort(ts[dated])
-    out = np.zeros(len(ts))
-    lo = np.searchsorted(times, ts[dated] - days * 86400, side="left")
-    hi = np.searchsorted(times, ts[dated] + days * 86400, side="right")
-    out[dated] = hi - lo - 1
     return out
 
 
