@@ -318,7 +318,7 @@ class PostgresConnection:
         with self._errors():
             t = self._prepare(sql)
             if t.data_version:  # changes when another connection wrote, as in SQLite
-                return self.raw.execute(t.sql, (self._own_writes,))
+                return self._data_version(t.sql)
             if t.write_lock:
                 self.begin_write(quiet=self.lock_timeout)
                 return self.raw.cursor()
@@ -376,6 +376,23 @@ class PostgresConnection:
         if count:
             self.raw.execute("SELECT nextval('graphnews_writes')")
             self._own_writes += 1
+
+    def _data_version(self, sql: str) -> Any:
+        """The count of other connections' write transactions (``sql``: `translate`'s).
+
+        The count is a sequence, and a sequence is not transactional: another writer's increment
+        shows as soon as its transaction begins, its rows only once it commits. Read in between,
+        the count would already include a write whose rows this connection cannot see yet, and
+        a later read would find nothing changed (two concurrent ingests then both wrote the same
+        files as new). So outside a transaction the count is read holding the write lock
+        shared: after the write in flight has committed. Inside this connection's own write
+        transaction no other write can be in flight.
+        """
+        if self.in_transaction:
+            return self.raw.execute(sql, (self._own_writes,))
+        with self.raw.transaction():
+            self.raw.execute("SELECT pg_advisory_xact_lock_shared(%s)", (WRITE_LOCK,))
+            return self.raw.execute(sql, (self._own_writes,))
 
     def _lock(self, seconds: float) -> bool:
         """BEGIN and take the write lock within ``seconds``; False (rolled back) when not."""
