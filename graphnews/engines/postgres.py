@@ -384,15 +384,17 @@ class PostgresConnection:
         shows as soon as its transaction begins, its rows only once it commits. Read in between,
         the count would already include a write whose rows this connection cannot see yet, and
         a later read would find nothing changed (two concurrent ingests then both wrote the same
-        files as new). So outside a transaction the count is read holding the write lock
-        shared: after the write in flight has committed. Inside this connection's own write
-        transaction no other write can be in flight.
+        files as new). So outside a transaction, while another write is in flight (the write
+        lock is taken), the count is -1, which no later read gives: the next read says that
+        another connection wrote. Nothing waits for the lock here. Inside this connection's own
+        write transaction no other write can be in flight.
         """
         if self.in_transaction:
             return self.raw.execute(sql, (self._own_writes,))
         with self.raw.transaction():
-            self.raw.execute("SELECT pg_advisory_xact_lock_shared(%s)", (WRITE_LOCK,))
-            return self.raw.execute(sql, (self._own_writes,))
+            free = self.raw.execute("SELECT pg_try_advisory_xact_lock_shared(%s)",
+                                    (WRITE_LOCK,)).fetchone()[0]
+            return self.raw.execute(sql if free else "SELECT -1 + 0 * %s", (self._own_writes,))
 
     def _lock(self, seconds: float) -> bool:
         """BEGIN and take the write lock within ``seconds``; False (rolled back) when not."""
