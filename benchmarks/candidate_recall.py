@@ -50,13 +50,11 @@ from graphnews.stories.pairs import (
     CandidateSearch,
     _best_and_floor,
     _mean_of_nearest,
-    _padded,
-    _tfidf,
-    _Vocabulary,
+    _term_counts,
+    _text_vectors,
     candidate_pairs,
     load_model,
     names,
-    tokens,
 )
 
 CLASSES = (
@@ -76,11 +74,8 @@ MISSED = CLASSES[1:]
 def text_vectors(corpus: Labelled) -> np.ndarray:
     """The TF-IDF vectors of title + excerpt the candidate search compares (dense rows)."""
     articles = corpus.articles
-    at = range(len(articles.ids))
-    words = _Vocabulary()
-    titles = words.counts(tokens(articles.titles[i]) for i in at)
-    excerpts = words.counts(tokens(articles.excerpts[i]) for i in at)
-    return _tfidf(_padded(titles, len(words)) + _padded(excerpts, len(words))).toarray()
+    titles, excerpts, _ = _term_counts(articles, np.arange(len(articles.ids)))
+    return _text_vectors(titles, excerpts).toarray()
 
 
 def classify(corpus: Labelled, search: CandidateSearch) -> dict[str, np.ndarray]:

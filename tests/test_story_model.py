@@ -153,9 +153,7 @@ def test_two_cores_give_exactly_the_one_core_pairs(
     articles = Articles.load(db)
 
     everything = np.arange(len(articles.ids))
-    text = pairs._tfidf(
-        pairs._Vocabulary().counts(pairs.tokens(t) for t in articles.texts(everything))
-    )
+    text = pairs._text_vectors(*pairs._term_counts(articles, everything)[:2])
 
     def computed(cores: int, parallel_from: int) -> tuple[pairs.Pairs, sparse.csr_matrix]:
         monkeypatch.setattr(_parallel.os, "cpu_count", lambda: cores)

@@ -339,8 +339,7 @@ def candidate_pairs(
     linked.data[:] = 1.0
     ts = articles.ts[subset]
     title_counts, excerpt_counts, entities = _term_counts(articles, subset)
-    words = excerpt_counts.shape[1]
-    text = _tfidf(_padded(title_counts, words) + _padded(excerpt_counts, words))
+    text = _text_vectors(title_counts, excerpt_counts)
     cocited = _cocitation(linked)
     near = _text_neighbours(text, ts, search)
     u, v = _union(linked, cocited, near)
@@ -615,10 +614,6 @@ class _Vocabulary:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def counts(self, texts: Iterable[list[str]]) -> sparse.csr_matrix:
-        """Term counts of texts given as lists of terms, one row each (columns: term ids so far)."""
-        return _counts(*self.terms(texts), len(self))
-
     def terms(self, texts: Iterable[list[str]]) -> tuple[np.ndarray, np.ndarray]:
         """The term ids of texts given as lists of terms, one after the other, and where each
         text's ids end (the ``indices`` and ``indptr`` of a sparse row per text).
@@ -712,6 +707,14 @@ def _term_counts(
     return title_counts, excerpt_counts, _tfidf(name_counts)
 
 
+def _text_vectors(title_counts: sparse.csr_matrix, excerpt_counts: sparse.csr_matrix
+                  ) -> sparse.csr_matrix:
+    """The TF-IDF vectors of title + excerpt that the candidate search compares (the counts of
+    `_term_counts`: one vocabulary, the titles' words first)."""
+    words = excerpt_counts.shape[1]
+    return _tfidf(_padded(title_counts, words) + _padded(excerpt_counts, words))
+
+
 def _stacked(
     terms: list[tuple[np.ndarray, np.ndarray]], ids: list[np.ndarray], columns: int
 ) -> sparse.csr_matrix:
@@ -791,7 +794,7 @@ def _text_neighbours(
     blocks = in_threads(similar, range(0, len(order), step))
     if not blocks:
         return sparse.csr_matrix((n, n))
-    r, c, s = (np.concatenate(parts) for parts in zip(*blocks, strict=True))
+    r, c, s = (np.concatenate(column) for column in zip(*blocks, strict=True))
     rows, cols, values = np.concatenate((r, c)), np.concatenate((c, r)), np.concatenate((s, s))
     top = _top_per_row(n, rows, cols, values, search.neighbours)
     nearest = sparse.csr_matrix(
