@@ -347,11 +347,13 @@ def _measure(story_id: str, confidence: float, articles: list[StoryArticle], top
     lags = [(t - first) / 3600 for o, t in outlet_first.items()
             if first is not None and t != first]
     curve: list[dict[str, Any]] = []
+    previous = None
     for count, t in enumerate(times, start=1):
-        if curve and curve[-1]["time"] == iso(t):
+        if t == previous:
             curve[-1]["outlets"] = count
         else:
             curve.append({"time": iso(t), "outlets": count})
+            previous = t
     return StorySpread(
         id=story_id,
         confidence=confidence,
