@@ -16,8 +16,9 @@ Each left-out corpus is also scored with its ``related`` lists removed. Real sou
 pairwise precision / recall / F1 and BCubed F1, generated ones ARI and NMI (and pairwise F1).
 The pooled left-out pair probabilities give the calibration check (Brier score, reliability).
 
-    python benchmarks/stories_eval.py --documents 500   # table; results/stories_eval.json
+    python benchmarks/stories_eval.py --documents 500   # table of record; results/stories_eval.json
     python benchmarks/stories_eval.py --documents 1000  # results/stories_eval_1000.json
+    python benchmarks/stories_eval.py --documents 500,1000  # both sizes in every fit
     python benchmarks/stories_eval.py --documents 500 --refit --refit-only   # the shipped model
 
 The shipped model (``--refit``) is fitted on every labelled real source and on generated
@@ -81,7 +82,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--labels", type=Path, default=EVAL / "labels.tsv")
     parser.add_argument(
-        "--documents", type=int, default=1000, help="documents per generated corpus"
+        "--documents",
+        type=_sizes,
+        default=[1000],
+        help="documents per generated corpus; several sizes (500,1000) make a regime's "
+        "corpora at each size one source",
     )
     parser.add_argument("--seed", type=int, default=1, help="seed of the reported corpora")
     parser.add_argument(
@@ -165,7 +170,10 @@ def main() -> None:
     print(_calibration_table(calibration))
     print(_coefficients(final))
     # The table of record is at 500 documents; other sizes are kept beside it, not over it.
-    name = "stories_eval" if args.documents == 500 else f"stories_eval_{args.documents}"
+    sizes = "_".join(str(d) for d in args.documents)
+    name = "stories_eval" if args.documents == [500] else f"stories_eval_{sizes}"
+    if args.seed != 1:  # development corpora: never over a reported table
+        name += f"_seed{args.seed}"
     print(f"results written to {write_results(name, results)}", file=sys.stderr)
 
 
@@ -193,11 +201,15 @@ def _real_sources(labels: Path, work: Path) -> list[Source]:
     return out
 
 
-def _generated_sources(work: Path, documents: int, seed: int) -> list[Source]:
+def _sizes(text: str) -> list[int]:
+    return [int(part) for part in text.split(",")]
+
+
+def _generated_sources(work: Path, sizes: list[int], seed: int) -> list[Source]:
     out = []
     for regime_name, regime in REGIMES.items():
         corpora, bare = [], []
-        for noise in NOISE:
+        for documents, noise in ((d, n) for d in sizes for n in NOISE):
             folder = work / f"gen-{regime_name}-{documents}-{noise:g}-{seed}"
             if not (folder / "truth.json").is_file():
                 regime.generate(folder, documents=documents, noise=noise, seed=seed)
@@ -206,6 +218,8 @@ def _generated_sources(work: Path, documents: int, seed: int) -> list[Source]:
             articles = Articles.load(db)
             db.close()
             name = f"{regime_name} {noise:.0%}"
+            if len(sizes) > 1:
+                name += f" ({documents:,} docs)"
             corpora.append(Labelled.build(name, articles, truth.story_of))
             if len(articles.src):
                 bare.append(
