@@ -84,7 +84,7 @@ def main() -> None:
     parser.add_argument(
         "--documents",
         type=_sizes,
-        default=[1000],
+        default=[500],
         help="documents per generated corpus; several sizes (500,1000) make a regime's "
         "corpora at each size one source",
     )

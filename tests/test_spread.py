@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import graphnews
-from graphnews.dates import parse_when
+from graphnews.dates import iso_utc, parse_when
 from graphnews.errors import BadInputError, NotFoundError
 from graphnews.filters import Filters
 from graphnews.render import story_network
@@ -45,6 +45,23 @@ def db(tmp_path: Path, new_target: Callable[[], str]) -> graphnews.Database:
                 conn.execute("INSERT INTO story_articles (story_id, article_id) VALUES (?, ?)",
                              (story, database.resolve_url(f"https://{outlet}/news/{name}")))
     return database
+
+
+def test_iso_times_are_those_of_the_standard_library() -> None:
+    """Spread times are written as the epoch plus a timedelta (faster): the same text as
+    ``datetime.fromtimestamp(ts, UTC)`` for any moment of years 1-9999, numpy numbers and
+    fractions of a second included."""
+    import datetime as dt
+    import random
+
+    import numpy as np
+
+    rng = random.Random(7)
+    moments: list[float] = [rng.randint(-62135596800, 253402300799) for _ in range(20_000)]
+    moments += [np.int64(1656357120), np.float64(1.5), 1656357120.123456, -0.5, 0]
+    for ts in moments:
+        expected = dt.datetime.fromtimestamp(ts, dt.UTC).replace(tzinfo=None).isoformat() + "Z"
+        assert iso_utc(ts) == expected, ts
 
 
 def test_story_measures(db: graphnews.Database) -> None:
