@@ -17,15 +17,21 @@ pairwise precision / recall / F1 and BCubed F1, generated ones ARI and NMI (and 
 The pooled left-out pair probabilities give the calibration check (Brier score, reliability).
 
     python benchmarks/stories_eval.py --documents 500   # table of record; results/stories_eval.json
-    python benchmarks/stories_eval.py --documents 1000  # results/stories_eval_1000.json
-    python benchmarks/stories_eval.py --documents 500,1000  # both sizes in every fit
-    python benchmarks/stories_eval.py --documents 500 --refit --refit-only   # the shipped model
+    python benchmarks/stories_eval.py --documents 500,1000,5000  # three sizes, both models
+    python benchmarks/stories_eval.py --refit --refit-only   # the shipped model
+
+Two models are fitted in every fold, as shipped: the model on the real sources and generated
+corpora of ``--fit-documents`` (default 500) documents, and its ``dense`` model on the real
+sources and generated corpora of ``--dense-documents`` (default 1,000; 0: none), which scores a
+corpus whose median article has at least ``--dense-from`` (default 1,000) other articles within
+7 days of it (`graphnews.stories.pairs.Model.for_density`). ``--documents`` says which sizes
+are scored (each a row); a regime's corpora at every size are one source.
 
 The shipped model (``--refit``) is fitted on every labelled real source and on generated
 corpora of every regime drawn with ``--fit-seed`` (default 2), a seed no reported table uses
 (the table's corpora use ``--seed``, default 1). Every figure of the table is leave-one-source-out:
-the left-out source (a regime with all its noise levels, with and without related lists) is in
-neither the fit nor the choice of any baseline's parameter. On a shared machine run it with
+the left-out source (a regime with all its noise levels and sizes, with and without related
+lists) is in neither fit nor the choice of any baseline's parameter. On a shared machine run it with
 ``OPENBLAS_NUM_THREADS=1``: threaded BLAS under load made it ~5 times slower.
 """
 
@@ -37,7 +43,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +64,14 @@ from graphnews.generator import (
     normalized_mutual_info,
 )
 from graphnews.stories.fit import Labelled, fit, read_labels
-from graphnews.stories.pairs import FEATURES, MODEL_FILE, Articles, Model, reliability
+from graphnews.stories.pairs import (
+    FEATURES,
+    MODEL_FILE,
+    Articles,
+    Model,
+    reliability,
+    window_density,
+)
 
 EVAL = Path(__file__).resolve().parent / "stories_eval"
 NOISE = (0.0, 0.1, 0.2, 0.4)
@@ -76,6 +89,7 @@ class Source:
     real: bool
     corpora: list[Labelled]  # with their related lists
     bare: list[Labelled]  # the same with related lists removed (empty: it had none)
+    documents: dict[str, int] = field(default_factory=dict)  # generated: corpus -> its size
 
 
 def main() -> None:
@@ -85,8 +99,24 @@ def main() -> None:
         "--documents",
         type=_sizes,
         default=[500],
-        help="documents per generated corpus; several sizes (500,1000) make a regime's "
-        "corpora at each size one source",
+        help="documents per scored generated corpus; several sizes (500,1000,5000) are "
+        "each a row",
+    )
+    parser.add_argument(
+        "--fit-documents", type=_sizes, default=[500], help="documents per generated corpus fitted"
+    )
+    parser.add_argument(
+        "--dense-documents",
+        type=_sizes,
+        default=[1000],
+        help="documents per generated corpus the dense model is fitted on (0: no dense model)",
+    )
+    parser.add_argument(
+        "--dense-from",
+        type=float,
+        default=1000.0,
+        help="the dense model scores a corpus whose median article has this many other "
+        "articles within 7 days",
     )
     parser.add_argument("--seed", type=int, default=1, help="seed of the reported corpora")
     parser.add_argument(
@@ -104,42 +134,54 @@ def main() -> None:
         help=f"refit the shipped model on every source ({MODEL_FILE.name})",
     )
     args = parser.parse_args()
+    args.dense_documents = [d for d in args.dense_documents if d]
     started = time.perf_counter()
     real = _real_sources(args.labels, args.work)
+    fitted = sorted({*args.fit_documents, *args.dense_documents})
     if args.refit:
         if args.fit_seed == args.seed:
             parser.error("--fit-seed must differ from --seed (the reported corpora)")
-        shipped = _fit(real + _generated_sources(args.work, args.documents, args.fit_seed))
-        shipped.report["generated_seed"] = args.fit_seed
-        shipped.report["documents_per_generated_corpus"] = args.documents
+        shipped = _fit_models(
+            real + _generated_sources(args.work, fitted, args.fit_seed, args.documents),
+            args,
+            args.fit_seed,
+        )
         shipped.save(MODEL_FILE)
         print(f"model written to {MODEL_FILE}", file=sys.stderr, flush=True)
         if args.refit_only:
             return
-    sources = real + _generated_sources(args.work, args.documents, args.seed)
+    sizes = sorted({*fitted, *args.documents})
+    sources = real + _generated_sources(args.work, sizes, args.seed, args.documents)
     print(f"features ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    final = _fit(sources)
-    baselines = _baseline_grid(sources)
+    final = _fit_models(sources, args, args.seed)
+    baselines = _baseline_grid(sources, args.documents)
     rows: list[dict[str, Any]] = []
     held_p: list[np.ndarray] = []
     held_y: list[np.ndarray] = []
     for held in sources:
         training = [s for s in sources if s is not held]
-        model = _fit(training)
-        for corpus, bare in _variants(held):
-            for name, predicted in _methods(corpus, model, training, baselines).items():
+        model = _fit_models(training, args, args.seed)
+        for corpus, bare in _variants(held, args.documents):
+            density = window_density(corpus.articles.ts)
+            for name, predicted in _methods(
+                corpus, model, training, baselines, args.documents
+            ).items():
                 rows.append(
                     {
                         "source": held.name,
                         "real": held.real,
                         "corpus": corpus.name,
+                        "documents": held.documents.get(corpus.name),
+                        "window_texts": density,
+                        "dense_model": model.for_density(density) is not model,
                         "related_lists": not bare,
                         "method": name,
                         **_score(corpus, predicted, real=held.real),
                     }
                 )
             if not bare:
-                held_p.append(model.predict(corpus.pairs.x[corpus.labelled]))
+                chosen = model.for_density(density)
+                held_p.append(chosen.predict(corpus.pairs.x[corpus.labelled]))
                 held_y.append(corpus.same[corpus.labelled])
         print(f"left out {held.name}", file=sys.stderr, flush=True)
     p, y = np.concatenate(held_p), np.concatenate(held_y)
@@ -151,6 +193,9 @@ def main() -> None:
     results = {
         "machine": machine(),
         "documents_per_generated_corpus": args.documents,
+        "fit_documents": args.fit_documents,
+        "dense_documents": args.dense_documents,
+        "dense_from": args.dense_from,
         "sources": [
             {
                 "name": s.name,
@@ -170,8 +215,17 @@ def main() -> None:
     print(_calibration_table(calibration))
     print(_coefficients(final))
     # The table of record is at 500 documents; other sizes are kept beside it, not over it.
-    sizes = "_".join(str(d) for d in args.documents)
-    name = "stories_eval" if args.documents == [500] else f"stories_eval_{sizes}"
+    name = "stories_eval" + "".join(
+        f"_{tag}{'_'.join(str(d) for d in value)}"
+        for tag, value, default in (
+            ("", args.documents, [500]),
+            ("fit", args.fit_documents, [500]),
+            ("dense", args.dense_documents or [0], [1000]),
+        )
+        if value != default
+    )
+    if args.dense_from != 1000.0:
+        name += f"_from{args.dense_from:g}"
     if args.seed != 1:  # development corpora: never over a reported table
         name += f"_seed{args.seed}"
     print(f"results written to {write_results(name, results)}", file=sys.stderr)
@@ -205,10 +259,14 @@ def _sizes(text: str) -> list[int]:
     return [int(part) for part in text.split(",")]
 
 
-def _generated_sources(work: Path, sizes: list[int], seed: int) -> list[Source]:
+def _generated_sources(
+    work: Path, sizes: list[int], seed: int, scored: list[int]
+) -> list[Source]:
+    """Every regime's corpora at every size and noise; a size named in their names unless it
+    is the one size scored."""
     out = []
     for regime_name, regime in REGIMES.items():
-        corpora, bare = [], []
+        corpora, bare, documents_of = [], [], {}
         for documents, noise in ((d, n) for d in sizes for n in NOISE):
             folder = work / f"gen-{regime_name}-{documents}-{noise:g}-{seed}"
             if not (folder / "truth.json").is_file():
@@ -218,16 +276,18 @@ def _generated_sources(work: Path, sizes: list[int], seed: int) -> list[Source]:
             articles = Articles.load(db)
             db.close()
             name = f"{regime_name} {noise:.0%}"
-            if len(sizes) > 1:
+            if scored != [documents]:
                 name += f" ({documents:,} docs)"
             corpora.append(Labelled.build(name, articles, truth.story_of))
+            documents_of[name] = documents
             if len(articles.src):
                 bare.append(
                     Labelled.build(
                         f"{name} (no related lists)", articles.without_links(), truth.story_of
                     )
                 )
-        out.append(Source(f"generated: {regime_name}", False, corpora, bare))
+                documents_of[bare[-1].name] = documents
+        out.append(Source(f"generated: {regime_name}", False, corpora, bare, documents_of))
     return out
 
 
@@ -240,19 +300,34 @@ def _database(path: Path, inputs: list[Path]) -> graphnews.Database:
     return graphnews.open(path)
 
 
-def _variants(source: Source) -> list[tuple[Labelled, bool]]:
-    return [(c, False) for c in source.corpora] + [(c, True) for c in source.bare]
+def _variants(source: Source, sizes: list[int]) -> list[tuple[Labelled, bool]]:
+    """The source's corpora of these sizes (a real one: all), with or without lists (True)."""
+    return [
+        (c, bare)
+        for c, bare in [(c, False) for c in source.corpora] + [(c, True) for c in source.bare]
+        if source.documents.get(c.name) in (None, *sizes)
+    ]
 
 
 # -- methods --------------------------------------------------------------------------------
 
 
-def _fit(training: list[Source]) -> Model:
+def _fit_models(training: list[Source], args: argparse.Namespace, seed: int) -> Model:
+    """The model as shipped: fitted at ``--fit-documents``, its dense one at the dense sizes."""
+    model = _fit(training, args.fit_documents)
+    model.report["generated_seed"] = seed
+    model.report["documents_per_generated_corpus"] = args.fit_documents
+    if args.dense_documents:
+        model.dense = _fit(training, args.dense_documents)
+        model.dense.report["documents_per_generated_corpus"] = args.dense_documents
+        model.dense_from = args.dense_from
+    return model
+
+
+def _fit(training: list[Source], sizes: list[int]) -> Model:
     # A source's corpora with and without related lists are one source to the calibration.
-    return fit(
-        [c for s in training for c in s.corpora + s.bare],
-        {c.name: s.name for s in training for c in s.corpora + s.bare},
-    )
+    corpora = [(c, s) for s in training for c, _ in _variants(s, sizes)]
+    return fit([c for c, _ in corpora], {c.name: s.name for c, s in corpora})
 
 
 Predictor = Callable[[Labelled, float], dict[str, int]]
@@ -299,11 +374,13 @@ BASELINES: dict[str, tuple[Predictor, tuple[float, ...]]] = {
 }
 
 
-def _baseline_grid(sources: list[Source]) -> dict[tuple[str, str, float], float]:
+def _baseline_grid(
+    sources: list[Source], sizes: list[int]
+) -> dict[tuple[str, str, float], float]:
     """Pairwise F1 of each baseline at each grid value on each corpus (to choose values on)."""
     out = {}
     for source in sources:
-        for corpus, _bare in _variants(source):
+        for corpus, _bare in _variants(source, sizes):
             for name, (predict, grid) in BASELINES.items():
                 for value in grid:
                     out[(corpus.name, name, value)] = corpus.scores(predict(corpus, value))["f1"]
@@ -315,9 +392,10 @@ def _methods(
     model: Model,
     training: list[Source],
     grid: dict[tuple[str, str, float], float],
+    sizes: list[int],
 ) -> dict[str, dict[str, int]]:
     out = {"graphnews": corpus.predict(model)}
-    names = [c.name for s in training for c, _ in _variants(s)]
+    names = [c.name for s in training for c, _ in _variants(s, sizes)]
     for name, (predict, values) in BASELINES.items():
         best = max(values, key=lambda v: statistics.mean(grid[(n, name, v)] for n in names))
         out[name] = predict(corpus, best)

@@ -5,6 +5,7 @@ Every test runs on both engines (tests/conftest.py's `engine`).
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,8 @@ from graphnews.generator import (
     generate_corpus,
 )
 from graphnews.stories import (
+    current_model,
+    database_density,
     detect_stories,
     get_story,
     largest_stories,
@@ -32,6 +35,7 @@ from graphnews.stories import (
     update_stories,
 )
 from graphnews.stories.fit import pairwise_scores
+from graphnews.stories.pairs import load_model
 from tests.conftest import NBC, SILICON, ZAWYA, write_doc
 
 Events = tuple[graphnews.Database, dict[str, str]]
@@ -161,6 +165,32 @@ def test_nothing_is_recomputed_when_nothing_changed(two_events: Events) -> None:
     assert stored_parameters(db) == {"resolution": 0.1, "seed": 0}
     kept = update_stories(db)  # no parameters: the stored ones, nothing to do
     assert kept.mode == "unchanged" and kept.resolution == 0.1
+
+
+def test_a_corpus_that_grows_dense_is_recomputed_whole_with_the_dense_model(
+    two_events: Events, tmp_path: Path
+) -> None:
+    """Past ``dense_from`` texts in a median week the dense model scores every pair, in full.
+
+    The dense model here says "apart" to every pair (its intercept is far below any evidence),
+    so which model clustered the stories shows in the stories themselves.
+    """
+    db, urls = two_events
+    shipped = load_model()
+    apart = dataclasses.replace(shipped, intercept=-60.0, report={})
+    model = dataclasses.replace(shipped, dense=apart, dense_from=6.0)
+    assert database_density(db) == 5.0  # six articles within two days: five others each
+    assert current_model(db, model) is model
+    first = update_stories(db, model=model)
+    assert first.mode == "full" and first.window_texts == 5.0
+    assert story_of_article(db, urls["v1"]) == story_of_article(db, urls["v3"])
+    write_doc(tmp_path / "more", "x1", "Museum reopens after renovation", "The city museum "
+              "reopened its doors", "2023-11-10T10:00:00Z", "example.org")
+    db.ingest([tmp_path / "more"])
+    assert database_density(db) == 6.0 and current_model(db, model) is apart
+    grown = update_stories(db, model=model)
+    assert grown.mode == "full" and grown.recomputed == 7  # never a mix of the two models
+    assert {s.size for s in load_stories(db)} == {1}
 
 
 @pytest.mark.parametrize(("noise", "aim"), [(0.2, 0.95), (0.4, 0.9)])

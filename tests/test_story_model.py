@@ -17,6 +17,7 @@ from graphnews.stories.pairs import (
     fit_logistic,
     fit_model,
     load_model,
+    window_density,
 )
 
 
@@ -56,6 +57,30 @@ def test_the_shipped_model_loads_and_says_what_it_was_fitted_on() -> None:
     assert len(model.report["sources"]) >= 4  # real labelled sources and generator regimes
     p = model.predict(np.zeros((3, len(FEATURES))))
     assert ((p > 0) & (p < 1)).all()
+
+
+def test_the_shipped_model_has_a_dense_model_fitted_on_denser_corpora(tmp_path: Path) -> None:
+    model = load_model()
+    assert model.dense is not None and model.dense_from == 1000.0
+    assert model.report["documents_per_generated_corpus"] == [500]
+    assert model.dense.report["documents_per_generated_corpus"] == [1000]
+    assert model.for_density(999.0) is model and model.for_density(1000.0) is model.dense
+    model.save(tmp_path / "model.json")
+    again = load_model(tmp_path / "model.json")
+    assert again.as_dict() == model.as_dict() and again.dense is not None
+    np.testing.assert_array_equal(again.dense.coef, model.dense.coef)
+    assert again.dense.dense is None  # one level: a dense model has no denser one
+
+
+def test_window_density_is_the_median_of_a_plain_count() -> None:
+    rng = np.random.default_rng(7)
+    ts = np.round(rng.uniform(0, 60 * 86400, size=400), -3)  # rounding makes ties
+    ts[rng.choice(400, size=30, replace=False)] = np.nan
+    week = 7 * 86400
+    dated = ts[~np.isnan(ts)]
+    counts = [sum(1 for other in dated if abs(other - t) <= week) - 1 for t in dated]
+    assert window_density(ts) == float(np.median(counts))
+    assert window_density(np.array([np.nan])) == 0.0
 
 
 def test_a_refit_of_other_features_is_refused(tmp_path: Path) -> None:

@@ -128,7 +128,8 @@ def ensure_stories(
         err_console().print(
             f"stories: {report.stories:,} ({report.mode}: {report.recomputed:,} of "
             f"{report.articles:,} articles clustered in {sum(report.seconds.values()):.1f} s, "
-            f"resolution {report.resolution:g}, seed {report.seed})",
+            f"resolution {report.resolution:g}, seed {report.seed}; "
+            f"{report.window_texts:,.0f} other articles within 7 days of the median one)",
             highlight=False,
         )
 

@@ -54,6 +54,7 @@ from graphnews.stories.pairs import (
     Pairs,
     candidate_pairs,
     cluster,
+    window_density,
 )
 from graphnews.stories.stored import Story, load_stories
 
@@ -66,6 +67,7 @@ __all__ = [
     "MODEL_META_KEY",
     "StoryRun",
     "current_model",
+    "database_density",
     "detect_stories",
     "stored_parameters",
     "stories_are_current",
@@ -91,6 +93,7 @@ class StoryRun:
     edges: int = 0
     resolution: float = DEFAULT_RESOLUTION
     seed: int = DEFAULT_SEED
+    window_texts: float = 0.0  # `window_density` of the articles: which model applies
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -166,19 +169,38 @@ def update_stories(
         db,
         resolution=float(resolution),
         seed=int(seed),
-        model=model or current_model(db),
+        model=current_model(db, model),
         progress=progress,
     ).run(incremental=incremental)
 
 
-def current_model(db: Database) -> Model:
-    """The pair model stories are computed with: the database's own fit, else the shipped one."""
+def current_model(db: Database, model: Model | None = None) -> Model:
+    """The pair model stories are computed with, for this database's density.
+
+    ``model`` (default: the database's own fit from ``graphnews stories --fit``, else the
+    shipped one), or its ``dense`` model when the database's median article has at least
+    ``dense_from`` other articles within the search window (`Model.for_density`). A corpus
+    that grows past that line is recomputed in full with the dense model, never mixed.
+    """
     from graphnews.stories.pairs import load_model
 
-    row = db.conn.execute("SELECT value FROM meta WHERE key = ?", (MODEL_META_KEY,)).fetchone()
-    if row is None:
-        return load_model()
-    return Model.from_dict(json.loads(row[0]))
+    if model is None:
+        row = db.conn.execute(
+            "SELECT value FROM meta WHERE key = ?", (MODEL_META_KEY,)
+        ).fetchone()
+        model = load_model() if row is None else Model.from_dict(json.loads(row[0]))
+    return model.for_density(database_density(db))
+
+
+def database_density(db: Database) -> float:
+    """`window_density` of the database's articles: other texts within 7 days, median."""
+    times = np.fromiter(
+        (r[0] for r in db.conn.execute(
+            "SELECT published_ts FROM articles WHERE published_ts IS NOT NULL"
+        )),
+        dtype=np.float64,
+    )
+    return window_density(times, CandidateSearch().window_days)
 
 
 def stored_parameters(db: Database) -> dict[str, Any] | None:
@@ -204,7 +226,7 @@ def stories_are_current(
     stored = json.loads(state["params"])
     resolution = stored["resolution"] if resolution is None else resolution
     seed = stored["seed"] if seed is None else seed
-    return state.get("key") == _state_key(db, resolution, seed, model or current_model(db))
+    return state.get("key") == _state_key(db, resolution, seed, current_model(db, model))
 
 
 class _Corpus(Articles):
@@ -278,6 +300,7 @@ class _Detector:
         self._stage("load")
         corpus = _Corpus.load(self.db)
         prints = corpus.fingerprints()
+        self.report.window_texts = window_density(corpus.ts, self.search.window_days)
         lap("load")
         region = None
         if incremental and state is not None and state.get("params") == key[1]:

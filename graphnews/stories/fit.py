@@ -39,6 +39,7 @@ from graphnews.stories.pairs import (
     candidate_pairs,
     cluster,
     fit_model,
+    window_density,
 )
 
 if TYPE_CHECKING:
@@ -157,11 +158,15 @@ class Labelled:
         }
 
     def predict(self, model: Model, *, threshold: float = 0.5, seed: int = 0) -> dict[str, int]:
-        """Predicted story (a cluster number) per canonical URL, by the model."""
+        """Predicted story (a cluster number) per canonical URL, by the model.
+
+        The model's ``dense`` one scores a corpus of its density (`Model.for_density`).
+        """
+        chosen = model.for_density(window_density(self.articles.ts))
         membership = cluster(
             len(self.articles.ids),
             self.pairs,
-            model.log_odds(self.pairs.x),
+            chosen.log_odds(self.pairs.x),
             threshold=threshold,
             seed=seed,
         )

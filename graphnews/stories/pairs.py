@@ -61,6 +61,7 @@ __all__ = [
     "load_model",
     "names",
     "tokens",
+    "window_density",
 ]
 
 #: The features of a candidate pair, in the order of `Pairs.x` columns.
@@ -387,6 +388,11 @@ class Model:
 
     ``probability = sigmoid(slope * (coef . (x - mean) / scale + intercept) + offset)``:
     the logistic regression, then its Platt calibration (``slope``, ``offset``).
+
+    A model may carry a second one, ``dense``, for corpora whose median article has at least
+    ``dense_from`` other texts published within the search window of it (`window_density`):
+    the text features are not scale-free, and a fit on sparse corpora over-rates the nearest
+    texts of a dense week. `for_density` picks between the two.
     """
 
     features: tuple[str, ...]
@@ -397,6 +403,12 @@ class Model:
     slope: float = 1.0
     offset: float = 0.0
     report: dict[str, Any] = field(default_factory=dict)
+    dense: Model | None = None
+    dense_from: float = math.inf
+
+    def for_density(self, density: float) -> Model:
+        """The model for a corpus of this `window_density`: `dense` from `dense_from` on."""
+        return self.dense if self.dense is not None and density >= self.dense_from else self
 
     def log_odds(self, x: np.ndarray) -> np.ndarray:
         """Calibrated log-odds that each pair (row of ``x``) reports one story."""
@@ -415,7 +427,7 @@ class Model:
         return {f: float(p) for f, p in zip(self.features, parts, strict=True)}
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "features": list(self.features),
             "mean": _rounded(self.mean),
             "scale": _rounded(self.scale),
@@ -425,6 +437,10 @@ class Model:
             "offset": round(self.offset, 6),
             "report": self.report,
         }
+        if self.dense is not None:
+            out["dense_from"] = self.dense_from
+            out["dense"] = self.dense.as_dict()
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Model:
@@ -445,10 +461,31 @@ class Model:
             float(data["slope"]),
             float(data["offset"]),
             dict(data.get("report", {})),
+            cls.from_dict(data["dense"]) if "dense" in data else None,
+            float(data.get("dense_from", math.inf)),
         )
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.as_dict(), indent=1) + "\n", encoding="utf-8")
+
+
+def window_density(ts: np.ndarray, days: float = CandidateSearch.window_days) -> float:
+    """The median, over the dated articles, of the other articles published within ``days``.
+
+    How many texts an article's nearest-text search looks among (either side; 0 without
+    dated articles): what decides between a model and its ``dense`` one (`Model.for_density`).
+
+    >>> window_density(np.array([0.0, 86400.0, 30 * 86400.0, np.nan]))
+    1.0
+    """
+    times = np.sort(ts[~np.isnan(ts)])
+    if not len(times):
+        return 0.0
+    span = days * 86400.0
+    within = np.searchsorted(times, times + span, side="right") - np.searchsorted(
+        times, times - span
+    )
+    return float(np.median(within - 1))
 
 
 def load_model(path: str | Path | None = None) -> Model:
