@@ -191,6 +191,9 @@ def test_a_corpus_that_grows_dense_is_recomputed_whole_with_the_dense_model(
     grown = update_stories(db, model=model)
     assert grown.mode == "full" and grown.recomputed == 7  # never a mix of the two models
     assert {s.size for s in load_stories(db)} == {1}
+    # The unchanged data's density is read from the stored stories, not recounted: still dense.
+    assert stories_are_current(db, model=model) and current_model(db, model) is apart
+    assert update_stories(db, model=model).mode == "unchanged"
 
 
 @pytest.mark.parametrize(("noise", "aim"), [(0.2, 0.95), (0.4, 0.9)])
