@@ -162,6 +162,11 @@ def stories_command(
     the two articles report one story. --resolution and --seed are kept with the stories:
     story, spread, render and run show the same stories afterwards.
 
+    The shipped model has two fits: one for corpora whose median article has fewer than 1,000
+    other articles within 7 days of it (every real source it was checked on), one for denser
+    corpora (say 10,000 documents over a few weeks); stderr says the density whenever stories
+    are computed.
+
     Example: graphnews stories --top 10 --min-outlets 3
     """
     database = open_database(db)
