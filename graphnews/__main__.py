@@ -10,6 +10,9 @@ import sys
 def main() -> None:
     """Console-script entry point: `graphnews.cli.main`, interruptible from the first moment."""
     try:
+        from graphnews._interrupt import install
+
+        install()  # a Ctrl-C whose KeyboardInterrupt gets lost still stops SQLite
         from graphnews.cli import main as run_cli
 
         run_cli()

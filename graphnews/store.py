@@ -28,6 +28,7 @@ from typing import Any
 
 from isal import isal_zlib
 
+from graphnews._interrupt import requested
 from graphnews.engines import (
     is_postgres_url,
     locked_message,
@@ -127,11 +128,6 @@ def _locked(exc: sqlite3.Error) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
 
-def _no_op() -> int:
-    # A Python progress handler: running it lets a pending Ctrl-C interrupt a long statement.
-    return 0
-
-
 class Database:
     """A graphnews database with the schema of docs/schema.md: an SQLite file, or a PostgreSQL
     database (``engine == "postgresql"``, see `graphnews.engines`).
@@ -174,7 +170,9 @@ class Database:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, check_same_thread=False)
         conn.row_factory = sqlite3.Row
-        conn.set_progress_handler(_no_op, _SIGNAL_STEPS)
+        # Python code every so many steps: a pending Ctrl-C raises in it, and a Ctrl-C whose
+        # KeyboardInterrupt was lost elsewhere still stops the statement (graphnews._interrupt).
+        conn.set_progress_handler(requested, _SIGNAL_STEPS)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute(f"PRAGMA busy_timeout = {int(self.lock_timeout * 1000)}")
         try:

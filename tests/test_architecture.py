@@ -86,4 +86,5 @@ def test_the_docs_show_the_layers_of_the_contract() -> None:
     block = docs.split("```\n", 2)[1]
     expected = layers(contract.strip().splitlines())
     assert layers(block.strip().splitlines()) == expected
-    assert expected[0] == "__main__" and expected[-1] == "errors | _lazy | progress | _files"
+    assert expected[0] == "__main__"
+    assert expected[-1] == "errors | _lazy | progress | _files | _interrupt"

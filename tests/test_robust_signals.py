@@ -63,3 +63,31 @@ def test_ctrl_c_during_start_up_ends_the_command_cleanly(tmp_path: Path, delay: 
     # pending as the interpreter exits) the end by SIGINT that a shell also shows as 130.
     assert proc.returncode in (130, -signal.SIGINT), (proc.returncode, err)
     assert err.strip().endswith("Interrupted."), err
+
+
+def test_a_ctrl_c_whose_keyboard_interrupt_was_swallowed_still_stops_the_statement(
+    tmp_path: Path,
+) -> None:
+    """A KeyboardInterrupt dropped on the way (in a finaliser, a callback, a broad except)
+    used to leave the command running into a statement that never ends."""
+    graphnews.open(tmp_path / "a.db").close()
+    script = f"""
+import os, signal, sqlite3, sys
+import graphnews
+from graphnews._interrupt import install
+install()  # as the command line does
+db = graphnews.open({str(tmp_path / "a.db")!r}, readonly=True)
+try:
+    os.kill(os.getpid(), signal.SIGINT)  # Python raises it at the next bytecode, in here
+    sys.exit(3)  # never reached: the handler raised
+except KeyboardInterrupt:
+    pass  # swallowed, as "Exception ignored in ..." does
+try:
+    db.conn.execute({RUNAWAY!r}).fetchone()
+except sqlite3.OperationalError as exc:
+    sys.exit(0 if str(exc) == "interrupted" else 1)
+sys.exit(2)
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr

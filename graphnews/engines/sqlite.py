@@ -12,6 +12,7 @@ import sqlite3
 import time
 from typing import Any
 
+from graphnews._interrupt import requested
 from graphnews.engines import refusal, timeout_error
 from graphnews.errors import BadInputError
 
@@ -95,7 +96,9 @@ def read_only(
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, max_value)
     deadline = time.monotonic() + timeout if timeout else None
     if deadline is not None:  # also lets Ctrl-C through, as the store's handler does
-        conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        conn.set_progress_handler(
+            lambda: int(time.monotonic() > deadline) or requested(), 10_000
+        )
     truncated = False
     try:
         cursor = conn.execute(statement)

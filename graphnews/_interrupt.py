@@ -1,0 +1,41 @@
+"""Ctrl-C that is never lost: a flag SQLite's progress handler reads.
+
+Python turns SIGINT into a KeyboardInterrupt at the next bytecode. One raised inside a finaliser
+or a callback is printed and dropped ("Exception ignored in ..."), and a command would go on,
+into a statement that may never end (``graphnews sql`` with ``--timeout 0``). The command line
+installs `on_sigint` (`install`): it raises the KeyboardInterrupt as Python does and also sets
+a flag that the store's progress handler (`requested`, every 100,000 SQLite steps) returns, so
+SQLite stops the statement ("interrupted") however the exception went. A library user's
+interpreter keeps its own handler: the progress handler is Python code, so a pending Ctrl-C
+still raises inside it and stops the statement.
+
+>>> requested()
+0
+"""
+
+from __future__ import annotations
+
+import signal
+from types import FrameType
+
+__all__ = ["install", "on_sigint", "requested"]
+
+_requested = False
+
+
+def on_sigint(signum: int, frame: FrameType | None) -> None:
+    """SIGINT: remember it, then raise KeyboardInterrupt as Python's own handler does."""
+    global _requested
+    _requested = True
+    raise KeyboardInterrupt
+
+
+def requested() -> int:
+    """1 once Ctrl-C came (with `on_sigint` installed), else 0: a SQLite progress handler."""
+    return int(_requested)
+
+
+def install() -> None:
+    """Use `on_sigint` for SIGINT, unless someone set a handler of their own."""
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, on_sigint)
