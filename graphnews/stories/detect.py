@@ -165,11 +165,13 @@ def update_stories(
     stored = stored_parameters(db) or {}
     resolution = stored.get("resolution", DEFAULT_RESOLUTION) if resolution is None else resolution
     seed = stored.get("seed", DEFAULT_SEED) if seed is None else seed
+    data = _data_version(db)
     return _Detector(
         db,
         resolution=float(resolution),
         seed=int(seed),
-        model=current_model(db, model),
+        model=_model_for(db, model, data),
+        data=data,
         progress=progress,
     ).run(incremental=incremental)
 
@@ -182,6 +184,11 @@ def current_model(db: Database, model: Model | None = None) -> Model:
     ``dense_from`` other articles within the search window (`Model.for_density`). A corpus
     that grows past that line is recomputed in full with the dense model, never mixed.
     """
+    return _model_for(db, model, _data_version(db))
+
+
+def _model_for(db: Database, model: Model | None, data: str) -> Model:
+    """`current_model`, given the database's `_data_version`."""
     from graphnews.stories.pairs import load_model
 
     if model is None:
@@ -194,7 +201,7 @@ def current_model(db: Database, model: Model | None = None) -> Model:
     # The stored stories' density holds while the data is the one they were computed from
     # (an unchanged re-run then reads no article: 0.2 s at 100,000 documents).
     state = _load_state(db)
-    same_data = state is not None and state["key"][0] == _data_version(db)
+    same_data = state is not None and state["key"][0] == data
     density = state.get("window_texts") if same_data else None
     return model.for_density(database_density(db) if density is None else density)
 
@@ -233,7 +240,8 @@ def stories_are_current(
     stored = json.loads(state["params"])
     resolution = stored["resolution"] if resolution is None else resolution
     seed = stored["seed"] if seed is None else seed
-    return state.get("key") == _state_key(db, resolution, seed, current_model(db, model))
+    data = _data_version(db)
+    return state.get("key") == (data, _params(resolution, seed, _model_for(db, model, data)))
 
 
 class _Corpus(Articles):
@@ -265,7 +273,14 @@ class _Corpus(Articles):
 
 class _Detector:
     def __init__(
-        self, db: Database, *, resolution: float, seed: int, model: Model, progress: Progress | None
+        self,
+        db: Database,
+        *,
+        resolution: float,
+        seed: int,
+        model: Model,
+        data: str,
+        progress: Progress | None,
     ) -> None:
         if not 0.0 < resolution < 1.0:
             raise BadInputError(
@@ -277,6 +292,7 @@ class _Detector:
         self.resolution = resolution
         self.seed = seed
         self.model = model
+        self.data = data  # `_data_version` when the computation began
         self.search = CandidateSearch()
         self.progress = progress or no_progress
         self.report = StoryRun(mode="full", resolution=resolution, seed=seed)
@@ -296,7 +312,7 @@ class _Detector:
             timings[step] = round(timings.get(step, 0.0) + now - clock, 3)
             clock = now
 
-        key = _state_key(self.db, self.resolution, self.seed, self.model)
+        key = (self.data, _params(self.resolution, self.seed, self.model))
         state = _load_state(self.db)
         if incremental and state is not None and state.get("key") == key:
             self.report.mode = "unchanged"
@@ -537,15 +553,15 @@ def _data_version(db: Database) -> str:
     return "|".join(str(x) for x in data)
 
 
-def _state_key(db: Database, resolution: float, seed: int, model: Model) -> tuple[str, str]:
-    """(data version, parameters) the stored stories were computed from."""
+def _params(resolution: float, seed: int, model: Model) -> str:
+    """The parameters stored stories were computed with; with `_data_version`, their key."""
     fitted = hashlib.blake2b(
         json.dumps(
             {k: v for k, v in model.as_dict().items() if k != "report"}, sort_keys=True
         ).encode(),
         digest_size=8,
     ).hexdigest()
-    params = json.dumps(
+    return json.dumps(
         {
             "resolution": resolution,
             "seed": seed,
@@ -554,7 +570,6 @@ def _state_key(db: Database, resolution: float, seed: int, model: Model) -> tupl
         },
         sort_keys=True,
     )
-    return _data_version(db), params
 
 
 def _load_state(db: Database) -> dict[str, Any] | None:
