@@ -166,12 +166,14 @@ def update_stories(
     resolution = stored.get("resolution", DEFAULT_RESOLUTION) if resolution is None else resolution
     seed = stored.get("seed", DEFAULT_SEED) if seed is None else seed
     data = _data_version(db)
+    chosen, density = _model_for(db, model, data)
     return _Detector(
         db,
         resolution=float(resolution),
         seed=int(seed),
-        model=_model_for(db, model, data),
+        model=chosen,
         data=data,
+        density=density,
         progress=progress,
     ).run(incremental=incremental)
 
@@ -184,11 +186,12 @@ def current_model(db: Database, model: Model | None = None) -> Model:
     ``dense_from`` other articles within the search window (`Model.for_density`). A corpus
     that grows past that line is recomputed in full with the dense model, never mixed.
     """
-    return _model_for(db, model, _data_version(db))
+    return _model_for(db, model, _data_version(db))[0]
 
 
-def _model_for(db: Database, model: Model | None, data: str) -> Model:
-    """`current_model`, given the database's `_data_version`."""
+def _model_for(db: Database, model: Model | None, data: str) -> tuple[Model, float | None]:
+    """`current_model` given the database's `_data_version`, and the density that chose it
+    (None when the model has no dense one: nothing was chosen)."""
     from graphnews.stories.pairs import load_model
 
     if model is None:
@@ -197,13 +200,15 @@ def _model_for(db: Database, model: Model | None, data: str) -> Model:
         ).fetchone()
         model = load_model() if row is None else Model.from_dict(json.loads(row[0]))
     if model.dense is None:
-        return model
+        return model, None
     # The stored stories' density holds while the data is the one they were computed from
     # (an unchanged re-run then reads no article: 0.2 s at 100,000 documents).
     state = _load_state(db)
     same_data = state is not None and state["key"][0] == data
     density = state.get("window_texts") if same_data else None
-    return model.for_density(database_density(db) if density is None else density)
+    if density is None:
+        density = database_density(db)
+    return model.for_density(density), density
 
 
 def database_density(db: Database) -> float:
@@ -241,7 +246,7 @@ def stories_are_current(
     resolution = stored["resolution"] if resolution is None else resolution
     seed = stored["seed"] if seed is None else seed
     data = _data_version(db)
-    return state.get("key") == (data, _params(resolution, seed, _model_for(db, model, data)))
+    return state.get("key") == (data, _params(resolution, seed, _model_for(db, model, data)[0]))
 
 
 class _Corpus(Articles):
@@ -280,6 +285,7 @@ class _Detector:
         seed: int,
         model: Model,
         data: str,
+        density: float | None,
         progress: Progress | None,
     ) -> None:
         if not 0.0 < resolution < 1.0:
@@ -293,6 +299,7 @@ class _Detector:
         self.seed = seed
         self.model = model
         self.data = data  # `_data_version` when the computation began
+        self.density = density  # the `window_density` that chose the model, if one was chosen
         self.search = CandidateSearch()
         self.progress = progress or no_progress
         self.report = StoryRun(mode="full", resolution=resolution, seed=seed)
@@ -323,7 +330,11 @@ class _Detector:
         self._stage("load")
         corpus = _Corpus.load(self.db)
         prints = corpus.fingerprints()
-        self.report.window_texts = window_density(corpus.ts, self.search.window_days)
+        self.report.window_texts = (
+            window_density(corpus.ts, self.search.window_days)
+            if self.density is None
+            else self.density
+        )
         lap("load")
         region = None
         if incremental and state is not None and state.get("params") == key[1]:
