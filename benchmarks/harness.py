@@ -1,12 +1,13 @@
 """What every benchmark script shares: step timing, measured subprocesses, corpora, the machine.
 
 Inside a measured process, `Steps` times named steps; a background thread samples the resident
-set size of the process and its workers (`current_rss`) every 10 ms, so each step gets its own
-peak, not only the process's high-water mark. Each finished step is printed at once as one
-JSON line on standard output, so a parent that kills the process at its time limit still knows
-how far it got. In the parent, `run_process` runs such a process with a time limit and
-collects those lines, its wall time and the high-water RSS of its largest single process (from
-``wait4``).
+set size of the process and its workers (`current_rss`) every 10 ms, and their proportional set
+size (`current_pss`: pages a forked worker shares with its parent counted once) every 100 ms,
+so each step gets its own peaks, not only the process's high-water mark. Each finished step is
+printed at once as one JSON line on standard output, so a parent that kills the process at its
+time limit still knows how far it got. In the parent, `run_process` runs such a process with a
+time limit and collects those lines, its wall time and the high-water RSS of its largest single
+process (from ``wait4``).
 
 Importing this module puts the checkout it belongs to first on ``sys.path``: a benchmark (and
 every process it starts, which imports this module first) measures the graphnews of its own
@@ -33,7 +34,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ __all__ = [
     "Steps",
     "corpora",
     "cpu_seconds",
+    "current_pss",
     "current_rss",
     "database_contents",
     "emit",
@@ -76,21 +78,50 @@ def current_rss(pid: int | None = None) -> int:
 
     Worker processes (ingest parses in a process pool) count: their RSS is added to this
     process's. Pages a forked worker still shares with its parent are counted in both, so the
-    sum is an upper bound.
+    sum is an upper bound (`current_pss` counts them once).
     """
+    return _tree_total(pid, _rss)
+
+
+def current_pss(pid: int | None = None) -> int:
+    """Proportional set size of this process (or ``pid``) and its descendants now, in bytes:
+    the memory they hold, a page shared by k of them counted 1/k in each (Linux's
+    ``smaps_rollup``). Reading it walks the page tables, a few ms at 1 GB, so `Steps` samples
+    it less often than RSS."""
+    return _tree_total(pid, _pss)
+
+
+def _rss(process: int) -> int:
+    with open(f"/proc/{process}/statm", "rb") as f:
+        return int(f.read().split()[1]) * _PAGE
+
+
+def _pss(process: int) -> int:
+    with open(f"/proc/{process}/smaps_rollup", "rb") as f:
+        for line in f:
+            if line.startswith(b"Pss:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _tree_total(pid: int | None, measure: Callable[[int], int]) -> int:
+    """``measure`` summed over ``pid`` (default this process) and all its descendants."""
     total = 0
     pending = [os.getpid() if pid is None else pid]
     while pending:
-        pid = pending.pop()
+        process = pending.pop()
         try:
-            with open(f"/proc/{pid}/statm", "rb") as f:
-                total += int(f.read().split()[1]) * _PAGE
-            for task in os.listdir(f"/proc/{pid}/task"):
-                with open(f"/proc/{pid}/task/{task}/children", "rb") as f:
+            total += measure(process)
+            for task in os.listdir(f"/proc/{process}/task"):
+                with open(f"/proc/{process}/task/{task}/children", "rb") as f:
                     pending.extend(int(c) for c in f.read().split())
         except (OSError, ValueError):  # the process ended while we looked
             continue
     return total
+
+
+#: `Steps` reads the PSS at every this many RSS samples (each read walks the page tables).
+_PSS_EVERY = 10
 
 
 class Steps:
@@ -109,6 +140,7 @@ class Steps:
         self.done: list[dict[str, Any]] = []
         self._interval = interval
         self._peak = 0
+        self._peak_pss = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._name: str | None = None
@@ -137,6 +169,7 @@ class Steps:
         with self._lock:
             self._name = name
             self._peak = current_rss()
+            self._peak_pss = current_pss()
             self._started = time.perf_counter()
             self._cpu = cpu_seconds()
 
@@ -148,8 +181,10 @@ class Steps:
         cpu = cpu_seconds() - self._cpu
         with self._lock:
             peak = max(self._peak, current_rss())
+            pss = max(self._peak_pss, current_pss())
             row = {"step": self._name, "seconds": round(seconds, 3),
-                   "cpu_seconds": round(cpu, 3), "peak_rss_mb": round(peak / MB, 1)}
+                   "cpu_seconds": round(cpu, 3), "peak_rss_mb": round(peak / MB, 1),
+                   "peak_pss_mb": round(pss / MB, 1)}
             self._name = None
         self.done.append(row)
         if self.echo:
@@ -162,10 +197,14 @@ class Steps:
         self._thread.join()
 
     def _sample(self) -> None:
+        samples = 0
         while not self._stop.wait(self._interval):
             rss = current_rss()
+            pss = current_pss() if samples % _PSS_EVERY == 0 else 0
+            samples += 1
             with self._lock:
                 self._peak = max(self._peak, rss)
+                self._peak_pss = max(self._peak_pss, pss)
 
 
 def emit(row: dict[str, Any]) -> None:
@@ -186,7 +225,8 @@ def run_process(
         time), ``cpu_seconds`` (user + system time of the process and its workers),
         ``peak_rss_mb`` (the larger of: the high-water mark of its largest single
         process, from ``wait4``; the highest sampled RSS of the process and its workers
-        together, from its steps), ``steps`` (its JSON lines
+        together, from its steps), ``peak_pss_mb`` (the highest sampled PSS of the process and its
+        workers together: shared pages counted once; None without steps), ``steps`` (its JSON lines
         that have a ``step`` key), ``lines`` (all its JSON lines) and ``error`` (the last line of
         its stderr when it failed).
     """
@@ -223,6 +263,8 @@ def run_process(
         "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3),
         "peak_rss_mb": max([round(usage.ru_maxrss / 1024, 1)]
                            + [line["peak_rss_mb"] for line in lines if "peak_rss_mb" in line]),
+        "peak_pss_mb": max([line["peak_pss_mb"] for line in lines if "peak_pss_mb" in line],
+                           default=None),
         "steps": [line for line in lines if "step" in line],
         "lines": lines,
         "error": errors[-1] if failed and errors else None,

@@ -65,6 +65,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphnews import __version__
 from graphnews._files import write_text
+from graphnews._memory import release as release_memory
 from graphnews.errors import GraphnewsError
 from graphnews.filters import Filters
 from graphnews.ingest import IngestReport, ingest
@@ -219,6 +220,7 @@ def run(
     progress = progress or no_progress
     ingested = ingest(db, inputs_outside(inputs, out_dir), max_size=max_size,
                       overrides=overrides, progress=progress)
+    release_memory()  # what the ingest writer freed (~150 MB at 100k documents)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     report = RunReport(out_dir=out, database=db.path, ingest=ingested,
@@ -428,6 +430,7 @@ def _run_step(step: _Step, context: _Context) -> StepReport:
         result.error = str(exc)
     except Exception as exc:  # a step's bug must not lose the other steps' results
         result.error = f"{type(exc).__name__}: {exc}"
+    release_memory()  # the step's freed memory, before the next step allocates its own
     result.seconds = time.perf_counter() - begun
     context.progress(step.name, 1, 1)
     return result

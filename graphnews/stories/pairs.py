@@ -45,6 +45,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy import sparse
 
+from graphnews._memory import release as release_memory
+
 if TYPE_CHECKING:
     from graphnews.store import Database
 
@@ -341,41 +343,47 @@ def candidate_pairs(
     ts = articles.ts[subset]
     title_counts, excerpt_counts, entities = _term_counts(articles, subset)
     text = _text_vectors(title_counts, excerpt_counts)
+    titles, excerpts = _tfidf(title_counts), _tfidf(excerpt_counts)
+    has_excerpt = np.diff(excerpt_counts.indptr) > 0
+    del title_counts, excerpt_counts  # (memory: each matrix goes once nothing needs it)
     cocited = _cocitation(linked)
     near = _text_neighbours(text, ts, search)
     u, v = _union(linked, cocited, near)
-    titles = _tfidf(title_counts)
-    excerpts = _tfidf(excerpt_counts)
-    has_excerpt = np.diff(excerpt_counts.indptr) > 0
+    del near  # (the pairs are all the nearest texts give)
+    release_memory()  # the neighbour search's freed pieces: ~180 MB at 100k documents
     text_cos = _row_dots(text, u, v)
     best, floor = _best_and_floor(n, u, v, text_cos, search)
     scale = np.sqrt(best[u] * best[v])
-    relative = np.divide(text_cos, scale, out=np.zeros(len(u)), where=scale > 0)
     is_linked = _lookup(linked, u, v)
     hours = np.abs(ts[u] - ts[v]) / 3600.0
     outlets = articles.outlets[subset]
-    # Each feature goes into its column of x as soon as it is computed: a table of every column
-    # beside x would hold the features twice (at 100k documents x is 140 MB).
+    columns = {
+        "text_cos": text_cos,
+        "text_relative": np.divide(text_cos, scale, out=np.zeros(len(u)), where=scale > 0),
+        "title_cos": _row_dots(titles, u, v),
+        "excerpt_cos": _row_dots(excerpts, u, v),
+        "no_excerpt": ~(has_excerpt[u] & has_excerpt[v]),
+        "names_cos": _row_dots(entities, u, v),
+        "log_hours_apart": np.log1p(np.nan_to_num(hours, nan=0.0)),
+        "no_time": np.isnan(hours),
+        "linked": is_linked,
+        "reciprocal": _lookup(both, u, v) == 2,
+        "cocitation": _lookup(cocited, u, v),
+        "linked_text": is_linked * text_cos,
+        "lists_both": lists[u] & lists[v],
+        "lists_one": lists[u] ^ lists[v],
+        "same_outlet": (outlets[u] == outlets[v]) & (outlets[u] >= 0),
+        "text_over_floor": np.log(
+            np.maximum(text_cos, search.min_similarity) / np.sqrt(floor[u] * floor[v])
+        ),
+    }
+    del text, titles, excerpts, entities, cocited, both, linked, directed
+    release_memory()
+    # The table is filled a column at a time, each column freed as it goes in, once the
+    # matrices above are gone: at 100k documents x is 140 MB, the matrices ~300 MB.
     x = np.empty((len(u), len(FEATURES)))
-    column = dict(zip(FEATURES, x.T, strict=True))
-    column["text_cos"][:] = text_cos
-    column["text_relative"][:] = relative
-    column["title_cos"][:] = _row_dots(titles, u, v)
-    column["excerpt_cos"][:] = _row_dots(excerpts, u, v)
-    column["no_excerpt"][:] = ~(has_excerpt[u] & has_excerpt[v])
-    column["names_cos"][:] = _row_dots(entities, u, v)
-    column["log_hours_apart"][:] = np.log1p(np.nan_to_num(hours, nan=0.0))
-    column["no_time"][:] = np.isnan(hours)
-    column["linked"][:] = is_linked
-    column["reciprocal"][:] = _lookup(both, u, v) == 2
-    column["cocitation"][:] = _lookup(cocited, u, v)
-    column["linked_text"][:] = is_linked * text_cos
-    column["lists_both"][:] = lists[u] & lists[v]
-    column["lists_one"][:] = lists[u] ^ lists[v]
-    column["same_outlet"][:] = (outlets[u] == outlets[v]) & (outlets[u] >= 0)
-    column["text_over_floor"][:] = np.log(
-        np.maximum(text_cos, search.min_similarity) / np.sqrt(floor[u] * floor[v])
-    )
+    for i, name in enumerate(FEATURES):
+        x[:, i] = columns.pop(name)
     return Pairs(u, v, x)
 
 
