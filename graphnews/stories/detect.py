@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from graphnews._memory import release as release_memory
 from graphnews.errors import BadInputError
 from graphnews.progress import Progress, no_progress
 from graphnews.stories import DEFAULT_RESOLUTION, DEFAULT_SEED
@@ -347,6 +348,8 @@ class _Detector:
         self._stage("evidence")
         pairs = self._pairs(corpus, subset, full=region is None)
         log_odds = self.model.log_odds(pairs.x)
+        pairs = pairs.keeping("text_cos")  # all that clustering reads of the features
+        release_memory()
         self.report.edges = len(pairs)
         lap("evidence")
         self._stage("cluster")
