@@ -220,7 +220,7 @@ def run(
     progress = progress or no_progress
     ingested = ingest(db, inputs_outside(inputs, out_dir), max_size=max_size,
                       overrides=overrides, progress=progress)
-    release_memory()  # what the ingest writer freed (~150 MB at 100k documents)
+    release_memory()  # what the ingest writer freed (graphnews._memory)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     report = RunReport(out_dir=out, database=db.path, ingest=ingested,
