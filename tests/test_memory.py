@@ -16,12 +16,13 @@ import sys
 import pytest
 
 SCRIPT = """
+import os
 import numpy as np
 from graphnews._memory import release
 
 def rss():
     with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * 4096 // 2**20
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 2**20
 
 big = np.ones(16 * 2**20 // 8)
 del big
