@@ -24,7 +24,7 @@ __all__ = ["release"]
 @cache
 def _trim() -> Callable[[int], int] | None:
     try:
-        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
+        return ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError, TypeError):  # not glibc, or no C library to ask
         return None
 
