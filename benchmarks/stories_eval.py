@@ -318,16 +318,17 @@ def _fit_models(training: list[Source], args: argparse.Namespace, seed: int) -> 
     model.report["generated_seed"] = seed
     model.report["documents_per_generated_corpus"] = args.fit_documents
     if args.dense_documents:
-        model.dense = _fit(training, args.dense_documents)
+        model.dense = _fit(training, args.dense_documents, trees=False)
         model.dense.report["documents_per_generated_corpus"] = args.dense_documents
         model.dense_from = args.dense_from
     return model
 
 
-def _fit(training: list[Source], sizes: list[int]) -> Model:
+def _fit(training: list[Source], sizes: list[int], *, trees: bool = True) -> Model:
     # A source's corpora with and without related lists are one source to the calibration.
+    # The dense model stays logistic: trees were chosen on corpora below its line only.
     corpora = [(c, s) for s in training for c, _ in _variants(s, sizes)]
-    return fit([c for c, _ in corpora], {c.name: s.name for c, s in corpora})
+    return fit([c for c, _ in corpora], {c.name: s.name for c, s in corpora}, trees=trees)
 
 
 Predictor = Callable[[Labelled, float], dict[str, int]]
@@ -457,6 +458,8 @@ def _coefficients(model: Model) -> str:
     lines += [f"| {f} | {c:+.3f} |" for f, c in zip(FEATURES, model.coef, strict=True)]
     lines.append(f"| intercept | {model.intercept:+.3f} |")
     lines.append(f"| Platt slope, offset | {model.slope:.3f}, {model.offset:+.3f} |")
+    if model.trees is not None:
+        lines.append(f"| boosted trees | {len(model.trees.roots)} |")
     return "\n".join(lines)
 
 

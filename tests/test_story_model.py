@@ -1,4 +1,5 @@
-"""The same-story pair model: the numpy fit against scikit-learn, calibration, labels, scores."""
+"""The same-story pair model: the numpy fit and tree scoring against scikit-learn, calibration,
+labels, scores."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from graphnews.errors import BadInputError
 from graphnews.stories.fit import bcubed_f1, pairwise_scores, read_labels
 from graphnews.stories.pairs import (
     FEATURES,
+    NOT_IN_TREES,
+    TREES_SHARE,
     Articles,
     candidate_pairs,
     cluster,
@@ -19,6 +22,7 @@ from graphnews.stories.pairs import (
     load_model,
     window_density,
 )
+from graphnews.stories.trees import DEPTH, LEARNING_RATE, ROUNDS, fit_trees
 
 
 def test_irls_matches_scikit_learn() -> None:
@@ -35,6 +39,35 @@ def test_irls_matches_scikit_learn() -> None:
     )
     np.testing.assert_allclose(coef, reference.coef_[0], atol=1e-5)
     assert intercept == pytest.approx(reference.intercept_[0], abs=1e-5)
+
+
+def test_trees_score_as_scikit_learn_does() -> None:
+    """The fitted trees read back as arrays give scikit-learn's own log-odds, split only on the
+    columns they were given, and rise with the columns constrained to."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(12_000, 5))
+    y = (x[:, 0] + x[:, 1] * x[:, 2] + rng.logistic(size=len(x)) > 0).astype(float)
+    weights = rng.uniform(0.5, 2.0, size=len(x))
+    trees = fit_trees(x, y, weights, columns=[0, 1, 2, 4], increasing=[0])
+    reference = HistGradientBoostingClassifier(
+        max_depth=DEPTH,
+        max_iter=ROUNDS,
+        learning_rate=LEARNING_RATE,
+        monotonic_cst=[1, 0, 0, 0],
+        random_state=0,
+    ).fit(x[:, [0, 1, 2, 4]], y.astype(int), sample_weight=weights)
+    np.testing.assert_allclose(
+        trees.log_odds(x), reference.decision_function(x[:, [0, 1, 2, 4]]), atol=1e-9
+    )
+    assert 3 not in trees.feature[~trees.leaf].tolist()
+    assert len(trees.roots) == reference.n_iter_
+    higher = x.copy()
+    higher[:, 0] += 0.5
+    assert (trees.log_odds(higher) >= trees.log_odds(x) - 1e-12).all()
+    row = x[0]
+    assert trees.contributions(row)[3] == 0.0 and trees.contributions(row)[0] != 0.0
 
 
 def test_calibration_on_data_drawn_from_a_logistic_model() -> None:
@@ -70,6 +103,22 @@ def test_the_shipped_model_has_a_dense_model_fitted_on_denser_corpora(tmp_path: 
     assert again.as_dict() == model.as_dict() and again.dense is not None
     np.testing.assert_array_equal(again.dense.coef, model.dense.coef)
     assert again.dense.dense is None  # one level: a dense model has no denser one
+
+
+def test_the_shipped_model_mixes_trees_that_never_split_on_time(tmp_path: Path) -> None:
+    """The model below the dense line is the logistic part and trees (`TREES_SHARE`); the trees
+    never split on `NOT_IN_TREES`; the dense model stays logistic; saved and loaded, the same."""
+    model = load_model()
+    assert model.trees is not None and model.dense is not None and model.dense.trees is None
+    split_on = {FEATURES[f] for f in model.trees.feature[~model.trees.leaf].tolist()}
+    assert split_on and not split_on & set(NOT_IN_TREES)
+    x = np.random.default_rng(2).normal(size=(500, len(FEATURES)))
+    logistic = model.slope * ((x - model.mean) / model.scale @ model.coef + model.intercept)
+    expected = (1 - TREES_SHARE) * (logistic + model.offset) + TREES_SHARE * model.trees.log_odds(x)
+    np.testing.assert_allclose(model.log_odds(x), expected, atol=1e-12)
+    model.save(tmp_path / "model.json")
+    again = load_model(tmp_path / "model.json")
+    np.testing.assert_array_equal(again.log_odds(x), model.log_odds(x))
 
 
 def test_window_density_is_the_median_of_a_plain_count() -> None:

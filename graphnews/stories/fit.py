@@ -177,14 +177,16 @@ class Labelled:
         return {**pairwise_scores(truth, predicted), "bcubed_f1": bcubed_f1(truth, predicted)}
 
 
-def fit(corpora: list[Labelled], groups: Mapping[str, str] | None = None) -> Model:
-    """The model fitted on the labelled pairs of corpora.
+def fit(
+    corpora: list[Labelled], groups: Mapping[str, str] | None = None, *, trees: bool = True
+) -> Model:
+    """The model fitted on the labelled pairs of corpora (with boosted trees: ``trees``).
 
     ``groups`` maps a corpus name to its source (default: each corpus is its own source).
     """
     x, y, names = labelled_pairs(corpora)
     source = groups or {}
-    return fit_model(x, y, np.array([source.get(n, n) for n in names]))
+    return fit_model(x, y, np.array([source.get(n, n) for n in names]), trees=trees)
 
 
 def labelled_pairs(corpora: list[Labelled]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
