@@ -16,10 +16,12 @@ sides), so that a corpus without ``related`` lists or without excerpts scores on
 
 **Model**: logistic regression over the standardised features, fitted on labelled pairs
 (`fit_model`), then Platt-calibrated on out-of-fold scores (each labelled source's pairs scored
-by the model fitted without that source), so an edge weight is the probability that the two
-articles report the same story. The fitted model ships as ``model.json`` beside this
-module (`load_model`): ``python benchmarks/stories_eval.py --refit`` refits it on the project's
-labelled sources; ``graphnews stories --fit labels.tsv`` fits one on a user's own labels.
+by the model fitted without that source), mixed with boosted trees fitted on the same pairs
+(`TREES_SHARE` of the log-odds, `graphnews.stories.trees`), so an edge weight is the
+probability that the two articles report the same story. The fitted model ships as
+``model.json`` beside this module (`load_model`): ``python benchmarks/stories_eval.py
+--refit`` refits it on the project's labelled sources; ``graphnews stories --fit labels.tsv``
+fits one on a user's own labels.
 
 Examples
 --------
