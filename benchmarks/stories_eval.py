@@ -42,7 +42,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,7 +65,9 @@ from graphnews.generator import (
 )
 from graphnews.stories.fit import Labelled, fit, read_labels
 from graphnews.stories.pairs import (
+    DENSE_INCREASING,
     FEATURES,
+    INCREASING,
     MODEL_FILE,
     Articles,
     Model,
@@ -318,17 +320,20 @@ def _fit_models(training: list[Source], args: argparse.Namespace, seed: int) -> 
     model.report["generated_seed"] = seed
     model.report["documents_per_generated_corpus"] = args.fit_documents
     if args.dense_documents:
-        model.dense = _fit(training, args.dense_documents, trees=False)
+        model.dense = _fit(training, args.dense_documents, increasing=DENSE_INCREASING)
         model.dense.report["documents_per_generated_corpus"] = args.dense_documents
         model.dense_from = args.dense_from
     return model
 
 
-def _fit(training: list[Source], sizes: list[int], *, trees: bool = True) -> Model:
+def _fit(
+    training: list[Source], sizes: list[int], *, increasing: Sequence[str] = INCREASING
+) -> Model:
     # A source's corpora with and without related lists are one source to the calibration.
-    # The dense model stays logistic: trees were chosen on corpora below its line only.
     corpora = [(c, s) for s in training for c, _ in _variants(s, sizes)]
-    return fit([c for c, _ in corpora], {c.name: s.name for c, s in corpora}, trees=trees)
+    return fit(
+        [c for c, _ in corpora], {c.name: s.name for c, s in corpora}, increasing=increasing
+    )
 
 
 Predictor = Callable[[Labelled, float], dict[str, int]]

@@ -11,7 +11,9 @@ import pytest
 from graphnews.errors import BadInputError
 from graphnews.stories.fit import bcubed_f1, pairwise_scores, read_labels
 from graphnews.stories.pairs import (
+    DENSE_INCREASING,
     FEATURES,
+    INCREASING,
     NOT_IN_TREES,
     TREES_SHARE,
     Articles,
@@ -22,7 +24,7 @@ from graphnews.stories.pairs import (
     load_model,
     window_density,
 )
-from graphnews.stories.trees import DEPTH, LEARNING_RATE, ROUNDS, fit_trees
+from graphnews.stories.trees import DEPTH, LEARNING_RATE, ROUNDS, Trees, fit_trees
 
 
 def test_irls_matches_scikit_learn() -> None:
@@ -70,6 +72,26 @@ def test_trees_score_as_scikit_learn_does() -> None:
     assert trees.contributions(row)[3] == 0.0 and trees.contributions(row)[0] != 0.0
 
 
+def test_trees_score_by_hand() -> None:
+    """Three hand-made trees: a lone leaf, a split with a leaf on one side and a split on the
+    other, and a split whose threshold a row meets exactly (it goes left)."""
+    nan = float("nan")
+    trees = Trees(
+        feature=np.array([0, 0, 0, 1, 0, 0, 0, 0, 0, 0]),
+        threshold=np.array([nan, 0.5, nan, 2.0, nan, nan, 1.0, nan, nan, nan]),
+        left=np.array([0, 2, 0, 4, 0, 0, 7, 0, 0, 0]),
+        right=np.array([0, 3, 0, 5, 0, 0, 8, 0, 0, 0]),
+        leaf=np.array([1, 0, 1, 0, 1, 1, 0, 1, 1, 0], dtype=bool),
+        value=np.array([0.25, 0.0, -1.0, 0.0, 2.0, 3.0, 0.0, 10.0, 20.0, 0.0]),
+        roots=np.array([0, 1, 6]),
+        baseline=0.5,
+    )
+    x = np.array([[0.5, 9.0], [0.6, 2.0], [0.6, 2.1], [1.0, 0.0], [1.5, 0.0]])
+    # lone leaf 0.25; x0 <= 0.5: -1, else x1 <= 2: 2, else 3; x0 <= 1: 10, else 20.
+    expected = 0.5 + 0.25 + np.array([-1 + 10, 2 + 10, 3 + 10, 2 + 10, 2 + 20])
+    np.testing.assert_allclose(trees.log_odds(x), expected, atol=1e-12)
+
+
 def test_calibration_on_data_drawn_from_a_logistic_model() -> None:
     """Out-of-fold calibrated probabilities match the observed rates bin by bin."""
     rng = np.random.default_rng(5)
@@ -106,19 +128,37 @@ def test_the_shipped_model_has_a_dense_model_fitted_on_denser_corpora(tmp_path: 
 
 
 def test_the_shipped_model_mixes_trees_that_never_split_on_time(tmp_path: Path) -> None:
-    """The model below the dense line is the logistic part and trees (`TREES_SHARE`); the trees
-    never split on `NOT_IN_TREES`; the dense model stays logistic; saved and loaded, the same."""
+    """Both models are the logistic part and trees (`TREES_SHARE`); the trees never split on
+    `NOT_IN_TREES`; the dense model's trees rise with every feature of `DENSE_INCREASING`, the
+    other's with `INCREASING`; saved and loaded, the same."""
     model = load_model()
-    assert model.trees is not None and model.dense is not None and model.dense.trees is None
-    split_on = {FEATURES[f] for f in model.trees.feature[~model.trees.leaf].tolist()}
-    assert split_on and not split_on & set(NOT_IN_TREES)
+    assert model.dense is not None and model.trees is not None and model.dense.trees is not None
     x = np.random.default_rng(2).normal(size=(500, len(FEATURES)))
-    logistic = model.slope * ((x - model.mean) / model.scale @ model.coef + model.intercept)
-    expected = (1 - TREES_SHARE) * (logistic + model.offset) + TREES_SHARE * model.trees.log_odds(x)
-    np.testing.assert_allclose(model.log_odds(x), expected, atol=1e-12)
     model.save(tmp_path / "model.json")
     again = load_model(tmp_path / "model.json")
-    np.testing.assert_array_equal(again.log_odds(x), model.log_odds(x))
+    for fitted, loaded, increasing in (
+        (model, again, INCREASING),
+        (model.dense, again.dense, DENSE_INCREASING),
+    ):
+        assert fitted.trees is not None and loaded is not None
+        split_on = {FEATURES[f] for f in fitted.trees.feature[~fitted.trees.leaf].tolist()}
+        assert split_on and not split_on & set(NOT_IN_TREES)
+        logistic = fitted.slope * (
+            (x - fitted.mean) / fitted.scale @ fitted.coef + fitted.intercept
+        )
+        expected = (1 - TREES_SHARE) * (logistic + fitted.offset) + TREES_SHARE * (
+            fitted.trees.log_odds(x)
+        )
+        np.testing.assert_allclose(fitted.log_odds(x), expected, atol=1e-12)
+        for feature in increasing:
+            higher = x.copy()
+            higher[:, FEATURES.index(feature)] += 0.3
+            assert (fitted.trees.log_odds(higher) >= fitted.trees.log_odds(x) - 1e-12).all()
+        np.testing.assert_array_equal(loaded.log_odds(x), fitted.log_odds(x))
+    dense_only = set(DENSE_INCREASING) - set(INCREASING)
+    assert dense_only and dense_only & {
+        FEATURES[f] for f in model.dense.trees.feature[~model.dense.trees.leaf].tolist()
+    }
 
 
 def test_window_density_is_the_median_of_a_plain_count() -> None:

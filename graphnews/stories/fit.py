@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import zlib
 from collections import Counter
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,7 @@ import numpy as np
 
 from graphnews.errors import BadInputError
 from graphnews.stories.pairs import (
+    INCREASING,
     Articles,
     Model,
     Pairs,
@@ -178,15 +179,22 @@ class Labelled:
 
 
 def fit(
-    corpora: list[Labelled], groups: Mapping[str, str] | None = None, *, trees: bool = True
+    corpora: list[Labelled],
+    groups: Mapping[str, str] | None = None,
+    *,
+    trees: bool = True,
+    increasing: Sequence[str] = INCREASING,
 ) -> Model:
-    """The model fitted on the labelled pairs of corpora (with boosted trees: ``trees``).
+    """The model fitted on the labelled pairs of corpora (with boosted trees: ``trees``, their
+    log-odds rising with the features ``increasing``).
 
     ``groups`` maps a corpus name to its source (default: each corpus is its own source).
     """
     x, y, names = labelled_pairs(corpora)
     source = groups or {}
-    return fit_model(x, y, np.array([source.get(n, n) for n in names]), trees=trees)
+    return fit_model(
+        x, y, np.array([source.get(n, n) for n in names]), trees=trees, increasing=increasing
+    )
 
 
 def labelled_pairs(corpora: list[Labelled]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -34,8 +34,11 @@ DEPTH = 3
 ROUNDS = 200
 LEARNING_RATE = 0.1
 
-#: Rows scored at a time (the temporary arrays of one tree level stay ~10 MB).
-_BLOCK = 200_000
+#: Rows scored at a time (a block's leaf masks, a byte per row and tree, stay in cache).
+_BLOCK = 2_000
+
+#: Most leaves of one tree: a tree's leaves are the bits of a byte when scoring (depth 3).
+_LEAVES = 8
 
 
 @dataclass
@@ -58,17 +61,53 @@ class Trees:
     baseline: float
 
     def __post_init__(self) -> None:
-        # For scoring, a leaf leads to itself (any row "goes" to it), so every row takes the
-        # same number of steps, the deepest tree's.
-        itself = np.arange(len(self.leaf))
-        self._left = np.where(self.leaf, itself, self.left)
-        self._right = np.where(self.leaf, itself, self.right)
-        self._feature = np.where(self.leaf, 0, self.feature)
-        self._threshold = np.where(self.leaf, np.inf, self.threshold)
-        depth = np.zeros(len(self.leaf), dtype=np.int64)
-        for node in np.flatnonzero(~self.leaf).tolist():  # children come after their parent
-            depth[[self.left[node], self.right[node]]] = depth[node] + 1
-        self._steps = int(depth.max()) if len(depth) else 0
+        # Scoring as QuickScorer does (Lucchese et al., SIGIR 2015): with each tree's leaves
+        # numbered left to right, a row that goes right at a node can reach none of the leaves
+        # left of it, and the row's leaf is the leftmost one it can still reach. A row goes
+        # right exactly at the nodes whose threshold its feature exceeds; per feature, the
+        # nodes sorted by threshold and the running AND of what each rules out give, for any
+        # value, every leaf that value rules out, in one lookup.
+        tree, under, values = self._leaves()
+        inner = np.flatnonzero(~self.leaf)
+        self._rules: list[tuple[int, np.ndarray, np.ndarray]] = []
+        for feature in np.unique(self.feature[inner]).tolist():
+            nodes = inner[self.feature[inner] == feature]
+            nodes = nodes[np.argsort(self.threshold[nodes], kind="stable")]
+            reachable = np.full((len(nodes) + 1, len(self.roots)), 0xFF, dtype=np.uint8)
+            for i, node in enumerate(nodes.tolist()):
+                reachable[i + 1] = reachable[i]
+                reachable[i + 1, tree[node]] &= 0xFF & ~under[self.left[node]]
+            self._rules.append((feature, self.threshold[nodes], reachable))
+        # The rightmost leaf is never ruled out, so a mask is never 0.
+        leftmost = np.array([(mask & -mask).bit_length() - 1 for mask in range(256)])
+        self._leaf_value = values[:, leftmost].ravel()  # at tree * 256 + mask
+        self._offset = np.arange(len(self.roots)) * 256
+
+    def _leaves(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each node's tree, the bits of the leaves under it (each tree's leaves numbered left
+        to right) and the leaves' values by tree and number."""
+        tree = np.zeros(len(self.leaf), dtype=np.int64)
+        under = np.zeros(len(self.leaf), dtype=np.int64)
+        values = np.zeros((len(self.roots), _LEAVES))
+        for number, root in enumerate(self.roots.tolist()):
+            order: list[int] = []
+            stack, count = [root], 0
+            while stack:  # depth first, left before right: leaves come left to right
+                node = stack.pop()
+                order.append(node)
+                if not self.leaf[node]:
+                    stack += [int(self.right[node]), int(self.left[node])]
+                    continue
+                if count == _LEAVES:
+                    raise ValueError(f"a tree has more than {_LEAVES} leaves (depth over 3)")
+                under[node] = 1 << count
+                values[number, count] = self.value[node]
+                count += 1
+            tree[order] = number
+            for node in reversed(order):  # children before their parent
+                if not self.leaf[node]:
+                    under[node] = under[self.left[node]] | under[self.right[node]]
+        return tree, under, values
 
     def log_odds(self, x: np.ndarray) -> np.ndarray:
         """The trees' log-odds for each row of ``x``."""
@@ -78,22 +117,10 @@ class Trees:
         return out
 
     def _block(self, x: np.ndarray) -> np.ndarray:
-        columns = np.ascontiguousarray(x.T)
-        flat = columns.ravel()
-        n = x.shape[0]
-        rows = np.arange(n)
-        total = np.full(n, self.baseline)
-        for root in self.roots.tolist():
-            if self.leaf[root]:
-                total += self.value[root]
-                continue
-            first = columns[self._feature[root]] <= self._threshold[root]
-            node = np.where(first, self._left[root], self._right[root])
-            for _ in range(self._steps - 1):
-                value = flat[self._feature[node] * n + rows]
-                node = np.where(value <= self._threshold[node], self._left[node], self._right[node])
-            total += self.value[node]
-        return total
+        reachable = np.full((len(x), len(self.roots)), 0xFF, dtype=np.uint8)
+        for feature, thresholds, rules in self._rules:
+            reachable &= rules[np.searchsorted(thresholds, x[:, feature], side="left")]
+        return self.baseline + self._leaf_value[reachable + self._offset].sum(axis=1)
 
     def contributions(self, row: np.ndarray) -> np.ndarray:
         """Each feature's share of one row's log-odds: along each tree's path, what each split
