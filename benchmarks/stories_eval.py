@@ -210,7 +210,7 @@ def main() -> None:
         "regimes": {n: r.description for n, r in REGIMES.items()},
         "rows": rows,
         "left_out_calibration": calibration,
-        "model": final.as_dict(),
+        "model": _described(final),
         "seconds": round(time.perf_counter() - started, 1),
     }
     print(_table(rows))
@@ -456,6 +456,15 @@ def _calibration_table(calibration: dict[str, Any]) -> str:
         for b in calibration["reliability"]
     ]
     return "\n".join(lines)
+
+
+def _described(model: Model) -> dict[str, Any]:
+    """The model as ``model.json`` has it, its trees counted instead of listed."""
+    out = model.as_dict()
+    for part in (out, out.get("dense", {})):
+        if "trees" in part:
+            part["trees"] = len(part["trees"]["roots"])
+    return out
 
 
 def _coefficients(model: Model) -> str:
