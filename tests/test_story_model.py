@@ -77,12 +77,12 @@ def test_trees_score_by_hand() -> None:
     other, and a split whose threshold a row meets exactly (it goes left)."""
     nan = float("nan")
     trees = Trees(
-        feature=np.array([0, 0, 0, 1, 0, 0, 0, 0, 0, 0]),
-        threshold=np.array([nan, 0.5, nan, 2.0, nan, nan, 1.0, nan, nan, nan]),
-        left=np.array([0, 2, 0, 4, 0, 0, 7, 0, 0, 0]),
-        right=np.array([0, 3, 0, 5, 0, 0, 8, 0, 0, 0]),
-        leaf=np.array([1, 0, 1, 0, 1, 1, 0, 1, 1, 0], dtype=bool),
-        value=np.array([0.25, 0.0, -1.0, 0.0, 2.0, 3.0, 0.0, 10.0, 20.0, 0.0]),
+        feature=np.array([0, 0, 0, 1, 0, 0, 0, 0, 0]),
+        threshold=np.array([nan, 0.5, nan, 2.0, nan, nan, 1.0, nan, nan]),
+        left=np.array([0, 2, 0, 4, 0, 0, 7, 0, 0]),
+        right=np.array([0, 3, 0, 5, 0, 0, 8, 0, 0]),
+        leaf=np.array([1, 0, 1, 0, 1, 1, 0, 1, 1], dtype=bool),
+        value=np.array([0.25, 0.0, -1.0, 0.0, 2.0, 3.0, 0.0, 10.0, 20.0]),
         roots=np.array([0, 1, 6]),
         baseline=0.5,
     )
