@@ -4,10 +4,11 @@ The logistic regression of `graphnews.stories.pairs` weighs each feature the sam
 others say; the same text cosine means one story where related lists confirm it and a shared
 beat where they do not. Gradient-boosted trees of depth 3 learn such conditions from the same
 labelled pairs (scikit-learn's ``HistGradientBoostingClassifier``, log loss, every source
-weighing the same, the log-odds rising with text cosine, names, co-citation and links; time
-apart left to the logistic part). The fitted trees are kept as plain arrays (``model.json``) and
-evaluated here with numpy, so scoring needs no scikit-learn; fitting does (a dependency of
-graphnews for that reason).
+weighing the same, the log-odds rising with the features the model names: text cosine, names,
+co-citation and links, and in the dense model every text feature; time apart left to the
+logistic part). The fitted trees are kept as plain arrays (``model.json``) and evaluated here
+with numpy, so scoring needs no scikit-learn; fitting does (a dependency of graphnews for that
+reason).
 
 >>> import numpy as np
 >>> x = np.array([[0.0], [1.0], [2.0], [3.0]] * 50)
