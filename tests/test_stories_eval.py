@@ -21,7 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 FULL = ROOT / "benchmarks" / "stories_eval"
 SUBSET = ROOT / "tests" / "data" / "stories_eval"
 #: The public repositories the labelled documents come from.
-REPOSITORIES = {"everyday-cc/ai", "everyday-cc/azure", "SmartableAI/microsoft-power-apps"}
+REPOSITORIES = {
+    "everyday-cc/ai", "everyday-cc/azure", "SmartableAI/microsoft-power-apps",
+    "SmartableAI/artificial-intelligence",
+}  # fmt: skip
 NOTE_KINDS = {
     "same-day-beat", "same-beat", "same-company", "follow-up", "development", "syndicated",
     "roundup", "opinion", "tutorial", "off-topic", "preview", "unclear",
