@@ -7,6 +7,7 @@ matches nothing would make every score computed on it wrong.
 
 from __future__ import annotations
 
+import ast
 import csv
 import re
 from pathlib import Path
@@ -103,3 +104,22 @@ def test_source_txt_names_every_document(folder: Path, source: str) -> None:
         named.append(_local_name(path))
     files = sorted(p.name for p in (folder / source / "documents").iterdir())
     assert sorted(named) == files
+
+
+def test_scored_only_sources_are_labelled_and_never_fitted() -> None:
+    """`stories_eval.SCORED_ONLY` names labelled sources, and the shipped model saw none of them."""
+    from graphnews.stories.pairs import load_model
+
+    module = ast.parse((ROOT / "benchmarks" / "stories_eval.py").read_text(encoding="utf-8"))
+    scored_only = next(
+        ast.literal_eval(node.value)
+        for node in module.body
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "SCORED_ONLY" for t in node.targets)
+    )
+    labelled = {row["source"] for row in _rows(FULL)}
+    assert scored_only and set(scored_only) <= labelled
+    model = load_model()
+    for fitted in (model, model.dense):
+        assert fitted is not None
+        assert not set(scored_only) & set(fitted.report["sources"])
