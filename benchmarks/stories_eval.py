@@ -41,12 +41,14 @@ lists) is in neither fit nor the choice of any baseline's parameter. On a shared
 from __future__ import annotations
 
 import argparse
+import inspect
+import shutil
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +64,11 @@ import graphnews
 from graphnews.generator import (
     DOCUMENTS_DIR,
     REGIMES,
+    TRUTH_FILE,
     GroundTruth,
+    Regime,
     adjusted_rand_index,
+    generate_corpus,
     normalized_mutual_info,
 )
 from graphnews.stories.fit import Labelled, fit, read_labels
@@ -294,7 +299,8 @@ def _generated_sources(
         corpora, bare, documents_of = [], [], {}
         for documents, noise in ((d, n) for d in sizes for n in NOISE):
             folder = work / f"gen-{regime_name}-{documents}-{noise:g}-{seed}"
-            if not (folder / "truth.json").is_file():
+            if not _drawn_as(folder, regime):
+                shutil.rmtree(folder, ignore_errors=True)
                 regime.generate(folder, documents=documents, noise=noise, seed=seed)
             truth = GroundTruth.load(folder)
             db = _database(folder / "graphnews.db", [folder / DOCUMENTS_DIR])
@@ -314,6 +320,20 @@ def _generated_sources(
                 documents_of[bare[-1].name] = documents
         out.append(Source(f"generated: {regime_name}", False, corpora, bare, documents_of))
     return out
+
+
+def _drawn_as(folder: Path, regime: Regime) -> bool:
+    """Whether ``folder`` holds a corpus drawn with the regime's options as they are now (a
+    corpus cached before a regime changed is drawn again, its database with it)."""
+    if not (folder / TRUTH_FILE).is_file():
+        return False
+    drawn = GroundTruth.load(folder).parameters
+    options = inspect.signature(generate_corpus).parameters
+    return all(
+        drawn.get(f.name, f.default) == getattr(regime, f.name)
+        for f in fields(Regime)
+        if f.name in options
+    )
 
 
 def _database(path: Path, inputs: list[Path]) -> graphnews.Database:

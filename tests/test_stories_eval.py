@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import ast
 import csv
+import dataclasses
+import importlib
+import json
 import re
 from pathlib import Path
 
 import pytest
 
 import graphnews
+from graphnews.generator import REGIMES, TRUTH_FILE
 from graphnews.identity import canonical_url
 from graphnews.ingest import ingest
 
@@ -123,3 +127,24 @@ def test_scored_only_sources_are_labelled_and_never_fitted() -> None:
     for fitted in (model, model.dense):
         assert fitted is not None
         assert not set(scored_only) & set(fitted.report["sources"])
+
+
+def test_a_cached_generated_corpus_is_drawn_again_when_its_regime_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The benchmark reuses a corpus only when it was drawn with its regime's options as they
+    are now: a regime changed since (an option added or set) is drawn again, not scored stale."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    stories_eval = importlib.import_module("stories_eval")
+    regime = REGIMES["small-stories"]
+    folder = tmp_path / "gen-small-stories"
+    assert not stories_eval._drawn_as(folder, regime)
+    regime.generate(folder, documents=60, noise=0.0, seed=1)
+    assert stories_eval._drawn_as(folder, regime)
+    assert not stories_eval._drawn_as(folder, dataclasses.replace(regime, excerpt_words=40))
+    # A truth written before an option existed reads as that option's default (here
+    # url_variants=True), which this regime does not use.
+    truth = json.loads((folder / TRUTH_FILE).read_text(encoding="utf-8"))
+    del truth["parameters"]["url_variants"]
+    (folder / TRUTH_FILE).write_text(json.dumps(truth), encoding="utf-8")
+    assert not stories_eval._drawn_as(folder, regime)
