@@ -299,10 +299,10 @@ def _generated_sources(
         corpora, bare, documents_of = [], [], {}
         for documents, noise in ((d, n) for d in sizes for n in NOISE):
             folder = work / f"gen-{regime_name}-{documents}-{noise:g}-{seed}"
-            if not _drawn_as(folder, regime):
+            truth = _cached_truth(folder, regime)
+            if truth is None:
                 shutil.rmtree(folder, ignore_errors=True)
-                regime.generate(folder, documents=documents, noise=noise, seed=seed)
-            truth = GroundTruth.load(folder)
+                truth = regime.generate(folder, documents=documents, noise=noise, seed=seed)
             db = _database(folder / "graphnews.db", [folder / DOCUMENTS_DIR])
             articles = Articles.load(db)
             db.close()
@@ -322,18 +322,20 @@ def _generated_sources(
     return out
 
 
-def _drawn_as(folder: Path, regime: Regime) -> bool:
-    """Whether ``folder`` holds a corpus drawn with the regime's options as they are now (a
-    corpus cached before a regime changed is drawn again, its database with it)."""
+def _cached_truth(folder: Path, regime: Regime) -> GroundTruth | None:
+    """The truth of the corpus in ``folder`` if it was drawn with the regime's options as they
+    are now; else None (a corpus cached before a regime changed is drawn again, its database
+    with it)."""
     if not (folder / TRUTH_FILE).is_file():
-        return False
-    drawn = GroundTruth.load(folder).parameters
+        return None
+    truth = GroundTruth.load(folder)
     options = inspect.signature(generate_corpus).parameters
-    return all(
-        drawn.get(f.name, f.default) == getattr(regime, f.name)
+    current = all(
+        truth.parameters.get(f.name, f.default) == getattr(regime, f.name)
         for f in fields(Regime)
         if f.name in options
     )
+    return truth if current else None
 
 
 def _database(path: Path, inputs: list[Path]) -> graphnews.Database:

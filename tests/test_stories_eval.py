@@ -138,13 +138,14 @@ def test_a_cached_generated_corpus_is_drawn_again_when_its_regime_changed(
     stories_eval = importlib.import_module("stories_eval")
     regime = REGIMES["small-stories"]
     folder = tmp_path / "gen-small-stories"
-    assert not stories_eval._drawn_as(folder, regime)
-    regime.generate(folder, documents=60, noise=0.0, seed=1)
-    assert stories_eval._drawn_as(folder, regime)
-    assert not stories_eval._drawn_as(folder, dataclasses.replace(regime, excerpt_words=40))
+    assert stories_eval._cached_truth(folder, regime) is None
+    drawn = regime.generate(folder, documents=60, noise=0.0, seed=1)
+    cached = stories_eval._cached_truth(folder, regime)
+    assert cached is not None and cached.story_of == drawn.story_of
+    assert stories_eval._cached_truth(folder, dataclasses.replace(regime, excerpt_words=40)) is None
     # A truth written before an option existed reads as that option's default (here
     # url_variants=True), which this regime does not use.
     truth = json.loads((folder / TRUTH_FILE).read_text(encoding="utf-8"))
     del truth["parameters"]["url_variants"]
     (folder / TRUTH_FILE).write_text(json.dumps(truth), encoding="utf-8")
-    assert not stories_eval._drawn_as(folder, regime)
+    assert stories_eval._cached_truth(folder, regime) is None
