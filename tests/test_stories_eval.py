@@ -7,13 +7,13 @@ matches nothing would make every score computed on it wrong.
 
 from __future__ import annotations
 
-import ast
 import csv
 import dataclasses
 import importlib
 import json
 import re
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -110,17 +110,18 @@ def test_source_txt_names_every_document(folder: Path, source: str) -> None:
     assert sorted(named) == files
 
 
-def test_scored_only_sources_are_labelled_and_never_fitted() -> None:
+@pytest.fixture
+def stories_eval(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """The benchmark script as a module (it imports its neighbour `harness`)."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    return importlib.import_module("stories_eval")
+
+
+def test_scored_only_sources_are_labelled_and_never_fitted(stories_eval: ModuleType) -> None:
     """`stories_eval.SCORED_ONLY` names labelled sources, and the shipped model saw none of them."""
     from graphnews.stories.pairs import load_model
 
-    module = ast.parse((ROOT / "benchmarks" / "stories_eval.py").read_text(encoding="utf-8"))
-    scored_only = next(
-        ast.literal_eval(node.value)
-        for node in module.body
-        if isinstance(node, ast.Assign)
-        and any(isinstance(t, ast.Name) and t.id == "SCORED_ONLY" for t in node.targets)
-    )
+    scored_only = stories_eval.SCORED_ONLY
     labelled = {row["source"] for row in _rows(FULL)}
     assert scored_only and set(scored_only) <= labelled
     model = load_model()
@@ -130,12 +131,10 @@ def test_scored_only_sources_are_labelled_and_never_fitted() -> None:
 
 
 def test_a_cached_generated_corpus_is_drawn_again_when_its_regime_changed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, stories_eval: ModuleType
 ) -> None:
     """The benchmark reuses a corpus only when it was drawn with its regime's options as they
     are now: a regime changed since (an option added or set) is drawn again, not scored stale."""
-    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
-    stories_eval = importlib.import_module("stories_eval")
     regime = REGIMES["small-stories"]
     folder = tmp_path / "gen-small-stories"
     assert stories_eval._cached_truth(folder, regime) is None
