@@ -188,7 +188,8 @@ def main() -> None:
     held_y: list[np.ndarray] = []
     for held in [*sources, *scored_only]:
         training = [s for s in sources if s is not held]
-        model = _fit_models(training, args, args.seed)
+        # A scored-only source is in no fit, so its fold's model is the one fitted on all.
+        model = final if held.name in never_fitted else _fit_models(training, args, args.seed)
         for corpus, bare in _variants(held, args.documents):
             density = window_density(corpus.articles.ts)
             for name, predicted in _methods(
