@@ -28,7 +28,7 @@ from scipy.sparse.csgraph import connected_components
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import machine, write_results
+from harness import drawn_here, machine, stamp_corpus, write_results
 
 import graphnews
 from graphnews.generator import DOCUMENTS_DIR, GroundTruth, generate_corpus
@@ -101,8 +101,10 @@ def main() -> None:
 
 def _corpus(work: Path, documents: int, noise: float, seed: int) -> Path:
     folder = work / f"stories-{documents}-noise{noise:g}-seed{seed}"
-    if not (folder / "truth.json").is_file():
+    if not (folder / "truth.json").is_file() or not drawn_here(folder):
+        shutil.rmtree(folder, ignore_errors=True)  # its database with it
         generate_corpus(folder, documents=documents, noise=noise, seed=seed)
+        stamp_corpus(folder)
     return folder
 
 

@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
 import resource
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -48,11 +50,13 @@ __all__ = [
     "current_pss",
     "current_rss",
     "database_contents",
+    "drawn_here",
     "emit",
     "ensure_corpus",
     "folder_size",
     "machine",
     "run_process",
+    "stamp_corpus",
     "write_results",
 ]
 
@@ -271,6 +275,33 @@ def run_process(
     }
 
 
+#: A cached generated corpus holds the digest of the generator code that drew it.
+GENERATOR_STAMP = "generator.sha256"
+
+
+def generator_digest() -> str:
+    """SHA-256 of ``graphnews/generator.py``: the generator needs no other file, so the same
+    digest, options and seed draw the same corpus."""
+    import graphnews.generator
+
+    return hashlib.sha256(Path(graphnews.generator.__file__).read_bytes()).hexdigest()
+
+
+def drawn_here(folder: Path) -> bool:
+    """True when the corpus in ``folder`` was drawn by the generator code installed now.
+
+    A corpus cached by another checkout (a branch whose generator writes other texts under the
+    same options) is stale even when its recorded options match.
+    """
+    stamp = folder / GENERATOR_STAMP
+    return stamp.is_file() and stamp.read_text(encoding="utf-8") == generator_digest()
+
+
+def stamp_corpus(folder: Path) -> None:
+    """Record that the corpus just drawn in ``folder`` comes from the generator code of now."""
+    (folder / GENERATOR_STAMP).write_text(generator_digest(), encoding="utf-8")
+
+
 def ensure_corpus(work: Path, documents: int, *, seed: int = 0, outlets: int | None = None,
                   zipf: float | None = None) -> Path:
     """The documents folder of a generated corpus of ``documents`` documents (made when missing).
@@ -278,20 +309,22 @@ def ensure_corpus(work: Path, documents: int, *, seed: int = 0, outlets: int | N
     ``outlets`` sets the number of outlets (default: the generator's ``20 + 3 * sqrt(documents)``,
     968 at 100k) and ``zipf`` the exponent of their popularity (default 1.1; lower spreads the
     articles over more of the outlets). A corpus already in ``work`` with the same size, seed
-    and shape is reused.
+    and shape, drawn by the generator code installed now, is reused.
     """
     from graphnews.generator import DOCUMENTS_DIR, TRUTH_FILE, GroundTruth, generate_corpus
 
     shape = (f"-outlets{outlets}" if outlets else "") + (f"-zipf{zipf}" if zipf else "")
     folder = work / f"corpus-{documents}-seed{seed}{shape}"
-    if (folder / TRUTH_FILE).is_file():
+    if (folder / TRUTH_FILE).is_file() and drawn_here(folder):
         params = GroundTruth.load(folder).parameters
         if params.get("documents") == documents and params.get("seed") == seed:
             return folder / DOCUMENTS_DIR
+    shutil.rmtree(folder, ignore_errors=True)
     if zipf:
         generate_corpus(folder, documents=documents, seed=seed, outlets=outlets, zipf=zipf)
     else:
         generate_corpus(folder, documents=documents, seed=seed, outlets=outlets)
+    stamp_corpus(folder)
     return folder / DOCUMENTS_DIR
 
 

@@ -58,7 +58,7 @@ from scipy.sparse.csgraph import connected_components
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import machine, write_results
+from harness import drawn_here, machine, stamp_corpus, write_results
 
 import graphnews
 from graphnews.generator import (
@@ -304,6 +304,7 @@ def _generated_sources(
             if truth is None:
                 shutil.rmtree(folder, ignore_errors=True)
                 truth = regime.generate(folder, documents=documents, noise=noise, seed=seed)
+                stamp_corpus(folder)
             db = _database(folder / "graphnews.db", [folder / DOCUMENTS_DIR])
             articles = Articles.load(db)
             db.close()
@@ -324,10 +325,10 @@ def _generated_sources(
 
 
 def _cached_truth(folder: Path, regime: Regime) -> GroundTruth | None:
-    """The truth of the corpus in ``folder`` if it was drawn with the regime's options as they
-    are now; else None (a corpus cached before a regime changed is drawn again, its database
-    with it)."""
-    if not (folder / TRUTH_FILE).is_file():
+    """The truth of the corpus in ``folder`` if it was drawn by the generator code installed now
+    with the regime's options as they are now; else None (a corpus cached before a regime or
+    the generator changed, or by another checkout, is drawn again, its database with it)."""
+    if not (folder / TRUTH_FILE).is_file() or not drawn_here(folder):
         return None
     truth = GroundTruth.load(folder)
     options = inspect.signature(generate_corpus).parameters

@@ -133,15 +133,27 @@ def test_scored_only_sources_are_labelled_and_never_fitted(stories_eval: ModuleT
 def test_a_cached_generated_corpus_is_drawn_again_when_its_regime_changed(
     tmp_path: Path, stories_eval: ModuleType
 ) -> None:
-    """The benchmark reuses a corpus only when it was drawn with its regime's options as they
-    are now: a regime changed since (an option added or set) is drawn again, not scored stale."""
+    """The benchmark reuses a corpus only when it was drawn by the generator code installed now
+    with its regime's options as they are now: a regime changed since (an option added or set)
+    or a corpus another checkout's generator drew is drawn again, not scored stale."""
+    from harness import GENERATOR_STAMP, stamp_corpus
+
     regime = REGIMES["small-stories"]
     folder = tmp_path / "gen-small-stories"
     assert stories_eval._cached_truth(folder, regime) is None
     drawn = regime.generate(folder, documents=60, noise=0.0, seed=1)
+    assert stories_eval._cached_truth(folder, regime) is None  # no stamp: drawn by whom?
+    stamp_corpus(folder)
     cached = stories_eval._cached_truth(folder, regime)
     assert cached is not None and cached.story_of == drawn.story_of
     assert stories_eval._cached_truth(folder, dataclasses.replace(regime, excerpt_words=40)) is None
+    # Drawn by another generator under the same options (a branch's sentence-case titles once
+    # left such corpora in the shared cache): stale.
+    stamp = folder / GENERATOR_STAMP
+    stamp.write_text("0" * 64, encoding="utf-8")
+    assert stories_eval._cached_truth(folder, regime) is None
+    stamp_corpus(folder)
+    assert stories_eval._cached_truth(folder, regime) is not None
     # A truth written before an option existed reads as that option's default (here
     # url_variants=True), which this regime does not use.
     truth = json.loads((folder / TRUTH_FILE).read_text(encoding="utf-8"))
