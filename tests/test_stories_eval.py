@@ -36,8 +36,8 @@ NOTE_KINDS = {
 }  # fmt: skip
 
 
-def _rows(folder: Path) -> list[dict[str, str]]:
-    with open(folder / "labels.tsv", encoding="utf-8", newline="") as f:
+def _rows(folder: Path, name: str = "labels.tsv") -> list[dict[str, str]]:
+    with open(folder / name, encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
         assert reader.fieldnames == ["source", "url", "story", "note"]
         return list(reader)
@@ -48,6 +48,12 @@ def _sources(folder: Path) -> list[tuple[Path, str]]:
 
 
 SOURCES = _sources(FULL) + _sources(SUBSET)
+
+
+def _check_note(note: str) -> None:
+    """A note is empty or ``;``-separated hard cases, each starting with a known kind."""
+    words = {re.split(r"[ (:]", part.strip())[0] for part in note.split(";")}
+    assert not note or words <= NOTE_KINDS, note
 
 
 def test_labels_are_well_formed() -> None:
@@ -62,8 +68,23 @@ def test_labels_are_well_formed() -> None:
         key = (row["source"], canonical_url(row["url"]))
         assert key not in seen, f"{row['url']} labelled twice"
         seen.add(key)
-        words = {re.split(r"[ (:]", part.strip())[0] for part in row["note"].split(";")}
-        assert not row["note"] or words <= NOTE_KINDS, row["note"]
+        _check_note(row["note"])
+
+
+def test_the_second_labelling_covers_its_sources_article_for_article() -> None:
+    """``labels_second.tsv`` (the agreement study) labels exactly the articles the first
+    labelling has in each of its sources, with well-formed stories and notes."""
+    first = _rows(FULL)
+    second = _rows(FULL, "labels_second.tsv")
+    sources = {row["source"] for row in second}
+    assert len(sources) >= 4
+    for source in sources:
+        urls = [row["url"] for row in second if row["source"] == source]
+        assert len(urls) == len(set(urls))
+        assert set(urls) == {row["url"] for row in first if row["source"] == source}
+    for row in second:
+        assert row["story"].startswith(row["source"] + ":"), row
+        _check_note(row["note"])
 
 
 def test_the_subset_is_a_copy_of_the_full_labels() -> None:
