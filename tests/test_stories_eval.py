@@ -181,3 +181,29 @@ def test_a_cached_generated_corpus_is_drawn_again_when_its_regime_changed(
     del truth["parameters"]["url_variants"]
     (folder / TRUTH_FILE).write_text(json.dumps(truth), encoding="utf-8")
     assert stories_eval._cached_truth(folder, regime) is None
+
+
+def test_agreement_scores_a_hand_worked_example(stories_eval: ModuleType) -> None:
+    """`stories_agreement`'s scores on four articles worked by hand (the fixture puts the
+    benchmarks on the path): the annotators agree that
+    a-b is one story and a-d, b-d, c-d two; they differ on a-c and b-c (left out of the
+    consensus)."""
+    agreement = importlib.import_module("stories_agreement")
+    first = {"a": 1, "b": 1, "c": 2, "d": 3}
+    second = {"a": 1, "b": 1, "c": 1, "d": 3}
+    # Annotators: first's one pair (a-b) is among second's three (a-b, a-c, b-c).
+    both = agreement._agreement(first, second)
+    assert (both["precision"], both["recall"]) == (pytest.approx(1 / 3, abs=1e-6), 1.0)
+    assert both["f1"] == pytest.approx(0.5, abs=1e-6)
+    # graphnews joins b, c and d: of the consensus pairs (a-b same; a-d, b-d, c-d apart) it
+    # claims b-d and c-d (both wrong) and misses a-b; b-c is not a consensus pair.
+    predicted = {"a": 1, "b": 2, "c": 2, "d": 2}
+    consensus = agreement._consensus(first, second, predicted)
+    assert consensus == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+    # Joining a-b alone is right on every consensus pair.
+    assert agreement._consensus(first, second, {"a": 1, "b": 1, "c": 2, "d": 3}) == {
+        "precision": 1.0,
+        "recall": 1.0,
+        "f1": 1.0,
+    }
+    assert agreement._pairs(second) == 3
