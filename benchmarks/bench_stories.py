@@ -19,6 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from scipy.sparse.csgraph import connected_components
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import drawn_here, machine, stamp_corpus, write_results
+from harness import draw_corpus, drawn_here, machine, write_results
 
 import graphnews
 from graphnews.generator import DOCUMENTS_DIR, GroundTruth, generate_corpus
@@ -102,9 +103,7 @@ def main() -> None:
 def _corpus(work: Path, documents: int, noise: float, seed: int) -> Path:
     folder = work / f"stories-{documents}-noise{noise:g}-seed{seed}"
     if not (folder / "truth.json").is_file() or not drawn_here(folder):
-        shutil.rmtree(folder, ignore_errors=True)  # its database with it
-        generate_corpus(folder, documents=documents, noise=noise, seed=seed)
-        stamp_corpus(folder)
+        draw_corpus(folder, partial(generate_corpus, documents=documents, noise=noise, seed=seed))
     return folder
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -39,7 +40,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = [
     "MB",
@@ -50,6 +51,7 @@ __all__ = [
     "current_pss",
     "current_rss",
     "database_contents",
+    "draw_corpus",
     "drawn_here",
     "emit",
     "ensure_corpus",
@@ -59,6 +61,8 @@ __all__ = [
     "stamp_corpus",
     "write_results",
 ]
+
+T = TypeVar("T")
 
 MB = 1024 * 1024
 #: The checkout whose graphnews the benchmarks measure.
@@ -279,6 +283,7 @@ def run_process(
 GENERATOR_STAMP = "generator.sha256"
 
 
+@functools.cache
 def generator_digest() -> str:
     """SHA-256 of ``graphnews/generator.py``: the generator needs no other file, so the same
     digest, options and seed draw the same corpus."""
@@ -302,6 +307,15 @@ def stamp_corpus(folder: Path) -> None:
     (folder / GENERATOR_STAMP).write_text(generator_digest(), encoding="utf-8")
 
 
+def draw_corpus(folder: Path, draw: Callable[[Path], T]) -> T:
+    """Draw a corpus into ``folder`` afresh (what was there goes, its database with it) and
+    stamp it (`drawn_here`); ``draw`` writes the corpus and returns what the caller keeps."""
+    shutil.rmtree(folder, ignore_errors=True)
+    drawn = draw(folder)
+    stamp_corpus(folder)
+    return drawn
+
+
 def ensure_corpus(work: Path, documents: int, *, seed: int = 0, outlets: int | None = None,
                   zipf: float | None = None) -> Path:
     """The documents folder of a generated corpus of ``documents`` documents (made when missing).
@@ -319,12 +333,12 @@ def ensure_corpus(work: Path, documents: int, *, seed: int = 0, outlets: int | N
         params = GroundTruth.load(folder).parameters
         if params.get("documents") == documents and params.get("seed") == seed:
             return folder / DOCUMENTS_DIR
-    shutil.rmtree(folder, ignore_errors=True)
     if zipf:
-        generate_corpus(folder, documents=documents, seed=seed, outlets=outlets, zipf=zipf)
+        draw = functools.partial(
+            generate_corpus, documents=documents, seed=seed, outlets=outlets, zipf=zipf)
     else:
-        generate_corpus(folder, documents=documents, seed=seed, outlets=outlets)
-    stamp_corpus(folder)
+        draw = functools.partial(generate_corpus, documents=documents, seed=seed, outlets=outlets)
+    draw_corpus(folder, draw)
     return folder / DOCUMENTS_DIR
 
 

@@ -42,13 +42,13 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import shutil
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,7 @@ from scipy.sparse.csgraph import connected_components
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import drawn_here, machine, stamp_corpus, write_results
+from harness import draw_corpus, drawn_here, machine, write_results
 
 import graphnews
 from graphnews.generator import (
@@ -307,9 +307,9 @@ def _generated_sources(
             folder = work / f"gen-{regime_name}-{documents}-{noise:g}-{seed}"
             truth = _cached_truth(folder, regime)
             if truth is None:
-                shutil.rmtree(folder, ignore_errors=True)
-                truth = regime.generate(folder, documents=documents, noise=noise, seed=seed)
-                stamp_corpus(folder)
+                truth = draw_corpus(
+                    folder, partial(regime.generate, documents=documents, noise=noise, seed=seed)
+                )
             db = _database(folder / "graphnews.db", [folder / DOCUMENTS_DIR])
             articles = Articles.load(db)
             db.close()
