@@ -68,19 +68,20 @@ def main() -> None:
             "articles": len(first),
             "stories": [len(set(first.values())), len(set(other.values()))],
             "same_story_pairs": [_pairs(first), _pairs(other)],
-            "annotators": _agreement(first, other),
+            "variants": {},
         }
         # With its lists removed a source keeps only its documents' articles (as the table of
         # record scores it): both labellings are restricted to them.
-        variants = [("with lists", corpus), *(("lists removed", b) for b in source.bare)]
+        variants = [("as labelled", corpus), *(("lists removed", b) for b in source.bare)]
         for variant, scored in variants:
             predicted = scored.predict(model)
             kept = scored.truth()
-            row[f"graphnews {variant}"] = {
+            other_kept = {u: other[u] for u in kept}
+            row["variants"][variant] = {
                 "articles": len(kept),
-                "annotators": _agreement(kept, {u: other[u] for u in kept}),
+                "annotators": _agreement(kept, other_kept),
                 "first": _agreement(kept, predicted),
-                "second": _agreement({u: other[u] for u in kept}, predicted),
+                "second": _agreement(other_kept, predicted),
                 "consensus": _consensus(kept, other, predicted),
             }
         rows.append(row)
@@ -133,11 +134,8 @@ def _table(rows: list[dict[str, Any]]) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        for variant in ("with lists", "lists removed"):
-            g = r.get(f"graphnews {variant}")
-            if g is None:
-                continue
-            lists = "" if variant == "with lists" else " (lists removed)"
+        for variant, g in r["variants"].items():
+            lists = "" if variant == "as labelled" else " (lists removed)"
             lines.append(
                 f"| {r['source']}{lists} | {g['articles']} | {r['stories'][0]} / "
                 f"{r['stories'][1]} | {r['same_story_pairs'][0]:,} / "
