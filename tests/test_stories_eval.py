@@ -185,9 +185,8 @@ def test_a_cached_generated_corpus_is_drawn_again_when_its_regime_changed(
 
 def test_agreement_scores_a_hand_worked_example(stories_eval: ModuleType) -> None:
     """`stories_agreement`'s scores on four articles worked by hand (the fixture puts the
-    benchmarks on the path): the annotators agree that
-    a-b is one story and a-d, b-d, c-d two; they differ on a-c and b-c (left out of the
-    consensus)."""
+    benchmarks on the path): the annotators agree that a-b is one story and a-d, b-d, c-d
+    two; they differ on a-c and b-c (left out of the consensus)."""
     agreement = importlib.import_module("stories_agreement")
     first = {"a": 1, "b": 1, "c": 2, "d": 3}
     second = {"a": 1, "b": 1, "c": 1, "d": 3}
