@@ -11,6 +11,7 @@ import pytest
 from graphnews.errors import BadInputError
 from graphnews.stories.fit import bcubed_f1, pairwise_scores, read_labels
 from graphnews.stories.pairs import (
+    ADJUSTED,
     DENSE_INCREASING,
     FEATURES,
     INCREASING,
@@ -130,7 +131,8 @@ def test_the_shipped_model_has_a_dense_model_fitted_on_denser_corpora(tmp_path: 
 def test_the_shipped_model_mixes_trees_that_never_split_on_time(tmp_path: Path) -> None:
     """Both models are the logistic part and trees (`TREES_SHARE`); the trees never split on
     `NOT_IN_TREES`; the dense model's trees rise with every feature of `DENSE_INCREASING`, the
-    other's with `INCREASING`; saved and loaded, the same."""
+    other's with `INCREASING`; the titles' actors (`ADJUSTED`) are added last; saved and loaded,
+    the same."""
     model = load_model()
     assert model.dense is not None and model.trees is not None and model.dense.trees is not None
     x = np.random.default_rng(2).normal(size=(500, len(FEATURES)))
@@ -149,6 +151,8 @@ def test_the_shipped_model_mixes_trees_that_never_split_on_time(tmp_path: Path) 
         expected = (1 - TREES_SHARE) * (logistic + fitted.offset) + TREES_SHARE * (
             fitted.trees.log_odds(x)
         )
+        assert fitted.adjust is not None  # the titles' actors, added last
+        expected += x[:, [FEATURES.index(f) for f in ADJUSTED]] @ fitted.adjust
         np.testing.assert_allclose(fitted.log_odds(x), expected, atol=1e-12)
         for feature in increasing:
             higher = x.copy()
