@@ -4,8 +4,9 @@ Real headlines lead with whose news it is ("Tealbook raises $50M", "Insent.ai ra
 two articles that lead with different actors, neither of which the other names anywhere, are
 rarely one story, and two that lead with the same actor often are. A title's actor is its
 first capitalised word that is no generic title word ("The", "How", "Exclusive") and no
-figure, if at most `ACTOR_SHARE` of the corpus's titles carry it: the feed's own subject
-("Microsoft" on an Azure feed) is nobody's actor.
+figure, if at most `ACTOR_SHARE` of the corpus's titles carry it (the feed's own subject,
+"Microsoft" on an Azure feed, is nobody's actor) and its own excerpt capitalises it too (a
+title's first word is capitalised whatever it is: "Driverless taxis are coming ...").
 
 Titles that are not written as headlines (generated ones, or words in any order) lead with
 any word, and a "conflict" between two of them says nothing. So the actors are only used in a
@@ -81,6 +82,10 @@ def title_actors(titles: Sequence[str], excerpts: Sequence[str]) -> list[str | N
     """Each title's actor (lower case), or None; None for every title of a corpus whose titles
     do not lead with names (see the module's docstring), judged on its first `ACTOR_SAMPLE`.
 
+    A title's actor must be capitalised in its own excerpt as well: a title's first word is
+    capitalised whatever it is ("Driverless taxis are coming ...", "Putting the metal to the
+    pedal!"), a name is capitalised wherever it stands.
+
     >>> titles = [f"Maker{k} raises ${k}M for robots" for k in range(12)]
     >>> excerpts = [f"Maker{k}, a startup, said on Monday ..." for k in range(12)]
     >>> title_actors(titles, excerpts)[:2]
@@ -97,7 +102,11 @@ def title_actors(titles: Sequence[str], excerpts: Sequence[str]) -> list[str | N
             confirmed += actor in _capitalised(excerpt)
     if checked < ACTOR_CHECKED or confirmed < ACTOR_CONFIRMED * checked:
         return [None] * len(titles)
-    return actors if len(titles) <= ACTOR_SAMPLE else _leading(titles)
+    found = actors if len(titles) <= ACTOR_SAMPLE else _leading(titles)
+    return [
+        a if a is not None and a in _capitalised(e) else None
+        for a, e in zip(found, excerpts, strict=True)
+    ]
 
 
 def _leading(titles: Sequence[str]) -> list[str | None]:
