@@ -168,6 +168,24 @@ def test_story_explain_names_the_evidence(real: str) -> None:
     assert found["weakest_member"]["mean_probability"] <= strongest["probability"]
     code, out, _ = invoke("story", NBC, "--explain", "--db", real)
     assert code == 0 and "strongest pairs" in out and "shared names and terms" in out
+    # Microsoft's story: its titles lead with the feed's own subject, so no actor
+    assert found["actors"] == []
+
+
+CRUISE = "https://engadget.com/cruise-charge-fully-driverless-rides-san-francisco-092000547.html"
+
+
+def test_story_explain_names_whose_news_the_titles_lead_with(real: str) -> None:
+    """Cruise's permit to charge for driverless rides: the titles that lead with Cruise and
+    whose excerpts name it again ("Cruise can now charge ..."); "Driverless taxis are coming
+    ..." leads with a word its excerpt does not capitalise."""
+    code, out, err = invoke("story", CRUISE, "--explain", "--format", "json", "--db", real)
+    assert code == 0, err
+    found = json.loads(out)
+    assert found["actors"][0] == {"actor": "cruise", "articles": 2}
+    assert "driverless" not in {a["actor"] for a in found["actors"]}
+    code, out, _ = invoke("story", CRUISE, "--explain", "--db", real)
+    assert code == 0 and "title actors" in out
 
 
 def test_stories_fit_reports_cross_validated_scores_and_keeps_the_model(

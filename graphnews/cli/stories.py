@@ -359,6 +359,13 @@ def _explain(database: Database, story: str, fmt: Format) -> None:
         title="strongest pairs",
     )
     emit_rows(found["shared"], fmt, columns=("term", "articles"), title="shared names and terms")
+    if found["actors"]:
+        emit_rows(
+            found["actors"],
+            fmt,
+            columns=("actor", "articles"),
+            title="title actors",
+        )
 
 
 def _chart(spread: StorySpread) -> Text:

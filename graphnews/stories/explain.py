@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from graphnews.stories.actors import title_actors
 from graphnews.stories.detect import current_model
 from graphnews.stories.pairs import Articles, CandidateSearch, candidate_pairs, names, tokens
 from graphnews.stories.stored import get_story
@@ -30,7 +31,9 @@ def explain_story(db: Database, story: str, *, pairs: int = 5) -> dict[str, Any]
     probable pairs inside the story: both titles, the probability, and the features that
     weigh most for it), ``shared`` (names and terms found in at least half of the articles,
     most shared first), and ``weakest_member`` (the article with the lowest mean probability
-    of being one story with the others, and that mean).
+    of being one story with the others, and that mean), and ``actors`` (whose news its titles
+    lead with, `graphnews.stories.actors.title_actors`, with how many titles: empty where the
+    corpus's titles do not lead with names).
     """
     found = get_story(db, story)
     articles = Articles.load(db)
@@ -61,6 +64,7 @@ def explain_story(db: Database, story: str, *, pairs: int = 5) -> dict[str, Any]
         "strongest_pairs": strongest,
         "shared": _shared(articles, members),
         "weakest_member": _weakest(articles, members, u, v, p),
+        "actors": _actors(articles, members),
     }
 
 
@@ -87,6 +91,14 @@ def _shared(articles: Articles, members: np.ndarray, most: int = 12) -> list[dic
         counts.update(set(names(text)) | set(tokens(text)))
     floor = max(2, (len(members) + 1) // 2)
     return [{"term": t, "articles": c} for t, c in counts.most_common() if c >= floor][:most]
+
+
+def _actors(articles: Articles, members: np.ndarray) -> list[dict[str, Any]]:
+    """The members' title actors (found over the whole corpus, as detection finds them), most
+    titles first."""
+    found = title_actors(articles.titles, articles.excerpts)
+    counts = Counter(found[i] for i in members.tolist() if found[i] is not None)
+    return [{"actor": a, "articles": c} for a, c in counts.most_common()]
 
 
 def _weakest(
