@@ -73,6 +73,7 @@ from graphnews.generator import (
 )
 from graphnews.stories.fit import Labelled, fit, read_labels
 from graphnews.stories.pairs import (
+    ADJUSTED,
     DENSE_INCREASING,
     FEATURES,
     INCREASING,
@@ -524,7 +525,16 @@ def _described(model: Model) -> dict[str, Any]:
 
 def _coefficients(model: Model) -> str:
     lines = ["\n| feature | coefficient (per standard deviation) |", "|---|---|"]
-    lines += [f"| {f} | {c:+.3f} |" for f, c in zip(FEATURES, model.coef, strict=True)]
+    lines += [
+        f"| {f} | {c:+.3f} |"
+        for f, c in zip(FEATURES, model.coef, strict=True)
+        if f not in ADJUSTED
+    ]
+    if model.adjust is not None:
+        lines += [
+            f"| {f} (added last, per unit) | {a:+.3f} |"
+            for f, a in zip(ADJUSTED, model.adjust, strict=True)
+        ]
     lines.append(f"| intercept | {model.intercept:+.3f} |")
     lines.append(f"| Platt slope, offset | {model.slope:.3f}, {model.offset:+.3f} |")
     if model.trees is not None:
