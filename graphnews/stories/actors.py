@@ -94,19 +94,19 @@ def title_actors(titles: Sequence[str], excerpts: Sequence[str]) -> list[str | N
     >>> title_actors(titles, ["A startup said on Monday ..."] * 12)[:2]  # not confirmed
     [None, None]
     """
-    sample = slice(0, ACTOR_SAMPLE)
-    actors = _leading(titles[sample])
-    checked = confirmed = 0
-    for actor, excerpt in zip(actors, excerpts[sample], strict=True):
-        if actor is not None and excerpt:
-            checked += 1
-            confirmed += actor in _capitalised(excerpt)
-    if checked < ACTOR_CHECKED or confirmed < ACTOR_CONFIRMED * checked:
+    leading = _leading(titles[:ACTOR_SAMPLE])
+    named = _confirmed(leading, excerpts[:ACTOR_SAMPLE])
+    checked = sum(a is not None and bool(e) for a, e in zip(leading, excerpts, strict=False))
+    if checked < ACTOR_CHECKED or sum(a is not None for a in named) < ACTOR_CONFIRMED * checked:
         return [None] * len(titles)
-    found = actors if len(titles) <= ACTOR_SAMPLE else _leading(titles)
+    return named if len(titles) <= ACTOR_SAMPLE else _confirmed(_leading(titles), excerpts)
+
+
+def _confirmed(actors: Sequence[str | None], excerpts: Sequence[str]) -> list[str | None]:
+    """Each actor that its own excerpt capitalises too, else None."""
     return [
         a if a is not None and a in _capitalised(e) else None
-        for a, e in zip(found, excerpts, strict=True)
+        for a, e in zip(actors, excerpts, strict=True)
     ]
 
 
@@ -143,7 +143,7 @@ def actor_features(
     actor = np.array(
         [-1 if actors[i] is None else ids.setdefault(actors[i], len(ids)) for i in at],
         dtype=np.int64,
-    ).reshape(-1)
+    )
     if not ids:
         return np.zeros(len(u)), np.zeros(len(u))
     au, av = actor[u], actor[v]

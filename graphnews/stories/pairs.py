@@ -114,7 +114,8 @@ NOT_IN_TREES = ("log_hours_apart",)
 #: Features the model adds last, as log-odds fitted on top of the rest (`fit_model`): in the
 #: regression beside the others, the actors' "no" let the fit lean more on text for every
 #: other pair, and a feed whose titles name no actor (smartable-powerapps-2020) merged more
-#: (pairwise F1 0.82 -> 0.61, development seeds 3 and 4; docs/stories.md, "The title's actor").
+#: (pairwise F1 0.82 -> 0.61, development seeds 3 and 4; docs/stories.md, "The title's actor,
+#: gated").
 ADJUSTED = ("actor_same", "actor_conflict")
 
 #: The trees' share of a model's log-odds, the logistic part's the rest (`Model.log_odds`).
