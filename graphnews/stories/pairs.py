@@ -117,6 +117,7 @@ NOT_IN_TREES = ("log_hours_apart",)
 #: (pairwise F1 0.82 -> 0.61, development seeds 3 and 4; docs/stories.md, "The title's actor,
 #: gated").
 ADJUSTED = ("actor_same", "actor_conflict")
+_ADJUSTED_COLUMNS = [FEATURES.index(f) for f in ADJUSTED]
 
 #: The trees' share of a model's log-odds, the logistic part's the rest (`Model.log_odds`).
 #: Chosen on development corpora only (docs/stories.md, "The mixed model"): with trees
@@ -480,7 +481,7 @@ class Model:
         if self.trees is not None:
             logistic = (1.0 - TREES_SHARE) * logistic + TREES_SHARE * self.trees.log_odds(x)
         if self.adjust is not None:
-            logistic = logistic + x[:, [FEATURES.index(f) for f in ADJUSTED]] @ self.adjust
+            logistic = logistic + x[:, _ADJUSTED_COLUMNS] @ self.adjust
         return logistic
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -493,8 +494,7 @@ class Model:
         if self.trees is not None:
             parts = (1.0 - TREES_SHARE) * parts + TREES_SHARE * self.trees.contributions(row)
         if self.adjust is not None:
-            adjusted = [FEATURES.index(f) for f in ADJUSTED]
-            parts[adjusted] += self.adjust * row[adjusted]
+            parts[_ADJUSTED_COLUMNS] += self.adjust * row[_ADJUSTED_COLUMNS]
         return {f: float(p) for f, p in zip(self.features, parts, strict=True)}
 
     def as_dict(self) -> dict[str, Any]:
@@ -659,10 +659,9 @@ def fit_model(
     """
     y = np.asarray(y, dtype=float)
     groups = np.asarray(groups)
-    adjusted = [FEATURES.index(f) for f in ADJUSTED]
-    x_adjusted = x[:, adjusted].copy()
+    x_adjusted = x[:, _ADJUSTED_COLUMNS]  # (a copy: fancy indexing)
     x = x.copy()
-    x[:, adjusted] = 0.0
+    x[:, _ADJUSTED_COLUMNS] = 0.0
     names_, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
     weights = (len(y) / len(names_)) / counts[inverse]
     mean = x.mean(axis=0) if len(x) else np.zeros(x.shape[1])
