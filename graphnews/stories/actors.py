@@ -129,6 +129,8 @@ def actor_features(
     subset: np.ndarray,
     u: np.ndarray,
     v: np.ndarray,
+    *,
+    actors: Sequence[str | None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``actor_same`` and ``actor_conflict`` of the pairs ``(u, v)`` (indices into ``subset``,
     itself indices into ``titles``). Actors are found over every title, not only the subset's,
@@ -136,8 +138,10 @@ def actor_features(
 
     ``actor_same``: both titles lead with the same actor. ``actor_conflict``: both lead with
     an actor, they differ, and neither article's title or excerpt names the other's actor.
+    ``actors``: the titles' `title_actors`, when already found.
     """
-    actors = title_actors(titles, excerpts)
+    if actors is None:
+        actors = title_actors(titles, excerpts)
     at = subset.tolist()
     ids: dict[str, int] = {}
     actor = np.array(

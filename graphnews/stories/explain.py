@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from graphnews.stories.actors import title_actors
 from graphnews.stories.detect import current_model
 from graphnews.stories.pairs import Articles, CandidateSearch, candidate_pairs, names, tokens
 from graphnews.stories.stored import get_story
@@ -96,7 +95,7 @@ def _shared(articles: Articles, members: np.ndarray, most: int = 12) -> list[dic
 def _actors(articles: Articles, members: np.ndarray) -> list[dict[str, Any]]:
     """The members' title actors (found over the whole corpus, as detection finds them), most
     titles first."""
-    found = title_actors(articles.titles, articles.excerpts)
+    found = articles.actors
     counts = Counter(found[i] for i in members.tolist() if found[i] is not None)
     return [{"actor": a, "articles": c} for a, c in counts.most_common()]
 

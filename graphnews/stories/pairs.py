@@ -40,6 +40,7 @@ import re
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import chain, pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +49,7 @@ import numpy as np
 from scipy import sparse
 
 from graphnews._memory import release as release_memory
-from graphnews.stories.actors import actor_features
+from graphnews.stories.actors import actor_features, title_actors
 from graphnews.stories.trees import Trees, fit_trees
 
 if TYPE_CHECKING:
@@ -272,6 +273,12 @@ class Articles:
     dst: np.ndarray
     documented: np.ndarray | None = None  # per article: ingested as a document of its own
 
+    @cached_property
+    def actors(self) -> list[str | None]:
+        """Each title's actor (`graphnews.stories.actors.title_actors`), found once: the pair
+        features and `graphnews.stories.explain` both read them."""
+        return title_actors(self.titles, self.excerpts)
+
     @classmethod
     def load(cls, db: Database) -> Articles:
         rows = db.conn.execute(
@@ -425,7 +432,7 @@ def candidate_pairs(
         ),
     }
     columns["actor_same"], columns["actor_conflict"] = actor_features(
-        articles.titles, articles.excerpts, subset, u, v
+        articles.titles, articles.excerpts, subset, u, v, actors=articles.actors
     )
     del text, titles, excerpts, entities, cocited, both, linked, directed
     release_memory()
