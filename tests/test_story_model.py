@@ -216,6 +216,26 @@ def test_labels_are_read_with_their_source_and_errors_name_the_line(tmp_path: Pa
         read_labels(no_header)
 
 
+def test_labels_keep_a_url_with_a_line_separator_and_name_the_right_line(tmp_path: Path) -> None:
+    """A URL may hold U+2028 (a YAML escape in a real SpaceNews document): it is one row, and
+    the next row (Windows line ends) is read whole; an error names the file's line."""
+    odd = "https://spacenews.com/azure-space\u2028/"
+    path = tmp_path / "odd.tsv"
+    path.write_text(
+        f"url\tstory\r\n{odd}\ts1\r\nhttps://example.com/b\ts2\r\nhttps://example.com/c\t\r\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(BadInputError, match=r"odd.tsv:4: a row needs a URL and a story"):
+        read_labels(path)
+    path.write_text(
+        f"url\tstory\r\n{odd}\ts1\r\nhttps://example.com/b\ts2\r\n", encoding="utf-8"
+    )
+    labels = read_labels(path)["odd"]
+    assert sorted(labels.values()) == ["odd:s1", "odd:s2"]
+    assert labels["https://example.com/b"] == "odd:s2"
+    assert any("\u2028" in url for url in labels)
+
+
 def test_missing_related_lists_and_excerpts_are_flagged_not_guessed(tmp_path: Path) -> None:
     import graphnews
     from tests.test_stories import write_doc

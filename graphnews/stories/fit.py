@@ -22,6 +22,7 @@ Scores of a predicted story per URL against the labelled story per URL:
 from __future__ import annotations
 
 import csv
+import io
 import zlib
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
@@ -72,14 +73,16 @@ def read_labels(path: str | Path) -> dict[str, dict[str, str]]:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise BadInputError(f"{p}: cannot read the labels: {error}") from error
-    rows = csv.DictReader(text.splitlines(), delimiter="\t")
+    # (csv splits the rows itself: str.splitlines would also split at a U+2028 inside a URL)
+    rows = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t")
     if not rows.fieldnames or not {"url", "story"} <= set(rows.fieldnames):
         raise BadInputError(
             f"{p}:1: the labels need a header row with 'url' and 'story' "
             f"columns (tab-separated), found {rows.fieldnames}"
         )
     out: dict[str, dict[str, str]] = {}
-    for line, row in enumerate(rows, start=2):
+    for row in rows:
+        line = rows.line_num
         url, story = (row.get("url") or "").strip(), (row.get("story") or "").strip()
         canonical = canonical_url(url) if url else None
         if canonical is None or not story:
