@@ -91,7 +91,9 @@ def test_pair_features_same_actor_and_conflict() -> None:
     subset = np.array([0, 1, 2, 11, 8, 9, 16, 17, 4])  # the corpus's rows of the subset's
     u = np.array([0, 0, 3, 4, 3, 7, 8])
     v = np.array([1, 2, 6, 5, 7, 8, 1])
-    same, conflict = actor_features(titles, excerpts, subset, u, v)
+    same, conflict = actor_features(
+        titles, excerpts, subset, u, v, actors=title_actors(titles, excerpts)
+    )
     # tealbook/tealbook; tealbook/insent.ai; zoom/zoom; databricks/snowflake; zoom/oracle
     # (whose excerpt does not name Zoom, but its title does); oracle/no actor; no actor/tealbook
     np.testing.assert_array_equal(same, [1, 0, 1, 0, 0, 0, 0])

@@ -130,18 +130,16 @@ def actor_features(
     u: np.ndarray,
     v: np.ndarray,
     *,
-    actors: Sequence[str | None] | None = None,
+    actors: Sequence[str | None],
 ) -> tuple[np.ndarray, np.ndarray]:
     """``actor_same`` and ``actor_conflict`` of the pairs ``(u, v)`` (indices into ``subset``,
-    itself indices into ``titles``). Actors are found over every title, not only the subset's,
-    so an incremental run sees the same actors as a full one.
+    itself indices into ``titles``). ``actors`` are found over every title, not only the
+    subset's, so an incremental run sees the same actors as a full one.
 
     ``actor_same``: both titles lead with the same actor. ``actor_conflict``: both lead with
     an actor, they differ, and neither article's title or excerpt names the other's actor.
-    ``actors``: the titles' `title_actors`, when already found.
+    ``actors``: `title_actors` of ``titles`` (`graphnews.stories.pairs.Articles.actors`).
     """
-    if actors is None:
-        actors = title_actors(titles, excerpts)
     at = subset.tolist()
     ids: dict[str, int] = {}
     actor = np.array(
