@@ -619,12 +619,13 @@ def fit_logistic(
     add to it); without ``intercept``, there is none (returned as 0). Returns
     ``(coef, intercept)``.
     """
-    n, k = x.shape
+    n = len(x)
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
-    design = np.column_stack((x, np.ones(n) if intercept else np.zeros(n)))
-    penalty = np.full(k + 1, float(l2))
-    penalty[-1] = 0.0
-    beta = np.zeros(k + 1)
+    design = np.column_stack((x, np.ones(n))) if intercept else x
+    penalty = np.full(design.shape[1], float(l2))
+    if intercept:
+        penalty[-1] = 0.0
+    beta = np.zeros(design.shape[1])
     base = np.zeros(n) if offset is None else offset
     for _ in range(iterations):
         p = _sigmoid(design @ beta + base)
@@ -635,7 +636,7 @@ def fit_logistic(
         beta -= step
         if np.max(np.abs(step)) < 1e-10:
             break
-    return beta[:-1], float(beta[-1])
+    return (beta[:-1], float(beta[-1])) if intercept else (beta, 0.0)
 
 
 def fit_model(
@@ -702,7 +703,9 @@ def fit_model(
             x,
             y,
             weights,
-            columns=[FEATURES.index(f) for f in FEATURES if f not in NOT_IN_TREES],
+            columns=[
+                FEATURES.index(f) for f in FEATURES if f not in NOT_IN_TREES and f not in ADJUSTED
+            ],
             increasing=[FEATURES.index(f) for f in increasing],
         )
         report["trees"] = len(boosted.roots)
