@@ -17,7 +17,7 @@ lists where it has them), every pair of labelled articles is put in one class:
 
 Same-story and different-story pairs are counted in the same classes, so the precision cost of
 widening a gate is visible beside what it would recover; "rare name" counts the missed pairs
-that share at least one rare name (`graphnews.stories.pairs.names`: capitalised words, figures,
+that share at least one rare name (`graphnews.stories.words.names`: capitalised words, figures,
 quoted phrases; rare: in at most max(1% of the corpus's articles, 20) of them).
 
     python benchmarks/candidate_recall.py            # markdown tables on stdout
@@ -54,8 +54,8 @@ from graphnews.stories.pairs import (
     _text_vectors,
     candidate_pairs,
     load_model,
-    names,
 )
+from graphnews.stories.words import names
 
 CLASSES = (
     "candidate",

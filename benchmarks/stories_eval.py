@@ -100,10 +100,13 @@ SCORED_ONLY = (
     "azure-2020-10",
     "azure-2021-03",
     "azure-2021-08",
+    "ja-frontpage-2026-08-19",
     "smartable-ai-2020-04",
     "smartable-ai-2020-09",
     "smartable-ai-2021-01",
     "smartable-ai-2021-04",
+    "zh-trending-2024-06-05",
+    "zh-trending-2024-11-06",
 )
 
 #: Grids the baselines' one parameter is chosen from (on the training sources).

@@ -132,6 +132,8 @@ def ensure_stories(
             f"{report.window_texts:,.0f} other articles within 7 days of the median one)",
             highlight=False,
         )
+        for note in report.caveats():
+            err_console().print(f"stories: {note}", highlight=False)
 
 
 @app.command("stories")

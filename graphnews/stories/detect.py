@@ -58,6 +58,7 @@ from graphnews.stories.pairs import (
     window_density,
 )
 from graphnews.stories.stored import Story, load_stories
+from graphnews.stories.words import unfitted_script
 
 if TYPE_CHECKING:
     from graphnews.store import Database
@@ -95,7 +96,26 @@ class StoryRun:
     resolution: float = DEFAULT_RESOLUTION
     seed: int = DEFAULT_SEED
     window_texts: float = 0.0  # `window_density` of the articles: which model applies
+    untimed: int = 0  # articles without a publication time: in a story only through links
+    unfitted_script: int = 0  # articles titled in Chinese, Japanese or Korean (`unfitted_script`)
     seconds: dict[str, float] = field(default_factory=dict)
+
+    def caveats(self) -> list[str]:
+        """What the stories cannot be trusted for, in plain words (empty: nothing known)."""
+        notes = []
+        if self.untimed:
+            notes.append(
+                f"{self.untimed:,} of {self.articles:,} articles have no publication time: "
+                "their texts are compared with no other, so they join a story only through "
+                "their related links"
+            )
+        if self.unfitted_script:
+            notes.append(
+                f"{self.unfitted_script:,} of {self.articles:,} articles are titled in Chinese, "
+                "Japanese or Korean: the same-story model was fitted on English news and finds "
+                "few of their stories (docs/stories.md, \"Chinese and Japanese\")"
+            )
+        return notes
 
 
 def detect_stories(
@@ -335,6 +355,11 @@ class _Detector:
             window_density(corpus.ts, self.search.window_days)
             if self.density is None
             else self.density
+        )
+        self.report.untimed = int(np.isnan(corpus.ts).sum())
+        self.report.unfitted_script = sum(
+            unfitted_script(title or excerpt)
+            for title, excerpt in zip(corpus.titles, corpus.excerpts, strict=True)
         )
         lap("load")
         region = None

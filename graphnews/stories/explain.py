@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from graphnews.stories.detect import current_model
-from graphnews.stories.pairs import Articles, CandidateSearch, candidate_pairs, names, tokens
+from graphnews.stories.pairs import Articles, CandidateSearch, candidate_pairs
 from graphnews.stories.stored import get_story
+from graphnews.stories.words import names, tokens
 
 if TYPE_CHECKING:
     from graphnews.store import Database

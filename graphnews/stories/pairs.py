@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +50,7 @@ from scipy import sparse
 from graphnews._memory import release as release_memory
 from graphnews.stories.actors import actor_features, title_actors
 from graphnews.stories.trees import Trees, fit_trees
+from graphnews.stories.words import names, tokens
 
 if TYPE_CHECKING:
     from graphnews.store import Database
@@ -66,8 +66,6 @@ __all__ = [
     "fit_logistic",
     "fit_model",
     "load_model",
-    "names",
-    "tokens",
     "window_density",
 ]
 
@@ -128,136 +126,6 @@ TREES_SHARE = 0.3
 
 #: The shipped model, fitted by ``python benchmarks/stories_eval.py --refit``.
 MODEL_FILE = Path(__file__).resolve().parent / "model.json"
-
-_TOKEN = re.compile(r"[^\W\d_]{3,}")
-_NAME = re.compile(
-    r"\"([^\"]{3,60})\"|“([^”]{3,60})”|\b(\d[\d.,]*\d|\d)(%| ?[mb]n?\b)?"
-    r"|\b([A-Z][\w&'’.-]*[\w&])"
-)
-_STOPWORDS = frozenset(
-    (
-        "the",
-        "and",
-        "for",
-        "are",
-        "but",
-        "not",
-        "you",
-        "all",
-        "any",
-        "can",
-        "had",
-        "her",
-        "was",
-        "one",
-        "our",
-        "out",
-        "has",
-        "have",
-        "him",
-        "his",
-        "how",
-        "its",
-        "may",
-        "new",
-        "now",
-        "old",
-        "see",
-        "two",
-        "who",
-        "did",
-        "get",
-        "got",
-        "let",
-        "say",
-        "she",
-        "too",
-        "use",
-        "that",
-        "this",
-        "with",
-        "from",
-        "they",
-        "will",
-        "what",
-        "when",
-        "your",
-        "more",
-        "into",
-        "over",
-        "than",
-        "then",
-        "them",
-        "these",
-        "those",
-        "been",
-        "were",
-        "which",
-        "their",
-        "there",
-        "about",
-        "would",
-        "could",
-        "after",
-        "before",
-        "while",
-        "where",
-        "also",
-        "just",
-        "only",
-        "some",
-        "such",
-        "very",
-        "most",
-        "other",
-        "said",
-        "says",
-        "why",
-        "here",
-        "its",
-        "it's",
-        "how",
-        "a",
-        "an",
-        "in",
-        "on",
-        "of",
-        "to",
-        "is",
-        "as",
-        "at",
-        "by",
-        "be",
-        "or",
-        "it",
-        "we",
-        "if",
-        "so",
-        "up",
-        "no",
-        "do",
-    )
-)
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-case words of three letters or more, without stop words."""
-    return [t for t in _TOKEN.findall(text.lower()) if t not in _STOPWORDS]
-
-
-def names(text: str) -> list[str]:
-    """Capitalised words, figures and quoted phrases: what tells one event from another.
-
-    >>> names('Microsoft cuts 1,800 jobs, says "a small share" of staff')
-    ['microsoft', '1,800', 'a small share']
-    """
-    out = []
-    for quoted, curly, number, unit, word in _NAME.findall(text):
-        term = (quoted or curly or (number + unit) or word).lower().strip()
-        if term and term not in _STOPWORDS:
-            out.append(term)
-    return out
-
 
 @dataclass
 class Articles:

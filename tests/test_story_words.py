@@ -1,0 +1,114 @@
+"""The words story detection compares, in any alphabet, and what stories say they cannot judge."""
+
+from __future__ import annotations
+
+import shutil
+import unicodedata
+from pathlib import Path
+
+import yaml
+from typer.testing import CliRunner
+
+import graphnews
+from graphnews.cli import app
+from graphnews.stories import update_stories
+from graphnews.stories.actors import title_actors
+from graphnews.stories.words import names, tokens, unfitted_script
+
+CHINESE = (
+    Path(__file__).resolve().parents[1]
+    / "benchmarks"
+    / "stories_eval"
+    / "zh-trending-2024-06-05"
+    / "documents"
+)
+
+
+def test_names_start_with_a_capital_of_any_alphabet() -> None:
+    assert names("Österreich: Regierung und Élysée") == ["österreich", "regierung", "élysée"]
+    assert names("Москва и Путин") == ["москва", "путин"]
+    assert names("Ørsted wins 1,2 GW in Taiwan") == ["ørsted", "1,2", "gw", "taiwan"]
+    # English as before: A-Z capitals, figures, quoted phrases.
+    assert names('Microsoft cuts 1,800 jobs, says "a small share"') == [
+        "microsoft",
+        "1,800",
+        "a small share",
+    ]
+
+
+def test_words_of_any_alphabet_are_tokens() -> None:
+    assert tokens("Österreichs Regierung stoppt Überwachung") == [
+        "österreichs",
+        "regierung",
+        "stoppt",
+        "überwachung",
+    ]
+
+
+def test_a_title_actor_may_start_with_any_capital() -> None:
+    titles = [f"Ørsted{k} wins an offshore wind lease" for k in range(12)]
+    excerpts = [f"Ørsted{k}, the Danish developer, said on Monday ..." for k in range(12)]
+    assert title_actors(titles, excerpts)[:2] == ["ørsted0", "ørsted1"]
+
+
+def _cjk_majority(text: str) -> bool:
+    """The same question as `unfitted_script`, answered from the Unicode character names."""
+    letters = [c for c in text if c.isalpha()]
+    cjk = [
+        c
+        for c in letters
+        if unicodedata.name(c, "").startswith(("CJK", "HIRAGANA", "KATAKANA", "HANGUL"))
+    ]
+    return bool(letters) and 2 * len(cjk) >= len(letters)
+
+
+def test_unfitted_script_is_most_letters_chinese_japanese_or_korean() -> None:
+    assert unfitted_script("厅官耗资百万建大院未完工人已落马")
+    assert unfitted_script("両親就寝の自宅に放火、殺人未遂容疑などで中学生逮捕 福岡・大牟田")
+    assert unfitted_script("마이크로소프트, 새 AI 모델 발표")
+    assert not unfitted_script("Xiaomi (小米) launches its first electric car in Beijing")
+    assert not unfitted_script("Москва и Путин")
+    assert not unfitted_script("1,800")
+    for path in sorted(CHINESE.iterdir()):
+        title = yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])["title"]
+        assert unfitted_script(title) == _cjk_majority(title), title
+
+
+def test_stories_say_what_they_cannot_judge(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(CHINESE, docs)
+    (docs / "untimed.md").write_text(
+        "---\ntitle: Volcano erupts near Grindavik\nurl: https://ruv.is/volcano\n"
+        "provider:\n  name: RUV\n  domain: ruv.is\n---\n",
+        encoding="utf-8",
+    )
+    titles = [
+        yaml.safe_load(p.read_text(encoding="utf-8").split("---")[1])["title"]
+        for p in sorted(docs.iterdir())
+    ]
+    db_path = tmp_path / "t.db"
+    db = graphnews.open(db_path)
+    db.ingest([docs])
+    report = update_stories(db)
+    db.close()
+    assert report.articles == len(titles) == 272
+    assert report.untimed == 1
+    assert report.unfitted_script == sum(map(_cjk_majority, titles)) == 269
+    notes = report.caveats()
+    assert notes[0].startswith("1 of 272 articles have no publication time")
+    assert notes[1].startswith("269 of 272 articles are titled in Chinese, Japanese or Korean")
+    # The CLI says so on stderr whenever it computes the stories.
+    result = CliRunner().invoke(app, ["stories", "--db", str(db_path), "--resolution", "0.6"])
+    assert result.exit_code == 0, result.stderr
+    said = " ".join(result.stderr.split())
+    assert "stories: 1 of 272 articles have no publication time" in said
+    assert "stories: 269 of 272 articles are titled in Chinese, Japanese or Korean" in said
+
+
+def test_english_stories_carry_no_caveat(tmp_path: Path) -> None:
+    docs = Path(__file__).resolve().parents[1] / "benchmarks" / "stories_eval" / "azure-2021-08"
+    db = graphnews.open(tmp_path / "t.db")
+    db.ingest([docs / "documents"])
+    report = update_stories(db)
+    assert report.untimed == report.unfitted_script == 0
+    assert report.caveats() == []
