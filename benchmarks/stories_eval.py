@@ -100,11 +100,13 @@ SCORED_ONLY = (
     "azure-2020-10",
     "azure-2021-03",
     "azure-2021-08",
+    "ja-frontpage-2026-07-28",
     "ja-frontpage-2026-08-19",
     "smartable-ai-2020-04",
     "smartable-ai-2020-09",
     "smartable-ai-2021-01",
     "smartable-ai-2021-04",
+    "zh-hk-rss-2026-04-29",
     "zh-trending-2024-06-05",
     "zh-trending-2024-11-06",
 )
