@@ -108,7 +108,8 @@ class StepReport:
 
     ``written`` are paths inside the output folder; ``counts`` a few numbers worth showing
     (``{"stories": 12}``); ``reused`` is True when nothing changed since the previous run, so
-    its files were kept as they were.
+    its files were kept as they were; ``notes`` what its results cannot be trusted for (the
+    stories' `graphnews.stories.StoryRun.caveats`).
     """
 
     name: str
@@ -117,6 +118,7 @@ class StepReport:
     counts: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     reused: bool = False
+    notes: list[str] = field(default_factory=list)  # what its results cannot be trusted for
 
     def as_dict(self, out_dir: Path | None = None) -> dict[str, Any]:
         return {
@@ -126,6 +128,7 @@ class StepReport:
             "counts": self.counts,
             "error": self.error,
             "reused": self.reused,
+            "notes": self.notes,
         }
 
 
@@ -308,7 +311,7 @@ def _stories(context: _Context, step: StepReport) -> None:
     from graphnews.spread import stories_spread
     from graphnews.stories import update_stories
 
-    update_stories(context.db, progress=context.progress)
+    step.notes = update_stories(context.db, progress=context.progress).caveats()
     stories = stories_spread(context.db, filters=context.filters)
     step.written.append(_write_json(context.out_dir / STORIES_FILE,
                                     [s.as_dict() for s in stories]))
@@ -462,7 +465,7 @@ def _write_summary(report: RunReport, db: Database, fingerprint: str) -> None:
         "database": db.stats(),
         "steps": [
             {"name": s.name, "written": [_relative(p, report.out_dir) for p in s.written],
-             "counts": s.counts}
+             "counts": s.counts, **({"notes": s.notes} if s.notes else {})}
             for s in report.steps if s.name != "ingest" and s.error is None
         ],
     }
@@ -490,7 +493,7 @@ def _previous_run(out_dir: Path, fingerprint: str) -> list[dict[str, Any]] | Non
 
 def _reused_step(step: dict[str, Any], out_dir: Path) -> StepReport:
     return StepReport(name=step["name"], written=[out_dir / p for p in step["written"]],
-                      counts=step["counts"], reused=True)
+                      counts=step["counts"], reused=True, notes=step.get("notes", []))
 
 
 def _relative(path: Path, out_dir: Path | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import unicodedata
 from pathlib import Path
@@ -112,3 +113,19 @@ def test_english_stories_carry_no_caveat(tmp_path: Path) -> None:
     report = update_stories(db)
     assert report.untimed == report.unfitted_script == 0
     assert report.caveats() == []
+
+
+def test_a_run_keeps_the_stories_caveats_in_its_report(tmp_path: Path) -> None:
+    args = ["run", str(CHINESE), "--db", str(tmp_path / "t.db"), "--out", str(tmp_path / "out")]
+    for reused in (False, True):  # the second run changes nothing and keeps the first's notes
+        result = CliRunner().invoke(app, [*args, "--format", "json"])
+        assert result.exit_code == 0, result.stderr
+        report = json.loads(result.stdout)
+        step = next(s for s in report["steps"] if s["name"] == "stories")
+        assert step["reused"] is reused
+        assert len(step["notes"]) == 1
+        assert step["notes"][0].startswith(
+            "269 of 271 articles are titled in Chinese, Japanese or Korean"
+        )
+    table = CliRunner().invoke(app, [*args, "--force"])
+    assert "stories: 269 of 271 articles are titled in Chinese" in " ".join(table.stderr.split())

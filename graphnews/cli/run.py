@@ -18,7 +18,14 @@ from graphnews.cli.common import (
     open_database,
 )
 from graphnews.cli.ingest import InputsArgument, MaxSizeOption, OverridesOption, say_problems
-from graphnews.cli.output import Format, console, emit_object, emit_rows, progress_bars
+from graphnews.cli.output import (
+    Format,
+    console,
+    emit_object,
+    emit_rows,
+    err_console,
+    progress_bars,
+)
 
 if TYPE_CHECKING:
     from graphnews.pipeline import RunReport
@@ -98,3 +105,6 @@ def _print_summary(report: RunReport, fmt: Format) -> None:
         note = " (nothing changed since the last run: its files were kept)" if report.reused else ""
         console().print(f"Wrote {len(report.written)} files into {report.out_dir}/ "
                         f"in {report.seconds:.1f} s{note}", markup=False, highlight=False)
+    for step in report.steps:
+        for caveat in step.notes:
+            err_console().print(f"{step.name}: {caveat}", markup=False, highlight=False)

@@ -340,6 +340,7 @@ class _Detector:
             timings[step] = round(timings.get(step, 0.0) + now - clock, 3)
             clock = now
 
+        self.report.untimed, self.report.unfitted_script = _unjudged(self.db)
         key = (self.data, _params(self.resolution, self.seed, self.model))
         state = _load_state(self.db)
         if incremental and state is not None and state.get("key") == key:
@@ -355,11 +356,6 @@ class _Detector:
             window_density(corpus.ts, self.search.window_days)
             if self.density is None
             else self.density
-        )
-        self.report.untimed = int(np.isnan(corpus.ts).sum())
-        self.report.unfitted_script = sum(
-            unfitted_script(title or excerpt)
-            for title, excerpt in zip(corpus.titles, corpus.excerpts, strict=True)
         )
         lap("load")
         region = None
@@ -560,6 +556,18 @@ def _within_window(ts: np.ndarray, around: np.ndarray, days: float) -> np.ndarra
     before = np.abs(ts[dated] - times[np.clip(nearest - 1, 0, len(times) - 1)])
     after = np.abs(times[np.clip(nearest, 0, len(times) - 1)] - ts[dated])
     return dated[np.minimum(before, after) <= days * 86400]
+
+
+def _unjudged(db: Database) -> tuple[int, int]:
+    """How many articles have no publication time, and how many are titled (their excerpt:
+    when they have no title) mostly in Chinese, Japanese or Korean (`StoryRun.caveats`)."""
+    untimed = db.conn.execute(
+        "SELECT count(*) FROM articles WHERE published_ts IS NULL"
+    ).fetchone()[0]
+    texts = db.conn.execute(
+        "SELECT coalesce(nullif(title, ''), substr(coalesce(excerpt, ''), 1, 200)) FROM articles"
+    )
+    return untimed, sum(unfitted_script(text) for (text,) in texts)
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
