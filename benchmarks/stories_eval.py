@@ -100,6 +100,8 @@ SCORED_ONLY = (
     "azure-2020-10",
     "azure-2021-03",
     "azure-2021-08",
+    "de-ch-2026-06-11",
+    "de-ch-2026-06-14",
     "ja-frontpage-2026-07-28",
     "ja-frontpage-2026-08-19",
     "smartable-ai-2020-04",

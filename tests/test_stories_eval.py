@@ -29,7 +29,7 @@ SUBSET = ROOT / "tests" / "data" / "stories_eval"
 REPOSITORIES = {
     "everyday-cc/ai", "everyday-cc/azure", "SmartableAI/microsoft-power-apps",
     "SmartableAI/artificial-intelligence", "huqi-pr/trending-in-one",
-    "groundcobra009/japan-news-frontpage-index", "dllmdllm/rss-news",
+    "groundcobra009/japan-news-frontpage-index", "dllmdllm/rss-news", "k-blo/all.news",
 }  # fmt: skip
 NOTE_KINDS = {
     "same-day-beat", "same-beat", "same-company", "follow-up", "development", "syndicated",

@@ -12,9 +12,19 @@ from typer.testing import CliRunner
 
 import graphnews
 from graphnews.cli import app
+from graphnews.generator import generate_corpus
 from graphnews.stories import update_stories
 from graphnews.stories.actors import title_actors
-from graphnews.stories.words import names, tokens, unfitted_script
+from graphnews.stories.pairs import Articles
+from graphnews.stories.words import (
+    ENGLISH,
+    LANGUAGE_NAMES,
+    OTHER,
+    names,
+    stop_words,
+    tokens,
+    unfitted_script,
+)
 
 CHINESE = (
     Path(__file__).resolve().parents[1]
@@ -129,3 +139,37 @@ def test_a_run_keeps_the_stories_caveats_in_its_report(tmp_path: Path) -> None:
         )
     table = CliRunner().invoke(app, [*args, "--force"])
     assert "stories: 269 of 271 articles are titled in Chinese" in " ".join(table.stderr.split())
+
+
+GERMAN = CHINESE.parents[1] / "de-ch-2026-06-11" / "documents"
+
+
+def test_a_corpus_in_another_language_leaves_out_its_stop_words(tmp_path: Path) -> None:
+    assert set(LANGUAGE_NAMES) == set(OTHER)
+    german = stop_words("de")
+    assert german > ENGLISH and {"der", "und", "für", "nicht"} <= german
+    text = "Der Bundesrat will die Armee für den Schutz der Schweiz stärken"
+    assert tokens(text) == [
+        *("der", "bundesrat", "die", "armee", "für", "den", "schutz", "der"),
+        *("schweiz", "stärken"),
+    ]
+    assert tokens(text, stop=german) == ["bundesrat", "armee", "schutz", "schweiz", "stärken"]
+    assert names(text, stop=german) == ["bundesrat", "armee", "schutz", "schweiz"]
+    # A German corpus (a labelled day of Swiss news) reads as German, and says so.
+    db = graphnews.open(tmp_path / "de.db")
+    db.ingest([GERMAN])
+    articles = Articles.load(db)
+    assert articles.language == "de"
+    report = update_stories(db)
+    assert report.language == "de"
+    assert report.caveats()[-1].startswith("the articles read as German")
+
+
+def test_english_and_generated_corpora_keep_the_english_stop_words(tmp_path: Path) -> None:
+    truth = generate_corpus(tmp_path / "gen", documents=300, seed=5)
+    assert truth  # (the corpus is written)
+    for folder in (tmp_path / "gen", CHINESE.parents[1] / "azure-2021-08" / "documents"):
+        db = graphnews.open(tmp_path / f"{folder.parent.name}.db")
+        db.ingest([folder])
+        assert Articles.load(db).language == "en"
+        db.close()

@@ -58,7 +58,7 @@ from graphnews.stories.pairs import (
     window_density,
 )
 from graphnews.stories.stored import Story, load_stories
-from graphnews.stories.words import unfitted_script
+from graphnews.stories.words import LANGUAGE_NAMES, unfitted_script
 
 if TYPE_CHECKING:
     from graphnews.store import Database
@@ -98,6 +98,7 @@ class StoryRun:
     window_texts: float = 0.0  # `window_density` of the articles: which model applies
     untimed: int = 0  # articles without a publication time: in a story only through links
     unfitted_script: int = 0  # articles titled in Chinese, Japanese or Korean (`unfitted_script`)
+    language: str = "en"  # the corpus's language, as its stop words go (`corpus_language`)
     seconds: dict[str, float] = field(default_factory=dict)
 
     def caveats(self) -> list[str]:
@@ -114,6 +115,14 @@ class StoryRun:
                 f"{self.unfitted_script:,} of {self.articles:,} articles are titled in Chinese, "
                 "Japanese or Korean: the same-story model was fitted on English news and finds "
                 "few of their stories (docs/stories.md, \"Chinese and Japanese\")"
+            )
+        if self.language != "en":
+            name = LANGUAGE_NAMES[self.language]
+            notes.append(
+                f"the articles read as {name} ({name} stop words are left out of their "
+                "texts): the same-story model was fitted on English news, and on a labelled "
+                "day of Swiss German news it joined many distinct stories (docs/stories.md, "
+                "\"German\")"
             )
         return notes
 
@@ -340,11 +349,14 @@ class _Detector:
             timings[step] = round(timings.get(step, 0.0) + now - clock, 3)
             clock = now
 
-        self.report.untimed, self.report.unfitted_script = _unjudged(self.db)
         key = (self.data, _params(self.resolution, self.seed, self.model))
         state = _load_state(self.db)
         if incremental and state is not None and state.get("key") == key:
             self.report.mode = "unchanged"
+            # what the stories cannot judge, as found when they were computed
+            self.report.untimed = state.get("untimed", 0)
+            self.report.unfitted_script = state.get("unfitted_script", 0)
+            self.report.language = state.get("language", "en")
             self.report.stories, self.report.articles = self.db.conn.execute(
                 "SELECT (SELECT count(*) FROM stories), (SELECT count(*) FROM story_articles)"
             ).fetchone()
@@ -357,9 +369,20 @@ class _Detector:
             if self.density is None
             else self.density
         )
+        self.report.untimed = int(np.isnan(corpus.ts).sum())
+        self.report.unfitted_script = sum(
+            unfitted_script(title or excerpt)
+            for title, excerpt in zip(corpus.titles, corpus.excerpts, strict=True)
+        )
+        self.report.language = corpus.language
         lap("load")
         region = None
-        if incremental and state is not None and state.get("params") == key[1]:
+        if (
+            incremental
+            and state is not None
+            and state.get("params") == key[1]
+            and state.get("language", "en") == corpus.language  # else other stop words
+        ):
             region = self._dirty_region(corpus, prints)
             lap("region")
         subset = np.arange(len(corpus.ids)) if region is None else region
@@ -518,6 +541,9 @@ class _Detector:
                             "key": list(key),
                             "params": key[1],
                             "window_texts": self.report.window_texts,
+                            "untimed": self.report.untimed,
+                            "unfitted_script": self.report.unfitted_script,
+                            "language": self.report.language,
                             "computed_at": now,
                         }
                     ),
@@ -556,18 +582,6 @@ def _within_window(ts: np.ndarray, around: np.ndarray, days: float) -> np.ndarra
     before = np.abs(ts[dated] - times[np.clip(nearest - 1, 0, len(times) - 1)])
     after = np.abs(times[np.clip(nearest, 0, len(times) - 1)] - ts[dated])
     return dated[np.minimum(before, after) <= days * 86400]
-
-
-def _unjudged(db: Database) -> tuple[int, int]:
-    """How many articles have no publication time, and how many are titled (their excerpt:
-    when they have no title) mostly in Chinese, Japanese or Korean (`StoryRun.caveats`)."""
-    untimed = db.conn.execute(
-        "SELECT count(*) FROM articles WHERE published_ts IS NULL"
-    ).fetchone()[0]
-    texts = db.conn.execute(
-        "SELECT coalesce(nullif(title, ''), substr(coalesce(excerpt, ''), 1, 200)) FROM articles"
-    )
-    return untimed, sum(unfitted_script(text) for (text,) in texts)
 
 
 def _mix(x: np.ndarray) -> np.ndarray:

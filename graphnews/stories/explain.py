@@ -16,7 +16,7 @@ import numpy as np
 from graphnews.stories.detect import current_model
 from graphnews.stories.pairs import Articles, CandidateSearch, candidate_pairs
 from graphnews.stories.stored import get_story
-from graphnews.stories.words import names, tokens
+from graphnews.stories.words import names, stop_words, tokens
 
 if TYPE_CHECKING:
     from graphnews.store import Database
@@ -86,9 +86,10 @@ def _describe(articles: Articles, i: int) -> dict[str, Any]:
 def _shared(articles: Articles, members: np.ndarray, most: int = 12) -> list[dict[str, Any]]:
     """Names and terms in at least half of the members (and two), most shared first."""
     counts: Counter[str] = Counter()
+    stop = stop_words(articles.language)
     for i in members.tolist():
         text = f"{articles.titles[i]} {articles.excerpts[i]}"
-        counts.update(set(names(text)) | set(tokens(text)))
+        counts.update(set(names(text, stop=stop)) | set(tokens(text, stop=stop)))
     floor = max(2, (len(members) + 1) // 2)
     return [{"term": t, "articles": c} for t, c in counts.most_common() if c >= floor][:most]
 

@@ -50,7 +50,7 @@ from scipy import sparse
 from graphnews._memory import release as release_memory
 from graphnews.stories.actors import actor_features, title_actors
 from graphnews.stories.trees import Trees, fit_trees
-from graphnews.stories.words import names, tokens
+from graphnews.stories.words import corpus_language, names, stop_words, tokens
 
 if TYPE_CHECKING:
     from graphnews.store import Database
@@ -146,6 +146,12 @@ class Articles:
         """Each title's actor (`graphnews.stories.actors.title_actors`), found once: the pair
         features and `graphnews.stories.explain` both read them."""
         return title_actors(self.titles, self.excerpts)
+
+    @cached_property
+    def language(self) -> str:
+        """The language the corpus is mostly written in, for its stop words
+        (`graphnews.stories.words.corpus_language`: ``en`` unless sure of another)."""
+        return corpus_language(self.titles, self.excerpts)
 
     @classmethod
     def load(cls, db: Database) -> Articles:
@@ -720,15 +726,18 @@ class _PartTerms:
     entities: tuple[np.ndarray, np.ndarray]  # ids into names
 
 
-def _count_part(titles: list[str], excerpts: list[str]) -> _PartTerms:
-    """Word ids of the titles then the excerpts (one vocabulary), name ids of both together."""
+def _count_part(titles: list[str], excerpts: list[str], language: str) -> _PartTerms:
+    """Word ids of the titles then the excerpts (one vocabulary), name ids of both together
+    (stop words: those of the corpus's ``language``)."""
+    stop = stop_words(language)
     words = _Vocabulary()
-    title_terms = words.terms(tokens(t) for t in titles)
+    title_terms = words.terms(tokens(t, stop=stop) for t in titles)
     title_words = len(words)
-    excerpt_terms = words.terms(tokens(t) for t in excerpts)
+    excerpt_terms = words.terms(tokens(t, stop=stop) for t in excerpts)
     entities = _Vocabulary()
     name_terms = entities.terms(
-        names(f"{title} {excerpt}") for title, excerpt in zip(titles, excerpts, strict=True)
+        names(f"{title} {excerpt}", stop=stop)
+        for title, excerpt in zip(titles, excerpts, strict=True)
     )
     return _PartTerms(
         list(words.ids), title_words, title_terms, excerpt_terms, list(entities.ids), name_terms
@@ -757,7 +766,11 @@ def _term_counts(
     parts = in_processes(
         _count_part,
         [
-            ([articles.titles[i] for i in at[a:b]], [articles.excerpts[i] for i in at[a:b]])
+            (
+                [articles.titles[i] for i in at[a:b]],
+                [articles.excerpts[i] for i in at[a:b]],
+                articles.language,
+            )
             for a, b in pairwise(bounds)
         ],
     )
