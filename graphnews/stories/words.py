@@ -2,9 +2,10 @@
 for the cosine of names, `CAPITALISED` for the titles' actors.
 
 A word is a run of three letters or more of any alphabet; a name starts with a capital of any
-alphabet ("Élysée", "Österreich", "Москва"), not only A-Z. Stop words are English only; in a
-corpus of another language its common words are dropped by the TF-IDF vectors instead (terms
-in more than a fifth of the texts).
+alphabet ("Élysée", "Österreich", "Москва"), not only A-Z. Stop words are `ENGLISH`, and, in a
+corpus that reads as German, French, Spanish, Italian, Portuguese or Dutch (`corpus_language`),
+that language's too (`OTHER`, `stop_words`); any other language's common words are dropped by
+the TF-IDF vectors alone (terms in more than a fifth of the texts).
 
 Chinese, Japanese and Korean are written without spaces between words, so a run of their
 characters between punctuation is one "word". Cutting such runs into overlapping pairs or
@@ -17,6 +18,8 @@ two headlines that share one word for one story (docs/stories.md, "Chinese and J
 ['microsoft', 'unveils', 'model']
 >>> names("Macron: l'Élysée annonce la réforme")
 ['macron', 'élysée']
+>>> tokens("Le gouvernement annonce une réforme des retraites", stop=stop_words("fr"))
+['gouvernement', 'annonce', 'réforme', 'retraites']
 >>> unfitted_script("微软发布人工智能模型"), unfitted_script("Microsoft's AI model")
 (True, False)
 """
