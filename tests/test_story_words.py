@@ -20,6 +20,7 @@ from graphnews.stories.words import (
     ENGLISH,
     LANGUAGE_NAMES,
     OTHER,
+    corpus_language,
     names,
     stop_words,
     tokens,
@@ -173,3 +174,22 @@ def test_english_and_generated_corpora_keep_the_english_stop_words(tmp_path: Pat
         db.ingest([folder])
         assert Articles.load(db).language == "en"
         db.close()
+
+
+def test_word_salad_with_a_few_foreign_stop_words_stays_english() -> None:
+    # Titles of random words (as the independent generator writes them: 0.1-0.4% of its words
+    # are stop words of any language): one word in 40 is an Italian stop word ("per"), none
+    # English; more Italian than English, but under 5% of the words.
+    words = [
+        "cloud", "quantum", "ledger", "satellite", "robot", "chip", "outage", "fund", "merger",
+        "startup", "battery", "vaccine", "tariff", "drone", "lithium", "senate", "harbour",
+        "crypto", "wildfire", "league", "museum", "pipeline", "glacier", "festival", "rocket",
+        "vineyard", "stadium", "airline", "refinery", "orchestra", "telescope", "reactor",
+        "bridge", "mineral", "tunnel", "cathedral", "island", "forest", "canyon", "per",
+    ]
+    assert len(words) == 40
+    titles = [" ".join(words[k:] + words[:k]) for k in range(len(words))]
+    assert corpus_language(titles, [""] * len(titles)) == "en"
+    # Real Italian reads as Italian.
+    italian = ["Il governo approva la legge per la riforma della scuola con i sindacati"] * 5
+    assert corpus_language(italian, [""] * 5) == "it"
