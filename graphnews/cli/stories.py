@@ -167,7 +167,9 @@ def stories_command(
     The shipped model has two fits: one for corpora whose median article has fewer than 1,000
     other articles within 7 days of it (every real source it was checked on), one for denser
     corpora (say 10,000 documents over a few weeks); stderr says the density whenever stories
-    are computed.
+    are computed, and what they cannot judge: articles without a publication time, titles in
+    Chinese, Japanese or Korean, a corpus in German, French, Spanish, Italian, Portuguese or
+    Dutch (the model was fitted on English news; measured in docs/stories.md).
 
     Example: graphnews stories --top 10 --min-outlets 3
     """
