@@ -49,7 +49,6 @@ _CJK = (
     "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"
 )
 _TOKEN = re.compile(r"[^\W\d_]{3,}")
-_LETTER = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"[^\W\d_]+")
 _CJK_LETTER = re.compile(f"[{_CJK}]")
 
@@ -252,7 +251,7 @@ def unfitted_script(text: str) -> bool:
     """Whether most of the letters of ``text`` are Chinese, Japanese or Korean characters."""
     if _CJK_LETTER.search(text) is None:  # (most texts: one scan, no counting)
         return False
-    letters = len(_LETTER.findall(text))
+    letters = sum(map(len, _WORD.findall(text)))
     return letters > 0 and 2 * len(_CJK_LETTER.findall(text)) >= letters
 
 
