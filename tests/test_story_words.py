@@ -162,8 +162,23 @@ def test_a_corpus_in_another_language_leaves_out_its_stop_words(tmp_path: Path) 
     articles = Articles.load(db)
     assert articles.language == "de"
     report = update_stories(db)
-    assert report.language == "de"
+    assert report.language == "de" and report.shipped_model
     assert report.caveats()[-1].startswith("the articles read as German")
+    db.close()
+    # With a model fitted on the corpus's own labels, the English model's caveat goes.
+    labels = tmp_path / "labels.tsv"
+    rows = (CHINESE.parents[1] / "labels.tsv").read_text(encoding="utf-8").splitlines()
+    labels.write_text(
+        "\n".join([rows[0], *(r for r in rows if r.startswith("de-ch-2026-06-11\t"))]) + "\n",
+        encoding="utf-8",
+    )
+    args = ["stories", "--db", str(tmp_path / "de.db"), "--fit", str(labels)]
+    fitted = CliRunner().invoke(app, args)
+    assert fitted.exit_code == 0, fitted.stderr
+    assert "cross-validated scores" in fitted.stderr and "read as German" not in fitted.stderr
+    again = graphnews.open(tmp_path / "de.db")
+    report = update_stories(again, incremental=False)
+    assert report.language == "de" and not report.shipped_model and report.caveats() == []
 
 
 def test_english_and_generated_corpora_keep_the_english_stop_words(tmp_path: Path) -> None:
