@@ -838,6 +838,7 @@ def _tfidf(counts: sparse.csr_matrix, *, every_term: bool = False) -> sparse.csr
     weights = sparse.csr_matrix(
         (np.where(useful[counts.indices], full, 0.0), counts.indices, counts.indptr),
         shape=counts.shape,
+        copy=True,  # eliminate_zeros below must not change the counts' own arrays
     )
     weights.eliminate_zeros()
     lengths = (
