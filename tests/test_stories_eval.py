@@ -227,6 +227,11 @@ def _cell(row: dict) -> str:
     return f"{row['ari']:.3f} / {row['nmi']:.3f}"
 
 
+def _by_corpus(results: str) -> dict[tuple[str, str], dict]:
+    rows = json.loads((RESULTS / results).read_text(encoding="utf-8"))["rows"]
+    return {(r["corpus"], r["method"]): r for r in rows}
+
+
 def test_the_docs_table_of_record_quotes_the_committed_results() -> None:
     """Every row of the two tables of record in docs/stories.md is what the committed runs
     wrote (`benchmarks/results/stories_eval.json`; "graphnews before":
@@ -235,11 +240,7 @@ def test_the_docs_table_of_record_quotes_the_committed_results() -> None:
     text = (ROOT / "docs" / "stories.md").read_text(encoding="utf-8")
     start = text.index(TABLE_SECTION)
     section = text[start : text.index("\n## ", start + 1)]
-    runs = {}
-    for name in ("stories_eval.json", "stories_eval_logistic.json"):
-        rows = json.loads((RESULTS / name).read_text(encoding="utf-8"))["rows"]
-        runs[name] = {(r["corpus"], r["method"]): r for r in rows}
-    now, before = runs["stories_eval.json"], runs["stories_eval_logistic.json"]
+    now, before = _by_corpus("stories_eval.json"), _by_corpus("stories_eval_logistic.json")
     checked = 0
     for line in section.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
