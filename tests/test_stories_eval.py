@@ -30,6 +30,7 @@ REPOSITORIES = {
     "everyday-cc/ai", "everyday-cc/azure", "SmartableAI/microsoft-power-apps",
     "SmartableAI/artificial-intelligence", "huqi-pr/trending-in-one",
     "groundcobra009/japan-news-frontpage-index", "dllmdllm/rss-news", "k-blo/all.news",
+    "gesab001/headlines",
 }  # fmt: skip
 NOTE_KINDS = {
     "same-day-beat", "same-beat", "same-company", "follow-up", "development", "syndicated",
