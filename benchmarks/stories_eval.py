@@ -102,6 +102,8 @@ SCORED_ONLY = (
     "azure-2021-08",
     "de-ch-2026-06-11",
     "de-ch-2026-06-14",
+    "en-news-2020-04-28",
+    "en-news-2020-05-18",
     "ja-frontpage-2026-07-28",
     "ja-frontpage-2026-08-19",
     "smartable-ai-2020-04",
