@@ -23,8 +23,11 @@ The pooled left-out pair probabilities give the calibration check (Brier score, 
     python benchmarks/stories_eval.py --documents 500,1000,5000  # three sizes, both models
     python benchmarks/stories_eval.py --refit --refit-only   # the shipped model
 
-Two models are fitted in every fold, as shipped: the model on the real sources and generated
-corpora of ``--fit-documents`` (default 500) documents, and its ``dense`` model on the real
+Three models are fitted in every fold, as shipped: the model on the real sources and generated
+corpora of ``--fit-documents`` (default 500) documents; its ``text_only`` model on those of
+them without related links between their articles, every term counted in the text vectors'
+length, which scores a corpus without related links
+(`graphnews.stories.pairs.Model.for_texts`); and its ``dense`` model on the real
 sources and generated corpora of ``--dense-documents`` (default 1,000; 0: none), which scores a
 corpus whose median article has at least ``--dense-from`` (default 1,000) other articles within
 7 days of it (`graphnews.stories.pairs.Model.for_density`). ``--documents`` says which sizes
@@ -228,6 +231,7 @@ def main() -> None:
                         "documents": held.documents.get(corpus.name),
                         "window_texts": density,
                         "dense_model": model.for_density(density) is not model,
+                        "text_only_model": corpus.scored_by(model)[0] is model.text_only,
                         "related_lists": not bare,
                         "scored_only": held.name in never_fitted,
                         "method": name,
@@ -235,9 +239,9 @@ def main() -> None:
                     }
                 )
             if not bare and held.name not in never_fitted:
-                chosen = model.for_density(density)
-                held_p.append(chosen.predict(corpus.pairs.x[corpus.labelled]))
-                held_y.append(corpus.same[corpus.labelled])
+                chosen, scored = corpus.scored_by(model)
+                held_p.append(chosen.predict(scored.pairs.x[scored.labelled]))
+                held_y.append(scored.same[scored.labelled])
         print(f"left out {held.name}", file=sys.stderr, flush=True)
     p, y = np.concatenate(held_p), np.concatenate(held_y)
     calibration = {
@@ -387,10 +391,13 @@ def _variants(source: Source, sizes: list[int]) -> list[tuple[Labelled, bool]]:
 
 
 def _fit_models(training: list[Source], args: argparse.Namespace, seed: int) -> Model:
-    """The model as shipped: fitted at ``--fit-documents``, its dense one at the dense sizes."""
+    """The model as shipped: fitted at ``--fit-documents``, its text-only one there too (on the
+    corpora without related links), its dense one at the dense sizes."""
     model = _fit(training, args.fit_documents)
     model.report["generated_seed"] = seed
     model.report["documents_per_generated_corpus"] = args.fit_documents
+    model.text_only = _fit(training, args.fit_documents, text_only=True)
+    model.text_only.report["documents_per_generated_corpus"] = args.fit_documents
     if args.dense_documents:
         model.dense = _fit(training, args.dense_documents, increasing=DENSE_INCREASING)
         model.dense.report["documents_per_generated_corpus"] = args.dense_documents
@@ -399,13 +406,26 @@ def _fit_models(training: list[Source], args: argparse.Namespace, seed: int) -> 
 
 
 def _fit(
-    training: list[Source], sizes: list[int], *, increasing: Sequence[str] = INCREASING
+    training: list[Source],
+    sizes: list[int],
+    *,
+    increasing: Sequence[str] = INCREASING,
+    text_only: bool = False,
 ) -> Model:
+    """The model fitted on the training sources' corpora of these sizes; ``text_only``: on
+    those without related links alone, every term counted (`Model.text_only`)."""
     # A source's corpora with and without related lists are one source to the calibration.
-    corpora = [(c, s) for s in training for c, _ in _variants(s, sizes)]
-    return fit(
+    corpora = [
+        (c.counting(every_term=text_only), s)
+        for s in training
+        for c, _ in _variants(s, sizes)
+        if not (text_only and c.linked)
+    ]
+    model = fit(
         [c for c, _ in corpora], {c.name: s.name for c, s in corpora}, increasing=increasing
     )
+    model.every_term = text_only
+    return model
 
 
 Predictor = Callable[[Labelled, float], dict[str, int]]
@@ -536,7 +556,7 @@ def _calibration_table(calibration: dict[str, Any]) -> str:
 def _described(model: Model) -> dict[str, Any]:
     """The model as ``model.json`` has it, its trees counted instead of listed."""
     out = model.as_dict()
-    for part in (out, out.get("dense", {})):
+    for part in (out, out.get("dense", {}), out.get("text_only", {})):
         if "trees" in part:
             part["trees"] = len(part["trees"]["roots"])
     return out

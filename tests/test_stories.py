@@ -196,6 +196,40 @@ def test_a_corpus_that_grows_dense_is_recomputed_whole_with_the_dense_model(
     assert update_stories(db, model=model).mode == "unchanged"
 
 
+def test_a_corpus_without_related_links_is_scored_by_the_text_only_model(
+    tmp_path: Path, new_target: Callable[[], str]
+) -> None:
+    """Where no article lists another, the model's ``text_only`` one scores every pair; the
+    first related link sends the corpus back to the model itself, recomputed in full.
+
+    The text-only model here says "apart" to every pair, so which model clustered the
+    stories shows in the stories themselves."""
+    docs = tmp_path / "docs"
+    volcano = "Volcano erupts near Grindavik, lava reaches the town"
+    v1 = write_doc(docs, "v1", volcano, "Icelandic volcano eruption lava Grindavik evacuated",
+                   "2023-11-10T08:00:00Z", "ruv.is")
+    v2 = write_doc(docs, "v2", "Lava flows into Grindavik as volcano erupts", "Eruption of the "
+                   "volcano near Grindavik sends lava into the evacuated town",
+                   "2023-11-10T11:00:00Z", "bbc.co.uk")
+    write_doc(docs, "c1", "Chipmaker opens Arizona fab, first wafers shipped", "The Arizona "
+              "chip plant shipped its first wafers", "2023-11-10T09:00:00Z", "reuters.com")
+    db = graphnews.open(new_target())
+    db.ingest([docs])
+    shipped = load_model()
+    apart = dataclasses.replace(shipped, intercept=-60.0, report={}, every_term=True)
+    model = dataclasses.replace(shipped, text_only=apart)
+    first = update_stories(db, model=model)
+    assert first.mode == "full" and {s.size for s in load_stories(db)} == {1}
+    assert update_stories(db, model=model).mode == "unchanged"
+    write_doc(tmp_path / "more", "v3", "Grindavik evacuated again, volcano eruption continues",
+              "Lava from the Icelandic volcano eruption near Grindavik",
+              "2023-11-11T09:00:00Z", "apnews.com", [(v2, "Lava flows into Grindavik")])
+    db.ingest([tmp_path / "more"])
+    linked = update_stories(db, model=model)
+    assert linked.mode == "full" and linked.recomputed == 4  # never a mix of the two models
+    assert story_of_article(db, v1) == story_of_article(db, v2)
+
+
 @pytest.mark.parametrize(("noise", "aim"), [(0.2, 0.95), (0.4, 0.9)])
 def test_planted_stories_are_found(
     tmp_path: Path, new_target: Callable[[], str], noise: float, aim: float

@@ -18,6 +18,7 @@ from graphnews.stories.pairs import (
     NOT_IN_TREES,
     TREES_SHARE,
     Articles,
+    Model,
     candidate_pairs,
     cluster,
     fit_logistic,
@@ -126,6 +127,52 @@ def test_the_shipped_model_has_a_dense_model_fitted_on_denser_corpora(tmp_path: 
     assert again.as_dict() == model.as_dict() and again.dense is not None
     np.testing.assert_array_equal(again.dense.coef, model.dense.coef)
     assert again.dense.dense is None  # one level: a dense model has no denser one
+
+
+def test_the_shipped_model_has_a_text_only_model_for_corpora_without_links(
+    tmp_path: Path,
+) -> None:
+    """`Model.text_only` counts every term and scores corpora without related links, except in
+    a language whose cosines count every term already; a model saved without one (before 5
+    December, session 22) scores every corpus with itself, as it did."""
+    model = load_model()
+    text_only = model.text_only
+    assert text_only is not None and text_only.every_term and not model.every_term
+    assert text_only.text_only is None and text_only.dense is None
+    assert model.for_texts(linked=False, language="en") is text_only
+    assert model.for_texts(linked=True, language="en") is model
+    assert model.for_texts(linked=False, language="de") is model
+    model.save(tmp_path / "model.json")
+    again = load_model(tmp_path / "model.json")
+    assert again.as_dict() == model.as_dict()
+    assert again.text_only is not None and again.text_only.every_term
+    older = {k: v for k, v in model.as_dict().items() if k != "text_only"}
+    assert Model.from_dict(older).for_texts(linked=False, language="en").text_only is None
+
+
+def test_every_term_lowers_the_cosine_of_texts_with_words_of_their_own(tmp_path: Path) -> None:
+    """Two headlines sharing one word and little else: over shared words alone their cosine
+    is high; with every term in the length (a text-only model's features) it falls."""
+    import graphnews
+    from tests.test_stories import write_doc
+
+    docs = tmp_path / "docs"
+    write_doc(docs, "a", "Reality star dies after car crash on motorway", "",
+              "2023-11-10T08:00:00Z", "bbc.co.uk")
+    write_doc(docs, "b", "Fraudster's mind-blowing car collection seized by police", "",
+              "2023-11-10T09:00:00Z", "dailymail.co.uk")
+    write_doc(docs, "c", "Police seize car of crash suspect", "", "2023-11-10T10:00:00Z",
+              "rnz.co.nz")
+    db = graphnews.open(tmp_path / "t.db")
+    db.ingest([docs])
+    articles = Articles.load(db)
+    shared, every = candidate_pairs(articles), candidate_pairs(articles, every_term=True)
+    assert len(shared) and len(every)
+    by_pair = {(u, v): c for u, v, c in zip(shared.u.tolist(), shared.v.tolist(),
+                                             shared.feature("text_cos").tolist(), strict=True)}
+    for u, v, c in zip(every.u.tolist(), every.v.tolist(), every.feature("text_cos").tolist(),
+                       strict=True):
+        assert c < by_pair.get((u, v), 1.0)
 
 
 def test_the_shipped_model_mixes_trees_that_never_split_on_time(tmp_path: Path) -> None:

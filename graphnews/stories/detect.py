@@ -339,6 +339,7 @@ class _Detector:
         self.model = model
         self.data = data  # `_data_version` when the computation began
         self.density = density  # the `window_density` that chose the model, if one was chosen
+        self.text_only = False  # the model's `text_only` one scores the corpus (no links)
         self.search = CandidateSearch()
         self.progress = progress or no_progress
         self.report = StoryRun(mode="full", resolution=resolution, seed=seed)
@@ -384,6 +385,9 @@ class _Detector:
             for title, excerpt in zip(corpus.titles, corpus.excerpts, strict=True)
         )
         self.report.language = corpus.language
+        routed = self.model.for_texts(linked=bool(len(corpus.src)), language=corpus.language)
+        self.text_only = routed is not self.model
+        self.model = routed
         lap("load")
         region = None
         if (
@@ -391,6 +395,7 @@ class _Detector:
             and state is not None
             and state.get("params") == key[1]
             and state.get("language", "en") == corpus.language  # else other stop words
+            and state.get("text_only", False) == self.text_only  # else other features
         ):
             region = self._dirty_region(corpus, prints)
             lap("region")
@@ -427,10 +432,11 @@ class _Detector:
         its 10th cosine), so the region is computed together with its context: every article
         within the text window of it. Only the pairs inside the region are kept.
         """
+        every_term = self.model.every_term
         if full:
-            return candidate_pairs(corpus, subset, self.search)
+            return candidate_pairs(corpus, subset, self.search, every_term=every_term)
         context = np.union1d(subset, _within_window(corpus.ts, subset, self.search.window_days))
-        pairs = candidate_pairs(corpus, context, self.search)
+        pairs = candidate_pairs(corpus, context, self.search, every_term=every_term)
         position = np.full(len(context), -1, dtype=np.int64)
         position[np.searchsorted(context, subset)] = np.arange(len(subset))
         u, v = position[pairs.u], position[pairs.v]
@@ -553,6 +559,7 @@ class _Detector:
                             "untimed": self.report.untimed,
                             "unfitted_script": self.report.unfitted_script,
                             "language": self.report.language,
+                            "text_only": self.text_only,
                             "computed_at": now,
                         }
                     ),

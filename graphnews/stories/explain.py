@@ -39,8 +39,12 @@ def explain_story(db: Database, story: str, *, pairs: int = 5) -> dict[str, Any]
     articles = Articles.load(db)
     members = np.searchsorted(articles.ids, np.asarray(found.articles, dtype=np.int64))
     subset = _span(articles, members)
-    model = current_model(db)
-    candidates = candidate_pairs(articles, subset, CandidateSearch())
+    model = current_model(db).for_texts(
+        linked=bool(len(articles.src)), language=articles.language
+    )
+    candidates = candidate_pairs(
+        articles, subset, CandidateSearch(), every_term=model.every_term
+    )
     inside = np.isin(subset[candidates.u], members) & np.isin(subset[candidates.v], members)
     u, v, x = subset[candidates.u[inside]], subset[candidates.v[inside]], candidates.x[inside]
     p = model.predict(x)

@@ -26,7 +26,7 @@ import io
 import zlib
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -136,23 +136,62 @@ class Labelled:
     story: np.ndarray  # per article: its labelled story, or None
     labelled: np.ndarray  # per pair: both articles are labelled
     same: np.ndarray  # per pair: 1.0 when both are labelled with one story
+    every_term: bool = False  # the pairs' features count every term (`Model.text_only`'s)
+    _other: dict[bool, Labelled] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def build(cls, name: str, articles: Articles, story_of: Mapping[str, str]) -> Labelled:
-        pairs = candidate_pairs(articles)
+    def build(
+        cls,
+        name: str,
+        articles: Articles,
+        story_of: Mapping[str, str],
+        *,
+        every_term: bool = False,
+    ) -> Labelled:
+        pairs = candidate_pairs(articles, every_term=every_term)
         story = np.array([story_of.get(u) for u in articles.urls], dtype=object)
+        return cls._labelled(name, articles, pairs, story, every_term=every_term)
+
+    @classmethod
+    def _labelled(
+        cls, name: str, articles: Articles, pairs: Pairs, story: np.ndarray, *, every_term: bool
+    ) -> Labelled:
         known = np.array([s is not None for s in story], dtype=bool)
         labelled = known[pairs.u] & known[pairs.v] if len(pairs) else np.zeros(0, dtype=bool)
         same = (labelled & (story[pairs.u] == story[pairs.v])).astype(np.float64)
-        return cls(name, articles, pairs, story, labelled, same)
+        return cls(name, articles, pairs, story, labelled, same, every_term)
+
+    @property
+    def linked(self) -> bool:
+        """Whether any article of the corpus lists another (`Model.for_texts`)."""
+        return bool(len(self.articles.src))
+
+    def counting(self, *, every_term: bool) -> Labelled:
+        """The same corpus and labels, its pairs' features computed with or without every
+        term in the text vectors' length (computed once, then kept)."""
+        if every_term == self.every_term:
+            return self
+        if every_term not in self._other:
+            pairs = candidate_pairs(self.articles, every_term=every_term)
+            self._other[every_term] = self._labelled(
+                self.name, self.articles, pairs, self.story, every_term=every_term
+            )
+        return self._other[every_term]
+
+    def scored_by(self, model: Model) -> tuple[Model, Labelled]:
+        """The model that scores this corpus (its ``dense`` or ``text_only`` one, as
+        `graphnews.stories.detect` picks them) and the corpus with that model's features."""
+        chosen = model.for_density(window_density(self.articles.ts)).for_texts(
+            linked=self.linked, language=self.articles.language
+        )
+        return chosen, self.counting(every_term=chosen.every_term)
 
     def only(self, keep: np.ndarray) -> Labelled:
         """The same corpus with the labels of the articles outside ``keep`` forgotten."""
         story = np.where(keep, self.story, None)
-        known = np.array([s is not None for s in story], dtype=bool)
-        labelled = known[self.pairs.u] & known[self.pairs.v]
-        same = (labelled & (story[self.pairs.u] == story[self.pairs.v])).astype(np.float64)
-        return Labelled(self.name, self.articles, self.pairs, story, labelled, same)
+        return self._labelled(
+            self.name, self.articles, self.pairs, story, every_term=self.every_term
+        )
 
     def truth(self) -> dict[str, str]:
         return {
@@ -164,13 +203,14 @@ class Labelled:
     def predict(self, model: Model, *, threshold: float = 0.5, seed: int = 0) -> dict[str, int]:
         """Predicted story (a cluster number) per canonical URL, by the model.
 
-        The model's ``dense`` one scores a corpus of its density (`Model.for_density`).
+        The model's ``dense`` one scores a corpus of its density (`Model.for_density`), its
+        ``text_only`` one a corpus without related links (`Model.for_texts`).
         """
-        chosen = model.for_density(window_density(self.articles.ts))
+        chosen, corpus = self.scored_by(model)
         membership = cluster(
             len(self.articles.ids),
-            self.pairs,
-            chosen.log_odds(self.pairs.x),
+            corpus.pairs,
+            chosen.log_odds(corpus.pairs.x),
             threshold=threshold,
             seed=seed,
         )

@@ -250,9 +250,15 @@ class Pairs:
 
 
 def candidate_pairs(
-    articles: Articles, subset: np.ndarray | None = None, search: CandidateSearch | None = None
+    articles: Articles,
+    subset: np.ndarray | None = None,
+    search: CandidateSearch | None = None,
+    *,
+    every_term: bool = False,
 ) -> Pairs:
-    """Every candidate pair among ``subset`` (default: all articles) with its features."""
+    """Every candidate pair among ``subset`` (default: all articles) with its features; with
+    ``every_term`` (a `Model.text_only`'s features) every term counts in the text vectors'
+    length, as it does for `WHOLE_TEXT_LANGUAGES`."""
     search = search or CandidateSearch()
     subset = np.arange(len(articles.ids)) if subset is None else subset
     n = len(subset)
@@ -269,8 +275,8 @@ def candidate_pairs(
     linked = both.copy()
     linked.data[:] = 1.0
     ts = articles.ts[subset]
-    title_counts, excerpt_counts, entities = _term_counts(articles, subset)
-    whole = articles.language in WHOLE_TEXT_LANGUAGES
+    whole = every_term or articles.language in WHOLE_TEXT_LANGUAGES
+    title_counts, excerpt_counts, entities = _term_counts(articles, subset, every_term=whole)
     text = _text_vectors(title_counts, excerpt_counts, every_term=whole)
     titles = _tfidf(title_counts, every_term=whole)
     excerpts = _tfidf(excerpt_counts, every_term=whole)
@@ -336,6 +342,11 @@ class Model:
     ``dense_from`` other texts published within the search window of it (`window_density`):
     the text features are not scale-free, and a fit on sparse corpora over-rates the nearest
     texts of a dense week. `for_density` picks between the two.
+
+    It may also carry ``text_only``, for corpora where no article lists another (no related
+    links: text and time are all there is), fitted on such corpora alone with every term in
+    the text vectors' length (``every_term``, as `WHOLE_TEXT_LANGUAGES` have it). `for_texts`
+    picks it. A model without one scores every corpus as before.
     """
 
     features: tuple[str, ...]
@@ -350,10 +361,20 @@ class Model:
     dense_from: float = math.inf
     trees: Trees | None = None
     adjust: np.ndarray | None = None  # log-odds added per unit of each `ADJUSTED` feature
+    text_only: Model | None = None
+    every_term: bool = False  # its text vectors count every term in their length
 
     def for_density(self, density: float) -> Model:
         """The model for a corpus of this `window_density`: `dense` from `dense_from` on."""
         return self.dense if self.dense is not None and density >= self.dense_from else self
+
+    def for_texts(self, *, linked: bool, language: str) -> Model:
+        """The model for a corpus with (``linked``) or without related links between its
+        articles: `text_only` without, unless the corpus's language already counts every term
+        (`WHOLE_TEXT_LANGUAGES`: German keeps the model it was measured with)."""
+        if self.text_only is None or linked or language in WHOLE_TEXT_LANGUAGES:
+            return self
+        return self.text_only
 
     def log_odds(self, x: np.ndarray) -> np.ndarray:
         """Calibrated log-odds that each pair (row of ``x``) reports one story."""
@@ -398,6 +419,10 @@ class Model:
             out["trees"] = self.trees.as_dict()
         if self.adjust is not None:
             out["adjust"] = _rounded(self.adjust)
+        if self.every_term:
+            out["every_term"] = True
+        if self.text_only is not None:
+            out["text_only"] = self.text_only.as_dict()
         return out
 
     @classmethod
@@ -435,13 +460,15 @@ class Model:
             float(data.get("dense_from", math.inf)),
             Trees.from_dict(data["trees"]) if "trees" in data else None,
             np.asarray(data["adjust"], dtype=float) if "adjust" in data else None,
+            text_only=cls.from_dict(data["text_only"]) if "text_only" in data else None,
+            every_term=bool(data.get("every_term", False)),
         )
 
     def save(self, path: str | Path) -> None:
         """Write the model as JSON (the trees' node arrays one line each, not a value a line)."""
         data = self.as_dict()
         arrays: dict[str, str] = {}
-        for model in (data, data.get("dense", {})):
+        for model in (data, data.get("dense", {}), data.get("text_only", {})):
             for key, value in model.get("trees", {}).items():
                 token = f"@trees{len(arrays)}@"
                 arrays[json.dumps(token)] = json.dumps(value, separators=(",", ":"))
@@ -747,7 +774,7 @@ def _count_part(titles: list[str], excerpts: list[str], language: str) -> _PartT
 
 
 def _term_counts(
-    articles: Articles, subset: np.ndarray
+    articles: Articles, subset: np.ndarray, *, every_term: bool
 ) -> tuple[sparse.csr_matrix, sparse.csr_matrix, sparse.csr_matrix]:
     """Term counts of the titles and of the excerpts of ``subset`` (one vocabulary, the
     titles' words first), and the TF-IDF vectors of their names (all that is needed of those).
@@ -786,8 +813,7 @@ def _term_counts(
     excerpt_counts = _stacked([p.excerpts for p in parts], word_ids, len(words))
     name_ids = [entities.adopt(p.names) for p in parts]
     name_counts = _stacked([p.entities for p in parts], name_ids, len(entities))
-    whole = articles.language in WHOLE_TEXT_LANGUAGES
-    return title_counts, excerpt_counts, _tfidf(name_counts, every_term=whole)
+    return title_counts, excerpt_counts, _tfidf(name_counts, every_term=every_term)
 
 
 def _text_vectors(
@@ -1075,8 +1101,9 @@ PARALLEL_FROM = 20_000
 #: fitted on English: pairwise F1 0.16 -> 0.69, BCubed 0.59 -> 0.94 (every article alone:
 #: 0.90). For English the same change moved the model's calibration (development seeds 3 and
 #: 4: `general-news` 0.635 -> 0.429 and 0.691 -> 0.519; docs/stories.md, "Every word in the
-#: cosine"), so English corpora keep the cosine over shared words they were fitted on. Dutch
-#: compounds as German does but no Dutch day is labelled: left as English.
+#: cosine"), so English corpora keep the cosine over shared words they were fitted on (a
+#: `Model.text_only`, fitted with every term, has them for corpora without related links).
+#: Dutch compounds as German does but no Dutch day is labelled: left as English.
 WHOLE_TEXT_LANGUAGES = frozenset({"de"})
 
 #: Terms in more than this share of all texts (and more than 200) are left out of the text
