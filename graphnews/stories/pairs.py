@@ -276,7 +276,7 @@ def candidate_pairs(
     linked.data[:] = 1.0
     ts = articles.ts[subset]
     whole = every_term or articles.language in WHOLE_TEXT_LANGUAGES
-    title_counts, excerpt_counts, entities = _term_counts(articles, subset, every_term=whole)
+    title_counts, excerpt_counts, entities = _term_counts(articles, subset, every_term=every_term)
     text = _text_vectors(title_counts, excerpt_counts, every_term=whole)
     titles = _tfidf(title_counts, every_term=whole)
     excerpts = _tfidf(excerpt_counts, every_term=whole)
@@ -774,7 +774,7 @@ def _count_part(titles: list[str], excerpts: list[str], language: str) -> _PartT
 
 
 def _term_counts(
-    articles: Articles, subset: np.ndarray, *, every_term: bool
+    articles: Articles, subset: np.ndarray, *, every_term: bool = False
 ) -> tuple[sparse.csr_matrix, sparse.csr_matrix, sparse.csr_matrix]:
     """Term counts of the titles and of the excerpts of ``subset`` (one vocabulary, the
     titles' words first), and the TF-IDF vectors of their names (all that is needed of those).
@@ -813,7 +813,8 @@ def _term_counts(
     excerpt_counts = _stacked([p.excerpts for p in parts], word_ids, len(words))
     name_ids = [entities.adopt(p.names) for p in parts]
     name_counts = _stacked([p.entities for p in parts], name_ids, len(entities))
-    return title_counts, excerpt_counts, _tfidf(name_counts, every_term=every_term)
+    whole = every_term or articles.language in WHOLE_TEXT_LANGUAGES
+    return title_counts, excerpt_counts, _tfidf(name_counts, every_term=whole)
 
 
 def _text_vectors(
