@@ -38,15 +38,17 @@ def main() -> None:
     for source in _real_sources(args.labels, args.work):
         variants = [(c, bool(source.bare)) for c in source.corpora]
         for corpus, lists in [*variants, *((c, False) for c in source.bare)]:
-            labelled = corpus.labelled
+            chosen, scored = corpus.scored_by(model)  # the pairs of the model that scores it
+            labelled = scored.labelled
             rows.append(
                 {
                     "source": source.name,
                     "related_lists": lists,
                     "fitted_on": source.name not in SCORED_ONLY,
+                    "text_only_model": chosen is model.text_only,
                     "articles": len(corpus.truth()),
                     "candidate_pairs": int(labelled.sum()),
-                    "same_story_pairs": int(corpus.same[labelled].sum()),
+                    "same_story_pairs": int(scored.same[labelled].sum()),
                     "graphnews": _score(corpus, corpus.predict(model), real=True),
                     "connected components": _score(
                         corpus, _link_components(corpus, 0.0), real=True
