@@ -219,14 +219,16 @@ def test_a_corpus_without_related_links_is_scored_by_the_text_only_model(
     apart = dataclasses.replace(shipped, intercept=-60.0, report={}, every_term=True)
     model = dataclasses.replace(shipped, text_only=apart)
     first = update_stories(db, model=model)
-    assert first.mode == "full" and {s.size for s in load_stories(db)} == {1}
-    assert update_stories(db, model=model).mode == "unchanged"
+    assert first.mode == "full" and first.text_only and {s.size for s in load_stories(db)} == {1}
+    again = update_stories(db, model=model)
+    assert again.mode == "unchanged" and again.text_only
     write_doc(tmp_path / "more", "v3", "Grindavik evacuated again, volcano eruption continues",
               "Lava from the Icelandic volcano eruption near Grindavik",
               "2023-11-11T09:00:00Z", "apnews.com", [(v2, "Lava flows into Grindavik")])
     db.ingest([tmp_path / "more"])
     linked = update_stories(db, model=model)
     assert linked.mode == "full" and linked.recomputed == 4  # never a mix of the two models
+    assert not linked.text_only
     assert story_of_article(db, v1) == story_of_article(db, v2)
 
 

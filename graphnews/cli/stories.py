@@ -129,7 +129,8 @@ def ensure_stories(
             f"stories: {report.stories:,} ({report.mode}: {report.recomputed:,} of "
             f"{report.articles:,} articles clustered in {sum(report.seconds.values()):.1f} s, "
             f"resolution {report.resolution:g}, seed {report.seed}; "
-            f"{report.window_texts:,.0f} other articles within 7 days of the median one)",
+            f"{report.window_texts:,.0f} other articles within 7 days of the median one"
+            f"{'; no related links: the text-only model' if report.text_only else ''})",
             highlight=False,
         )
         for note in report.caveats():
@@ -164,10 +165,12 @@ def stories_command(
     the two articles report one story. --resolution and --seed are kept with the stories:
     story, spread, render and run show the same stories afterwards.
 
-    The shipped model has two fits: one for corpora whose median article has fewer than 1,000
+    The shipped model has three fits: one for corpora whose median article has fewer than 1,000
     other articles within 7 days of it (every real source it was checked on), one for denser
-    corpora (say 10,000 documents over a few weeks); stderr says the density whenever stories
-    are computed, and what they cannot judge: articles without a publication time, titles in
+    corpora (say 10,000 documents over a few weeks), and one for corpora where no article lists
+    another in related (text and time only; every word of a text counts); stderr says the
+    density, and the text-only model when it scores, whenever stories are computed, and what
+    they cannot judge: articles without a publication time, titles in
     Chinese, Japanese or Korean, a corpus in German, French, Spanish, Italian, Portuguese or
     Dutch (the model was fitted on English news; measured in docs/stories.md).
 

@@ -96,6 +96,7 @@ class StoryRun:
     resolution: float = DEFAULT_RESOLUTION
     seed: int = DEFAULT_SEED
     window_texts: float = 0.0  # `window_density` of the articles: which model applies
+    text_only: bool = False  # no related links between the articles: `Model.text_only` scored
     untimed: int = 0  # articles without a publication time: in a story only through links
     unfitted_script: int = 0  # articles titled in Chinese, Japanese or Korean (`unfitted_script`)
     language: str = "en"  # the corpus's language, as its stop words go (`corpus_language`)
@@ -339,7 +340,6 @@ class _Detector:
         self.model = model
         self.data = data  # `_data_version` when the computation began
         self.density = density  # the `window_density` that chose the model, if one was chosen
-        self.text_only = False  # the model's `text_only` one scores the corpus (no links)
         self.search = CandidateSearch()
         self.progress = progress or no_progress
         self.report = StoryRun(mode="full", resolution=resolution, seed=seed)
@@ -367,6 +367,7 @@ class _Detector:
             self.report.untimed = state.get("untimed", 0)
             self.report.unfitted_script = state.get("unfitted_script", 0)
             self.report.language = state.get("language", "en")
+            self.report.text_only = state.get("text_only", False)
             self.report.stories, self.report.articles = self.db.conn.execute(
                 "SELECT (SELECT count(*) FROM stories), (SELECT count(*) FROM story_articles)"
             ).fetchone()
@@ -386,7 +387,7 @@ class _Detector:
         )
         self.report.language = corpus.language
         routed = self.model.for_texts(linked=bool(len(corpus.src)), language=corpus.language)
-        self.text_only = routed is not self.model
+        self.report.text_only = routed is not self.model
         self.model = routed
         lap("load")
         region = None
@@ -395,7 +396,7 @@ class _Detector:
             and state is not None
             and state.get("params") == key[1]
             and state.get("language", "en") == corpus.language  # else other stop words
-            and state.get("text_only", False) == self.text_only  # else other features
+            and state.get("text_only", False) == self.report.text_only  # else other features
         ):
             region = self._dirty_region(corpus, prints)
             lap("region")
@@ -559,7 +560,7 @@ class _Detector:
                             "untimed": self.report.untimed,
                             "unfitted_script": self.report.unfitted_script,
                             "language": self.report.language,
-                            "text_only": self.text_only,
+                            "text_only": self.report.text_only,
                             "computed_at": now,
                         }
                     ),
