@@ -275,7 +275,7 @@ def candidate_pairs(
     linked = both.copy()
     linked.data[:] = 1.0
     ts = articles.ts[subset]
-    whole = every_term or articles.language in WHOLE_TEXT_LANGUAGES
+    whole = _every_term(articles, every_term=every_term)
     title_counts, excerpt_counts, entities = _term_counts(articles, subset, every_term=every_term)
     text = _text_vectors(title_counts, excerpt_counts, every_term=whole)
     titles = _tfidf(title_counts, every_term=whole)
@@ -813,7 +813,7 @@ def _term_counts(
     excerpt_counts = _stacked([p.excerpts for p in parts], word_ids, len(words))
     name_ids = [entities.adopt(p.names) for p in parts]
     name_counts = _stacked([p.entities for p in parts], name_ids, len(entities))
-    whole = every_term or articles.language in WHOLE_TEXT_LANGUAGES
+    whole = _every_term(articles, every_term=every_term)
     return title_counts, excerpt_counts, _tfidf(name_counts, every_term=whole)
 
 
@@ -1106,6 +1106,12 @@ PARALLEL_FROM = 20_000
 #: `Model.text_only`, fitted with every term, has them for corpora without related links).
 #: Dutch compounds as German does but no Dutch day is labelled: left as English.
 WHOLE_TEXT_LANGUAGES = frozenset({"de"})
+
+
+def _every_term(articles: Articles, *, every_term: bool) -> bool:
+    """Whether the text vectors count every term in their length: asked for (a
+    `Model.text_only`'s features), or the corpus's language does (`WHOLE_TEXT_LANGUAGES`)."""
+    return every_term or articles.language in WHOLE_TEXT_LANGUAGES
 
 #: Terms in more than this share of all texts (and more than 200) are left out of the text
 #: vectors (`_tfidf`). It was 1%: at 10,000 documents of the ``general-news`` regime (seed 3,
