@@ -220,6 +220,7 @@ def main() -> None:
         model = final if held.name in never_fitted else _fit_models(training, args, args.seed)
         for corpus, bare in _variants(held, args.documents):
             density = window_density(corpus.articles.ts)
+            chosen, scored = corpus.scored_by(model)  # the model that scores it, its pairs
             for name, predicted in _methods(
                 corpus, model, training, baselines, args.documents
             ).items():
@@ -231,7 +232,7 @@ def main() -> None:
                         "documents": held.documents.get(corpus.name),
                         "window_texts": density,
                         "dense_model": model.for_density(density) is not model,
-                        "text_only_model": corpus.scored_by(model)[0] is model.text_only,
+                        "text_only_model": chosen is model.text_only,
                         "related_lists": not bare,
                         "scored_only": held.name in never_fitted,
                         "method": name,
@@ -239,7 +240,6 @@ def main() -> None:
                     }
                 )
             if not bare and held.name not in never_fitted:
-                chosen, scored = corpus.scored_by(model)
                 held_p.append(chosen.predict(scored.pairs.x[scored.labelled]))
                 held_y.append(scored.same[scored.labelled])
         print(f"left out {held.name}", file=sys.stderr, flush=True)
