@@ -156,6 +156,28 @@ def test_scored_only_sources_are_labelled_and_never_fitted(stories_eval: ModuleT
         assert not set(scored_only) & set(fitted.report["sources"])
 
 
+def test_text_only_fitted_sources_are_one_source_of_the_text_only_model_alone(
+    stories_eval: ModuleType,
+) -> None:
+    """`stories_eval.TEXT_ONLY_FITTED` names labelled sources that are not scored only; the
+    shipped text-only model was fitted on them as one source (``en-news``), the model and its
+    dense one never saw them."""
+    from graphnews.stories.pairs import load_model
+
+    text_only = stories_eval.TEXT_ONLY_FITTED
+    labelled = {row["source"] for row in _rows(FULL)}
+    assert text_only and set(text_only) <= labelled
+    assert not set(text_only) & set(stories_eval.SCORED_ONLY)
+    group = stories_eval._one_source(list(text_only))
+    assert group == "en-news"
+    model = load_model()
+    assert model.text_only is not None and model.dense is not None
+    assert model.text_only.report["sources"][group] > 0
+    assert not set(text_only) & set(model.text_only.report["sources"])
+    for fitted in (model, model.dense):
+        assert not ({group, *text_only} & set(fitted.report["sources"]))
+
+
 def test_a_cached_generated_corpus_is_drawn_again_when_its_regime_changed(
     tmp_path: Path, stories_eval: ModuleType
 ) -> None:
