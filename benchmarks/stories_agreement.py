@@ -8,7 +8,8 @@ the truth) and graphnews's left-out stories scored against each labelling, and a
 pairs both annotators call one story or both call two (the rest left out).
 
 graphnews's stories here are those of the leave-one-source-out table (`stories_eval.py`): the
-model of the source's fold, fitted on every other fitted source and the generator regimes
+model of the source's fold, fitted on every other fitted source (`TEXT_ONLY_FITTED` ones by the
+text-only model alone) and the generator regimes
 (``--seed``, 500 documents), the source's articles clustered with it.
 
     python benchmarks/stories_agreement.py            # results/stories_agreement.json
@@ -30,7 +31,9 @@ from harness import machine, write_results
 from stories_eval import (
     EVAL,
     SCORED_ONLY,
+    TEXT_ONLY_FITTED,
     _fit_models,
+    _fitted_and_scored_only,
     _generated_sources,
     _real_sources,
 )
@@ -51,7 +54,9 @@ def main() -> None:
     args.fit_documents, args.dense_documents, args.dense_from = [500], [1000], 1000.0
     second = read_labels(args.second)
     real = _real_sources(args.labels, args.work)
-    fitted = [s for s in real if s.name not in SCORED_ONLY]
+    fitted, _ = _fitted_and_scored_only(
+        real, scored_only=SCORED_ONLY, text_only_fitted=TEXT_ONLY_FITTED
+    )
     generated = _generated_sources(args.work, [500, 1000], args.seed, [500])
     rows: list[dict[str, Any]] = []
     for source in (s for s in real if s.name in second):

@@ -209,14 +209,12 @@ def main() -> None:
     args = parser.parse_args()
     args.dense_documents = [d for d in args.dense_documents if d]
     started = time.perf_counter()
-    real = _real_sources(args.labels, args.work)
-    scored_only = [s for s in real if s.name in args.scored_only]
-    real = [s for s in real if s.name not in args.scored_only]
+    real, scored_only = _fitted_and_scored_only(
+        _real_sources(args.labels, args.work),
+        scored_only=args.scored_only,
+        text_only_fitted=args.text_only_fitted,
+    )
     never_fitted = {s.name for s in scored_only}
-    group = _one_source(args.text_only_fitted)
-    for source in real:
-        if source.name in args.text_only_fitted:
-            source.text_only_group = group
     fitted = sorted({*args.fit_documents, *args.dense_documents})
     if args.refit:
         if args.fit_seed == args.seed:
@@ -339,6 +337,21 @@ def _real_sources(labels: Path, work: Path) -> list[Source]:
         )
         out.append(Source(name, True, [corpus], bare))
     return out
+
+
+def _fitted_and_scored_only(
+    real: list[Source], *, scored_only: Sequence[str], text_only_fitted: Sequence[str]
+) -> tuple[list[Source], list[Source]]:
+    """The real sources that are fitted (those of ``text_only_fitted`` marked as one source of
+    the text-only model alone, `Source.text_only_group`) and those scored only."""
+    group = _one_source(list(text_only_fitted))
+    for source in real:
+        if source.name in text_only_fitted:
+            source.text_only_group = group
+    return (
+        [s for s in real if s.name not in scored_only],
+        [s for s in real if s.name in scored_only],
+    )
 
 
 def _one_source(names: list[str]) -> str:

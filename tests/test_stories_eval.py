@@ -178,6 +178,28 @@ def test_text_only_fitted_sources_are_one_source_of_the_text_only_model_alone(
         assert not ({group, *text_only} & set(fitted.report["sources"]))
 
 
+def test_text_only_fitted_sources_are_marked_for_every_script_that_fits(
+    stories_eval: ModuleType,
+) -> None:
+    """`_fitted_and_scored_only` (the table of record's split, and `stories_agreement.py`'s)
+    marks the text-only-fitted sources as one source and keeps the scored-only ones apart."""
+    sources = [
+        stories_eval.Source(name, True, [], [])
+        for name in ("ai", "en-news-2020-04-28", "en-news-2020-06-08", "blind")
+    ]
+    fitted, scored = stories_eval._fitted_and_scored_only(
+        sources,
+        scored_only=["blind"],
+        text_only_fitted=["en-news-2020-04-28", "en-news-2020-06-08"],
+    )
+    assert [s.name for s in scored] == ["blind"]
+    assert {s.name: s.text_only_group for s in fitted} == {
+        "ai": "",
+        "en-news-2020-04-28": "en-news",
+        "en-news-2020-06-08": "en-news",
+    }
+
+
 def test_a_cached_generated_corpus_is_drawn_again_when_its_regime_changed(
     tmp_path: Path, stories_eval: ModuleType
 ) -> None:
