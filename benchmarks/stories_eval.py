@@ -179,14 +179,14 @@ def main() -> None:
     )
     parser.add_argument(
         "--scored-only",
-        type=lambda text: [name for name in text.split(",") if name],
+        type=_names,
         default=list(SCORED_ONLY),
         help="labelled sources that are scored but never fitted on, by name, comma-separated "
         f"(default: {','.join(SCORED_ONLY)}; '' for none)",
     )
     parser.add_argument(
         "--text-only-fitted",
-        type=lambda text: [name for name in text.split(",") if name],
+        type=_names,
         default=list(TEXT_ONLY_FITTED),
         help="labelled sources fitted by the text-only model alone, as one source, by name, "
         f"comma-separated (default: {','.join(TEXT_ONLY_FITTED)}; '' for none)",
@@ -358,6 +358,10 @@ def _one_source(names: list[str]) -> str:
     """The name the sources of ``--text-only-fitted`` share as one source: their names without
     their dates (``en-news-2020-04-28``, ``en-news-2020-06-08``: ``en-news``)."""
     return "+".join(sorted({name.rstrip("-0123456789") for name in names}))
+
+
+def _names(text: str) -> list[str]:
+    return [name for name in text.split(",") if name]
 
 
 def _sizes(text: str) -> list[int]:
