@@ -329,7 +329,7 @@ def _real_sources(labels: Path, work: Path) -> list[Source]:
         articles = Articles.load(db)
         db.close()
         corpus = Labelled.build(name, articles, story_of)
-        has_links = len(articles.src) > 0
+        has_links = articles.linked
         bare = (
             [Labelled.build(f"{name} (no related lists)", articles.without_links(), story_of)]
             if has_links
@@ -391,7 +391,7 @@ def _generated_sources(
                 name += f" ({documents:,} docs)"
             corpora.append(Labelled.build(name, articles, truth.story_of))
             documents_of[name] = documents
-            if len(articles.src):
+            if articles.linked:
                 bare.append(
                     Labelled.build(
                         f"{name} (no related lists)", articles.without_links(), truth.story_of
@@ -470,7 +470,7 @@ def _fit(
         for s in training
         if text_only or not s.text_only_group
         for c, _ in _variants(s, sizes)
-        if not (text_only and c.linked)
+        if not (text_only and c.articles.linked)
     ]
     model = fit(
         [c for c, _ in corpora], {c.name: group for c, group in corpora}, increasing=increasing

@@ -386,7 +386,7 @@ class _Detector:
             for title, excerpt in zip(corpus.titles, corpus.excerpts, strict=True)
         )
         self.report.language = corpus.language
-        routed = self.model.for_texts(linked=bool(len(corpus.src)), language=corpus.language)
+        routed = self.model.for_texts(linked=corpus.linked, language=corpus.language)
         self.report.text_only = routed is not self.model
         self.model = routed
         lap("load")

@@ -39,9 +39,7 @@ def explain_story(db: Database, story: str, *, pairs: int = 5) -> dict[str, Any]
     articles = Articles.load(db)
     members = np.searchsorted(articles.ids, np.asarray(found.articles, dtype=np.int64))
     subset = _span(articles, members)
-    model = current_model(db).for_texts(
-        linked=bool(len(articles.src)), language=articles.language
-    )
+    model = current_model(db).for_texts(linked=articles.linked, language=articles.language)
     candidates = candidate_pairs(
         articles, subset, CandidateSearch(), every_term=model.every_term
     )

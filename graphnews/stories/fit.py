@@ -161,11 +161,6 @@ class Labelled:
         same = (labelled & (story[pairs.u] == story[pairs.v])).astype(np.float64)
         return cls(name, articles, pairs, story, labelled, same, every_term)
 
-    @property
-    def linked(self) -> bool:
-        """Whether any article of the corpus lists another (`Model.for_texts`)."""
-        return bool(len(self.articles.src))
-
     def counting(self, *, every_term: bool) -> Labelled:
         """The same corpus and labels, its pairs' features computed with or without every
         term in the text vectors' length (computed once, then kept)."""
@@ -182,7 +177,7 @@ class Labelled:
         """The model that scores this corpus (its ``dense`` or ``text_only`` one, as
         `graphnews.stories.detect` picks them) and the corpus with that model's features."""
         chosen = model.for_density(window_density(self.articles.ts)).for_texts(
-            linked=self.linked, language=self.articles.language
+            linked=self.articles.linked, language=self.articles.language
         )
         return chosen, self.counting(every_term=chosen.every_term)
 

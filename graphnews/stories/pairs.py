@@ -147,6 +147,11 @@ class Articles:
         features and `graphnews.stories.explain` both read them."""
         return title_actors(self.titles, self.excerpts)
 
+    @property
+    def linked(self) -> bool:
+        """Whether any article lists another in ``related`` (`Model.for_texts`)."""
+        return bool(len(self.src))
+
     @cached_property
     def language(self) -> str:
         """The language the corpus is mostly written in, for its stop words
