@@ -368,7 +368,7 @@ def main() -> None:
     rows = []
     corpora = {}
     for source in _real_sources(args.labels, args.work):
-        for corpus, bare in _variants(source):
+        for corpus, bare in _variants(source, []):
             name = (
                 corpus.name
                 if bare
