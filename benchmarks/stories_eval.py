@@ -50,6 +50,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from functools import partial
@@ -149,6 +150,8 @@ class Source:
     documents: dict[str, int] = field(default_factory=dict)  # generated: corpus -> its size
     #: fitted by the text-only model alone, as one source of this name ("": by every model)
     text_only_group: str = ""
+    #: a real source's articles of stories of two or more, without lists: scored, never fitted
+    stories_only: list[Labelled] = field(default_factory=list)
 
 
 def main() -> None:
@@ -240,7 +243,10 @@ def main() -> None:
         training = [s for s in sources if s is not held]
         # A scored-only source is in no fit, so its fold's model is the one fitted on all.
         model = final if held.name in never_fitted else _fit_models(training, args, args.seed)
-        for corpus, bare in _variants(held, args.documents):
+        for corpus, bare in [
+            *_variants(held, args.documents),
+            *((c, True) for c in held.stories_only),
+        ]:
             density = window_density(corpus.articles.ts)
             chosen, scored = corpus.scored_by(model)  # the model that scores it, its pairs
             for name, predicted in _methods(
@@ -258,11 +264,12 @@ def main() -> None:
                         "related_lists": not bare,
                         "scored_only": held.name in never_fitted,
                         "text_only_fitted": bool(held.text_only_group),
+                        "stories_only": corpus in held.stories_only,
                         "method": name,
                         **_score(corpus, predicted, real=held.real),
                     }
                 )
-            if not bare and held.name not in never_fitted:
+            if not bare and held.name not in never_fitted:  # (as labelled, fitted on)
                 held_p.append(chosen.predict(scored.pairs.x[scored.labelled]))
                 held_y.append(scored.same[scored.labelled])
         print(f"left out {held.name}", file=sys.stderr, flush=True)
@@ -329,14 +336,23 @@ def _real_sources(labels: Path, work: Path) -> list[Source]:
         articles = Articles.load(db)
         db.close()
         corpus = Labelled.build(name, articles, story_of)
-        has_links = articles.linked
+        texts = articles.without_links()
         bare = (
-            [Labelled.build(f"{name} (no related lists)", articles.without_links(), story_of)]
-            if has_links
+            [Labelled.build(f"{name} (no related lists)", texts, story_of)]
+            if articles.linked
             else []
         )
-        out.append(Source(name, True, [corpus], bare))
+        only = _stories_only(f"{name} (stories of 2+ only)", texts, story_of)
+        out.append(Source(name, True, [corpus], bare, stories_only=[only]))
     return out
+
+
+def _stories_only(name: str, articles: Articles, story_of: dict[str, str]) -> Labelled:
+    """The corpus of the articles (no lists) whose story has another of them: the shape of a
+    set of grouped stories of two or three, without the single articles of a day's feed."""
+    size = Counter(story_of.get(u) for u in articles.urls)
+    keep = np.array([u in story_of and size[story_of[u]] >= 2 for u in articles.urls])
+    return Labelled.build(name, articles.only(keep), story_of)
 
 
 def _fitted_and_scored_only(

@@ -38,7 +38,7 @@ import json
 import math
 from array import array
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import chain, pairwise
 from pathlib import Path
@@ -190,6 +190,26 @@ class Articles:
     def texts(self, subset: np.ndarray) -> list[str]:
         return [f"{self.titles[i]} {self.excerpts[i]}" for i in subset.tolist()]
 
+    def only(self, keep: np.ndarray) -> Articles:
+        """The corpus of the articles ``keep`` marks (a boolean per article), the ``related``
+        links between two of them kept."""
+        at = np.flatnonzero(keep)
+        position = np.full(len(self.ids), -1, dtype=np.int64)
+        position[at] = np.arange(len(at))
+        links = keep[self.src] & keep[self.dst]
+        rows = at.tolist()
+        return Articles(
+            self.ids[at],
+            self.ts[at],
+            [self.titles[i] for i in rows],
+            [self.excerpts[i] for i in rows],
+            self.outlets[at],
+            [self.urls[i] for i in rows],
+            position[self.src[links]],
+            position[self.dst[links]],
+            self.documented[at] if self.documented is not None else None,
+        )
+
     def without_links(self) -> Articles:
         """The corpus as if no document had a ``related`` list (for ablations and fitting).
 
@@ -197,19 +217,8 @@ class Articles:
         what ingesting the same documents without their lists gives.
         """
         keep = np.ones(len(self.ids), dtype=bool) if self.documented is None else self.documented
-        at = np.flatnonzero(keep).tolist()
-        empty = np.array([], dtype=np.int64)
-        return Articles(
-            self.ids[keep],
-            self.ts[keep],
-            [self.titles[i] for i in at],
-            [self.excerpts[i] for i in at],
-            self.outlets[keep],
-            [self.urls[i] for i in at],
-            empty,
-            empty,
-            self.documented[keep] if self.documented is not None else None,
-        )
+        unlinked = replace(self, src=self.src[:0], dst=self.dst[:0])
+        return unlinked.only(keep)
 
 
 @dataclass(frozen=True)
