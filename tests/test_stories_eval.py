@@ -303,3 +303,28 @@ def test_the_docs_table_of_record_quotes_the_committed_results() -> None:
         assert cells[4:] == [_cell(now[(corpus, b)]) for b in BASELINES], line
         checked += 1
     assert checked == 60  # 8 real rows, 52 generated
+
+
+def test_stories_only_keeps_the_documents_whose_story_has_another(
+    stories_eval: ModuleType, tmp_path: Path
+) -> None:
+    """A real source's ``stories_only`` corpus (scored, never fitted) holds exactly its
+    documents whose story has at least one other document, without related links; counted
+    here from the labels and the database, not by the code under test."""
+    (source,) = stories_eval._real_sources(SUBSET / "labels.tsv", tmp_path)
+    (only,) = source.stories_only
+    db = graphnews.open(tmp_path / f"real-{source.name}.db")
+    query = "SELECT canonical_url FROM articles WHERE has_document"
+    documents = {u for (u,) in db.conn.execute(query)}
+    db.close()
+    story = {
+        canonical_url(r["url"]): r["story"] for r in _rows(SUBSET) if r["source"] == source.name
+    }
+    sizes: dict[str, int] = {}
+    for url in documents:
+        sizes[story[url]] = sizes.get(story[url], 0) + 1
+    expected = {u for u in documents if sizes[story[u]] >= 2}
+    assert 0 < len(expected) < len(documents)  # the subset has single articles to drop
+    assert set(only.articles.urls) == expected
+    assert not only.articles.linked and source.corpora[0].articles.linked
+    assert only not in [c for c, _ in stories_eval._variants(source, [500])]  # never fitted

@@ -353,3 +353,27 @@ def test_two_cores_give_exactly_the_one_core_pairs(
     for name in ("u", "v", "x"):
         assert np.array_equal(getattr(one, name), getattr(two, name)), name
     assert (one_near != two_near).nnz == 0 and one_near.nnz > 1000
+
+
+def test_only_keeps_the_links_between_kept_articles_renumbered() -> None:
+    """`Articles.only`: the kept articles in order, a link kept when both its ends are, its
+    ends renumbered into the smaller corpus."""
+    articles = Articles(
+        ids=np.array([10, 11, 12, 13]),
+        ts=np.array([0.0, 1.0, 2.0, 3.0]),
+        titles=["a", "b", "c", "d"],
+        excerpts=["", "", "", ""],
+        outlets=np.array([1, 2, 3, 4]),
+        urls=["u0", "u1", "u2", "u3"],
+        src=np.array([0, 1, 3, 3]),
+        dst=np.array([3, 2, 1, 0]),
+        documented=np.array([True, True, False, True]),
+    )
+    kept = articles.only(np.array([True, False, True, True]))
+    assert kept.ids.tolist() == [10, 12, 13] and kept.urls == ["u0", "u2", "u3"]
+    assert kept.titles == ["a", "c", "d"] and kept.outlets.tolist() == [1, 3, 4]
+    assert kept.documented is not None and kept.documented.tolist() == [True, False, True]
+    # 0->3 and 3->0 stay (now 0->2 and 2->0); 1->2 and 3->1 lose an end
+    assert sorted(zip(kept.src.tolist(), kept.dst.tolist(), strict=True)) == [(0, 2), (2, 0)]
+    bare = articles.without_links()
+    assert bare.urls == ["u0", "u1", "u3"] and not bare.linked
