@@ -305,6 +305,30 @@ def test_the_docs_table_of_record_quotes_the_committed_results() -> None:
     assert checked == 60  # 8 real rows, 52 generated
 
 
+def test_the_docs_stories_only_table_quotes_the_committed_results() -> None:
+    """Every row of the stories-only table in docs/stories.md ("Stories of two or more
+    alone") is what the committed table of record wrote for that source's stories-only
+    corpus, in bold exactly where graphnews is ahead of the cosine threshold; every real
+    source has its row."""
+    text = (ROOT / "docs" / "stories.md").read_text(encoding="utf-8")
+    start = text.index("## Stories of two or more alone")
+    section = text[start : text.index("\n## ", start + 1)]
+    now = _by_corpus("stories_eval.json")
+    quoted = set()
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        corpus = f"{cells[0]} (stories of 2+ only)"
+        if not line.startswith("| ") or (corpus, "graphnews") not in now:
+            continue
+        ours, cosine = now[(corpus, "graphnews")], now[(corpus, "TF-IDF cosine threshold")]
+        assert ours["stories_only"] and len(cells) == 4, line
+        bold = ours["f1"] > cosine["f1"]
+        assert cells[2] == (f"**{_cell(ours)}**" if bold else _cell(ours)), line
+        assert cells[3] == _cell(cosine), line
+        quoted.add(cells[0])
+    assert quoted == {r["source"] for r in _rows(FULL)}
+
+
 def test_stories_only_keeps_the_documents_whose_story_has_another(
     stories_eval: ModuleType, tmp_path: Path
 ) -> None:
