@@ -264,12 +264,12 @@ def main() -> None:
                         "related_lists": not bare,
                         "scored_only": held.name in never_fitted,
                         "text_only_fitted": bool(held.text_only_group),
-                        "stories_only": corpus in held.stories_only,
+                        "stories_only": any(corpus is c for c in held.stories_only),
                         "method": name,
                         **_score(corpus, predicted, real=held.real),
                     }
                 )
-            if not bare and held.name not in never_fitted:  # (as labelled, fitted on)
+            if not bare and held.name not in never_fitted:  # the calibration check's pool
                 held_p.append(chosen.predict(scored.pairs.x[scored.labelled]))
                 held_y.append(scored.same[scored.labelled])
         print(f"left out {held.name}", file=sys.stderr, flush=True)
