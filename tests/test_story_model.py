@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from graphnews.errors import BadInputError
+from graphnews.stories import pairs as pairs_module
 from graphnews.stories.fit import bcubed_f1, pairwise_scores, read_labels
 from graphnews.stories.pairs import (
     ADJUSTED,
@@ -377,3 +378,58 @@ def test_only_keeps_the_links_between_kept_articles_renumbered() -> None:
     assert sorted(zip(kept.src.tolist(), kept.dst.tolist(), strict=True)) == [(0, 2), (2, 0)]
     bare = articles.without_links()
     assert bare.urls == ["u0", "u1", "u3"] and not bare.linked
+
+
+def test_leiden_passes_give_igraphs_own_until_stable_stories(tmp_path: Path) -> None:
+    """`cluster`'s bounded passes find the stories igraph's ``n_iterations=-1`` finds (the same
+    random draws, pass for pass), over a generated corpus's candidate pairs weighted both ways."""
+    import igraph as ig
+
+    import graphnews
+    from graphnews.communities import seeded
+    from graphnews.generator import DOCUMENTS_DIR, generate_corpus
+
+    generate_corpus(tmp_path, documents=300, noise=0.3, seed=9)
+    db = graphnews.open(":memory:")
+    db.ingest([tmp_path / DOCUMENTS_DIR])
+    articles = Articles.load(db)
+    pairs = candidate_pairs(articles)
+    rng = np.random.default_rng(9)
+    weights = rng.normal(size=len(pairs)).tolist()  # negative and positive, as in `cluster`
+    nodes = rng.uniform(0.1, 1.0, size=len(articles.ids)).tolist()
+    graph = ig.Graph(n=len(articles.ids), edges=np.column_stack((pairs.u, pairs.v)).tolist())
+    for seed in (0, 1):
+        with seeded(seed):
+            bounded = pairs_module._leiden(graph, weights, nodes)
+        with seeded(seed):
+            until_stable = graph.community_leiden(
+                objective_function="CPM",
+                weights=weights,
+                node_weights=nodes,
+                resolution=1.0,
+                n_iterations=-1,
+            ).membership
+        assert bounded == until_stable
+        assert 1 < len(set(bounded)) < len(articles.ids)  # stories of several articles
+
+
+def test_leiden_passes_stop_when_a_pass_never_settles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A graph whose every pass moves an article (what igraph's ``n_iterations=-1`` would loop
+    on for ever) is left after `LEIDEN_PASSES` passes with the last pass's stories."""
+
+    from types import SimpleNamespace
+
+    class Flipping:
+        """Stands in for an igraph graph whose Leiden passes never settle."""
+
+        def __init__(self) -> None:
+            self.passes = 0
+
+        def community_leiden(self, **_: object) -> SimpleNamespace:
+            self.passes += 1
+            return SimpleNamespace(membership=[self.passes % 2, 0, 1])
+
+    monkeypatch.setattr(pairs_module, "LEIDEN_PASSES", 7)
+    graph = Flipping()
+    assert pairs_module._leiden(graph, [1.0], [1.0, 1.0, 1.0]) == [1, 0, 1]
+    assert graph.passes == 7

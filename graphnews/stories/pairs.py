@@ -1068,14 +1068,45 @@ def cluster(
     weights = np.maximum(excess, -CANDIDATE_AGAINST_LOG_ODDS) + node[u] * node[v]
     graph = ig.Graph(n=n, edges=np.column_stack((u, v)).tolist())
     with seeded(seed):
-        clusters = graph.community_leiden(
+        membership = _leiden(graph, weights.tolist(), node.tolist())
+    return np.asarray(membership, dtype=np.int64)
+
+
+#: The most passes of Leiden `cluster` makes over a corpus's graph (`_leiden`). On every corpus
+#: of the labelled sources (as labelled, without lists, stories of two or more alone), cut at
+#: 0.3-0.7 with seeds 0-2 (885 clusterings, the shipped model), a pass changed nothing by the
+#: fifth (2 passes: 664, 3: 202, 4: 9, 5: 10), and the stories were those of igraph's
+#: ``n_iterations=-1`` in every one.
+LEIDEN_PASSES = 50
+
+
+def _leiden(graph: Any, weights: list[float], node_weights: list[float]) -> list[int]:
+    """Leiden (the Constant Potts Model at resolution 1), pass after pass from the last pass's
+    stories, until a pass leaves every article in its story, at most `LEIDEN_PASSES` passes.
+
+    What igraph's ``n_iterations=-1`` does, with a bound: with negative edge weights the passes
+    need not settle (a development run, a model fitted on other generated corpora and a cut at
+    0.6, stayed in igraph's Leiden on 263 Chinese headlines for 25 minutes until it was
+    stopped), and a user's ``graphnews stories`` must return.
+    """
+
+    def one_pass(start: list[int] | None) -> list[int]:
+        return graph.community_leiden(
             objective_function="CPM",
-            weights=weights.tolist(),
-            node_weights=node.tolist(),
+            weights=weights,
+            node_weights=node_weights,
             resolution=1.0,
-            n_iterations=-1,
-        )
-    return np.asarray(clusters.membership, dtype=np.int64)
+            n_iterations=1,
+            initial_membership=start,
+        ).membership
+
+    membership = one_pass(None)
+    for _ in range(LEIDEN_PASSES - 1):
+        found = one_pass(membership)
+        if found == membership:
+            break
+        membership = found
+    return membership
 
 
 #: The least a pair that is no candidate counts against its two articles being one story, in
