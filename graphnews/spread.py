@@ -13,6 +13,12 @@ Per outlet (`OutletSpread`), over the stories covered by at least two outlets: h
 first, its median lag when it followed, a leader/follower score, and the outlets it typically
 followed (those that were first on the stories it followed).
 
+How far the per-outlet figures depend on the stories (`spread_ranges`, ``graphnews spread
+--ranges``): the same table under other clustering choices (resolutions 0.4, 0.5 and 0.6, three
+Leiden seeds; `graphnews.stories.alternatives`), each outlet's lowest and highest ``stories``,
+``first``, ``leader_score`` and rank. A figure whose range is wide stands on stories the model
+is unsure of: cite it with its range, or not at all.
+
 Both take ``filters`` (a `graphnews.filters.Filters`: only the articles it keeps count, by time,
 topic or outlet, as in every other report) and ``every``
 (``"day"``, ``"week"`` or ``"month"``: the same table for each calendar window, each row with its
@@ -40,7 +46,7 @@ import dataclasses
 import datetime as dt
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -55,11 +61,13 @@ if TYPE_CHECKING:
 __all__ = [
     "EVERY",
     "MILESTONES",
+    "OutletRange",
     "OutletSpread",
     "StoryArticle",
     "StorySpread",
     "first_per_window",
     "outlet_spread",
+    "spread_ranges",
     "stories_spread",
     "story_spread",
     "windows",
@@ -169,6 +177,29 @@ class OutletSpread:
         }
 
 
+@dataclass
+class OutletRange:
+    """How far one outlet's figures move over the alternative clusterings (`spread_ranges`):
+    each ``(lowest, highest)`` over every clustering (``stories`` and ``first`` 0 where it
+    covered no story of two or more outlets), ``rank`` over those where it has a row."""
+
+    outlet: str
+    clusterings: int  # in how many it has a row (covered >= min_stories stories)
+    stories: tuple[int, int]
+    first: tuple[int, int]
+    leader_score: tuple[float, float]
+    rank: tuple[int, int]  # its place in the table, 1 = highest leader score
+    window: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The keys ``graphnews spread --ranges`` adds to each row (flat, for spreadsheets)."""
+        out: dict[str, Any] = {"clusterings": self.clusterings}
+        for name in ("stories", "first", "leader_score", "rank"):
+            low, high = getattr(self, name)
+            out |= {f"{name}_min": low, f"{name}_max": high}
+        return out
+
+
 def story_spread(db: Database, story: str, *, filters: Filters | None = None) -> StorySpread:
     """How one story spread, by its id or the URL of one of its articles.
 
@@ -241,6 +272,54 @@ def outlet_spread(
     return out
 
 
+def spread_ranges(
+    db: Database,
+    *,
+    filters: Filters | None = None,
+    every: str | None = None,
+    min_stories: int = 1,
+    resolutions: Sequence[float] | None = None,
+    seeds: Sequence[int] | None = None,
+) -> tuple[list[tuple[float, int]], list[OutletRange]]:
+    """`outlet_spread` under each alternative clustering: how far each outlet's figures move.
+
+    The stories are clustered again from the same evidence at each resolution and seed
+    (`graphnews.stories.alternatives.alternative_stories`; default resolutions 0.4, 0.5 and
+    0.6 and seeds 0, 1 and 2; the stored stories' own resolution and seed are always added, so
+    that every figure `outlet_spread` gives lies within its range); the stored stories are
+    left as they are. Returns the clusterings, as ``(resolution, seed)``,
+    and a range per outlet and window that has a row under at least one of them (parameters
+    as in `outlet_spread`; outlets in the order they first have one, the first clustering's
+    table first).
+    """
+    from graphnews.stories.alternatives import RANGE_RESOLUTIONS, RANGE_SEEDS, alternative_stories
+    from graphnews.stories.detect import stored_parameters
+
+    stored = stored_parameters(db) or {}
+    # the stored stories' own choice is always one of them: the figures shown lie in the ranges
+    kept_resolution = [stored["resolution"]] if stored else []
+    kept_seed = [stored["seed"]] if stored else []
+    alternatives = alternative_stories(
+        db,
+        resolutions=sorted({*(resolutions or RANGE_RESOLUTIONS), *kept_resolution}),
+        seeds=sorted({*(seeds or RANGE_SEEDS), *kept_seed}),
+    )
+    out: list[OutletRange] = []
+    for label, window in _windowed(db, filters or Filters(), every):
+        articles = _kept_articles(db, window)
+        at = alternatives.ids.searchsorted([a.id for a in articles]).tolist()
+        tables = []
+        for labels in alternatives.labels.values():
+            members: dict[int, list[StoryArticle]] = defaultdict(list)
+            for a, i in zip(articles, at, strict=True):
+                members[int(labels[i])].append(a)
+            spreads = [_measure(str(k), 0.0, arts, []) for k, arts in members.items()
+                       if len(arts) > 1]
+            tables.append(_outlet_rows(spreads, label))
+        out.extend(_ranges(tables, label, min_stories))
+    return list(alternatives.labels), out
+
+
 def first_per_window(rows: list[_Row], top: int) -> list[_Row]:
     """The first ``top`` rows of each window (rows come grouped by window, in order).
 
@@ -285,6 +364,13 @@ def windows(since_ts: int, until_ts: int, every: str) -> list[tuple[str, int, in
 
 
 # -- private helpers ------------------------------------------------------------------------
+#: What a `StoryArticle` is read from (after its id), and the join that gives its outlet.
+_ARTICLE_COLUMNS = (
+    "a.canonical_url, a.title, a.published_ts, coalesce(o.domain, a.provider_domain, '')"
+)
+_OUTLET_JOIN = "LEFT JOIN outlets o ON o.id = a.outlet_id"
+
+
 def _windowed(db: Database, f: Filters, every: str | None
               ) -> Iterator[tuple[str | None, Filters]]:
     """``f`` itself, or one copy of it per calendar window (its time bounds narrowed)."""
@@ -311,10 +397,8 @@ def _spreads(db: Database, f: Filters, story_id: str | None = None) -> list[Stor
         params.append(story_id)
     members: dict[str, list[StoryArticle]] = defaultdict(list)
     for sid, aid, url, title, ts, outlet in db.conn.execute(
-        "SELECT s.story_id, a.id, a.canonical_url, a.title, a.published_ts, "
-        "coalesce(o.domain, a.provider_domain, '') FROM story_articles s "
-        "JOIN articles a ON a.id = s.article_id LEFT JOIN outlets o ON o.id = a.outlet_id "
-        f"WHERE {cond}", params
+        f"SELECT s.story_id, a.id, {_ARTICLE_COLUMNS} FROM story_articles s "
+        f"JOIN articles a ON a.id = s.article_id {_OUTLET_JOIN} WHERE {cond}", params
     ):
         members[sid].append(StoryArticle(aid, url, title, ts, outlet))
     topics: dict[str, Counter[str]] = defaultdict(Counter)
@@ -330,6 +414,48 @@ def _spreads(db: Database, f: Filters, story_id: str | None = None) -> list[Stor
                  [t for t, _ in sorted(topics[sid].items(), key=lambda kv: (-kv[1], kv[0]))])
         for sid, arts in members.items()
     ]
+
+
+def _kept_articles(db: Database, f: Filters) -> list[StoryArticle]:
+    """Every article ``f`` keeps, story or not."""
+    cond, params = f.article_sql("a")
+    return [StoryArticle(*row) for row in db.conn.execute(
+        f"SELECT a.id, {_ARTICLE_COLUMNS} FROM articles a {_OUTLET_JOIN} WHERE {cond}", params)]
+
+
+def _ranges(tables: list[list[OutletSpread]], window: str | None, min_stories: int
+            ) -> list[OutletRange]:
+    """Each outlet's lowest and highest figures over the tables (one per clustering, every
+    outlet of it), for the outlets with ``min_stories`` in at least one. An outlet without a
+    row in a table covered none of its stories of two or more outlets there: ``stories`` and
+    ``first`` 0 (its leader score is undefined: no bound); its rank counts only where it has
+    ``min_stories``, among the outlets that have."""
+    figures: dict[str, list[tuple[int, int, float | None, int | None]]] = {}
+    for number, table in enumerate(tables):
+        ranked = [r.outlet for r in table if r.stories >= min_stories]
+        rank = {outlet: place for place, outlet in enumerate(ranked, start=1)}
+        rows = {r.outlet: r for r in table}
+        for outlet in rank:
+            figures.setdefault(outlet, [(0, 0, None, None)] * number)
+        for outlet, seen in figures.items():
+            row = rows.get(outlet)
+            seen.append((0, 0, None, None) if row is None else
+                        (row.stories, row.first, row.leader_score, rank.get(outlet)))
+    out = []
+    for outlet, seen in figures.items():
+        stories, first, scores, ranks = zip(*seen, strict=True)
+        scored = [s for s in scores if s is not None]
+        places = [r for r in ranks if r is not None]
+        out.append(OutletRange(
+            outlet=outlet,
+            clusterings=len(places),
+            stories=(min(stories), max(stories)),
+            first=(min(first), max(first)),
+            leader_score=(min(scored), max(scored)),
+            rank=(min(places), max(places)),
+            window=window,
+        ))
+    return out
 
 
 def _measure(story_id: str, confidence: float, articles: list[StoryArticle], topics: list[str]

@@ -106,6 +106,27 @@ def test_spread_table_json_and_windows(real: str) -> None:
     assert max(sum(r["window"] == w for r in weekly) for w in {r["window"] for r in weekly}) == 2
 
 
+def test_spread_ranges_add_keys_and_hold_the_figures_shown(real: str) -> None:
+    code, out, err = invoke("spread", "--all", "--ranges", "-f", "json", "--db", real)
+    rows = json.loads(out)
+    assert code == 0 and rows, err
+    said = " ".join(err.split())  # stderr is wrapped at the console's width
+    assert "ranges over 9 clusterings" in said and "resolution 0.4, 0.5, 0.6 x seed 0, 1, 2" in said
+    contract = "outlet stories first first_tied followed median_lag_hours leader_score follows"
+    added = "rank clusterings " + " ".join(
+        f"{name}_{end}" for name in ("stories", "first", "leader_score", "rank")
+        for end in ("min", "max"))
+    assert set(rows[0]) == set(contract.split()) | set(added.split())
+    assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
+    for r in rows:  # the stored stories' clustering is one of the nine
+        for name in ("stories", "first", "leader_score", "rank"):
+            assert r[f"{name}_min"] <= r[name] <= r[f"{name}_max"], (r["outlet"], name)
+    assert any(r["rank_min"] != r["rank_max"] for r in rows)  # the figures do move
+    code, out, _ = invoke("spread", "--ranges", "-n", "3", "--db", real)
+    assert code == 0 and "first_range" in out and "rank_range" in out
+    assert " to " in out or all(r["rank_min"] == r["rank_max"] for r in rows[:3])
+
+
 def test_user_errors_are_one_line(real: str) -> None:
     assert invoke("stories", "--db", real)[0] == 0  # stories computed: nothing more on stderr
     code, _, err = invoke("story", "s-000000000000", "--db", real)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
@@ -21,11 +22,15 @@ from graphnews.cli.common import (
     report_filters,
 )
 from graphnews.cli.output import Format, console, emit_object, emit_rows, err_console
+from graphnews.filters import Filters
 from graphnews.spread import (
     EVERY,
+    OutletRange,
+    OutletSpread,
     StorySpread,
     first_per_window,
     outlet_spread,
+    spread_ranges,
     stories_spread,
     story_spread,
 )
@@ -54,6 +59,20 @@ SPREAD_COLUMNS = (
     "median_lag_hours",
     "leader_score",
     "follows",
+)
+
+#: Columns of the ``spread --ranges`` table: each figure beside its lowest-highest range.
+RANGE_COLUMNS = (
+    "outlet",
+    "stories",
+    "stories_range",
+    "first",
+    "first_range",
+    "leader_score",
+    "leader_score_range",
+    "rank",
+    "rank_range",
+    "clusterings",
 )
 
 #: Rows of the spread chart of ``graphnews story`` before it says how many more there are.
@@ -253,6 +272,18 @@ def story_command(
     console().print(_chart(spread), highlight=False)
 
 
+RangesOption = Annotated[
+    bool,
+    typer.Option(
+        "--ranges",
+        help="Also cluster the stories again at resolutions 0.4, 0.5 and 0.6 with seeds 0, 1 "
+        "and 2 (the stored stories are kept) and show each outlet's lowest and highest "
+        "stories, first, leader_score and rank over those clusterings (keys *_min, *_max, "
+        "rank, clusterings): how far each figure depends on the story detection.",
+    ),
+]
+
+
 @app.command("spread")
 def spread_command(
     top: TopOption = 20,
@@ -264,6 +295,7 @@ def spread_command(
     language: LanguageOption = None,
     every: EveryOption = None,
     db: DbOption = None,
+    ranges: RangesOption = False,
     fmt: FormatOption = Format.table,
     silent: SilentOption = False,
 ) -> None:
@@ -274,6 +306,9 @@ def spread_command(
     followed; leader_score: +1 always ahead of the other outlets of its stories, -1 always
     behind; follows: the outlets first on the stories it followed, most often first.
 
+    Every figure stands on the stories; --ranges says how far each moves when the stories
+    are clustered at other resolutions and seeds (cite a figure whose range is narrow).
+
     Example: graphnews spread --every week --since 2022-06-01 --min-stories 3
     """
     database = open_database(db)
@@ -281,15 +316,74 @@ def spread_command(
     filters = report_filters(database, since=since, until=until, collections=collection,
                              languages=language)
     rows = outlet_spread(database, filters=filters, every=every, min_stories=min_stories)
+    rank = _ranks(rows)  # before --top cuts the rows
     if not all_rows:
         rows = first_per_window(rows, top)
-    columns = (("window",) if every else ()) + SPREAD_COLUMNS
+    out = [r.as_dict() for r in rows]
+    columns = SPREAD_COLUMNS
+    if ranges:
+        out = _with_ranges(database, out, rank, filters=filters, every=every,
+                           min_stories=min_stories, silent=silent)
+        columns = RANGE_COLUMNS
+        if fmt is Format.table:
+            out = [_range_cells(r) for r in out]
     emit_rows(
-        [r.as_dict() for r in rows],
+        out,
         fmt,
-        columns=columns if fmt is Format.table else None,
+        columns=(("window",) if every else ()) + columns if fmt is Format.table else None,
         title="leaders and followers",
     )
+
+
+def _ranks(rows: list[OutletSpread]) -> dict[tuple[str | None, str], int]:
+    """Each row's place in its window's table, 1 first."""
+    places: Counter[str | None] = Counter()
+    out = {}
+    for row in rows:
+        places[row.window] += 1
+        out[(row.window, row.outlet)] = places[row.window]
+    return out
+
+
+def _with_ranges(
+    database: Database,
+    rows: list[dict[str, Any]],
+    rank: dict[tuple[str | None, str], int],
+    *,
+    filters: Filters,
+    every: str | None,
+    min_stories: int,
+    silent: bool,
+) -> list[dict[str, Any]]:
+    """``rows`` (the ``spread`` rows) with each one's ``rank`` and ranges (`spread_ranges`)."""
+    clusterings, found = spread_ranges(database, filters=filters, every=every,
+                                       min_stories=min_stories)
+    if not silent:
+        resolutions = sorted({r for r, _ in clusterings})
+        seeds = sorted({s for _, s in clusterings})
+        err_console().print(
+            f"ranges over {len(clusterings)} clusterings of the same evidence: resolution "
+            f"{', '.join(f'{r:g}' for r in resolutions)} x seed {', '.join(map(str, seeds))} "
+            "(the stored stories are kept)"
+        )
+    by_key = {(r.window, r.outlet): r.as_dict() for r in found}
+    missing = dict.fromkeys(OutletRange("", 0, (0, 0), (0, 0), (0.0, 0.0), (0, 0)).as_dict())
+    return [
+        r
+        | {"rank": rank[(r.get("window"), r["outlet"])]}
+        | by_key.get((r.get("window"), r["outlet"]), missing)
+        for r in rows
+    ]
+
+
+def _range_cells(row: dict[str, Any]) -> dict[str, Any]:
+    """A ``spread --ranges`` row for the table: each range as "lowest-highest"."""
+    out = dict(row)
+    for name in ("stories", "first", "leader_score", "rank"):
+        low, high = row.get(f"{name}_min"), row.get(f"{name}_max")
+        out[f"{name}_range"] = "" if low is None else f"{low:g}" if low == high \
+            else f"{low:g} to {high:g}"
+    return out
 
 
 def _fit(database: Database, labels: Path, *, fmt: Format, silent: bool) -> None:

@@ -1,0 +1,97 @@
+"""What ``graphnews spread --ranges`` costs, from 1k to 100k documents, beside its peers.
+
+For each corpus size: a database of a generated corpus with its stories detected (made once
+and reused), then the wall and CPU time of whole processes (the median of ``--repeat`` runs
+after one warm-up), each ``--all --format json``:
+
+- ``graphnews spread``: the table the ranges are added to (the peer a user compares with);
+- ``graphnews stories --resolution 0.45`` on a fresh copy of the database: one full
+  recomputation of the stories (the evidence and one clustering, then storing them), what
+  looking at one other clustering by hand costs;
+- ``graphnews spread --ranges``: the evidence once and nine clusterings, none stored.
+
+    python benchmarks/bench_spread_ranges.py --sizes 1000,10000,100000 --work /tmp/NAME-tmp/bench
+
+Results: ``benchmarks/results/spread_ranges_time.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from harness import corpus_arguments, ensure_corpus, machine, run_process, write_results  # noqa: E402
+
+import graphnews  # noqa: E402
+from graphnews.stories import detect_stories  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    corpus_arguments(parser, sizes="1000,10000,100000")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    rows = []
+    for documents in args.sizes:
+        folder = ensure_corpus(args.work, documents, seed=args.seed)
+        db = _database(folder.parent / "spread-ranges.db", folder)
+        row: dict[str, Any] = {"documents": documents, "load_before": os.getloadavg()[0]}
+        copy = db.with_name("copy.db")
+        commands = {
+            "spread": (["spread"], db, False),
+            "stories_full": (["stories", "--resolution", "0.45"], copy, True),
+            "spread_ranges": (["spread", "--ranges"], db, False),
+        }
+        for name, (words, target, fresh) in commands.items():
+            row[name] = _timed(words, db, target, fresh=fresh, repeat=args.repeat)
+            print(f"{documents:,} {name}: {row[name]}", file=sys.stderr, flush=True)
+        row["ranges_over_spread"] = round(
+            row["spread_ranges"]["seconds"] / row["spread"]["seconds"], 1)
+        row["ranges_over_stories_full"] = round(
+            row["spread_ranges"]["seconds"] / row["stories_full"]["seconds"], 2)
+        row["load_after"] = os.getloadavg()[0]
+        rows.append(row)
+    write_results("spread_ranges_time", {"machine": machine(), "rows": rows})
+    for r in rows:
+        print(f"{r['documents']:>7,} docs: spread {r['spread']['seconds']} s, full stories "
+              f"{r['stories_full']['seconds']} s, spread --ranges {r['spread_ranges']['seconds']}"
+              f" s ({r['ranges_over_stories_full']} x the full stories)")
+
+
+def _database(path: Path, documents: Path) -> Path:
+    """The corpus ingested and its stories detected (made once)."""
+    if not path.exists():
+        db = graphnews.open(str(path))
+        db.ingest([documents])
+        detect_stories(db)
+        db.close()
+    return path
+
+
+def _timed(words: list[str], db: Path, target: Path, *, fresh: bool, repeat: int
+           ) -> dict[str, float]:
+    """Median wall and CPU seconds of ``graphnews WORDS --all --format json --db TARGET``
+    (``fresh``: ``target`` copied from ``db`` before each run), after one warm-up."""
+    runs = []
+    for _ in range(repeat + 1):
+        if fresh:
+            shutil.copy(db, target)
+        result = run_process([sys.executable, "-m", "graphnews", *words, "--all", "--format",
+                              "json", "--db", str(target), "--silent"])
+        if not result["finished"]:
+            raise SystemExit(f"graphnews {' '.join(words)} failed: {result['error']}")
+        runs.append(result)
+    return {key: round(statistics.median(r[key] for r in runs[1:]), 3)
+            for key in ("seconds", "cpu_seconds")}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""Do ``graphnews spread --ranges`` say which figures to trust? Checked against labelled stories.
+
+For each hand-labelled real source (``stories_eval/``), the per-outlet figures of ``graphnews
+spread`` (stories, first, leader_score; outlets with two or more stories two or more outlets
+covered) are computed three ways: over the stories graphnews stores (the shipped model, the
+defaults), as ranges over the nine alternative clusterings (`graphnews.spread.spread_ranges`),
+and over the labelled (true) stories, every unlabelled article alone. Reported per source: how
+often the stored figure is the true one, how often the true one lies within the range, and both
+for the outlets whose range is a single value ("narrow") and for the rest ("wide"). By default
+only the sources the shipped model was never fitted on (`stories_eval.SCORED_ONLY`): on the
+others its stories are in-sample.
+
+    python benchmarks/spread_ranges.py [--all-sources]     # results/spread_ranges.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import machine, write_results
+from stories_eval import EVAL, SCORED_ONLY, _database
+
+import graphnews
+from graphnews.spread import OutletRange, OutletSpread, outlet_spread, spread_ranges
+from graphnews.stories import detect_stories
+from graphnews.stories.fit import read_labels
+
+#: Outlets count when they covered at least this many stories of two or more outlets.
+MIN_STORIES = 2
+FIGURES = ("stories", "first", "leader_score")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--labels", type=Path, default=EVAL / "labels.tsv")
+    parser.add_argument("--all-sources", action="store_true",
+                        help="every labelled source, the fitted ones (in-sample) too")
+    parser.add_argument(
+        "--work", type=Path, default=Path(tempfile.gettempdir()) / "graphnews-spread-ranges"
+    )
+    args = parser.parse_args()
+    rows = []
+    for name, story_of in sorted(read_labels(args.labels).items()):
+        if args.all_sources or name in SCORED_ONLY:
+            rows.append(_source(name, story_of, args.labels.parent / name, args.work))
+            print(f"{name}: {rows[-1]['outlets']} outlets", file=sys.stderr, flush=True)
+    total = _pooled(rows)
+    print(_table([*rows, total]))
+    write_results("spread_ranges", {"machine": machine(), "min_stories": MIN_STORIES,
+                                    "rows": rows, "pooled": total})
+
+
+def _source(name: str, story_of: dict[str, str], folder: Path, work: Path) -> dict[str, Any]:
+    """The three views of one source's outlet figures, compared."""
+    db = _database(work / f"{name}.db", [folder])
+    detect_stories(db)
+    shown = {r.outlet: r for r in outlet_spread(db, min_stories=MIN_STORIES)}
+    _, found = spread_ranges(db, min_stories=MIN_STORIES)
+    ranges = {r.outlet: r for r in found}
+    db.close()
+    truth = _true_rows(work / f"{name}.db", story_of, work / f"{name}-truth.db")
+    checks: dict[str, list[tuple[float, float, float, float]]] = {f: [] for f in FIGURES}
+    for outlet, row in shown.items():
+        true = truth.get(outlet)
+        for figure in FIGURES:
+            value = 0 if true is None else getattr(true, figure)
+            low, high = getattr(ranges[outlet], figure)
+            stored = getattr(row, figure)
+            checks[figure].append((stored == value, low <= value <= high, low == high,
+                                   abs(stored - value)))
+    return {"source": name, "outlets": len(shown),
+            "narrow_outlets": sum(_narrow(ranges[o]) for o in shown),
+            **{f: _shares(c) for f, c in checks.items()}}
+
+
+def _narrow(r: OutletRange) -> bool:
+    return all(getattr(r, f)[0] == getattr(r, f)[1] for f in FIGURES)
+
+
+def _true_rows(db: Path, story_of: dict[str, str], path: Path) -> dict[str, OutletSpread]:
+    """`outlet_spread` over the labelled stories (a copy of the database ``db`` holding them)."""
+    shutil.copy(db, path)
+    truth = graphnews.open(path)
+    story_of_article: dict[int, str] = {}
+    for url, story in story_of.items():  # two URLs of one article: its first label
+        article = truth.resolve_url(url)
+        if article is not None:
+            story_of_article.setdefault(article, story)
+    labelled: dict[str, list[int]] = {}
+    for article, story in story_of_article.items():
+        labelled.setdefault(story, []).append(article)
+    with truth.transaction() as conn:
+        conn.execute("DELETE FROM story_articles")
+        conn.execute("DELETE FROM stories")
+        inside = {a for members in labelled.values() for a in members}
+        stories = [*labelled.values(), *([a] for (a,) in conn.execute(
+            "SELECT id FROM articles").fetchall() if a not in inside)]
+        for number, members in enumerate(stories):
+            conn.execute("INSERT INTO stories (id, size, confidence, signature, computed_at) "
+                         "VALUES (?, ?, 1.0, '', '')", (f"t-{number}", len(members)))
+            conn.executemany("INSERT INTO story_articles (story_id, article_id) VALUES (?, ?)",
+                             [(f"t-{number}", a) for a in members])
+    out = {r.outlet: r for r in outlet_spread(truth, min_stories=1)}
+    truth.close()
+    return out
+
+
+def _shares(checks: list[tuple[float, float, float, float]]) -> dict[str, Any]:
+    """Shares of outlets whose stored figure is the true one and whose range holds it, in all
+    and by narrow (one value) and wide ranges; the mean distance of the stored figure from
+    the true one."""
+    def share(rows: list[tuple[float, float, float, float]], column: int) -> float | None:
+        return round(sum(r[column] for r in rows) / len(rows), 3) if rows else None
+
+    narrow = [c for c in checks if c[2]]
+    wide = [c for c in checks if not c[2]]
+    return {"stored_true": share(checks, 0), "range_holds_true": share(checks, 1),
+            "narrow": len(narrow), "narrow_stored_true": share(narrow, 0),
+            "wide": len(wide), "wide_stored_true": share(wide, 0),
+            "wide_range_holds_true": share(wide, 1),
+            "narrow_mean_error": share(narrow, 3), "wide_mean_error": share(wide, 3),
+            "checks": [list(c) for c in checks]}
+
+
+def _pooled(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every source's outlets together."""
+    out: dict[str, Any] = {"source": "all", "outlets": sum(r["outlets"] for r in rows),
+                           "narrow_outlets": sum(r["narrow_outlets"] for r in rows)}
+    for figure in FIGURES:
+        out[figure] = _shares([tuple(c) for r in rows for c in r[figure]["checks"]])
+    return out
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    def cell(s: dict[str, Any]) -> str:
+        def pct(v: float | None) -> str:
+            return "-" if v is None else f"{100 * v:.0f}%"
+
+        def num(v: float | None) -> str:
+            return "-" if v is None else f"{v:.2f}"
+
+        return (f"{pct(s['stored_true'])} / {pct(s['range_holds_true'])}; narrow "
+                f"{s['narrow']}: {pct(s['narrow_stored_true'])}, off by "
+                f"{num(s['narrow_mean_error'])}; wide {s['wide']}: "
+                f"{pct(s['wide_stored_true'])} / {pct(s['wide_range_holds_true'])}, off by "
+                f"{num(s['wide_mean_error'])}")
+
+    lines = ["| source | outlets | " + " | ".join(FIGURES) + " |", "|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['source']} | {r['outlets']} | "
+                     + " | ".join(cell(r[f]) for f in FIGURES) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""How far the spread figures move under other clusterings (`spread_ranges`).
+
+Checked against an independent path: for each resolution and seed, the stories stored by
+`detect_stories` in a copy of the database and `outlet_spread` over them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+import graphnews
+from graphnews.errors import BadInputError
+from graphnews.generator import DOCUMENTS_DIR, generate_corpus
+from graphnews.spread import outlet_spread, spread_ranges
+from graphnews.stories import detect_stories
+from graphnews.stories.alternatives import alternative_stories
+from graphnews.stories.detect import stored_parameters
+from graphnews.stories.stored import load_stories
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated corpus of 300 documents with 20% noise links, its stories stored."""
+    folder = tmp_path_factory.mktemp("ranges")
+    generate_corpus(folder, documents=300, noise=0.2, seed=5)
+    path = folder / "news.db"
+    db = graphnews.open(str(path))
+    db.ingest([folder / DOCUMENTS_DIR])
+    detect_stories(db)
+    db.close()
+    return path
+
+
+def _partition(groups: dict[int, object]) -> set[frozenset[int]]:
+    out: dict[object, set[int]] = defaultdict(set)
+    for article, group in groups.items():
+        out[group].add(article)
+    return {frozenset(g) for g in out.values()}
+
+
+def test_the_stored_parameters_give_the_stored_stories_and_nothing_is_stored(
+    corpus: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "copy.db"
+    shutil.copy(corpus, path)
+    db = graphnews.open(str(path))
+    before = load_stories(db)
+    found = alternative_stories(db, resolutions=(0.5, 0.3), seeds=(0,))
+    assert load_stories(db) == before and stored_parameters(db) == {"resolution": 0.5, "seed": 0}
+    stored = {a: s.id for s in before for a in s.articles}
+    assert _partition(found.story_of((0.5, 0))) == _partition(stored)
+    assert _partition(found.story_of((0.3, 0))) != _partition(stored)  # a real alternative
+
+
+def _independent(corpus: Path, tmp_path: Path, keys: list[tuple[float, int]], min_stories: int,
+                 every: str | None) -> dict[tuple[str | None, str], list[tuple]]:
+    """Per (window, outlet): (stories, first, leader_score, rank) under each clustering, from
+    the stories each one stores in a copy of the database (no row: 0, 0, None; rank None
+    below ``min_stories``)."""
+    tables = []
+    for resolution, seed in keys:
+        path = tmp_path / f"{resolution}-{seed}.db"
+        shutil.copy(corpus, path)
+        db = graphnews.open(str(path))
+        detect_stories(db, resolution=resolution, seed=seed, incremental=False)
+        tables.append(outlet_spread(db, every=every, min_stories=1))
+        db.close()
+    outlets = {(r.window, r.outlet) for table in tables for r in table
+               if r.stories >= min_stories}
+    figures: dict[tuple[str | None, str], list[tuple]] = {key: [] for key in outlets}
+    for table in tables:
+        places: dict[str | None, int] = defaultdict(int)
+        rank = {}
+        for row in table:
+            if row.stories >= min_stories:
+                places[row.window] += 1
+                rank[(row.window, row.outlet)] = places[row.window]
+        rows = {(r.window, r.outlet): r for r in table}
+        for key in outlets:
+            row = rows.get(key)
+            figures[key].append((0, 0, None, None) if row is None else
+                                (row.stories, row.first, row.leader_score, rank.get(key)))
+    return figures
+
+
+@pytest.mark.parametrize("every", [None, "week"])
+def test_ranges_are_those_of_the_stories_each_clustering_stores(
+    corpus: Path, tmp_path: Path, every: str | None
+) -> None:
+    db = graphnews.open(str(corpus))
+    clusterings, ranges = spread_ranges(db, every=every, min_stories=2,
+                                        resolutions=(0.4, 0.6), seeds=(0, 1))
+    # the stored stories' own resolution and seed are added
+    assert clusterings == [(r, s) for r in (0.4, 0.5, 0.6) for s in (0, 1)]
+    expected = _independent(corpus, tmp_path, clusterings, 2, every)
+    got = {(r.window, r.outlet): r for r in ranges}
+    assert set(got) == set(expected)
+    for key, values in expected.items():
+        r = got[key]
+        stories, first, scores, ranks = zip(*values, strict=True)
+        scores = [s for s in scores if s is not None]
+        ranks = [k for k in ranks if k is not None]
+        assert r.clusterings == len(ranks)
+        assert r.stories == (min(stories), max(stories))
+        assert r.first == (min(first), max(first))
+        assert r.leader_score == (min(scores), max(scores))
+        assert r.rank == (min(ranks), max(ranks))
+    # the clusterings differ: some figure moves (else this test could not fail)
+    assert any(r.rank[0] != r.rank[1] or r.clusterings < len(clusterings) for r in ranges)
+    assert any(r.stories[0] < r.stories[1] for r in ranges)
+
+
+def test_one_clustering_gives_the_stored_figures(corpus: Path) -> None:
+    db = graphnews.open(str(corpus))
+    clusterings, ranges = spread_ranges(db, min_stories=1, resolutions=(0.5,), seeds=(0,))
+    assert clusterings == [(0.5, 0)]
+    rows = outlet_spread(db, min_stories=1)
+    assert [(r.outlet, r.stories, r.first, r.leader_score) for r in rows] == [
+        (r.outlet, r.stories[0], r.first[0], r.leader_score[0]) for r in ranges]
+    assert all(r.stories[0] == r.stories[1] and r.rank == (i, i)
+               for i, r in enumerate(ranges, start=1))
+
+
+@pytest.mark.parametrize(("resolutions", "seeds", "says"), [
+    ((1.0,), (0,), "between 0 and 1, not 1.0"),
+    ((0.5,), (), "at least one resolution and one seed"),
+])
+def test_bad_choices_are_refused(corpus: Path, resolutions: tuple[float, ...],
+                                 seeds: tuple[int, ...], says: str) -> None:
+    db = graphnews.open(str(corpus))
+    with pytest.raises(BadInputError, match=says):
+        alternative_stories(db, resolutions=resolutions, seeds=seeds)
