@@ -1,4 +1,4 @@
-"""Do ``graphnews spread --ranges`` say which figures to trust? Checked against labelled stories.
+"""Do ``graphnews spread --ranges`` and ``stories --ranges`` say what to trust? Against labels.
 
 For each hand-labelled real source (``stories_eval/``), the per-outlet figures of ``graphnews
 spread`` (stories, first, leader_score; outlets with two or more stories two or more outlets
@@ -6,7 +6,10 @@ covered) are computed three ways: over the stories graphnews stores (the shipped
 defaults), as ranges over the nine alternative clusterings (`graphnews.spread.spread_ranges`),
 and over the labelled (true) stories, every unlabelled article alone. Reported per source: how
 often the stored figure is the true one, how often the true one lies within the range, and both
-for the outlets whose range is a single value ("narrow") and for the rest ("wide"). By default
+for the outlets whose range is a single value ("narrow") and for the rest ("wide"). And for
+each stored story of two or more articles (`graphnews.stories.alternatives.story_stability`):
+whether it is exactly one labelled story ("exact") or lies within one ("pure"), for the
+stories kept whole in every clustering ("stable") and for the rest. By default
 only the sources the shipped model was never fitted on (`stories_eval.SCORED_ONLY`): on the
 others its stories are in-sample.
 
@@ -30,7 +33,9 @@ from stories_eval import EVAL, SCORED_ONLY, _database
 import graphnews
 from graphnews.spread import OutletRange, OutletSpread, outlet_spread, spread_ranges
 from graphnews.stories import detect_stories
+from graphnews.stories.alternatives import story_stability
 from graphnews.stories.fit import read_labels
+from graphnews.stories.stored import load_stories
 
 #: Outlets count when they covered at least this many stories of two or more outlets.
 MIN_STORIES = 2
@@ -53,6 +58,11 @@ def main() -> None:
             print(f"{name}: {rows[-1]['outlets']} outlets", file=sys.stderr, flush=True)
     total = _pooled(rows)
     print(_table([*rows, total]))
+    summary = total["story_stability"]
+    for kind in ("stable", "unstable", "most_confident", "least_confident",
+                 "stable_and_most_confident"):
+        c = summary[kind]
+        print(f"{kind}: {c['stories']} stories, exact {c['exact']}, pure {c['pure']}")
     write_results("spread_ranges", {"machine": machine(), "min_stories": MIN_STORIES,
                                     "rows": rows, "pooled": total})
 
@@ -64,6 +74,7 @@ def _source(name: str, story_of: dict[str, str], folder: Path, work: Path) -> di
     shown = {r.outlet: r for r in outlet_spread(db, min_stories=MIN_STORIES)}
     _, found = spread_ranges(db, min_stories=MIN_STORIES)
     ranges = {r.outlet: r for r in found}
+    stories = _stories(db, story_of)
     db.close()
     truth = _true_rows(work / f"{name}.db", story_of, work / f"{name}-truth.db")
     checks: dict[str, list[tuple[float, float, float, float]]] = {f: [] for f in FIGURES}
@@ -77,7 +88,45 @@ def _source(name: str, story_of: dict[str, str], folder: Path, work: Path) -> di
                                    abs(stored - value)))
     return {"source": name, "outlets": len(shown),
             "narrow_outlets": sum(_narrow(ranges[o]) for o in shown),
-            **{f: _shares(c) for f, c in checks.items()}}
+            **{f: _shares(c) for f, c in checks.items()},
+            "story_stability": _story_summary(stories), "story_rows": stories}
+
+
+def _stories(db: graphnews.Database, story_of: dict[str, str]) -> list[list[Any]]:
+    """Each stored story of two or more articles as ``[stable, confidence, pure, exact]``:
+    kept whole in every clustering; its confidence; within one labelled story; exactly one."""
+    truth: dict[int, str] = {}
+    for url, story in story_of.items():
+        article = db.resolve_url(url)
+        if article is not None:
+            truth.setdefault(article, story)
+    stability = story_stability(db)
+    true_size: dict[str, int] = {}
+    for story in truth.values():
+        true_size[story] = true_size.get(story, 0) + 1
+    out = []
+    for s in load_stories(db):
+        if s.size > 1:
+            labels = {truth.get(a, f"alone-{a}") for a in s.articles}
+            pure = len(labels) == 1
+            out.append([stability[s.id].kept == stability[s.id].clusterings, s.confidence, pure,
+                         pure and true_size.get(next(iter(labels)), 1) == s.size])
+    return out
+
+
+def _story_summary(stories: list[list[Any]]) -> dict[str, Any]:
+    """Exact and pure stories among the stable ones and the others, beside the same number of
+    the most confident ones and the rest (the signal `confidence` already gives)."""
+    def count(rows: list[list[Any]]) -> dict[str, int]:
+        return {"stories": len(rows), "pure": sum(r[2] for r in rows),
+                "exact": sum(r[3] for r in rows)}
+
+    stable = [r for r in stories if r[0]]
+    ranked = sorted(stories, key=lambda r: -r[1])
+    confident = ranked[:len(stable)]
+    return {"stable": count(stable), "unstable": count([r for r in stories if not r[0]]),
+            "most_confident": count(confident), "least_confident": count(ranked[len(stable):]),
+            "stable_and_most_confident": count([r for r in confident if r[0]])}
 
 
 def _narrow(r: OutletRange) -> bool:
@@ -132,7 +181,9 @@ def _shares(checks: list[tuple[float, float, float, float]]) -> dict[str, Any]:
 def _pooled(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Every source's outlets together."""
     out: dict[str, Any] = {"source": "all", "outlets": sum(r["outlets"] for r in rows),
-                           "narrow_outlets": sum(r["narrow_outlets"] for r in rows)}
+                           "narrow_outlets": sum(r["narrow_outlets"] for r in rows),
+                           "story_stability": _story_summary(
+                               [story for r in rows for story in r["story_rows"]])}
     for figure in FIGURES:
         out[figure] = _shares([tuple(c) for r in rows for c in r[figure]["checks"]])
     return out
@@ -152,10 +203,18 @@ def _table(rows: list[dict[str, Any]]) -> str:
                 f"{pct(s['wide_stored_true'])} / {pct(s['wide_range_holds_true'])}, off by "
                 f"{num(s['wide_mean_error'])}")
 
-    lines = ["| source | outlets | " + " | ".join(FIGURES) + " |", "|---|---|---|---|---|"]
+    def kind(s: dict[str, int]) -> str:
+        n = s["stories"]
+        return (f"{n}: exact {s['exact']} ({100 * s['exact'] / n:.0f}%), pure {s['pure']} "
+                f"({100 * s['pure'] / n:.0f}%)" if n else "0")
+
+    lines = ["| source | outlets | " + " | ".join(FIGURES) + " | stable stories | others |",
+             "|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['source']} | {r['outlets']} | "
-                     + " | ".join(cell(r[f]) for f in FIGURES) + " |")
+                     + " | ".join(cell(r[f]) for f in FIGURES)
+                     + f" | {kind(r['story_stability']['stable'])} | "
+                     f"{kind(r['story_stability']['unstable'])} |")
     return "\n".join(lines)
 
 

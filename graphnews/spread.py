@@ -292,18 +292,9 @@ def spread_ranges(
     as in `outlet_spread`; outlets in the order they first have one, the first clustering's
     table first).
     """
-    from graphnews.stories.alternatives import RANGE_RESOLUTIONS, RANGE_SEEDS, alternative_stories
-    from graphnews.stories.detect import stored_parameters
+    from graphnews.stories.alternatives import alternative_stories
 
-    stored = stored_parameters(db) or {}
-    # the stored stories' own choice is always one of them: the figures shown lie in the ranges
-    kept_resolution = [stored["resolution"]] if stored else []
-    kept_seed = [stored["seed"]] if stored else []
-    alternatives = alternative_stories(
-        db,
-        resolutions=sorted({*(resolutions or RANGE_RESOLUTIONS), *kept_resolution}),
-        seeds=sorted({*(seeds or RANGE_SEEDS), *kept_seed}),
-    )
+    alternatives = alternative_stories(db, resolutions=resolutions, seeds=seeds)
     out: list[OutletRange] = []
     for label, window in _windowed(db, filters or Filters(), every):
         articles = _kept_articles(db, window)

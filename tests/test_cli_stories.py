@@ -127,6 +127,21 @@ def test_spread_ranges_add_keys_and_hold_the_figures_shown(real: str) -> None:
     assert " to " in out or all(r["rank_min"] == r["rank_max"] for r in rows[:3])
 
 
+def test_stories_ranges_add_keys(real: str) -> None:
+    code, out, err = invoke("stories", "--all", "--ranges", "-f", "json", "--db", real)
+    stories = json.loads(out)
+    assert code == 0 and stories, err
+    for key in ("id", "size", "outlets", "first_reporter", "first_seen", "last_seen", "articles",
+                "kept", "clusterings", "size_min", "size_max"):
+        assert key in stories[0]
+    # the stored stories (computed in full on first use) are one of the nine clusterings
+    assert all(s["clusterings"] == 9 and 1 <= s["kept"] <= 9 for s in stories)
+    assert all(s["size_min"] <= s["size"] <= s["size_max"] for s in stories)
+    assert any(s["kept"] < 9 for s in stories)
+    code, out, _ = invoke("stories", "--ranges", "-n", "3", "--db", real)
+    assert code == 0 and " of 9 " in out and "size_range" in out
+
+
 def test_user_errors_are_one_line(real: str) -> None:
     assert invoke("stories", "--db", real)[0] == 0  # stories computed: nothing more on stderr
     code, _, err = invoke("story", "s-000000000000", "--db", real)

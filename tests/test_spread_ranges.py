@@ -17,7 +17,7 @@ from graphnews.errors import BadInputError
 from graphnews.generator import DOCUMENTS_DIR, generate_corpus
 from graphnews.spread import outlet_spread, spread_ranges
 from graphnews.stories import detect_stories
-from graphnews.stories.alternatives import alternative_stories
+from graphnews.stories.alternatives import alternative_stories, story_stability
 from graphnews.stories.detect import stored_parameters
 from graphnews.stories.stored import load_stories
 
@@ -134,3 +134,33 @@ def test_bad_choices_are_refused(corpus: Path, resolutions: tuple[float, ...],
     db = graphnews.open(str(corpus))
     with pytest.raises(BadInputError, match=says):
         alternative_stories(db, resolutions=resolutions, seeds=seeds)
+
+
+def test_story_stability_is_what_the_stored_clusterings_say(corpus: Path, tmp_path: Path) -> None:
+    """`kept`: in how many clusterings (each stored in a copy by `detect_stories`) the story's
+    articles are exactly one story; `size`: the sizes of the story holding most of them."""
+    db = graphnews.open(str(corpus))
+    stories = list(load_stories(db))
+    found = story_stability(db, resolutions=(0.3, 0.7), seeds=(0,))
+    partitions = []
+    for resolution in (0.3, 0.5, 0.7):
+        path = tmp_path / f"{resolution}.db"
+        shutil.copy(corpus, path)
+        other = graphnews.open(str(path))
+        detect_stories(other, resolution=resolution, seed=0, incremental=False)
+        partitions.append([frozenset(s.articles) for s in load_stories(other)])
+        other.close()
+    for story in stories:
+        members = frozenset(story.articles)
+        got = found[story.id]
+        assert got.clusterings == 3
+        assert got.kept == sum(members in p for p in partitions)
+        # the holding story's size, whichever of the stories tied for most of them it is
+        possible = []
+        for p in partitions:
+            overlap = max(len(members & c) for c in p)
+            possible.append({len(c) for c in p if len(members & c) == overlap})
+        assert min(min(s) for s in possible) <= got.size[0] <= min(max(s) for s in possible)
+        assert max(min(s) for s in possible) <= got.size[1] <= max(max(s) for s in possible)
+        assert got.kept < 3 or got.size == (story.size, story.size)
+    assert any(f.kept == 3 for f in found.values()) and any(f.kept < 3 for f in found.values())

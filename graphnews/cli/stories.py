@@ -171,6 +171,7 @@ def stories_command(
     resolution: ResolutionOption = None,
     seed: SeedOption = None,
     fit: FitOption = None,
+    ranges: StoryRangesOption = False,
     db: DbOption = None,
     fmt: FormatOption = Format.table,
     silent: SilentOption = False,
@@ -206,11 +207,21 @@ def stories_command(
     rows = stories_spread(database, filters=filters, every=every, min_outlets=min_outlets)
     if not all_rows:
         rows = first_per_window(rows, top)
-    columns = (("window",) if every else ()) + STORY_COLUMNS
+    out = [r.as_dict() for r in rows]
+    columns = STORY_COLUMNS
+    if ranges:
+        from graphnews.stories.alternatives import story_stability
+
+        stability = story_stability(database)
+        out = [r | stability[r["id"]].as_dict() for r in out]
+        if fmt is Format.table:
+            columns = (*STORY_COLUMNS[:-1], "kept", "size_range", STORY_COLUMNS[-1])
+            out = [r | {"kept": f"{r['kept']} of {r['clusterings']}",
+                        "size_range": _span(r["size_min"], r["size_max"])} for r in out]
     emit_rows(
-        [r.as_dict() for r in rows],
+        out,
         fmt,
-        columns=columns if fmt is Format.table else None,
+        columns=(("window",) if every else ()) + columns if fmt is Format.table else None,
         title="stories",
     )
 
@@ -272,6 +283,16 @@ def story_command(
     console().print(_chart(spread), highlight=False)
 
 
+StoryRangesOption = Annotated[
+    bool,
+    typer.Option(
+        "--ranges",
+        help="Also cluster the stories again at resolutions 0.4, 0.5 and 0.6 with seeds 0, 1 "
+        "and 2 (the stored stories are kept) and say, for each story, in how many of those "
+        "clusterings its articles are exactly one story (kept, of clusterings) and the "
+        "lowest and highest size of the story holding most of them (size_min, size_max).",
+    ),
+]
 RangesOption = Annotated[
     bool,
     typer.Option(
@@ -380,10 +401,14 @@ def _range_cells(row: dict[str, Any]) -> dict[str, Any]:
     """A ``spread --ranges`` row for the table: each range as "lowest-highest"."""
     out = dict(row)
     for name in ("stories", "first", "leader_score", "rank"):
-        low, high = row.get(f"{name}_min"), row.get(f"{name}_max")
-        out[f"{name}_range"] = "" if low is None else f"{low:g}" if low == high \
-            else f"{low:g} to {high:g}"
+        out[f"{name}_range"] = _span(row.get(f"{name}_min"), row.get(f"{name}_max"))
     return out
+
+
+def _span(low: float | None, high: float | None) -> str:
+    """A range for a table cell: "3", "2 to 3", or empty when unknown."""
+    return "" if low is None or high is None else f"{low:g}" if low == high \
+        else f"{low:g} to {high:g}"
 
 
 def _fit(database: Database, labels: Path, *, fmt: Format, silent: bool) -> None:

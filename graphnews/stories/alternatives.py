@@ -4,8 +4,10 @@ Every spread figure (who was first, how often, leader scores) stands on the stor
 clustering that makes them has two free choices: the resolution (the probability a pair needs
 to pull its two articles into one story) and Leiden's random seed. `alternative_stories`
 clusters the same evidence (the candidate pairs and their probabilities, computed once) under
-each combination, and leaves the stored stories alone. `graphnews.spread.spread_ranges` turns
-them into the range of each outlet's figures; ``graphnews spread --ranges`` shows it.
+each combination, and leaves the stored stories alone. `story_stability` says, for each stored
+story, in how many of them it is found whole (``graphnews stories --ranges``);
+`graphnews.spread.spread_ranges` turns them into the range of each outlet's figures
+(``graphnews spread --ranges``).
 
 The default resolutions, 0.4, 0.5 and 0.6, span what the development corpora measured: 0.5 is
 the default; for corpora without related lists 0.4 found more of the stories of sets of
@@ -34,13 +36,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from graphnews.errors import BadInputError
-from graphnews.stories.detect import current_model
+from graphnews.stories.detect import current_model, stored_parameters
 from graphnews.stories.pairs import Articles, CandidateSearch, Model, candidate_pairs, cluster
+from graphnews.stories.stored import load_stories
 
 if TYPE_CHECKING:
     from graphnews.store import Database
 
-__all__ = ["RANGE_RESOLUTIONS", "RANGE_SEEDS", "Alternatives", "alternative_stories"]
+__all__ = [
+    "RANGE_RESOLUTIONS",
+    "RANGE_SEEDS",
+    "Alternatives",
+    "StoryStability",
+    "alternative_stories",
+    "story_stability",
+]
 
 #: Resolutions of the alternative clusterings (see the module docstring for why these).
 RANGE_RESOLUTIONS = (0.4, 0.5, 0.6)
@@ -64,30 +74,35 @@ class Alternatives:
 def alternative_stories(
     db: Database,
     *,
-    resolutions: Sequence[float] = RANGE_RESOLUTIONS,
-    seeds: Sequence[int] = RANGE_SEEDS,
+    resolutions: Sequence[float] | None = None,
+    seeds: Sequence[int] | None = None,
     model: Model | None = None,
 ) -> Alternatives:
     """Cluster every article of ``db`` under each resolution and seed; store nothing.
 
-    The evidence is the stored stories' (the same model as `graphnews.stories.detect_stories`
-    would use, chosen the same way), computed once for every article; each clustering is a
-    full one, so under the stored stories' own resolution and seed it gives the stored stories
-    whenever they were last computed in full.
+    ``resolutions`` default to `RANGE_RESOLUTIONS`, ``seeds`` to `RANGE_SEEDS`; the stored
+    stories' own resolution and seed are always added (so the stored stories are one of the
+    clusterings whenever they were last computed in full). The evidence is the stored
+    stories' (the model `graphnews.stories.detect_stories` would use, chosen the same way),
+    computed once for every article; each clustering is a full one.
 
     Raises
     ------
     BadInputError
-        When a resolution is not strictly between 0 and 1, or none is given.
+        When a resolution is not strictly between 0 and 1, or none or no seed is given.
     """
-    if not resolutions or not seeds:
+    if (resolutions is not None and not resolutions) or (seeds is not None and not seeds):
         raise BadInputError("give at least one resolution and one seed")
-    for r in resolutions:
+    for r in resolutions or ():
         if not 0.0 < r < 1.0:
             raise BadInputError(
                 f"a resolution is the probability a pair of articles needs to be one story, "
                 f"between 0 and 1, not {r}"
             )
+    stored = stored_parameters(db)
+    own_resolution, own_seed = ([stored["resolution"]], [stored["seed"]]) if stored else ([], [])
+    resolutions = sorted({*(resolutions or RANGE_RESOLUTIONS), *own_resolution})
+    seeds = sorted({*(seeds or RANGE_SEEDS), *own_seed})
     corpus = Articles.load(db)
     chosen = current_model(db, model).for_texts(linked=corpus.linked, language=corpus.language)
     everything = np.arange(len(corpus.ids))
@@ -100,3 +115,61 @@ def alternative_stories(
         for s in seeds
     }
     return Alternatives(corpus.ids, labels)
+
+
+@dataclass
+class StoryStability:
+    """How one stored story fares under the alternative clusterings (`story_stability`)."""
+
+    story: str
+    kept: int  # in how many clusterings its articles are exactly one story
+    clusterings: int
+    size: tuple[int, int]  # lowest and highest size of the story holding most of its articles
+
+    def as_dict(self) -> dict[str, int]:
+        """The keys ``graphnews stories --ranges`` adds to each story."""
+        return {"kept": self.kept, "clusterings": self.clusterings, "size_min": self.size[0],
+                "size_max": self.size[1]}
+
+
+def story_stability(
+    db: Database,
+    *,
+    resolutions: Sequence[float] | None = None,
+    seeds: Sequence[int] | None = None,
+) -> dict[str, StoryStability]:
+    """For each stored story: in how many alternative clusterings (`alternative_stories`) its
+    articles are exactly one story, and the sizes of the story that holds most of them.
+
+    A story found whole at every resolution and seed does not hang on the clustering's free
+    choices; one that grows or splits does (how far that tells a right story from a wrong one
+    on labelled data: docs/stories.md, "How far the figures depend on the stories").
+    """
+    alternatives = alternative_stories(db, resolutions=resolutions, seeds=seeds)
+    stories = load_stories(db)
+    stored = np.empty(len(alternatives.ids), dtype=np.int64)
+    for number, story in enumerate(stories):
+        stored[alternatives.ids.searchsorted(np.asarray(story.articles))] = number
+    sizes = np.bincount(stored, minlength=len(stories))
+    kept = np.zeros(len(stories), dtype=np.int64)
+    low = np.full(len(stories), np.iinfo(np.int64).max)
+    high = np.zeros(len(stories), dtype=np.int64)
+    for labels in alternatives.labels.values():
+        alternative_sizes = np.bincount(labels)
+        # the alternative story holding most of each stored story's articles (ties: lowest)
+        both, counts = np.unique(stored * (labels.max() + 1) + labels, return_counts=True)
+        story, other = both // (labels.max() + 1), both % (labels.max() + 1)
+        order = np.lexsort((other, -counts, story))
+        first = order[np.r_[True, story[order][1:] != story[order][:-1]]]
+        best = np.empty(len(stories), dtype=np.int64)
+        best[story[first]] = other[first]
+        held = np.zeros(len(stories), dtype=np.int64)
+        held[story[first]] = counts[first]
+        kept += (held == sizes) & (alternative_sizes[best] == sizes)
+        low = np.minimum(low, alternative_sizes[best])
+        high = np.maximum(high, alternative_sizes[best])
+    return {
+        s.id: StoryStability(s.id, int(kept[i]), len(alternatives.labels),
+                             (int(low[i]), int(high[i])))
+        for i, s in enumerate(stories)
+    }
