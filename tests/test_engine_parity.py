@@ -24,9 +24,10 @@ from graphnews.centrality import central_outlets
 from graphnews.cli import app
 from graphnews.export import export
 from graphnews.ingest import IngestReport
-from graphnews.spread import stories_spread
+from graphnews.spread import spread_ranges, stories_spread
 from graphnews.store import Database
 from graphnews.stories import detect_stories, stories_are_current
+from graphnews.stories.alternatives import story_stability
 from tests.conftest import DATA, ENGINES, seeds_and_generated
 from tests.postgres_server import PostgresServer
 
@@ -274,5 +275,9 @@ def test_stories_and_their_spread_are_equal(pair: dict[str, Any]) -> None:
     assert both(pair, lambda db: stories_are_current(db, seed=3)) == [True, True]
     a, b = both(pair, lambda db: [s.as_dict() for s in stories_spread(db)])
     assert a == b
+    a, b = both(pair, lambda db: spread_ranges(db, every="week", resolutions=(0.4,), seeds=(0,)))
+    assert a == b and a[1]
+    a, b = both(pair, lambda db: story_stability(db, resolutions=(0.6,), seeds=(1,)))
+    assert a == b and a
     a, b = both(pair, lambda db: _graph_data(graph.build_graph(db, "outlets")))
     assert a == b
