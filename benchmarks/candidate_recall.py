@@ -44,12 +44,10 @@ from stories_eval import EVAL, _real_sources, _variants
 
 from graphnews.stories.fit import Labelled
 from graphnews.stories.pairs import (
-    _LOG_ODDS_LIMIT,
     FEATURES,
-    NON_CANDIDATE_LOG_ODDS,
     CandidateSearch,
+    Clustering,
     _best_and_floor,
-    _mean_of_nearest,
     _term_counts,
     _text_vectors,
     candidate_pairs,
@@ -321,11 +319,8 @@ def balance_table(
     for name, r in rows:
         corpus = corpora[name]
         n, pairs = len(corpus.articles.ids), corpus.pairs
-        excess = np.clip(model.log_odds(pairs.x), -_LOG_ODDS_LIMIT, _LOG_ODDS_LIMIT)
-        nearest = _mean_of_nearest(
-            n, pairs.u, pairs.v, pairs.feature("text_cos"), excess, CandidateSearch.neighbours
-        )
-        node = np.sqrt(np.maximum(-np.nan_to_num(nearest, nan=0.0), NON_CANDIDATE_LOG_ODDS))
+        clustering = Clustering(n, pairs, model.log_odds(pairs.x))
+        excess, node = clustering.clipped, clustering.weights(0.5)[1]
         predicted = corpus.predict(model)
         label = np.array([predicted[url] for url in corpus.articles.urls])
         sizes = Counter(s for s in corpus.story.tolist() if s is not None)

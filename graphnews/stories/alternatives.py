@@ -4,7 +4,8 @@ Every spread figure (who was first, how often, leader scores) stands on the stor
 clustering that makes them has two free choices: the resolution (the probability a pair needs
 to pull its two articles into one story) and Leiden's random seed. `alternative_stories`
 clusters the same evidence (the candidate pairs and their probabilities, computed once) under
-each combination, and leaves the stored stories alone. `story_stability` says, for each stored
+each combination (`graphnews.stories.pairs.Clustering`: what the cuts share is done once), and
+leaves the stored stories alone. `story_stability` says, for each stored
 story, in how many of them it is found whole (``graphnews stories --ranges``);
 `graphnews.spread.spread_ranges` turns them into the range of each outlet's figures
 (``graphnews spread --ranges``).
@@ -37,7 +38,7 @@ import numpy as np
 
 from graphnews.errors import BadInputError
 from graphnews.stories.detect import current_model, stored_parameters
-from graphnews.stories.pairs import Articles, CandidateSearch, Model, candidate_pairs, cluster
+from graphnews.stories.pairs import Articles, CandidateSearch, Clustering, Model, candidate_pairs
 from graphnews.stories.stored import load_stories
 
 if TYPE_CHECKING:
@@ -107,10 +108,9 @@ def alternative_stories(
     chosen = current_model(db, model).for_texts(linked=corpus.linked, language=corpus.language)
     everything = np.arange(len(corpus.ids))
     pairs = candidate_pairs(corpus, everything, CandidateSearch(), every_term=chosen.every_term)
-    log_odds = chosen.log_odds(pairs.x)
-    pairs = pairs.keeping("text_cos")
+    clustering = Clustering(len(everything), pairs.keeping("text_cos"), chosen.log_odds(pairs.x))
     labels = {
-        (float(r), int(s)): cluster(len(everything), pairs, log_odds, threshold=r, seed=s)
+        (float(r), int(s)): clustering.membership(threshold=r, seed=s)
         for r in resolutions
         for s in seeds
     }

@@ -60,6 +60,7 @@ __all__ = [
     "MODEL_FILE",
     "Articles",
     "CandidateSearch",
+    "Clustering",
     "Model",
     "Pairs",
     "candidate_pairs",
@@ -705,19 +706,6 @@ def _ranked(
     return rank, kth, degree
 
 
-def _mean_of_nearest(
-    n: int, u: np.ndarray, v: np.ndarray, key: np.ndarray, values: np.ndarray, k: int
-) -> np.ndarray:
-    """Per article: the mean ``values`` of its ``k`` pairs of largest ``key`` (NaN: no pair)."""
-    ends = np.concatenate((u, v))
-    rank, _, _ = _ranked(n, ends, np.concatenate((key, key)), k)
-    nearest = rank < k
-    doubled = np.concatenate((values, values))
-    total = np.bincount(ends[nearest], weights=doubled[nearest], minlength=n)
-    count = np.bincount(ends[nearest], minlength=n)
-    return np.divide(total, count, out=np.full(n, np.nan), where=count > 0)
-
-
 # -- text -----------------------------------------------------------------------------------
 
 
@@ -1043,33 +1031,70 @@ def cluster(
     clipped at +-6 (how unlikely an article's nearest texts are is what keeps stories of two on
     a busy beat apart). Nothing is tuned per corpus; deterministic for the seed.
     """
-    import igraph as ig
+    return Clustering(n, pairs, log_odds).membership(threshold=threshold, seed=seed)
 
-    from graphnews.communities import seeded
 
-    if n == 0:
-        return np.array([], dtype=np.int64)
-    if not 0.0 < threshold < 1.0:
-        from graphnews.errors import BadInputError
+class Clustering:
+    """`cluster`'s work over one set of candidate pairs, for as many cuts and seeds as asked.
 
-        raise BadInputError(
-            f"the story threshold is a probability between 0 and 1, not {threshold}"
+    What depends on the pairs alone (each article's nearest candidates, the graph) is done
+    once; each threshold's weights once; each ``membership`` is then one Leiden run. The
+    stories are `cluster`'s, number for number (`cluster` is this with one cut and seed).
+    """
+
+    def __init__(self, n: int, pairs: Pairs, log_odds: np.ndarray) -> None:
+        self.n = n
+        self.u, self.v = pairs.u, pairs.v
+        self.clipped = np.clip(log_odds, -_LOG_ODDS_LIMIT, _LOG_ODDS_LIMIT)
+        # Each article's `CandidateSearch.neighbours` nearest candidate texts: which pairs.
+        ends = np.concatenate((self.u, self.v))
+        key = pairs.feature("text_cos")
+        rank, _, _ = _ranked(n, ends, np.concatenate((key, key)), CandidateSearch.neighbours)
+        nearest = rank < CandidateSearch.neighbours
+        self._near_ends = ends[nearest]
+        self._near_pairs = np.concatenate((np.arange(len(self.u)),) * 2)[nearest]
+        self._near_count = np.bincount(self._near_ends, minlength=n)
+        self._graph: Any = None
+        self._lists: dict[float, tuple[list[float], list[float]]] = {}
+
+    def membership(self, *, threshold: float = 0.5, seed: int = 0) -> np.ndarray:
+        """A story number per article at this cut and Leiden seed (see `cluster`)."""
+        import igraph as ig
+
+        from graphnews.communities import seeded
+
+        if not 0.0 < threshold < 1.0:
+            from graphnews.errors import BadInputError
+
+            raise BadInputError(
+                f"the story threshold is a probability between 0 and 1, not {threshold}"
+            )
+        if self.n == 0:
+            return np.array([], dtype=np.int64)
+        if threshold not in self._lists:
+            edges, nodes = self.weights(threshold)
+            self._lists[threshold] = edges.tolist(), nodes.tolist()
+        weights, node = self._lists[threshold]
+        if self._graph is None:
+            self._graph = ig.Graph(n=self.n, edges=np.column_stack((self.u, self.v)).tolist())
+        with seeded(seed):
+            membership = _leiden(self._graph, weights, node)
+        return np.asarray(membership, dtype=np.int64)
+
+    def weights(self, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+        """The weights Leiden clusters at ``threshold``: per pair, ``logit(p) - logit(threshold)``
+        (clipped, see `cluster`) plus ``sqrt(a_u a_v)``; per article, ``sqrt(a_i)``."""
+        excess = self.clipped - math.log(threshold / (1.0 - threshold))
+        # A pair that is no candidate is less similar than each article's nearest texts: it
+        # counts against as much as those do on average (an article without candidates: the
+        # least).
+        total = np.bincount(self._near_ends, weights=excess[self._near_pairs], minlength=self.n)
+        nearest = np.divide(
+            total, self._near_count, out=np.full(self.n, np.nan), where=self._near_count > 0
         )
-    excess = np.clip(log_odds, -_LOG_ODDS_LIMIT, _LOG_ODDS_LIMIT) - math.log(
-        threshold / (1.0 - threshold)
-    )
-    u, v = pairs.u, pairs.v
-    # A pair that is no candidate is less similar than each article's nearest texts: it counts
-    # against as much as those do on average (an article without candidates: the least).
-    nearest = _mean_of_nearest(
-        n, u, v, pairs.feature("text_cos"), excess, CandidateSearch.neighbours
-    )
-    node = np.sqrt(np.maximum(-np.nan_to_num(nearest, nan=0.0), NON_CANDIDATE_LOG_ODDS))
-    weights = np.maximum(excess, -CANDIDATE_AGAINST_LOG_ODDS) + node[u] * node[v]
-    graph = ig.Graph(n=n, edges=np.column_stack((u, v)).tolist())
-    with seeded(seed):
-        membership = _leiden(graph, weights.tolist(), node.tolist())
-    return np.asarray(membership, dtype=np.int64)
+        node = np.sqrt(np.maximum(-np.nan_to_num(nearest, nan=0.0), NON_CANDIDATE_LOG_ODDS))
+        weights = np.maximum(excess, -CANDIDATE_AGAINST_LOG_ODDS) + node[self.u] * node[self.v]
+        return weights, node
 
 
 #: The most passes of Leiden `cluster` makes over a corpus's graph (`_leiden`). On every corpus
