@@ -20,6 +20,7 @@ from graphnews.stories import detect_stories
 from graphnews.stories.alternatives import alternative_stories, story_stability
 from graphnews.stories.detect import stored_parameters
 from graphnews.stories.stored import load_stories
+from tests.conftest import write_doc
 
 
 @pytest.fixture(scope="module")
@@ -164,3 +165,20 @@ def test_story_stability_is_what_the_stored_clusterings_say(corpus: Path, tmp_pa
         assert max(min(s) for s in possible) <= got.size[1] <= max(max(s) for s in possible)
         assert got.kept < 3 or got.size == (story.size, story.size)
     assert any(f.kept == 3 for f in found.values()) and any(f.kept < 3 for f in found.values())
+
+
+def test_an_empty_database_and_stories_older_than_the_data(corpus: Path, tmp_path: Path) -> None:
+    empty = graphnews.open(str(tmp_path / "empty.db"))
+    assert story_stability(empty) == {}
+    assert spread_ranges(empty)[1] == []
+    path = tmp_path / "stale.db"
+    shutil.copy(corpus, path)
+    db = graphnews.open(str(path))
+    before = load_stories(db)
+    write_doc(tmp_path / "new", "late", "A late article", "Nothing like the rest", "2021-01-05",
+              "late.example")
+    db.ingest([tmp_path / "new"])  # the stored stories have not seen it
+    found = story_stability(db, resolutions=(0.5,), seeds=(0,))
+    assert set(found) == {s.id for s in before}
+    assert all(f.kept == 1 and f.size == (s.size, s.size) for s, f in
+               ((s, found[s.id]) for s in before)), "the stored stories are the clustering's"

@@ -147,27 +147,33 @@ def story_stability(
     """
     alternatives = alternative_stories(db, resolutions=resolutions, seeds=seeds)
     stories = load_stories(db)
-    stored = np.empty(len(alternatives.ids), dtype=np.int64)
+    if not stories:
+        return {}
+    # each article's stored story (-1: none, as for an article ingested after the stories)
+    position = {article: i for i, article in enumerate(alternatives.ids.tolist())}
+    stored = np.full(len(position), -1, dtype=np.int64)
     for number, story in enumerate(stories):
-        stored[alternatives.ids.searchsorted(np.asarray(story.articles))] = number
-    sizes = np.bincount(stored, minlength=len(stories))
+        stored[[position[a] for a in story.articles if a in position]] = number
+    inside = stored >= 0
+    sizes = np.bincount(stored[inside], minlength=len(stories))
     kept = np.zeros(len(stories), dtype=np.int64)
     low = np.full(len(stories), np.iinfo(np.int64).max)
     high = np.zeros(len(stories), dtype=np.int64)
     for labels in alternatives.labels.values():
         alternative_sizes = np.bincount(labels)
         # the alternative story holding most of each stored story's articles (ties: lowest)
-        both, counts = np.unique(stored * (labels.max() + 1) + labels, return_counts=True)
-        story, other = both // (labels.max() + 1), both % (labels.max() + 1)
+        span = int(labels.max()) + 1
+        both, counts = np.unique(stored[inside] * span + labels[inside], return_counts=True)
+        story, other = both // span, both % span
         order = np.lexsort((other, -counts, story))
         first = order[np.r_[True, story[order][1:] != story[order][:-1]]]
-        best = np.empty(len(stories), dtype=np.int64)
-        best[story[first]] = other[first]
+        holding = np.zeros(len(stories), dtype=np.int64)  # its size; 0: no article of it left
+        holding[story[first]] = alternative_sizes[other[first]]
         held = np.zeros(len(stories), dtype=np.int64)
         held[story[first]] = counts[first]
-        kept += (held == sizes) & (alternative_sizes[best] == sizes)
-        low = np.minimum(low, alternative_sizes[best])
-        high = np.maximum(high, alternative_sizes[best])
+        kept += (held == sizes) & (holding == sizes) & (sizes > 0)
+        low = np.minimum(low, holding)
+        high = np.maximum(high, holding)
     return {
         s.id: StoryStability(s.id, int(kept[i]), len(alternatives.labels),
                              (int(low[i]), int(high[i])))
