@@ -142,6 +142,20 @@ def test_stories_ranges_add_keys(real: str) -> None:
     assert code == 0 and " of 9 " in out and "size_range" in out
 
 
+def test_story_ranges_say_what_joins_and_leaves(real: str) -> None:
+    code, out, err = invoke("story", NBC, "--ranges", "-f", "json", "--db", real)
+    body = json.loads(out)
+    assert code == 0, err
+    variants = body["ranges"]
+    assert sum(len(v["clusterings"]) for v in variants) == 9
+    assert any(v["joined"] == v["left"] == [] and v["size"] == body["size"] for v in variants)
+    for v in variants:
+        assert v["size"] == body["size"] + len(v["joined"]) - len(v["left"])
+        assert all(set(a) == {"url", "title", "outlet"} for a in v["joined"] + v["left"])
+    code, out, _ = invoke("story", NBC, "--ranges", "--db", real)
+    assert code == 0 and "the story under other clusterings" in out and "(seeds 0, 1, 2)" in out
+
+
 def test_user_errors_are_one_line(real: str) -> None:
     assert invoke("stories", "--db", real)[0] == 0  # stories computed: nothing more on stderr
     code, _, err = invoke("story", "s-000000000000", "--db", real)

@@ -1,4 +1,5 @@
-"""How far the spread figures move under other clusterings (`spread_ranges`).
+"""How far the spread figures and the stories move under other clusterings (`spread_ranges`,
+`story_stability`, `story_variants`).
 
 Checked against an independent path: for each resolution and seed, the stories stored by
 `detect_stories` in a copy of the database and `outlet_spread` over them.
@@ -17,7 +18,7 @@ from graphnews.errors import BadInputError
 from graphnews.generator import DOCUMENTS_DIR, generate_corpus
 from graphnews.spread import outlet_spread, spread_ranges
 from graphnews.stories import detect_stories
-from graphnews.stories.alternatives import alternative_stories, story_stability
+from graphnews.stories.alternatives import alternative_stories, story_stability, story_variants
 from graphnews.stories.detect import stored_parameters
 from graphnews.stories.stored import load_stories
 from tests.conftest import write_doc
@@ -182,3 +183,26 @@ def test_an_empty_database_and_stories_older_than_the_data(corpus: Path, tmp_pat
     assert set(found) == {s.id for s in before}
     assert all(f.kept == 1 and f.size == (s.size, s.size) for s, f in
                ((s, found[s.id]) for s in before)), "the stored stories are the clustering's"
+
+
+def test_story_variants_are_the_stories_each_clustering_stores(corpus: Path,
+                                                             tmp_path: Path) -> None:
+    db = graphnews.open(str(corpus))
+    stability = story_stability(db, resolutions=(0.3,), seeds=(0,))
+    moved = [s for s in load_stories(db) if stability[s.id].kept < stability[s.id].clusterings]
+    assert moved  # a story the cut at 0.3 changes
+    path = tmp_path / "cut.db"
+    shutil.copy(corpus, path)
+    other = graphnews.open(str(path))
+    detect_stories(other, resolution=0.3, seed=0, incremental=False)
+    at_cut = [set(s.articles) for s in load_stories(other)]
+    for story in moved[:5]:
+        variants = story_variants(db, story.id, resolutions=(0.3,), seeds=(0,))
+        assert sorted(k for v in variants for k in v.clusterings) == [(0.3, 0), (0.5, 0)]
+        stored = next(v for v in variants if (0.5, 0) in v.clusterings)
+        assert (stored.joined, stored.left, stored.size) == ([], [], story.size)
+        cut = next(v for v in variants if (0.3, 0) in v.clusterings)
+        members = set(story.articles)
+        holding = (members | set(cut.joined)) - set(cut.left)
+        assert holding in at_cut and cut.size == len(holding)
+        assert len(members & holding) == max(len(members & c) for c in at_cut)

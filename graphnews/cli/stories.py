@@ -242,6 +242,15 @@ def story_command(
             "for them, the names and terms they share, the weakest member.",
         ),
     ] = False,
+    ranges: Annotated[
+        bool,
+        typer.Option(
+            "--ranges",
+            help="Also what the story becomes when the stories are clustered again at "
+            "resolutions 0.4, 0.5 and 0.6 with seeds 0, 1 and 2 (the stored stories are kept): "
+            "the articles that join it and leave it under each (JSON: ranges).",
+        ),
+    ] = False,
     since: SinceOption = None,
     until: UntilOption = None,
     collection: CollectionOption = None,
@@ -253,7 +262,7 @@ def story_command(
     """One story: its articles in time order, its outlets, and how it spread.
 
     CSV gives the timeline (one row per article); JSON the story's measures with its
-    timeline and spread curve.
+    timeline and spread curve (and, with --ranges, the story under other clusterings).
 
     Example: graphnews story https://www.nbcnews.com/news/amp/rcna35087 --explain
     """
@@ -266,8 +275,9 @@ def story_command(
                              languages=language)
     spread = story_spread(database, story, filters=filters)
     detail = spread.as_dict(detail=True)
+    variants = _variants(database, spread.id) if ranges else None
     if fmt is Format.json:
-        emit_object(detail, fmt)
+        emit_object(detail if variants is None else detail | {"ranges": variants}, fmt)
         return
     if fmt is Format.csv:
         emit_rows(detail["timeline"], fmt, columns=("published", "outlet", "title", "url"))
@@ -281,6 +291,42 @@ def story_command(
         title="articles in time order",
     )
     console().print(_chart(spread), highlight=False)
+    if variants is not None:
+        emit_rows(
+            [{"clusterings": _clusterings(v["clusterings"]), "size": v["size"],
+              "joined": [f"{a['outlet']}: {a['title']}" for a in v["joined"]],
+              "left": [f"{a['outlet']}: {a['title']}" for a in v["left"]]} for v in variants],
+            fmt,
+            title="the story under other clusterings (the stored one: nothing joined or left)",
+        )
+
+
+def _variants(database: Database, story: str) -> list[dict[str, Any]]:
+    """``story_variants`` as JSON: each article that joins or leaves by URL, title, outlet."""
+    from graphnews.stories.alternatives import story_variants
+
+    found = story_variants(database, story)
+    ids = sorted({a for v in found for a in (*v.joined, *v.left)})
+    about = {
+        row[0]: {"url": row[1], "title": row[2], "outlet": row[3]}
+        for row in database.conn.execute(
+            "SELECT a.id, a.canonical_url, coalesce(a.title, ''), "
+            "coalesce(o.domain, a.provider_domain, '') FROM articles a "
+            "LEFT JOIN outlets o ON o.id = a.outlet_id "
+            f"WHERE a.id IN ({', '.join('?' * len(ids))})", ids)
+    } if ids else {}
+    return [{"clusterings": [list(k) for k in v.clusterings], "size": v.size,
+             "joined": [about[a] for a in v.joined], "left": [about[a] for a in v.left]}
+            for v in found]
+
+
+def _clusterings(keys: list[list[float]]) -> str:
+    """``[[0.4, 0], [0.4, 1]]`` -> "0.4 (seeds 0, 1)"."""
+    seeds: dict[float, list[str]] = {}
+    for resolution, seed in keys:
+        seeds.setdefault(resolution, []).append(f"{seed:g}")
+    return "; ".join(f"{r:g} (seed{'s' if len(s) > 1 else ''} {', '.join(s)})"
+                     for r, s in seeds.items())
 
 
 StoryRangesOption = Annotated[

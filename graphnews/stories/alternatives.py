@@ -39,7 +39,7 @@ import numpy as np
 from graphnews.errors import BadInputError
 from graphnews.stories.detect import current_model, stored_parameters
 from graphnews.stories.pairs import Articles, CandidateSearch, Clustering, Model, candidate_pairs
-from graphnews.stories.stored import load_stories
+from graphnews.stories.stored import get_story, load_stories
 
 if TYPE_CHECKING:
     from graphnews.store import Database
@@ -49,8 +49,10 @@ __all__ = [
     "RANGE_SEEDS",
     "Alternatives",
     "StoryStability",
+    "StoryVariant",
     "alternative_stories",
     "story_stability",
+    "story_variants",
 ]
 
 #: Resolutions of the alternative clusterings (see the module docstring for why these).
@@ -179,3 +181,49 @@ def story_stability(
                              (int(low[i]), int(high[i])))
         for i, s in enumerate(stories)
     }
+
+
+@dataclass
+class StoryVariant:
+    """What one stored story becomes under some of the alternative clusterings
+    (`story_variants`): the story holding most of its articles, as the articles it gains
+    (``joined``) and loses (``left``), by article id."""
+
+    clusterings: list[tuple[float, int]]
+    size: int
+    joined: list[int]
+    left: list[int]
+
+
+def story_variants(
+    db: Database,
+    story: str,
+    *,
+    resolutions: Sequence[float] | None = None,
+    seeds: Sequence[int] | None = None,
+) -> list[StoryVariant]:
+    """The stored story ``story`` (an id or any URL of one of its articles) under each
+    alternative clustering (`alternative_stories`), clusterings with the same outcome
+    together, the outcome of most clusterings first; the stored story itself is the variant
+    with nothing joined and nothing left.
+
+    Raises
+    ------
+    NotFoundError
+        When there is no such story (`graphnews.stories.get_story`).
+    """
+    found = get_story(db, story)
+    alternatives = alternative_stories(db, resolutions=resolutions, seeds=seeds)
+    members = set(found.articles)
+    at = np.flatnonzero(np.isin(alternatives.ids, list(members)))
+    outcomes: dict[tuple[tuple[int, ...], tuple[int, ...]], list[tuple[float, int]]] = {}
+    for key, labels in alternatives.labels.items():
+        counts = np.bincount(labels[at])
+        holding = set(alternatives.ids[labels == int(counts.argmax())].tolist())
+        outcome = (tuple(sorted(holding - members)), tuple(sorted(members - holding)))
+        outcomes.setdefault(outcome, []).append(key)
+    variants = [
+        StoryVariant(keys, len(members) + len(joined) - len(left), list(joined), list(left))
+        for (joined, left), keys in outcomes.items()
+    ]
+    return sorted(variants, key=lambda v: (-len(v.clusterings), v.clusterings))
