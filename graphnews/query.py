@@ -59,6 +59,7 @@ __all__ = [
     "Neighborhood",
     "SqlResult",
     "article",
+    "briefs",
     "neighbors",
     "path",
     "resolve_node",
@@ -423,11 +424,11 @@ def path(db: Database, a: str, b: str, *, max_links: int = 5) -> dict[str, Any]:
         steps = [(1, 1.0, [(x, y)][:max_links]) for x, y in itertools.pairwise(ids)]
     if not nodes:
         raise NotFoundError(f"{source} and {target} are not connected through shared coverage")
-    briefs = _briefs(db, [i for _, _, pairs in steps for pair in pairs for i in pair])
+    found = briefs(db, [i for _, _, pairs in steps for pair in pairs for i in pair])
     hops = [{"from": u, "to": v, "pairs": n, "weight": weight,
-             "links": [{"from_article": x, "from_title": briefs[x]["title"],
-                        "from_url": briefs[x]["canonical_url"], "to_article": y,
-                        "to_title": briefs[y]["title"], "to_url": briefs[y]["canonical_url"]}
+             "links": [{"from_article": x, "from_title": found[x]["title"],
+                        "from_url": found[x]["canonical_url"], "to_article": y,
+                        "to_title": found[y]["title"], "to_url": found[y]["canonical_url"]}
                        for x, y in pairs]}
             for (u, v), (n, weight, pairs) in zip(itertools.pairwise(nodes), steps, strict=True)]
     return {"source": source, "target": target, "cost": cost, "nodes": nodes, "hops": hops}
@@ -566,8 +567,8 @@ _BRIEFS = ("SELECT a.id, a.canonical_url, a.title, o.domain, a.published FROM ar
            "LEFT JOIN outlets o ON o.id = a.outlet_id ")
 
 
-def _briefs(db: Database, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """`_brief` of each article, by id."""
+def briefs(db: Database, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Each article's ``{article_id, canonical_url, title, outlet, published}``, by id."""
     rows = db.conn.execute(_BRIEFS + "WHERE a.id IN (SELECT value FROM json_each(?))",
                            (_ids(ids),))
     return {r[0]: _brief(r) for r in rows}

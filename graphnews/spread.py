@@ -61,6 +61,8 @@ if TYPE_CHECKING:
 __all__ = [
     "EVERY",
     "MILESTONES",
+    "RANGE_FIGURES",
+    "RANGE_KEYS",
     "OutletRange",
     "OutletSpread",
     "StoryArticle",
@@ -79,6 +81,9 @@ _Row = TypeVar("_Row", "StorySpread", "OutletSpread")
 EVERY = ("day", "week", "month")
 #: Outlet counts whose time-to-reach each story reports (``hours_to_2_outlets`` ...).
 MILESTONES = (2, 5, 10)
+#: The figures `spread_ranges` gives a range of, and the keys each range adds to a row.
+RANGE_FIGURES = ("stories", "first", "leader_score", "rank")
+RANGE_KEYS = ("clusterings", *(f"{name}_{end}" for name in RANGE_FIGURES for end in ("min", "max")))
 
 
 @dataclass
@@ -194,7 +199,7 @@ class OutletRange:
     def as_dict(self) -> dict[str, Any]:
         """The keys ``graphnews spread --ranges`` adds to each row (flat, for spreadsheets)."""
         out: dict[str, Any] = {"clusterings": self.clusterings}
-        for name in ("stories", "first", "leader_score", "rank"):
+        for name in RANGE_FIGURES:
             low, high = getattr(self, name)
             out |= {f"{name}_min": low, f"{name}_max": high}
         return out

@@ -151,7 +151,8 @@ def test_story_ranges_say_what_joins_and_leaves(real: str) -> None:
     assert any(v["joined"] == v["left"] == [] and v["size"] == body["size"] for v in variants)
     for v in variants:
         assert v["size"] == body["size"] + len(v["joined"]) - len(v["left"])
-        assert all(set(a) == {"url", "title", "outlet"} for a in v["joined"] + v["left"])
+        assert all(set(a) == {"article_id", "canonical_url", "title", "outlet", "published"}
+                   for a in v["joined"] + v["left"])
     code, out, _ = invoke("story", NBC, "--ranges", "--db", real)
     assert code == 0 and "the story under other clusterings" in out and "(seeds 0, 1, 2)" in out
 

@@ -25,7 +25,8 @@ from graphnews.cli.output import Format, console, emit_object, emit_rows, err_co
 from graphnews.filters import Filters
 from graphnews.spread import (
     EVERY,
-    OutletRange,
+    RANGE_FIGURES,
+    RANGE_KEYS,
     OutletSpread,
     StorySpread,
     first_per_window,
@@ -130,6 +131,28 @@ FitOption = Annotated[
         help="Fit the same-story model on your own labels (a TSV with url and story columns, "
         "optionally source), report its cross-validated scores, and keep it in the database "
         "for every later command.",
+    ),
+]
+
+
+StoryRangesOption = Annotated[
+    bool,
+    typer.Option(
+        "--ranges",
+        help="Also cluster the stories again at resolutions 0.4, 0.5 and 0.6 with seeds 0, 1 "
+        "and 2 (the stored stories are kept) and say, for each story, in how many of those "
+        "clusterings its articles are exactly one story (kept, of clusterings) and the "
+        "lowest and highest size of the story holding most of them (size_min, size_max).",
+    ),
+]
+RangesOption = Annotated[
+    bool,
+    typer.Option(
+        "--ranges",
+        help="Also cluster the stories again at resolutions 0.4, 0.5 and 0.6 with seeds 0, 1 "
+        "and 2 (the stored stories are kept) and show each outlet's lowest and highest "
+        "stories, first, leader_score and rank over those clusterings (keys *_min, *_max, "
+        "rank, clusterings): how far each figure depends on the story detection.",
     ),
 ]
 
@@ -304,19 +327,13 @@ def story_command(
 
 
 def _variants(database: Database, story: str) -> list[dict[str, Any]]:
-    """``story_variants`` as JSON: each article that joins or leaves by URL, title, outlet."""
+    """``story_variants`` as JSON: each article that joins or leaves as its
+    `graphnews.query.briefs` (id, URL, title, outlet, published)."""
+    from graphnews.query import briefs
     from graphnews.stories.alternatives import story_variants
 
     found = story_variants(database, story)
-    ids = sorted({a for v in found for a in (*v.joined, *v.left)})
-    about = {
-        row[0]: {"url": row[1], "title": row[2], "outlet": row[3]}
-        for row in database.conn.execute(
-            "SELECT a.id, a.canonical_url, coalesce(a.title, ''), "
-            "coalesce(o.domain, a.provider_domain, '') FROM articles a "
-            "LEFT JOIN outlets o ON o.id = a.outlet_id "
-            f"WHERE a.id IN ({', '.join('?' * len(ids))})", ids)
-    } if ids else {}
+    about = briefs(database, {a for v in found for a in (*v.joined, *v.left)})
     return [{"clusterings": [list(k) for k in v.clusterings], "size": v.size,
              "joined": [about[a] for a in v.joined], "left": [about[a] for a in v.left]}
             for v in found]
@@ -329,28 +346,6 @@ def _clusterings(keys: list[list[float]]) -> str:
         seeds.setdefault(resolution, []).append(f"{seed:g}")
     return "; ".join(f"{r:g} (seed{'s' if len(s) > 1 else ''} {', '.join(s)})"
                      for r, s in seeds.items())
-
-
-StoryRangesOption = Annotated[
-    bool,
-    typer.Option(
-        "--ranges",
-        help="Also cluster the stories again at resolutions 0.4, 0.5 and 0.6 with seeds 0, 1 "
-        "and 2 (the stored stories are kept) and say, for each story, in how many of those "
-        "clusterings its articles are exactly one story (kept, of clusterings) and the "
-        "lowest and highest size of the story holding most of them (size_min, size_max).",
-    ),
-]
-RangesOption = Annotated[
-    bool,
-    typer.Option(
-        "--ranges",
-        help="Also cluster the stories again at resolutions 0.4, 0.5 and 0.6 with seeds 0, 1 "
-        "and 2 (the stored stories are kept) and show each outlet's lowest and highest "
-        "stories, first, leader_score and rank over those clusterings (keys *_min, *_max, "
-        "rank, clusterings): how far each figure depends on the story detection.",
-    ),
-]
 
 
 @app.command("spread")
@@ -436,7 +431,7 @@ def _with_ranges(
             "(the stored stories are kept)"
         )
     by_key = {(r.window, r.outlet): r.as_dict() for r in found}
-    missing = dict.fromkeys(OutletRange("", 0, (0, 0), (0, 0), (0.0, 0.0), (0, 0)).as_dict())
+    missing = dict.fromkeys(RANGE_KEYS)
     return [
         r
         | {"rank": rank[(r.get("window"), r["outlet"])]}
@@ -448,7 +443,7 @@ def _with_ranges(
 def _range_cells(row: dict[str, Any]) -> dict[str, Any]:
     """A ``spread --ranges`` row for the table: each range as "lowest-highest"."""
     out = dict(row)
-    for name in ("stories", "first", "leader_score", "rank"):
+    for name in RANGE_FIGURES:
         out[f"{name}_range"] = _span(row.get(f"{name}_min"), row.get(f"{name}_max"))
     return out
 
