@@ -426,17 +426,20 @@ def _ranges(tables: list[list[OutletSpread]], window: str | None, min_stories: i
     row in a table covered none of its stories of two or more outlets there: ``stories`` and
     ``first`` 0 (its leader score is undefined: no bound); its rank counts only where it has
     ``min_stories``, among the outlets that have."""
-    figures: dict[str, list[tuple[int, int, float | None, int | None]]] = {}
-    for number, table in enumerate(tables):
-        ranked = [r.outlet for r in table if r.stories >= min_stories]
-        rank = {outlet: place for place, outlet in enumerate(ranked, start=1)}
-        rows = {r.outlet: r for r in table}
-        for outlet in rank:
-            figures.setdefault(outlet, [(0, 0, None, None)] * number)
-        for outlet, seen in figures.items():
-            row = rows.get(outlet)
-            seen.append((0, 0, None, None) if row is None else
-                        (row.stories, row.first, row.leader_score, rank.get(outlet)))
+    rows = [{r.outlet: r for r in table} for table in tables]
+    ranks = [
+        {r.outlet: place for place, r in
+         enumerate((r for r in table if r.stories >= min_stories), start=1)}
+        for table in tables
+    ]
+    figures: dict[str, list[tuple[int, int, float | None, int | None]]] = {
+        outlet: [
+            (0, 0, None, None) if (row := found.get(outlet)) is None
+            else (row.stories, row.first, row.leader_score, rank.get(outlet))
+            for found, rank in zip(rows, ranks, strict=True)
+        ]
+        for outlet in dict.fromkeys(o for rank in ranks for o in rank)  # first seen, first
+    }
     out = []
     for outlet, seen in figures.items():
         stories, first, scores, ranks = zip(*seen, strict=True)

@@ -16,7 +16,7 @@ import pytest
 import graphnews
 from graphnews.errors import BadInputError
 from graphnews.generator import DOCUMENTS_DIR, generate_corpus
-from graphnews.spread import outlet_spread, spread_ranges
+from graphnews.spread import OutletSpread, _ranges, outlet_spread, spread_ranges
 from graphnews.stories import detect_stories
 from graphnews.stories.alternatives import alternative_stories, story_stability, story_variants
 from graphnews.stories.detect import stored_parameters
@@ -89,16 +89,16 @@ def _independent(corpus: Path, tmp_path: Path, keys: list[tuple[float, int]], mi
     return figures
 
 
-@pytest.mark.parametrize("every", [None, "week"])
+@pytest.mark.parametrize(("every", "min_stories"), [(None, 2), ("week", 2), (None, 4)])
 def test_ranges_are_those_of_the_stories_each_clustering_stores(
-    corpus: Path, tmp_path: Path, every: str | None
+    corpus: Path, tmp_path: Path, every: str | None, min_stories: int
 ) -> None:
     db = graphnews.open(str(corpus))
-    clusterings, ranges = spread_ranges(db, every=every, min_stories=2,
+    clusterings, ranges = spread_ranges(db, every=every, min_stories=min_stories,
                                         resolutions=(0.4, 0.6), seeds=(0, 1))
     # the stored stories' own resolution and seed are added
     assert clusterings == [(r, s) for r in (0.4, 0.5, 0.6) for s in (0, 1)]
-    expected = _independent(corpus, tmp_path, clusterings, 2, every)
+    expected = _independent(corpus, tmp_path, clusterings, min_stories, every)
     got = {(r.window, r.outlet): r for r in ranges}
     assert set(got) == set(expected)
     for key, values in expected.items():
@@ -206,3 +206,18 @@ def test_story_variants_are_the_stories_each_clustering_stores(corpus: Path,
         holding = (members | set(cut.joined)) - set(cut.left)
         assert holding in at_cut and cut.size == len(holding)
         assert len(members & holding) == max(len(members & c) for c in at_cut)
+
+
+def test_an_outlet_below_min_stories_in_one_clustering_keeps_its_figures_there() -> None:
+    """Hand-made tables: x has two stories in the first clustering (below --min-stories 3: no
+    rank there) and three in the second; y has three in the first and none in the second."""
+    def row(outlet: str, stories: int, first: int, score: float) -> OutletSpread:
+        return OutletSpread(outlet, stories, first, 0, stories - first, None, score, [])
+
+    tables = [[row("y", 3, 1, 0.5), row("x", 2, 2, 1.0)], [row("x", 3, 1, 0.2)]]
+    got = {r.outlet: r for r in _ranges(tables, None, 3)}
+    assert list(got) == ["y", "x"]
+    assert (got["x"].stories, got["x"].first, got["x"].leader_score, got["x"].rank,
+            got["x"].clusterings) == ((2, 3), (1, 2), (0.2, 1.0), (1, 1), 1)
+    assert (got["y"].stories, got["y"].first, got["y"].leader_score, got["y"].rank,
+            got["y"].clusterings) == ((0, 3), (0, 1), (0.5, 0.5), (1, 1), 1)
