@@ -69,10 +69,6 @@ class Alternatives:
     ids: np.ndarray  # article ids, ascending
     labels: dict[tuple[float, int], np.ndarray]
 
-    def story_of(self, key: tuple[float, int]) -> dict[int, int]:
-        """Article id -> story number under ``key``."""
-        return dict(zip(self.ids.tolist(), self.labels[key].tolist(), strict=True))
-
 
 def alternative_stories(
     db: Database,
