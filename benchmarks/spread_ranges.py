@@ -135,10 +135,19 @@ def _narrow(r: OutletRange) -> bool:
 
 def _true_rows(db: Path, story_of: dict[str, str], path: Path) -> dict[str, OutletSpread]:
     """`outlet_spread` over the labelled stories (a copy of the database ``db`` holding them)."""
+    truth = truth_copy(db, story_of, path)
+    out = {r.outlet: r for r in outlet_spread(truth, min_stories=1)}
+    truth.close()
+    return out
+
+
+def truth_copy(db: Path, story_of: dict[str, str], path: Path) -> graphnews.Database:
+    """A copy of the database ``db`` whose stories are the labelled ones (``story_of``: URL ->
+    story; two URLs of one article: its first label), every unlabelled article alone."""
     shutil.copy(db, path)
     truth = graphnews.open(path)
     story_of_article: dict[int, str] = {}
-    for url, story in story_of.items():  # two URLs of one article: its first label
+    for url, story in story_of.items():
         article = truth.resolve_url(url)
         if article is not None:
             story_of_article.setdefault(article, story)
@@ -156,9 +165,7 @@ def _true_rows(db: Path, story_of: dict[str, str], path: Path) -> dict[str, Outl
                          "VALUES (?, ?, 1.0, '', '')", (f"t-{number}", len(members)))
             conn.executemany("INSERT INTO story_articles (story_id, article_id) VALUES (?, ?)",
                              [(f"t-{number}", a) for a in members])
-    out = {r.outlet: r for r in outlet_spread(truth, min_stories=1)}
-    truth.close()
-    return out
+    return truth
 
 
 def _shares(checks: list[tuple[float, float, float, float]]) -> dict[str, Any]:

@@ -20,12 +20,13 @@ are left out (``unassigned_articles`` says how many articles that leaves out).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import json
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -85,6 +86,7 @@ class CompareReport:
     words: dict[str, list[dict[str, Any]]]
     unassigned_articles: int
     messages: list[str] = field(default_factory=list)
+    clusterings: list[list[float]] = field(default_factory=list)  # with ranges: [[res, seed]]
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -102,6 +104,9 @@ def compare(
     words: int = 15,
     prior_size: float | None = None,
     min_count: int = 3,
+    ranges: bool = False,
+    resolutions: Sequence[float] | None = None,
+    seeds: Sequence[int] | None = None,
 ) -> CompareReport:
     """Compare coverage between ``collections`` (at least two) over the filtered articles.
 
@@ -115,6 +120,10 @@ def compare(
         Distinctive words listed per collection (0: skip the word counts).
     prior_size, min_count
         See `fightin_words`.
+    ranges : bool
+        Also cluster the stories again at each of ``resolutions`` and ``seeds`` (defaults and
+        meaning as in `graphnews.stories.alternatives.alternative_stories`; nothing stored) and
+        say how far each figure that stands on the stories moves (`_add_ranges` lists the keys).
 
     Raises
     ------
@@ -140,12 +149,15 @@ def compare(
     if not stories:
         messages.append("no stories: run 'graphnews stories' (or 'graphnews run') first for the "
                         "per-story comparison and blindspots")
-    mixing, follows = _network(db, arts, f, names)
-    return CompareReport(
+    mixing, follows, outlets = _network(db, arts, f, names)
+    blindspots = _blindspots(stories, names, totals, rule)
+    for n in names:
+        totals[n]["blindspots"] = sum(b["blind"] == n for b in blindspots)
+    report = CompareReport(
         collections=[totals[n] for n in names],
         stories=stories,
         most_and_least=_most_and_least(stories, names, totals, rule, top),
-        blindspots=_blindspots(stories, names, totals, rule),
+        blindspots=blindspots,
         rule=rule.as_dict(),
         mixing=mixing,
         follows=follows,
@@ -154,6 +166,9 @@ def compare(
         unassigned_articles=int(filtered) - int(arts.id.size),
         messages=messages,
     )
+    if ranges:
+        _add_ranges(report, db, arts, outlets, rule, resolutions=resolutions, seeds=seeds)
+    return report
 
 
 @dataclass(frozen=True)
@@ -340,6 +355,81 @@ def _blindspots(stories: Sequence[Mapping[str, Any]], names: Sequence[str],
     return found
 
 
+# -- ranges over other clusterings --------------------------------------------------------------
+def _add_ranges(report: CompareReport, db: Database, arts: _Compared, outlets: _Outlets,
+                rule: BlindspotRule, *, resolutions: Sequence[float] | None,
+                seeds: Sequence[int] | None) -> None:
+    """Add to ``report`` how far its figures that stand on the stories move when the stories are
+    clustered again (`graphnews.stories.alternatives.alternative_stories`; the stored stories'
+    own resolution and seed are among them, so every figure lies within its range).
+
+    A stored story is followed into each clustering as the story holding most of its compared
+    articles. Keys added: ``clusterings`` ([resolution, seed] of each); per story
+    ``first_collection_held`` (in how many the holding story has the same first collection),
+    ``kept`` (in how many it is exactly the story's compared articles), ``outlets_min/_max``;
+    per blindspot ``held`` (in how many the holding story is a blindspot of the same
+    collection); per story covered most / least ``relative_min/_max``; per collection
+    ``blindspots_min/_max``; in the co-coverage mixing ``assortativity_min/_max`` and
+    ``edge_assortativity_min/_max`` (the follows graph stands on links alone).
+    """
+    from graphnews.stories.alternatives import alternative_stories, holders
+
+    alternatives = alternative_stories(db, resolutions=resolutions, seeds=seeds)
+    names = [c["collection"] for c in report.collections]
+    totals = {c["collection"]: c for c in report.collections}
+    number = {story: i for i, story in enumerate(arts.story_ids)}
+    at = alternatives.ids.searchsorted(arts.id)
+    first_held = Counter[int]()
+    kept = Counter[int]()
+    blind_held = Counter[tuple[int, str]]()
+    seen: dict[tuple[str, Any], list[Any]] = defaultdict(list)
+    for labels in alternatives.labels.values():
+        found, story = np.unique(labels[at], return_inverse=True)
+        alt = dataclasses.replace(arts, story=story, story_ids=[str(i) for i in
+                                                                range(len(found))])
+        rows = {int(r["story"]): r for r in _story_rows(alt, names)}
+        blind = {(int(b["story"]), b["blind"]) for b in _blindspots(list(rows.values()), names,
+                                                                    totals, rule)}
+        holding, held = holders(arts.story, story, len(arts.story_ids))
+        for s in report.stories:
+            i = number[s["story"]]
+            other = rows[int(holding[i])]
+            first_held[i] += other["first_collection"] == s["first_collection"]
+            kept[i] += int(held[i]) == s["articles"] == other["articles"]
+            seen[("outlets", i)].append(other["outlets"])
+            for n in names:
+                seen[("relative", (i, n))].append(_relative(other, n, totals, len(names)))
+        for b in report.blindspots:
+            i = number[b["story"]]
+            blind_held[(i, b["blind"])] += (int(holding[i]), b["blind"]) in blind
+        for n in names:
+            seen[("blindspots", n)].append(sum(c == n for _, c in blind))
+        coverage = outlets.mixing(outlets.coverage(alt), directed=False)
+        for key in ("assortativity", "edge_assortativity"):
+            seen[("mixing", key)].append(coverage[key])
+    report.clusterings = [[r, s] for r, s in alternatives.labels]
+    for s in report.stories:
+        i = number[s["story"]]
+        s |= {"first_collection_held": first_held[i], "kept": kept[i]} | _low_high(
+            "outlets", seen[("outlets", i)])
+    for b in report.blindspots:
+        b["held"] = blind_held[(number[b["story"]], b["blind"])]
+    for n, both in report.most_and_least.items():
+        for listed in both.values():
+            for e in listed:
+                e |= _low_high("relative", seen[("relative", (number[e["story"]], n))], digits=3)
+    for n in names:
+        totals[n] |= _low_high("blindspots", seen[("blindspots", n)])
+    for key in ("assortativity", "edge_assortativity"):
+        report.mixing["coverage"] |= _low_high(key, seen[("mixing", key)])
+
+
+def _low_high(name: str, values: list[Any], *, digits: int | None = None) -> dict[str, Any]:
+    """``{name}_min`` and ``{name}_max`` over the values that are not None (None when none)."""
+    known = [v if digits is None else round(v, digits) for v in values if v is not None]
+    return {f"{name}_min": min(known, default=None), f"{name}_max": max(known, default=None)}
+
+
 # -- the network view ----------------------------------------------------------------------------
 def mixing_matrix(edges: Iterable[tuple[str, str, float]], group_of: Mapping[str, str],
                   names: Sequence[str], *, directed: bool, weighted: bool = True
@@ -379,13 +469,14 @@ def assortativity(M: Sequence[Sequence[float]]) -> float | None:
 
 
 def _network(db: Database, arts: _Compared, f: Filters, names: Sequence[str]
-             ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+             ) -> tuple[dict[str, Any], list[dict[str, Any]], _Outlets]:
     """Mixing in the co-coverage and follows graphs, and who follows whom across collections.
 
     The graphs are those of `graphnews.graph.outlet_graph` and `follows_graph` (the same linked
     pairs and shared stories; tests/test_compare.py checks the result against them and
     networkx), built as sparse outlet-by-outlet matrices from the compared articles and the
-    linked pairs.
+    linked pairs. Also returns what the co-coverage graph needs besides the stories, for the
+    ranges (`_Outlets`).
     """
     size = int(max(arts.id.max(), db.max_id("articles"))) + 1
     outlet_of, group_of, ts_of = (np.full(size, -1, dtype=np.int64) for _ in range(3))
@@ -405,11 +496,6 @@ def _network(db: Database, arts: _Compared, f: Filters, names: Sequence[str]
     shape = (n_outlets, n_outlets)
     linked = sparse.coo_matrix((np.ones(oa.size), (np.minimum(oa, ob), np.maximum(oa, ob))),
                                shape=shape).tocsr()
-    story, outlet = arts.story_outlets()
-    stories = sparse.coo_matrix((np.ones(story.size), (story, outlet)),
-                                shape=(len(arts.story_ids), n_outlets)).tocsr()
-    shared = sparse.triu(stories.T @ stories, k=1).tocsr()
-    coverage = _at_least(linked + shared, max(f.min_weight, 1))
     ta, tb = ts_of[x], ts_of[y]
     timed = (ta >= 0) & (tb >= 0) & (ta != tb)
     later = ta[timed] > tb[timed]
@@ -423,16 +509,39 @@ def _network(db: Database, arts: _Compared, f: Filters, names: Sequence[str]
     onehot = sparse.coo_matrix((np.ones(int((member >= 0).sum())),
                                 (np.flatnonzero(member >= 0), member[member >= 0])),
                                shape=(n_outlets, len(names))).tocsr()
-    mixing: dict[str, Any] = {"collections": list(names)}
-    for label, M, directed in (("coverage", coverage, False), ("follows", follows, True)):
+    outlets = _Outlets(linked=linked, onehot=onehot, min_weight=f.min_weight)
+    mixing: dict[str, Any] = {
+        "collections": list(names),
+        "coverage": outlets.mixing(outlets.coverage(arts), directed=False),
+        "follows": outlets.mixing(follows, directed=True),
+    }
+    return mixing, _follows_across(member[follower], member[leader], lag_hours, names), outlets
+
+
+@dataclass(frozen=True)
+class _Outlets:
+    """The outlet-by-outlet linked pairs (``linked``, each once) and each outlet's collection
+    (``onehot``, outlets by collections): the co-coverage graph of any stories."""
+
+    linked: Any
+    onehot: Any
+    min_weight: float
+
+    def coverage(self, arts: _Compared) -> Any:
+        """The co-coverage graph: linked pairs plus shared stories, at least ``min_weight``."""
+        story, outlet = arts.story_outlets()
+        stories = sparse.coo_matrix((np.ones(story.size), (story, outlet)),
+                                    shape=(len(arts.story_ids), self.linked.shape[0])).tocsr()
+        shared = sparse.triu(stories.T @ stories, k=1).tocsr()
+        return _at_least(self.linked + shared, max(self.min_weight, 1))
+
+    def mixing(self, M: Any, *, directed: bool) -> dict[str, Any]:
+        """Mixing matrix and assortativity of ``M``, weighted and by edges."""
         edges = M.copy()
         edges.data[:] = 1
-        weighted, counted = (_between(onehot, A, directed=directed) for A in (M, edges))
-        mixing[label] = {
-            "matrix": weighted, "assortativity": _round(assortativity(weighted)),
-            "edge_matrix": counted, "edge_assortativity": _round(assortativity(counted)),
-        }
-    return mixing, _follows_across(member[follower], member[leader], lag_hours, names)
+        weighted, counted = (_between(self.onehot, A, directed=directed) for A in (M, edges))
+        return {"matrix": weighted, "assortativity": _round(assortativity(weighted)),
+                "edge_matrix": counted, "edge_assortativity": _round(assortativity(counted))}
 
 
 def _integers(rows: Iterable[Sequence[int]], columns: int) -> Any:

@@ -22,6 +22,8 @@ import graphnews
 from graphnews import graph, query
 from graphnews.centrality import central_outlets
 from graphnews.cli import app
+from graphnews.collections import attribute_collections
+from graphnews.compare import compare
 from graphnews.export import export
 from graphnews.ingest import IngestReport
 from graphnews.spread import spread_ranges, stories_spread
@@ -279,5 +281,8 @@ def test_stories_and_their_spread_are_equal(pair: dict[str, Any]) -> None:
     assert a == b and a[1]
     a, b = both(pair, lambda db: story_stability(db, resolutions=(0.6,), seeds=(1,)))
     assert a == b and a
+    a, b = both(pair, lambda db: compare(db, attribute_collections(db, "lean"), words=0,
+                                         ranges=True, resolutions=(0.4,), seeds=(0,)).as_dict())
+    assert a == b and a["clusterings"] and "kept" in a["stories"][0]  # lean: imported above
     a, b = both(pair, lambda db: _graph_data(graph.build_graph(db, "outlets")))
     assert a == b

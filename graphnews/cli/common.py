@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from graphnews.cli.output import Format
+from graphnews.cli.output import Format, err_console
 from graphnews.errors import BadInputError
 from graphnews.filters import Filters
 from graphnews.store import Database, open_db
@@ -23,7 +23,9 @@ __all__ = [
     "UntilOption",
     "old_name",
     "open_database",
+    "ranges_note",
     "report_filters",
+    "span",
 ]
 
 DbOption = Annotated[
@@ -112,3 +114,19 @@ def report_filters(
                          min_weight=min_weight,
                          collections=resolve_collections(database, collections),
                          languages=languages)
+
+
+def ranges_note(clusterings: list[tuple[float, int]] | list[list[float]]) -> None:
+    """Say on stderr which clusterings a ``--ranges`` report spans."""
+    resolutions = sorted({r for r, _ in clusterings})
+    seeds = sorted({int(s) for _, s in clusterings})
+    err_console().print(
+        f"ranges over {len(clusterings)} clusterings of the same evidence: resolution "
+        f"{', '.join(f'{r:g}' for r in resolutions)} x seed {', '.join(map(str, seeds))} "
+        "(the stored stories are kept)", highlight=False)
+
+
+def span(low: float | None, high: float | None) -> str:
+    """A range for a table cell: "3", "2 to 3", or empty when unknown."""
+    return "" if low is None or high is None else f"{low:g}" if low == high \
+        else f"{low:g} to {high:g}"

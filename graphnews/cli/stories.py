@@ -19,7 +19,9 @@ from graphnews.cli.common import (
     SinceOption,
     UntilOption,
     open_database,
+    ranges_note,
     report_filters,
+    span,
 )
 from graphnews.cli.output import Format, console, emit_object, emit_rows, err_console
 from graphnews.filters import Filters
@@ -242,7 +244,7 @@ def stories_command(
         if fmt is Format.table:
             columns = (*STORY_COLUMNS[:-1], "kept", "size_range", STORY_COLUMNS[-1])
             out = [r | {"kept": f"{r['kept']} of {r['clusterings']}",
-                        "size_range": _span(r["size_min"], r["size_max"])} for r in out]
+                        "size_range": span(r["size_min"], r["size_max"])} for r in out]
     emit_rows(
         out,
         fmt,
@@ -423,13 +425,7 @@ def _with_ranges(
     clusterings, found = spread_ranges(database, filters=filters, every=every,
                                        min_stories=min_stories)
     if not silent:
-        resolutions = sorted({r for r, _ in clusterings})
-        seeds = sorted({s for _, s in clusterings})
-        err_console().print(
-            f"ranges over {len(clusterings)} clusterings of the same evidence: resolution "
-            f"{', '.join(f'{r:g}' for r in resolutions)} x seed {', '.join(map(str, seeds))} "
-            "(the stored stories are kept)"
-        )
+        ranges_note(clusterings)
     by_key = {(r.window, r.outlet): r.as_dict() for r in found}
     missing = dict.fromkeys(RANGE_KEYS)
     return [
@@ -444,14 +440,8 @@ def _range_cells(row: dict[str, Any]) -> dict[str, Any]:
     """A ``spread --ranges`` row for the table: each range as "lowest-highest"."""
     out = dict(row)
     for name in RANGE_FIGURES:
-        out[f"{name}_range"] = _span(row.get(f"{name}_min"), row.get(f"{name}_max"))
+        out[f"{name}_range"] = span(row.get(f"{name}_min"), row.get(f"{name}_max"))
     return out
-
-
-def _span(low: float | None, high: float | None) -> str:
-    """A range for a table cell: "3", "2 to 3", or empty when unknown."""
-    return "" if low is None or high is None else f"{low:g}" if low == high \
-        else f"{low:g} to {high:g}"
 
 
 def _fit(database: Database, labels: Path, *, fmt: Format, silent: bool) -> None:

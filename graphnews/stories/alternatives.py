@@ -51,6 +51,7 @@ __all__ = [
     "StoryStability",
     "StoryVariant",
     "alternative_stories",
+    "holders",
     "story_stability",
     "story_variants",
 ]
@@ -152,23 +153,14 @@ def story_stability(
     stored = np.full(len(position), -1, dtype=np.int64)
     for number, story in enumerate(stories):
         stored[[position[a] for a in story.articles if a in position]] = number
-    inside = stored >= 0
-    sizes = np.bincount(stored[inside], minlength=len(stories))
+    sizes = np.bincount(stored[stored >= 0], minlength=len(stories))
     kept = np.zeros(len(stories), dtype=np.int64)
     low = np.full(len(stories), np.iinfo(np.int64).max)
     high = np.zeros(len(stories), dtype=np.int64)
     for labels in alternatives.labels.values():
-        alternative_sizes = np.bincount(labels)
-        # the alternative story holding most of each stored story's articles (ties: lowest)
-        span = int(labels.max()) + 1
-        both, counts = np.unique(stored[inside] * span + labels[inside], return_counts=True)
-        story, other = both // span, both % span
-        order = np.lexsort((other, -counts, story))
-        first = order[np.r_[True, story[order][1:] != story[order][:-1]]]
-        holding = np.zeros(len(stories), dtype=np.int64)  # its size; 0: no article of it left
-        holding[story[first]] = alternative_sizes[other[first]]
-        held = np.zeros(len(stories), dtype=np.int64)
-        held[story[first]] = counts[first]
+        other, held = holders(stored, labels, len(stories))
+        # the size of the story holding most of each stored story's articles (0: none left)
+        holding = np.where(other >= 0, np.bincount(labels)[np.maximum(other, 0)], 0)
         kept += (held == sizes) & (holding == sizes) & (sizes > 0)
         low = np.minimum(low, holding)
         high = np.maximum(high, holding)
@@ -177,6 +169,28 @@ def story_stability(
                              (int(low[i]), int(high[i])))
         for i, s in enumerate(stories)
     }
+
+
+def holders(stored: np.ndarray, labels: np.ndarray, stories: int
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``stories`` stories, the story of another clustering that holds most of its
+    articles (ties: the lowest number) and how many of them it holds.
+
+    ``stored[i]`` and ``labels[i]`` are article i's story in each (``stored`` -1: none).
+    Returns two arrays of length ``stories``: the holding story's number (-1 for a story with no
+    article) and the articles it holds of it.
+    """
+    inside = stored >= 0
+    span = int(labels.max(initial=0)) + 1
+    both, counts = np.unique(stored[inside] * span + labels[inside], return_counts=True)
+    story, other = both // span, both % span
+    order = np.lexsort((other, -counts, story))
+    first = order[np.r_[True, story[order][1:] != story[order][:-1]]] if len(order) else order
+    holding = np.full(stories, -1, dtype=np.int64)
+    held = np.zeros(stories, dtype=np.int64)
+    holding[story[first]] = other[first]
+    held[story[first]] = counts[first]
+    return holding, held
 
 
 @dataclass
