@@ -1,14 +1,16 @@
-"""What ``graphnews spread --ranges`` costs, from 1k to 100k documents, beside its peers.
+"""What ``--ranges`` costs (``spread``, ``compare``), from 1k to 100k documents, beside peers.
 
-For each corpus size: a database of a generated corpus with its stories detected (made once
-and reused), then the wall and CPU time of whole processes (the median of ``--repeat`` runs
-after one warm-up), each ``--all --format json``:
+For each corpus size: a database of a generated corpus with its stories detected and each
+outlet given a ``lean`` of three by a hash of its domain (made once and reused), then the wall
+and CPU time of whole processes (the median of ``--repeat`` runs after one warm-up), each with
+``--format json``:
 
-- ``graphnews spread``: the table the ranges are added to (the peer a user compares with);
-- ``graphnews stories --resolution 0.45`` on a fresh copy of the database: one full
+- ``graphnews spread --all``: the table the ranges are added to (the peer a user compares with);
+- ``graphnews stories --resolution 0.45 --all`` on a fresh copy of the database: one full
   recomputation of the stories (the evidence and one clustering, then storing them), what
   looking at one other clustering by hand costs;
-- ``graphnews spread --ranges``: the evidence once and nine clusterings, none stored.
+- ``graphnews spread --all --ranges``: the evidence once and nine clusterings, none stored;
+- ``graphnews compare --by lean --words 0`` and the same ``--ranges``.
 
     python benchmarks/bench_spread_ranges.py --sizes 1000,10000,100000 --work /tmp/NAME-tmp/bench
 
@@ -18,6 +20,7 @@ Results: ``benchmarks/results/spread_ranges_time.json``.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shutil
 import statistics
@@ -31,7 +34,10 @@ sys.path.insert(0, str(HERE))
 from harness import corpus_arguments, ensure_corpus, machine, run_process, write_results  # noqa: E402
 
 import graphnews  # noqa: E402
+from graphnews.collections import import_outlets  # noqa: E402
 from graphnews.stories import detect_stories  # noqa: E402
+
+LEANS = ("left", "center", "right")
 
 
 def main() -> None:
@@ -45,10 +51,14 @@ def main() -> None:
         db = _database(folder.parent / "spread-ranges.db", folder)
         row: dict[str, Any] = {"documents": documents, "load_before": os.getloadavg()[0]}
         copy = db.with_name("copy.db")
+        compared = ["compare", "--by", "lean", "--words", "0"]
         commands = {
-            "spread": (["spread"], db, False),
-            "stories_full": (["stories", "--resolution", "0.45"], copy, True),
-            "spread_ranges": (["spread", "--ranges"], db, False),
+            "spread": (["spread", "--all", "--silent"], db, False),
+            "stories_full": (["stories", "--resolution", "0.45", "--all", "--silent"], copy,
+                             True),
+            "spread_ranges": (["spread", "--all", "--silent", "--ranges"], db, False),
+            "compare": (compared, db, False),
+            "compare_ranges": ([*compared, "--ranges"], db, False),
         }
         for name, (words, target, fresh) in commands.items():
             row[name] = _timed(words, db, target, fresh=fresh, repeat=args.repeat)
@@ -57,35 +67,45 @@ def main() -> None:
             row["spread_ranges"]["seconds"] / row["spread"]["seconds"], 1)
         row["ranges_over_stories_full"] = round(
             row["spread_ranges"]["seconds"] / row["stories_full"]["seconds"], 2)
+        row["compare_ranges_over_compare"] = round(
+            row["compare_ranges"]["seconds"] / row["compare"]["seconds"], 1)
         row["load_after"] = os.getloadavg()[0]
         rows.append(row)
     write_results("spread_ranges_time", {"machine": machine(), "rows": rows})
     for r in rows:
         print(f"{r['documents']:>7,} docs: spread {r['spread']['seconds']} s, full stories "
               f"{r['stories_full']['seconds']} s, spread --ranges {r['spread_ranges']['seconds']}"
-              f" s ({r['ranges_over_stories_full']} x the full stories)")
+              f" s ({r['ranges_over_stories_full']} x the full stories); compare "
+              f"{r['compare']['seconds']} s, --ranges {r['compare_ranges']['seconds']} s")
 
 
 def _database(path: Path, documents: Path) -> Path:
-    """The corpus ingested and its stories detected (made once)."""
+    """The corpus ingested and its stories detected (made once), a lean for every outlet."""
     if not path.exists():
         db = graphnews.open(str(path))
         db.ingest([documents])
         detect_stories(db)
         db.close()
+    db = graphnews.open(str(path))
+    domains = [d for (d,) in db.conn.execute("SELECT domain FROM outlets")]
+    sheet = path.with_name("lean.csv")
+    sheet.write_text("domain,lean\n" + "".join(
+        f"{d},{LEANS[hashlib.sha1(d.encode()).digest()[0] % 3]}\n" for d in domains))
+    import_outlets(db, sheet)
+    db.close()
     return path
 
 
 def _timed(words: list[str], db: Path, target: Path, *, fresh: bool, repeat: int
            ) -> dict[str, float]:
-    """Median wall and CPU seconds of ``graphnews WORDS --all --format json --db TARGET``
+    """Median wall and CPU seconds of ``graphnews WORDS --format json --db TARGET``
     (``fresh``: ``target`` copied from ``db`` before each run), after one warm-up."""
     runs = []
     for _ in range(repeat + 1):
         if fresh:
             shutil.copy(db, target)
-        result = run_process([sys.executable, "-m", "graphnews", *words, "--all", "--format",
-                              "json", "--db", str(target), "--silent"])
+        result = run_process([sys.executable, "-m", "graphnews", *words, "--format", "json",
+                              "--db", str(target)])
         if not result["finished"]:
             raise SystemExit(f"graphnews {' '.join(words)} failed: {result['error']}")
         runs.append(result)

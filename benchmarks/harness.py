@@ -252,7 +252,8 @@ def run_process(
         if timer is not None:
             timer.start()
         assert proc.stdout is not None
-        lines = [json.loads(line) for line in proc.stdout if line.startswith("{")]
+        lines = [json.loads(line) for line in proc.stdout  # one JSON object per line
+                 if line.startswith("{") and line.rstrip().endswith("}")]
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
         if timer is not None:

@@ -46,7 +46,7 @@ import dataclasses
 import datetime as dt
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -272,7 +272,7 @@ def outlet_spread(
     """
     out: list[OutletSpread] = []
     for label, window in _windowed(db, filters or Filters(), every):
-        rows = _outlet_rows(_spreads(db, window), label)
+        rows = _outlet_rows([s.outlet_first for s in _spreads(db, window)], label)
         out.extend(r for r in rows if r.stories >= min_stories)
     return out
 
@@ -302,16 +302,16 @@ def spread_ranges(
     alternatives = alternative_stories(db, resolutions=resolutions, seeds=seeds)
     out: list[OutletRange] = []
     for label, window in _windowed(db, filters or Filters(), every):
-        articles = _kept_articles(db, window)
-        at = alternatives.ids.searchsorted([a.id for a in articles]).tolist()
+        timed = [a for a in _kept_articles(db, window) if a.ts is not None]
+        at = alternatives.ids.searchsorted([a.id for a in timed])
         tables = []
         for labels in alternatives.labels.values():
-            members: dict[int, list[StoryArticle]] = defaultdict(list)
-            for a, i in zip(articles, at, strict=True):
-                members[int(labels[i])].append(a)
-            spreads = [_measure(str(k), 0.0, arts, []) for k, arts in members.items()
-                       if len(arts) > 1]
-            tables.append(_outlet_rows(spreads, label))
+            firsts: dict[int, dict[str, int]] = defaultdict(dict)  # story: outlet's first time
+            for a, story in zip(timed, labels[at].tolist(), strict=True):
+                first = firsts[story]
+                if a.ts < first.get(a.outlet, a.ts + 1):
+                    first[a.outlet] = a.ts
+            tables.append(_outlet_rows(firsts.values(), label))
         out.extend(_ranges(tables, label, min_stories))
     return list(alternatives.labels), out
 
@@ -497,7 +497,9 @@ def _measure(story_id: str, confidence: float, articles: list[StoryArticle], top
     )
 
 
-def _outlet_rows(spreads: list[StorySpread], window: str | None) -> list[OutletSpread]:
+def _outlet_rows(firsts: Iterable[dict[str, int]], window: str | None) -> list[OutletSpread]:
+    """The outlet table of stories given as each outlet's first time in each
+    (`StorySpread.outlet_first`)."""
     stories: Counter[str] = Counter()
     first: Counter[str] = Counter()
     tied: Counter[str] = Counter()
@@ -505,12 +507,13 @@ def _outlet_rows(spreads: list[StorySpread], window: str | None) -> list[OutletS
     trailed: Counter[str] = Counter()
     lags: dict[str, list[float]] = defaultdict(list)
     follows: dict[str, Counter[str]] = defaultdict(Counter)
-    for s in spreads:
-        if len(s.outlet_first) < 2:
+    for outlet_first in firsts:
+        if len(outlet_first) < 2:
             continue
-        times = sorted(s.outlet_first.values())
+        times = sorted(outlet_first.values())
         start = times[0]
-        for outlet, t in s.outlet_first.items():
+        leaders = sorted(o for o, t in outlet_first.items() if t == start)
+        for outlet, t in outlet_first.items():
             stories[outlet] += 1
             before = _count_below(times, t)
             after = len(times) - _count_below(times, t + 1)
@@ -518,10 +521,10 @@ def _outlet_rows(spreads: list[StorySpread], window: str | None) -> list[OutletS
             trailed[outlet] += before
             if t == start:
                 first[outlet] += 1
-                tied[outlet] += len(s.first_reporter) > 1
+                tied[outlet] += len(leaders) > 1
             else:
                 lags[outlet].append((t - start) / 3600)
-                follows[outlet].update(s.first_reporter)
+                follows[outlet].update(leaders)
     rows = [
         OutletSpread(
             outlet=o,
