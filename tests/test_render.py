@@ -25,6 +25,7 @@ from graphnews.render import (
 from graphnews.render.pages import _spread_curve as spread_curve
 from graphnews.store import Database
 from graphnews.stories import detect_stories, load_stories
+from graphnews.stories.alternatives import story_stability
 from tests.conftest import storied_copy, write_front_matter, write_hostile_corpus
 
 runner = CliRunner()
@@ -273,6 +274,32 @@ def test_render_site_with_filters_skips_stories_they_empty(storied_db_path: Path
     assert 0 < len(kept) < len(stories)
 
 
+def test_render_site_with_ranges_says_how_each_story_fares(storied_db_path: Path,
+                                                          tmp_path: Path) -> None:
+    with graphnews.open(storied_db_path, readonly=True) as database:
+        stability = story_stability(database)
+        plain = render_site(database, tmp_path / "plain", top_stories=3)
+        pages = render_site(database, tmp_path / "ranged", top_stories=3, ranges=True)
+    index = pages[0].read_text(encoding="utf-8")
+    assert "found whole" in index and "found whole" not in plain[0].read_text(encoding="utf-8")
+    cells = re.findall(r'<a href="story-([^"]+)\.html">[^<]*</a></td><td class="num">\d+</td>'
+                       r'<td class="num">\d+</td><td class="num">(\d+) of (\d+)</td>', index)
+    assert len(cells) == 3
+    for story, kept, clusterings in cells:
+        assert (int(kept), int(clusterings)) == (stability[story].kept,
+                                                 stability[story].clusterings)
+        page = (tmp_path / "ranged" / f"story-{story}.html").read_text(encoding="utf-8")
+        low, high = stability[story].size
+        assert f"<dt>found whole</dt><dd>in {kept} of {clusterings} clusterings</dd>" in page
+        size = f"{low}" if low == high else f"{low} to {high}"
+        assert f"<dt>size over the clusterings</dt><dd>{size}</dd>" in page
+    assert any(int(k) < int(n) for _, k, n in cells) or all(
+        stability[s].size[0] == stability[s].size[1] for s, _, _ in cells)
+    # the pages other than the index and the story pages are unchanged
+    for a, b in zip(plain[1:3], pages[1:3], strict=True):
+        assert a.read_bytes() == b.read_bytes()
+
+
 def test_cli_render_writes_the_site(storied_db_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     result = runner.invoke(app, ["render", "--db", str(storied_db_path), "--out", str(out),
@@ -281,6 +308,10 @@ def test_cli_render_writes_the_site(storied_db_path: Path, tmp_path: Path) -> No
     rows = json.loads(result.stdout)
     assert [r["page"] for r in rows][:3] == ["index.html", "outlets.html", "topics.html"]
     assert len(rows) == 5
+    ranged = runner.invoke(app, ["render", "--db", str(storied_db_path), "--out",
+                                 str(tmp_path / "ranged"), "--stories", "2", "--ranges"])
+    assert ranged.exit_code == 0, ranged.output
+    assert "found whole" in (tmp_path / "ranged" / "index.html").read_text(encoding="utf-8")
     for row in rows:
         assert Path(row["path"]).stat().st_size == row["bytes"] > 0
     assert "Showing 30 of 131 outlets" in (out / "outlets.html").read_text(encoding="utf-8")

@@ -64,6 +64,11 @@ def render_command(
     until: UntilOption = None,
     collection: CollectionOption = None,
     language: LanguageOption = None,
+    ranges: Annotated[bool, typer.Option(
+        "--ranges", help="Also say on each story page and in the overview in how many of nine "
+        "clusterings of the same evidence (resolutions 0.4, 0.5, 0.6 x seeds 0, 1, 2) the story "
+        "is found whole, and its sizes there (costs about one more computation of the stories; "
+        "the stored stories are kept).")] = False,
     fmt: FormatOption = Format.table,
     silent: SilentOption = False,
 ) -> None:
@@ -80,7 +85,7 @@ def render_command(
     database = open_database(db, readonly=True)
     written = render_site(database, out, top=top, size_by=rank_by if size_by is None else size_by,
                           resolution=community_resolution if resolution is None else resolution,
-                          seed=seed, top_stories=stories,
+                          seed=seed, top_stories=stories, ranges=ranges,
                           filters=report_filters(database, since=since, until=until,
                                                  collections=collection, languages=language))
     emit_rows([{"page": p.name, "path": str(p), "bytes": p.stat().st_size} for p in written],

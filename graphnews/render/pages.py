@@ -55,6 +55,7 @@ from graphnews.render.page import PALETTE, GraphPage, node_colour, render_page
 from graphnews.spread import StorySpread, story_spread
 from graphnews.store import Database
 from graphnews.stories import get_story, largest_stories
+from graphnews.stories.alternatives import StoryStability, story_stability
 
 __all__ = [
     "DEFAULT_TOP",
@@ -183,7 +184,8 @@ def topic_network(
 
 
 def story_network(db: Database, story: str, *, top: int = DEFAULT_TOP,
-                  filters: Filters | None = None) -> GraphPage:
+                  filters: Filters | None = None,
+                  stability: StoryStability | None = None) -> GraphPage:
     """One story as a page: its articles left to right in publication order.
 
     Articles are coloured by outlet (the ten with most articles in the story, ties to the
@@ -203,6 +205,9 @@ def story_network(db: Database, story: str, *, top: int = DEFAULT_TOP,
         story). The spread curve always counts them all.
     filters : Filters, optional
         Which articles count (`graphnews.filters.Filters`), spread figures included.
+    stability : StoryStability, optional
+        The story under other clusterings (`graphnews.stories.alternatives.story_stability`):
+        the figures then say in how many it is found whole and its sizes there.
 
     Raises
     ------
@@ -266,7 +271,7 @@ def story_network(db: Database, story: str, *, top: int = DEFAULT_TOP,
     page.context = {
         "network_class": "short", "size": len(everything), "outlets": len(per_outlet),
         "first_reporter": ", ".join(names.get(d, d) for d in spread.first_reporter),
-        "spread": _spread_summary(spread, names),
+        "spread": _spread_summary(spread, names) + _stability_rows(stability),
         "curve": _spread_curve([a.ts for a in spread.articles if a.ts is not None],
                                [(timestamp(p["time"]), p["outlets"]) for p in spread.curve]),
         "attention": _story_attention([a.ts for a in spread.articles if a.ts is not None]),
@@ -291,6 +296,7 @@ def render_site(
     stories: Sequence[str] | None = None,
     top_stories: int = DEFAULT_TOP_STORIES,
     filters: Filters | None = None,
+    ranges: bool = False,
 ) -> list[Path]:
     """Write the site: ``index.html``, ``outlets.html``, ``topics.html``, ``story-<id>.html``.
 
@@ -312,6 +318,10 @@ def render_site(
     filters : Filters, optional
         Which articles and edges count (`graphnews.filters.Filters`); a story
         they leave no article of gets no page.
+    ranges : bool
+        Also say, on each story page and in the overview's story table, in how many of the
+        clusterings of `graphnews.stories.alternatives.story_stability` the story is found
+        whole (that clusters the stories again: about one more computation of the stories).
 
     Returns
     -------
@@ -329,9 +339,11 @@ def render_site(
     topics = topic_network(db, top=top, resolution=resolution, seed=seed, filters=f)
     pages: list[tuple[str, GraphPage]] = [("outlets.html", outlets), ("topics.html", topics)]
     story_rows = []
+    stability = story_stability(db) if ranges and story_ids else {}
     for story in story_ids:
         try:
-            page = story_network(db, story, top=top, filters=f)
+            held = stability.get(get_story(db, story).id) if stability else None
+            page = story_network(db, story, top=top, filters=f, stability=held)
         except NotFoundError:  # the filters leave none of its articles
             continue
         href = f"story-{story}.html"
@@ -340,7 +352,8 @@ def render_site(
         story_rows.append({"id": story, "href": href, "articles": page.context["size"],
                            "outlets": page.context["outlets"], "first": first["published"],
                            "first_reporter": page.context["first_reporter"],
-                           "headline": first["title"]})
+                           "headline": first["title"],
+                           "kept": None if held is None else f"{held.kept} of {held.clusterings}"})
     written = [out / "index.html"]
     for name, page in pages:
         page.nav = nav
@@ -353,7 +366,7 @@ def render_site(
                ("topics.html", "Topic co-occurrence network", topics.caption),
                *((r["href"], f"Story {r['id']}", r["headline"]) for r in story_rows)],
         central=_central_table(G, measures, size_by),
-        stories=story_rows, attention=_site_attention(db, f))
+        stories=story_rows, ranges=ranges, attention=_site_attention(db, f))
     write_text(written[0], index)
     return written
 
@@ -588,6 +601,15 @@ def _spread_summary(spread: StorySpread, names: Mapping[str, str]) -> list[tuple
             ("topics", ", ".join(spread.topics)),
             ("confidence", f"{spread.confidence:.2f}")]
     return [(k, v) for k, v in rows if v]
+
+
+def _stability_rows(stability: StoryStability | None) -> list[tuple[str, str]]:
+    """How the story fares under other clusterings, as (label, text) rows (none without)."""
+    if stability is None:
+        return []
+    low, high = stability.size
+    return [("found whole", f"in {stability.kept} of {stability.clusterings} clusterings"),
+            ("size over the clusterings", f"{low}" if low == high else f"{low} to {high}")]
 
 
 def _summary(db: Database, f: Filters, stories: int) -> list[tuple[str, str]]:
