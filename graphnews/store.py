@@ -340,14 +340,20 @@ class Database:
         }
 
     def resolve_url(self, url: str) -> int | None:
-        """The id of the article that ``url`` (any alias, canonical or not) names, or None."""
+        """The id of the article that ``url`` (any alias, canonical or not) names, or None.
+
+        A stored canonical URL is found as given too: canonical forms are not always fixed
+        points (``.../centers\u2028/`` is stored as ``.../centers\u2028``, whose own canonical
+        form drops the ``\u2028``), and labels and exports carry stored forms.
+        """
         from graphnews.identity import canonical_url
 
         canonical = canonical_url(url)
         if canonical is None:
             return None
         row = self.conn.execute(
-            "SELECT article_id FROM aliases WHERE url = ?", (canonical,)
+            "SELECT article_id FROM aliases WHERE url = ? OR url = ? ORDER BY url = ? DESC",
+            (canonical, url, canonical),
         ).fetchone()
         return None if row is None else int(row[0])
 

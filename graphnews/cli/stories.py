@@ -64,6 +64,9 @@ SPREAD_COLUMNS = (
     "follows",
 )
 
+#: Columns of the ``stories --score`` table (CSV and JSON have every key).
+SCORE_COLUMNS = ("source", "labelled", "missing", "labelled_stories", "precision", "recall",
+                 "f1", "bcubed_f1", "alone_bcubed_f1", "links_f1", "links_bcubed_f1")
 #: Columns of the ``spread --ranges`` table: each figure beside its lowest-highest range.
 RANGE_COLUMNS = (
     "outlet",
@@ -137,6 +140,20 @@ FitOption = Annotated[
 ]
 
 
+ScoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--score",
+        show_default=False,
+        help="Instead of the list, score the stored stories against your own labels (a TSV "
+        "with url and story columns, optionally source, as for --fit): pairwise precision, "
+        "recall, F1 and BCubed F1 beside every article alone and the connected components of "
+        "the related links, and the stories that merge or split labelled ones. Nothing is "
+        "fitted or changed.",
+    ),
+]
+
+
 StoryRangesOption = Annotated[
     bool,
     typer.Option(
@@ -196,6 +213,7 @@ def stories_command(
     resolution: ResolutionOption = None,
     seed: SeedOption = None,
     fit: FitOption = None,
+    score: ScoreOption = None,
     ranges: StoryRangesOption = False,
     db: DbOption = None,
     fmt: FormatOption = Format.table,
@@ -229,6 +247,9 @@ def stories_command(
     if fit is not None:
         _fit(database, fit, fmt=fmt, silent=silent)
     ensure_stories(database, resolution=resolution, seed=seed, silent=silent)
+    if score is not None:
+        _score(database, score, fmt=fmt, top=None if all_rows else top)
+        return
     filters = report_filters(database, since=since, until=until, collections=collection,
                              languages=language)
     rows = stories_spread(database, filters=filters, every=every, min_outlets=min_outlets)
@@ -482,6 +503,35 @@ def _fit(database: Database, labels: Path, *, fmt: Format, silent: bool) -> None
     err_console().print(
         "the fitted model is kept in the database: stories are recomputed with it", highlight=False
     )
+
+
+def _score(database: Database, labels: Path, *, fmt: Format, top: int | None) -> None:
+    """The stored stories against the user's labels (`graphnews.stories.score`)."""
+    from graphnews.stories.fit import read_labels
+    from graphnews.stories.score import score_stories
+
+    report = score_stories(database, read_labels(labels))
+    if fmt is Format.json:
+        emit_object(report.as_dict(), fmt)
+        return
+    emit_rows([s.as_dict() for s in report.scores], fmt, columns=SCORE_COLUMNS
+              if fmt is Format.table else None,
+              title="the stored stories against your labels (pairwise and BCubed), beside "
+              "every article alone and the related links' connected components")
+    if fmt is Format.csv:
+        return
+    for found, what, key in ((report.merged, "stored stories that join labelled ones",
+                              "labelled_stories"),
+                             (report.split, "labelled stories the stored ones split",
+                              "stories")):
+        if not found:
+            console().print(f"{what}: none", highlight=False)
+            continue
+        emit_rows([r | {key: ", ".join(f"{k} ({v})" for k, v in r[key].items())}
+                   for r in found[:top]], fmt, title=f"{what} ({len(found)})")
+    if report.missing_urls:
+        err_console().print(f"{len(report.missing_urls)} labelled URLs are not in the "
+                            f"database, e.g. {report.missing_urls[0]}", highlight=False)
 
 
 def _explain(database: Database, story: str, fmt: Format) -> None:

@@ -97,7 +97,7 @@ def read_labels(path: str | Path) -> dict[str, dict[str, str]]:
 
 
 def pairwise_scores(
-    truth: Mapping[str, Hashable], predicted: Mapping[str, Hashable]
+    truth: Mapping[Any, Hashable], predicted: Mapping[Any, Hashable]
 ) -> dict[str, float]:
     """Pairwise precision, recall and F1 over the labelled URLs (a missing URL: alone)."""
     urls = list(truth)
@@ -113,7 +113,7 @@ def pairwise_scores(
     return {"precision": round(precision, 6), "recall": round(recall, 6), "f1": round(f1, 6)}
 
 
-def bcubed_f1(truth: Mapping[str, Hashable], predicted: Mapping[str, Hashable]) -> float:
+def bcubed_f1(truth: Mapping[Any, Hashable], predicted: Mapping[Any, Hashable]) -> float:
     """BCubed F1 over the labelled URLs (a URL missing from ``predicted`` is alone)."""
     urls = list(truth)
     gold = [truth[u] for u in urls]

@@ -1,0 +1,171 @@
+"""The stored stories scored against a user's own labels (``graphnews stories --score``).
+
+Before citing a spread figure, a researcher can hand-label a sample of the corpus (a TSV with
+``url`` and ``story`` columns, optionally ``source``: the format of ``--fit``,
+`graphnews.stories.fit.read_labels`) and see how far the stories graphnews stores agree with
+it, beside two references computed on the same articles: every article alone, and the
+connected components of the ``related`` links (what a link-following script finds). Scores are
+those of the story benchmark (pairwise precision, recall and F1; BCubed F1), per source and, with
+several sources, over all of them (pairs within each source; a source is one labelled sample).
+And where they disagree: the stored stories that join labelled stories (merges) and the
+labelled stories the stored ones split, largest first, to read by hand.
+
+Nothing is fitted or changed: this scores the stories as stored (``--fit`` fits a model on the
+labels instead). Scores on the articles a model was fitted on are in-sample: label a sample the
+model has not seen.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from graphnews.stories.fit import bcubed_f1, pairwise_scores
+
+if TYPE_CHECKING:
+    from graphnews.store import Database
+
+__all__ = ["LabelScore", "ScoreReport", "score_stories"]
+
+
+@dataclass
+class LabelScore:
+    """One source's (or all sources') scores: the stored stories and the two references."""
+
+    source: str
+    labelled: int  # labelled articles found in the database
+    missing: int  # labelled URLs the database does not hold
+    labelled_stories: int  # labelled stories among the found articles
+    same_story_pairs: int  # pairs of found articles labelled one story
+    stories: dict[str, float]  # the stored stories: precision, recall, f1, bcubed_f1
+    alone: dict[str, float]  # every article alone
+    links: dict[str, float]  # connected components of the related links
+
+    def as_dict(self) -> dict[str, Any]:
+        """Flat, for tables and CSV: the stored stories' scores unprefixed, the references as
+        ``alone_*`` and ``links_*``."""
+        out: dict[str, Any] = {k: v for k, v in asdict(self).items()
+                               if k not in ("stories", "alone", "links")}
+        out |= self.stories
+        out |= {f"alone_{k}": v for k, v in self.alone.items()}
+        out |= {f"links_{k}": v for k, v in self.links.items()}
+        return out
+
+
+@dataclass
+class ScoreReport:
+    """Everything ``graphnews stories --score`` shows (the ``--format json`` keys)."""
+
+    scores: list[LabelScore]
+    merged: list[dict[str, Any]] = field(default_factory=list)
+    split: list[dict[str, Any]] = field(default_factory=list)
+    missing_urls: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"scores": [s.as_dict() for s in self.scores], "merged": self.merged,
+                "split": self.split, "missing_urls": self.missing_urls}
+
+
+def score_stories(db: Database, labels: Mapping[str, Mapping[str, str]]) -> ScoreReport:
+    """Score the stored stories of ``db`` against ``labels`` (source -> URL -> story, as
+    `graphnews.stories.fit.read_labels` reads them).
+
+    An article in no stored story (ingested after the stories were computed) counts as alone;
+    a labelled URL the database does not hold is left out and listed (``missing_urls``).
+    """
+    stored = dict(db.conn.execute("SELECT article_id, story_id FROM story_articles"))
+    component = _link_components(db)
+    sizes = Counter(stored.values())
+    scores, merged, split, missing_urls = [], [], [], []
+    pooled: dict[str, list[Any]] = defaultdict(list)
+    for source, story_of in labels.items():
+        truth: dict[int, str] = {}
+        for url, story in story_of.items():
+            article = db.resolve_url(url)
+            if article is None:
+                missing_urls.append(url)
+            else:  # two URLs of one article: its first label
+                truth.setdefault(article, story)
+        guess = {a: stored.get(a, ("alone", a)) for a in truth}
+        linked = {a: component.get(a, ("alone", a)) for a in truth}
+        scores.append(_score(source, truth, guess, linked,
+                             missing=len(story_of) - len(truth)))
+        mine = {a: story.removeprefix(f"{source}:") for a, story in truth.items()}
+        merged += _merges(source, mine, guess, sizes)
+        split += _splits(source, mine, guess, sizes)
+        for name, mapping in (("truth", truth), ("guess", guess), ("linked", linked)):
+            pooled[name].append(mapping)
+    if len(labels) > 1:
+        scores.append(_pooled(pooled, missing=len(missing_urls)))
+    merged.sort(key=lambda m: (-m["labelled_articles"], m["source"], str(m["story"])))
+    split.sort(key=lambda s: (-s["articles"], s["source"], s["labelled_story"]))
+    return ScoreReport(scores, merged, split, missing_urls)
+
+
+def _score(source: str, truth: Mapping[Any, Hashable], guess: Mapping[Any, Hashable],
+           linked: Mapping[Any, Hashable], *, missing: int) -> LabelScore:
+    def both(predicted: Mapping[Any, Hashable]) -> dict[str, float]:
+        return pairwise_scores(truth, predicted) | {"bcubed_f1": bcubed_f1(truth, predicted)}
+
+    counts = Counter(truth.values())
+    return LabelScore(
+        source=source, labelled=len(truth), missing=missing, labelled_stories=len(counts),
+        same_story_pairs=sum(c * (c - 1) // 2 for c in counts.values()),
+        stories=both(guess), alone=both({a: ("alone", a) for a in truth}), links=both(linked))
+
+
+def _pooled(pooled: Mapping[str, Sequence[Mapping[int, Hashable]]], *, missing: int
+            ) -> LabelScore:
+    """All sources together: each mapping's keys and values tagged with its source, so that
+    pairs are only ever counted within one source."""
+    def tagged(name: str) -> dict[tuple[int, int], tuple[int, Hashable]]:
+        return {(i, a): (i, s) for i, m in enumerate(pooled[name]) for a, s in m.items()}
+
+    return _score("all", tagged("truth"), tagged("guess"), tagged("linked"), missing=missing)
+
+
+def _merges(source: str, truth: Mapping[int, str], guess: Mapping[int, Hashable],
+            sizes: Mapping[str, int]) -> list[dict[str, Any]]:
+    """Stored stories holding labelled articles of two or more labelled stories."""
+    held: dict[Hashable, Counter[str]] = defaultdict(Counter)
+    for article, story in truth.items():
+        held[guess[article]][story] += 1
+    return [{"source": source, "story": story, "size": sizes.get(story, 1),
+             "labelled_articles": sum(labelled.values()),
+             "labelled_stories": dict(labelled.most_common())}
+            for story, labelled in held.items() if len(labelled) > 1]
+
+
+def _splits(source: str, truth: Mapping[int, str], guess: Mapping[int, Hashable],
+            sizes: Mapping[str, int]) -> list[dict[str, Any]]:
+    """Labelled stories whose articles are in two or more stored stories (articles alone
+    counted together as ``alone``)."""
+    parts: dict[str, Counter[str]] = defaultdict(Counter)
+    for article, story in truth.items():
+        where = guess[article]
+        parts[story][where if isinstance(where, str) and sizes[where] > 1 else "alone"] += 1
+    return [{"source": source, "labelled_story": story, "articles": sum(counts.values()),
+             "stories": dict(counts.most_common())}
+            for story, counts in parts.items()
+            if len(counts) > 1 or counts.get("alone", 0) > 1]
+
+
+def _link_components(db: Database) -> dict[int, int]:
+    """Each linked article's connected component of the related links (its smallest id)."""
+    parent: dict[int, int] = {}
+
+    def root(a: int) -> int:
+        while parent.get(a, a) != a:
+            parent[a] = parent.get(parent[a], parent[a])
+            a = parent[a]
+        return a
+
+    for a, b in db.conn.execute(
+            "SELECT from_article, to_article FROM related_links WHERE from_article != to_article"):
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+        parent.setdefault(min(ra, rb), min(ra, rb))
+    return {a: root(a) for a in list(parent)}

@@ -1,0 +1,143 @@
+"""``graphnews stories --score``: the stored stories against a user's labels.
+
+A case worked by hand (planted stories, labels in two sources, links), and the real labelled
+subset of ai-2022-06 checked against a plain count over every pair of labelled articles.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import graphnews
+from graphnews.cli import app
+from graphnews.identity import canonical_url
+from graphnews.stories import detect_stories
+from graphnews.stories.fit import read_labels
+from graphnews.stories.score import score_stories
+from tests.conftest import DATA
+from tests.helpers_corpus import article, plant_stories, write_corpus
+
+runner = CliRunner()
+
+
+def _url(slug: str) -> str:
+    return f"https://{slug[0]}.com/{slug}"
+
+
+@pytest.fixture
+def planted(tmp_path: Path) -> tuple[graphnews.Database, Path]:
+    """Stored S1 = {a1, a2, b1}, S2 = {a3}, S3 = {b2, u1}; c1 in none. Links a1-a2, b1-b2,
+    a3-u1, u1-c1. Labels: source one X = {a1, a2, a3}, Y = {b1, b2}; source two Z = {c1, u1};
+    and one URL the database does not hold."""
+    def doc(slug: str, *links: str) -> dict[str, object]:
+        return article(f"{slug[0]}.com", slug, "2022-06-01T10:00:00Z",
+                       related=[article(f"{t[0]}.com", t, "2022-06-01T11:00:00Z")
+                                for t in links])
+
+    docs = [doc("a1", "a2"), doc("b1", "b2"), doc("a3", "u1"), doc("u1", "c1")]
+    db = graphnews.open(tmp_path / "planted.db")
+    db.ingest([write_corpus(tmp_path / "docs", docs)])
+    plant_stories(db, {"S1": [_url("a1"), _url("a2"), _url("b1")], "S2": [_url("a3")],
+                       "S3": [_url("b2"), _url("u1")]})
+    labels = tmp_path / "labels.tsv"
+    rows = [("one", "a1", "X"), ("one", "a2", "X"), ("one", "a3", "X"), ("one", "b1", "Y"),
+            ("one", "b2", "Y"), ("two", "c1", "Z"), ("two", "u1", "Z")]
+    labels.write_text("source\turl\tstory\n" + "".join(f"{s}\t{_url(a)}\t{t}\n"
+                                                       for s, a, t in rows)
+                      + "one\thttps://nowhere.example/gone\tX\n")
+    return db, labels
+
+
+def test_scores_merges_and_splits_worked_by_hand(
+    planted: tuple[graphnews.Database, Path]
+) -> None:
+    db, labels = planted
+    report = score_stories(db, read_labels(labels))
+    one, two, everything = (s.as_dict() for s in report.scores)
+    # source one: predicted pairs a1-a2, a1-b1, a2-b1 (S1), one of them right; true pairs
+    # a1-a2, a1-a3, a2-a3, b1-b2: P 1/3, R 1/4, F1 2/7. BCubed precision (2/3 + 2/3 + 1/3 + 1
+    # + 1) / 5, recall (2/3 + 2/3 + 1/3 + 1/2 + 1/2) / 5.
+    p, r = 11 / 15, 8 / 15
+    assert one == pytest.approx({
+        "source": "one", "labelled": 5, "missing": 1, "labelled_stories": 2,
+        "same_story_pairs": 4, "precision": 1 / 3, "recall": 1 / 4, "f1": 2 / 7,
+        "bcubed_f1": 2 * p * r / (p + r), "alone_precision": 1.0, "alone_recall": 0.0,
+        "alone_f1": 0.0, "alone_bcubed_f1": pytest.approx(2 * 1 * 0.4 / 1.4, abs=1e-6),
+        # links: components {a1, a2}, {b1, b2}, {a3, u1, c1}: a1-a2 and b1-b2, both right
+        "links_precision": 1.0, "links_recall": 0.5, "links_f1": 2 / 3,
+        # recall (2/3 + 2/3 + 1/3 + 1 + 1) / 5: a3's component holds no other article of one
+        "links_bcubed_f1": pytest.approx(2 * p / (1 + p), abs=1e-6)}, abs=1e-6)
+    # source two: c1 alone, u1 with b2 of the other source: no pair put together
+    assert (two["precision"], two["recall"], two["f1"]) == (1.0, 0.0, 0.0)
+    assert (two["links_precision"], two["links_recall"]) == (1.0, 1.0)
+    # all: pairs within each source only: true 4 + 1, predicted 3 + 0, right 1 + 0
+    assert everything["source"] == "all" and everything["labelled"] == 7
+    assert (everything["precision"], everything["recall"]) == pytest.approx((1 / 3, 1 / 5))
+    assert (everything["links_precision"], everything["links_recall"]) == (1.0, 0.6)
+    assert report.missing_urls == ["https://nowhere.example/gone"]
+    assert report.merged == [{"source": "one", "story": "S1", "size": 3,
+                              "labelled_articles": 3, "labelled_stories": {"X": 2, "Y": 1}}]
+    assert report.split == [
+        {"source": "one", "labelled_story": "X", "articles": 3,
+         "stories": {"S1": 2, "alone": 1}},  # S2 holds a3 alone
+        {"source": "one", "labelled_story": "Y", "articles": 2, "stories": {"S1": 1, "S3": 1}},
+        {"source": "two", "labelled_story": "Z", "articles": 2, "stories": {"alone": 1, "S3": 1}},
+    ]
+
+
+def test_the_real_subset_equals_a_count_over_every_pair(tmp_path: Path) -> None:
+    folder = DATA / "stories_eval"
+    db = graphnews.open(tmp_path / "ai.db")
+    db.ingest([folder / "ai-2022-06" / "documents"])
+    detect_stories(db)
+    report = score_stories(db, read_labels(folder / "labels.tsv"))
+    (got,) = report.scores
+    # independently: each labelled URL's article by its canonical URL among the aliases, each
+    # pair of them counted once
+    aliases = dict(db.conn.execute("SELECT url, article_id FROM aliases"))
+    stored = dict(db.conn.execute("SELECT article_id, story_id FROM story_articles"))
+    truth = {}
+    for line in (folder / "labels.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+        _, url, story = line.split("\t")[:3]
+        article = aliases.get(canonical_url(url))
+        if article is not None:
+            truth.setdefault(article, story)
+    pairs = list(itertools.combinations(sorted(truth), 2))
+    same = [truth[a] == truth[b] for a, b in pairs]
+    together = [stored[a] == stored[b] for a, b in pairs]
+    right = sum(s and t for s, t in zip(same, together, strict=True))
+    assert got.labelled == len(truth) > 20 and got.same_story_pairs == sum(same) > 5
+    assert got.stories["precision"] == pytest.approx(right / sum(together), abs=1e-6)
+    assert got.stories["recall"] == pytest.approx(right / sum(same), abs=1e-6)
+    assert 0 < got.stories["f1"] < 1 and got.links["f1"] > 0  # the subset has related lists
+    for m in report.merged:
+        assert len(m["labelled_stories"]) > 1
+    for s in report.split:
+        assert sum(s["stories"].values()) == s["articles"]
+
+
+def test_cli_score(tmp_path: Path) -> None:
+    folder = DATA / "stories_eval"
+    db = tmp_path / "ai.db"
+    assert runner.invoke(app, ["ingest", str(folder / "ai-2022-06" / "documents"),
+                               "--db", str(db), "--silent"]).exit_code == 0
+    labels = str(folder / "labels.tsv")
+    result = runner.invoke(app, ["stories", "--score", labels, "--db", str(db), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert set(report) == {"scores", "merged", "split", "missing_urls"}
+    assert report["scores"][0]["source"] == "ai-2022-06" and "bcubed_f1" in report["scores"][0]
+    table = runner.invoke(app, ["stories", "--score", labels, "--db", str(db)])
+    assert table.exit_code == 0 and "labelled stories the stored ones split" in table.stdout
+    csv = runner.invoke(app, ["stories", "--score", labels, "--db", str(db), "-f", "csv"])
+    assert csv.stdout.splitlines()[0].startswith("source,labelled,missing,labelled_stories")
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("address\tgroup\nx\ty\n")
+    refused = runner.invoke(app, ["stories", "--score", str(bad), "--db", str(db)])
+    assert refused.exit_code != 0 and "'url' and 'story'" in refused.output
+    assert "Traceback" not in refused.output
