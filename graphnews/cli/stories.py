@@ -215,6 +215,10 @@ def stories_command(
     fit: FitOption = None,
     score: ScoreOption = None,
     ranges: StoryRangesOption = False,
+    constraints: Annotated[bool, typer.Option(
+        "--constraints", help="Instead of the list, the corrections made with 'graphnews story "
+        "A --join B' or '--separate B': both articles, their titles and their stories now.")
+    ] = False,
     db: DbOption = None,
     fmt: FormatOption = Format.table,
     silent: SilentOption = False,
@@ -249,6 +253,17 @@ def stories_command(
     ensure_stories(database, resolution=resolution, seed=seed, silent=silent)
     if score is not None:
         _score(database, score, fmt=fmt, top=None if all_rows else top)
+        return
+    if constraints:
+        from graphnews.stories.constraints import describe, load_constraints
+
+        rows = describe(database, load_constraints(database))
+        if rows or fmt is not Format.table:
+            emit_rows(rows, fmt, title="corrections: articles that are (join) or are not "
+                      "(separate) one story")
+        else:
+            console().print("no corrections stored: 'graphnews story A --join B' or "
+                            "'--separate B' makes one", highlight=False)
         return
     filters = report_filters(database, since=since, until=until, collections=collection,
                              languages=language)
@@ -299,6 +314,16 @@ def story_command(
             "the articles that join it and leave it under each (JSON: ranges).",
         ),
     ] = False,
+    join: Annotated[list[str] | None, typer.Option(
+        "--join", help="Correct the stories: this article or story (a URL or s-...) and STORY "
+        "are one story, in every later computation (repeatable).", show_default=False)] = None,
+    separate: Annotated[list[str] | None, typer.Option(
+        "--separate", help="Correct the stories: this article or story and STORY are not one "
+        "story (a story stands for its first article: an article URL as STORY and a story id "
+        "here take the article out of that story). Repeatable.", show_default=False)] = None,
+    forget: Annotated[list[str] | None, typer.Option(
+        "--forget", help="Drop what --join or --separate said of this article or story and "
+        "STORY (repeatable).", show_default=False)] = None,
     since: SinceOption = None,
     until: UntilOption = None,
     collection: CollectionOption = None,
@@ -311,10 +336,15 @@ def story_command(
 
     CSV gives the timeline (one row per article); JSON the story's measures with its
     timeline and spread curve (and, with --ranges, the story under other clusterings).
+    --join, --separate and --forget correct the stories by hand: kept in the database, honoured
+    by every later computation (graphnews stories --constraints lists them).
 
     Example: graphnews story https://www.nbcnews.com/news/amp/rcna35087 --explain
     """
     database = open_database(db)
+    if join or separate or forget:
+        story = _correct(database, story, join=join or [], separate=separate or [],
+                         forget=forget or [], silent=silent)
     ensure_stories(database, silent=silent)
     if explain:
         _explain(database, story, fmt)
@@ -347,6 +377,25 @@ def story_command(
             fmt,
             title="the story under other clusterings (the stored one: nothing joined or left)",
         )
+
+
+def _correct(database: Database, story: str, *, join: list[str], separate: list[str],
+             forget: list[str], silent: bool) -> str:
+    """Store the corrections of ``story`` against each other story given; return the URL of
+    the article ``story`` stands for (its story may get another id when recomputed)."""
+    from graphnews.stories.constraints import Kind, article_url, constrain
+
+    said: dict[Kind | None, str] = {"join": "one story", "separate": "not one story",
+                                    None: "forgotten"}
+    asked: list[tuple[Kind | None, list[str]]] = [("join", join), ("separate", separate),
+                                                 (None, forget)]
+    for kind, others in asked:
+        for other in others:
+            stored = constrain(database, story, other, kind)
+            if not silent:
+                err_console().print(f"stories: {story} and {other}: {said[kind]} "
+                                    f"({len(stored.items)} corrections stored)", highlight=False)
+    return article_url(database, story)
 
 
 def _variants(database: Database, story: str) -> list[dict[str, Any]]:

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from graphnews.errors import BadInputError
+from graphnews.stories.constraints import load_constraints
 from graphnews.stories.detect import current_model, stored_parameters
 from graphnews.stories.pairs import Articles, CandidateSearch, Clustering, Model, candidate_pairs
 from graphnews.stories.stored import get_story, load_stories
@@ -107,7 +108,9 @@ def alternative_stories(
     chosen = current_model(db, model).for_texts(linked=corpus.linked, language=corpus.language)
     everything = np.arange(len(corpus.ids))
     pairs = candidate_pairs(corpus, everything, CandidateSearch(), every_term=chosen.every_term)
-    clustering = Clustering(len(everything), pairs.keeping("text_cos"), chosen.log_odds(pairs.x))
+    join, separate = load_constraints(db).positions(corpus.urls)  # the user's corrections
+    clustering = Clustering(len(everything), pairs.keeping("text_cos"), chosen.log_odds(pairs.x),
+                            join=join, separate=separate)
     labels = {
         (float(r), int(s)): clustering.membership(threshold=r, seed=s)
         for r in resolutions

@@ -48,13 +48,14 @@ from graphnews._memory import release as release_memory
 from graphnews.errors import BadInputError
 from graphnews.progress import Progress, no_progress
 from graphnews.stories import DEFAULT_RESOLUTION, DEFAULT_SEED
+from graphnews.stories.constraints import StoryConstraints, load_constraints
 from graphnews.stories.pairs import (
     Articles,
     CandidateSearch,
+    Clustering,
     Model,
     Pairs,
     candidate_pairs,
-    cluster,
     window_density,
 )
 from graphnews.stories.stored import Story, load_stories
@@ -286,7 +287,8 @@ def stories_are_current(
     resolution = stored["resolution"] if resolution is None else resolution
     seed = stored["seed"] if seed is None else seed
     data = _data_version(db)
-    return state.get("key") == (data, _params(resolution, seed, _model_for(db, model, data)[0]))
+    return state.get("key") == (data, _params(resolution, seed, _model_for(db, model, data)[0],
+                                              load_constraints(db)))
 
 
 class _Corpus(Articles):
@@ -359,7 +361,8 @@ class _Detector:
             timings[step] = round(timings.get(step, 0.0) + now - clock, 3)
             clock = now
 
-        key = (self.data, _params(self.resolution, self.seed, self.model))
+        constraints = load_constraints(self.db)
+        key = (self.data, _params(self.resolution, self.seed, self.model, constraints))
         state = _load_state(self.db)
         if incremental and state is not None and state.get("key") == key:
             self.report.mode = "unchanged"
@@ -412,9 +415,10 @@ class _Detector:
         self.report.edges = len(pairs)
         lap("evidence")
         self._stage("cluster")
-        membership = cluster(
-            len(subset), pairs, log_odds, threshold=self.resolution, seed=self.seed
-        )
+        join, separate = constraints.positions([corpus.urls[i] for i in subset])
+        membership = Clustering(len(subset), pairs, log_odds, join=join,
+                                separate=separate).membership(threshold=self.resolution,
+                                                              seed=self.seed)
         confidence = _confidence(membership, pairs.u, pairs.v, log_odds)
         lap("cluster")
         self._stage("store")
@@ -631,23 +635,25 @@ def _data_version(db: Database) -> str:
     return "|".join(str(x) for x in data)
 
 
-def _params(resolution: float, seed: int, model: Model) -> str:
-    """The parameters stored stories were computed with; with `_data_version`, their key."""
+def _params(resolution: float, seed: int, model: Model, constraints: StoryConstraints) -> str:
+    """The parameters stored stories were computed with; with `_data_version`, their key.
+    The user's corrections count once there are any (stories stored before them stay current
+    while there are none)."""
     fitted = hashlib.blake2b(
         json.dumps(
             {k: v for k, v in model.as_dict().items() if k != "report"}, sort_keys=True
         ).encode(),
         digest_size=8,
     ).hexdigest()
-    return json.dumps(
-        {
-            "resolution": resolution,
-            "seed": seed,
-            "model": fitted,
-            "search": CandidateSearch().__dict__,
-        },
-        sort_keys=True,
-    )
+    params: dict[str, Any] = {
+        "resolution": resolution,
+        "seed": seed,
+        "model": fitted,
+        "search": CandidateSearch().__dict__,
+    }
+    if (digest := constraints.digest()) is not None:
+        params["constraints"] = digest
+    return json.dumps(params, sort_keys=True)
 
 
 def _load_state(db: Database) -> dict[str, Any] | None:

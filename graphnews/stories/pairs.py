@@ -1047,9 +1047,16 @@ class Clustering:
     stories are `cluster`'s, number for number (`cluster` is this with one cut and seed).
     """
 
-    def __init__(self, n: int, pairs: Pairs, log_odds: np.ndarray) -> None:
+    def __init__(self, n: int, pairs: Pairs, log_odds: np.ndarray, *,
+                 join: np.ndarray | None = None, separate: np.ndarray | None = None) -> None:
+        """``join`` and ``separate``: ``(k, 2)`` arrays of articles (by position) that must be
+        one story and must not be (a user's corrections, `graphnews.stories.constraints`):
+        joined articles are clustered as one node (their weights summed: the objective is
+        exactly `cluster`'s, over the stories that keep them together), and a separated pair
+        counts `SEPARATE_LOG_ODDS` against."""
         self.n = n
         self.u, self.v = pairs.u, pairs.v
+        self._constraints = _Contraction.of(n, self.u, self.v, join, separate)
         self.clipped = np.clip(log_odds, -_LOG_ODDS_LIMIT, _LOG_ODDS_LIMIT)
         # Each article's `CandidateSearch.neighbours` nearest candidate texts: which pairs.
         ends = np.concatenate((self.u, self.v))
@@ -1078,13 +1085,18 @@ class Clustering:
             return np.array([], dtype=np.int64)
         if threshold not in self._lists:
             edges, nodes = self.weights(threshold)
+            if self._constraints is not None:
+                edges, nodes = self._constraints.weights(edges, nodes)
             self._lists[threshold] = edges.tolist(), nodes.tolist()
         weights, node = self._lists[threshold]
         if self._graph is None:
-            self._graph = ig.Graph(n=self.n, edges=np.column_stack((self.u, self.v)).tolist())
+            contracted = self._constraints
+            u, v = (self.u, self.v) if contracted is None else contracted.edges()
+            self._graph = ig.Graph(n=self.n if contracted is None else contracted.nodes,
+                                   edges=np.column_stack((u, v)).tolist())
         with seeded(seed):
-            membership = _leiden(self._graph, weights, node)
-        return np.asarray(membership, dtype=np.int64)
+            membership = np.asarray(_leiden(self._graph, weights, node), dtype=np.int64)
+        return membership if self._constraints is None else membership[self._constraints.group]
 
     def weights(self, threshold: float) -> tuple[np.ndarray, np.ndarray]:
         """The weights Leiden clusters at ``threshold``: per pair, ``logit(p) - logit(threshold)``
@@ -1100,6 +1112,56 @@ class Clustering:
         node = np.sqrt(np.maximum(-np.nan_to_num(nearest, nan=0.0), NON_CANDIDATE_LOG_ODDS))
         weights = np.maximum(excess, -CANDIDATE_AGAINST_LOG_ODDS) + node[self.u] * node[self.v]
         return weights, node
+
+
+#: What a pair of articles a user separated counts against their being one story, in the
+#: clustering's units (`Clustering`): more than every other pair of a corpus could count for.
+SEPARATE_LOG_ODDS = 1e6
+
+
+@dataclass(frozen=True)
+class _Contraction:
+    """The clustering's graph with a user's corrections: each group of joined articles one
+    node (``group``: its node per article), edges between nodes summed, a separated pair's edge
+    `SEPARATE_LOG_ODDS` against."""
+
+    group: np.ndarray
+    nodes: int
+    keys: np.ndarray  # each node pair once: low * nodes + high
+    pair_edge: np.ndarray  # per kept candidate pair, its node pair (index into keys)
+    kept: np.ndarray  # the candidate pairs between two nodes (the rest lie inside one)
+    separate_edge: np.ndarray  # per separated pair, its node pair
+
+    @classmethod
+    def of(cls, n: int, u: np.ndarray, v: np.ndarray, join: np.ndarray | None,
+           separate: np.ndarray | None) -> _Contraction | None:
+        join = np.empty((0, 2), dtype=np.int64) if join is None else join
+        separate = np.empty((0, 2), dtype=np.int64) if separate is None else separate
+        if not len(join) and not len(separate):
+            return None
+        from scipy.sparse.csgraph import connected_components
+
+        links = sparse.coo_matrix((np.ones(len(join)), (join[:, 0], join[:, 1])), shape=(n, n))
+        nodes, group = connected_components(links, directed=False)
+        gu, gv = group[u], group[v]
+        kept = gu != gv
+        su, sv = group[separate[:, 0]], group[separate[:, 1]]
+        apart = su != sv  # a separation inside a joined group cannot hold (refused on input)
+        low = np.concatenate((np.minimum(gu[kept], gv[kept]), np.minimum(su[apart], sv[apart])))
+        high = np.concatenate((np.maximum(gu[kept], gv[kept]), np.maximum(su[apart], sv[apart])))
+        keys, edge = np.unique(low * nodes + high, return_inverse=True)
+        return cls(group=group.astype(np.int64), nodes=int(nodes), keys=keys,
+                   pair_edge=edge[: int(kept.sum())], kept=kept,
+                   separate_edge=edge[int(kept.sum()):])
+
+    def edges(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.keys // self.nodes, self.keys % self.nodes
+
+    def weights(self, edges: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`Clustering.weights` of the articles as the contracted graph's."""
+        summed = np.bincount(self.pair_edge, weights=edges[self.kept], minlength=len(self.keys))
+        summed -= SEPARATE_LOG_ODDS * np.bincount(self.separate_edge, minlength=len(self.keys))
+        return summed, np.bincount(self.group, weights=nodes, minlength=self.nodes)
 
 
 #: The most passes of Leiden `cluster` makes over a corpus's graph (`_leiden`). On every corpus

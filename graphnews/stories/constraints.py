@@ -1,0 +1,180 @@
+"""Your corrections to the stories: pairs of articles that are, or are not, one story.
+
+The stories are a clustering and will be wrong somewhere (docs/stories.md says how often). A
+researcher who has read the articles can say so, and every later computation honours it:
+
+- **join** A and B: they are one story (a must-link: the clustering treats them as one article);
+- **separate** A and B: they are not (a cannot-link: the clustering never puts them together).
+
+A and B are articles, by any URL of them, or stories, by id (a story stands for its first
+article, so ``separate(article, story)`` takes the article out of that story, and
+``join(story, story)`` makes the two one). They are kept by canonical URL in the database
+(``meta.story_constraints``), so they outlive every recomputation, incremental or full, and the
+ranges (`graphnews.stories.alternatives`) honour them too; changing them recomputes the stories.
+A later constraint on the same pair replaces the earlier one; a separation inside a group of
+joined articles is refused (it could not hold). ``graphnews story A --join B``, ``--separate B``,
+``--forget B``; ``graphnews stories --constraints`` lists them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from graphnews.errors import BadInputError, NotFoundError
+
+if TYPE_CHECKING:
+    from graphnews.store import Database
+
+__all__ = [
+    "META_KEY",
+    "Constraint",
+    "Kind",
+    "StoryConstraints",
+    "article_url",
+    "constrain",
+    "describe",
+    "load_constraints",
+]
+
+META_KEY = "story_constraints"
+Kind = Literal["join", "separate"]
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """One correction: two articles (canonical URLs, in order) are, or are not, one story."""
+
+    kind: Kind
+    a: str
+    b: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "a": self.a, "b": self.b}
+
+
+@dataclass(frozen=True)
+class StoryConstraints:
+    """Every stored correction, in the order they were made."""
+
+    items: tuple[Constraint, ...] = ()
+
+    def digest(self) -> str | None:
+        """What the stored stories' parameters record of the corrections (None: there are none,
+        so stories computed before this feature stay current)."""
+        if not self.items:
+            return None
+        import hashlib
+
+        text = json.dumps([c.as_dict() for c in self.items], sort_keys=True)
+        return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+    def positions(self, urls: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The join and the separate pairs as positions in ``urls`` (an article's canonical URL
+        by position): two ``(k, 2)`` arrays; a pair with an article not among them is left out."""
+        at = {url: i for i, url in enumerate(urls)}
+        out: dict[str, list[tuple[int, int]]] = {"join": [], "separate": []}
+        for c in self.items:
+            if c.a in at and c.b in at:
+                out[c.kind].append((at[c.a], at[c.b]))
+        return tuple(np.array(out[k], dtype=np.int64).reshape(-1, 2)  # type: ignore[return-value]
+                     for k in ("join", "separate"))
+
+
+def load_constraints(db: Database) -> StoryConstraints:
+    """The corrections stored in ``db`` (none: an empty `StoryConstraints`)."""
+    row = db.conn.execute("SELECT value FROM meta WHERE key = ?", (META_KEY,)).fetchone()
+    if row is None:
+        return StoryConstraints()
+    return StoryConstraints(tuple(Constraint(c["kind"], c["a"], c["b"])
+                                  for c in json.loads(row[0])))
+
+
+def constrain(db: Database, a: str, b: str, kind: Kind | None) -> StoryConstraints:
+    """Store that ``a`` and ``b`` are one story (``kind`` "join"), are not ("separate"), or
+    forget what was said of them (None); return every correction.
+
+    ``a`` and ``b`` are article URLs or story ids (a story: its first article). The stories are
+    not recomputed here: the next computation (every command that reads them) does it.
+
+    Raises
+    ------
+    NotFoundError
+        When ``a`` or ``b`` names no article and no story.
+    BadInputError
+        When they name one article, or a separation contradicts the joins.
+    """
+    first, second = article_url(db, a), article_url(db, b)
+    if first == second:
+        raise BadInputError(f"{a!r} and {b!r} are the same article")
+    pair = tuple(sorted((first, second)))
+    kept = [c for c in load_constraints(db).items if (c.a, c.b) != pair]
+    if kind is not None:
+        added = Constraint(kind, *pair)
+        if kind == "separate" and _joined(kept, *pair):
+            raise BadInputError(
+                f"{a!r} and {b!r} are joined through other articles (graphnews stories "
+                "--constraints lists them): forget one of those joins first")
+        if kind == "join" and any(_joined([*kept, added], s.a, s.b) for s in kept
+                                  if s.kind == "separate"):
+            raise BadInputError(
+                f"joining {a!r} and {b!r} would join two articles kept apart (graphnews "
+                "stories --constraints lists them): forget that separation first")
+        kept.append(added)
+    with db.transaction() as conn:
+        if kept:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
+                "value = excluded.value", (META_KEY, json.dumps([c.as_dict() for c in kept])))
+        else:
+            conn.execute("DELETE FROM meta WHERE key = ?", (META_KEY,))
+    return StoryConstraints(tuple(kept))
+
+
+def article_url(db: Database, name: str) -> str:
+    """The canonical URL of the article ``name`` names (a URL, or a story id: its first)."""
+    from graphnews.stories.stored import get_story
+
+    text = name.strip()
+    if "://" in text:
+        article = db.resolve_url(text)
+        if article is None:
+            raise NotFoundError(f"no article has the URL {name!r}")
+    else:
+        article = get_story(db, text).articles[0]
+    (url,) = db.conn.execute("SELECT canonical_url FROM articles WHERE id = ?",
+                             (article,)).fetchone()
+    return str(url)
+
+
+def _joined(constraints: Iterable[Constraint], a: str, b: str) -> bool:
+    """Whether the joins among ``constraints`` connect ``a`` and ``b``."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for c in constraints:
+        if c.kind == "join":
+            parent[root(c.a)] = root(c.b)
+    return root(a) == root(b)
+
+
+def describe(db: Database, constraints: StoryConstraints) -> list[dict[str, Any]]:
+    """Each correction with both articles' titles and current stories (for listing)."""
+    out = []
+    for c in constraints.items:
+        row: dict[str, Any] = c.as_dict()
+        for side, url in (("a", c.a), ("b", c.b)):
+            found = db.conn.execute(
+                "SELECT a.title, s.story_id FROM articles a LEFT JOIN story_articles s "
+                "ON s.article_id = a.id WHERE a.canonical_url = ?", (url,)).fetchone()
+            row[f"{side}_title"], row[f"{side}_story"] = found if found else (None, None)
+        out.append(row)
+    return out
