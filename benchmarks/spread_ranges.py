@@ -31,7 +31,13 @@ from harness import machine, write_results
 from stories_eval import EVAL, SCORED_ONLY, _database
 
 import graphnews
-from graphnews.spread import OutletRange, OutletSpread, outlet_spread, spread_ranges
+from graphnews.spread import (
+    OutletRange,
+    OutletSpread,
+    outlet_spread,
+    spread_ranges,
+    stories_spread,
+)
 from graphnews.stories import detect_stories
 from graphnews.stories.alternatives import story_stability
 from graphnews.stories.fit import read_labels
@@ -63,6 +69,10 @@ def main() -> None:
                  "stable_and_most_confident"):
         c = summary[kind]
         print(f"{kind}: {c['stories']} stories, exact {c['exact']}, pure {c['pure']}")
+    f = total["first_reporter"]
+    print(f"first reporter of {f['stories']} stories of 2+ outlets: right {f['right']}; held in "
+          f"all clusterings {f['held']}: {f['held_right']}; moved {f['moved']}: "
+          f"{f['moved_right']}")
     write_results("spread_ranges", {"machine": machine(), "min_stories": MIN_STORIES,
                                     "rows": rows, "pooled": total})
 
@@ -75,8 +85,21 @@ def _source(name: str, story_of: dict[str, str], folder: Path, work: Path) -> di
     _, found = spread_ranges(db, min_stories=MIN_STORIES)
     ranges = {r.outlet: r for r in found}
     stories = _stories(db, story_of)
+    mine = {frozenset(a.id for a in s.articles): tuple(s.first_reporter)
+            for s in stories_spread(db) if s.outlets > 1}
+    stability = story_stability(db)
+    held = {frozenset(s.articles): stability[s.id].first_held == stability[s.id].clusterings
+            for s in load_stories(db)}
     db.close()
     truth = _true_rows(work / f"{name}.db", story_of, work / f"{name}-truth.db")
+    labelled = graphnews.open(work / f"{name}-truth.db")
+    true_first = {frozenset(a.id for a in s.articles): tuple(s.first_reporter)
+                  for s in stories_spread(labelled)}
+    labelled.close()
+    first_reporter = []  # per stored story of 2+ outlets: (held in all nine, right)
+    for members, reporters in mine.items():
+        holder = max(true_first, key=lambda t: (len(members & t), -min(t)))
+        first_reporter.append((held[members], true_first[holder] == reporters))
     checks: dict[str, list[tuple[float, float, float, float]]] = {f: [] for f in FIGURES}
     for outlet, row in shown.items():
         true = truth.get(outlet)
@@ -89,7 +112,8 @@ def _source(name: str, story_of: dict[str, str], folder: Path, work: Path) -> di
     return {"source": name, "outlets": len(shown),
             "narrow_outlets": sum(_narrow(ranges[o]) for o in shown),
             **{f: _shares(c) for f, c in checks.items()},
-            "story_stability": _story_summary(stories), "story_rows": stories}
+            "story_stability": _story_summary(stories), "story_rows": stories,
+            "first_reporter": _held_shares(first_reporter)}
 
 
 def _stories(db: graphnews.Database, story_of: dict[str, str]) -> list[list[Any]]:
@@ -127,6 +151,18 @@ def _story_summary(stories: list[list[Any]]) -> dict[str, Any]:
     return {"stable": count(stable), "unstable": count([r for r in stories if not r[0]]),
             "most_confident": count(confident), "least_confident": count(ranked[len(stable):]),
             "stable_and_most_confident": count([r for r in confident if r[0]])}
+
+
+def _held_shares(checks: list[tuple[bool, bool]]) -> dict[str, Any]:
+    """How often a story's first reporter is the labelled story's, held in all nine or not."""
+    def share(rows: list[tuple[bool, bool]]) -> float | None:
+        return round(sum(r[1] for r in rows) / len(rows), 3) if rows else None
+
+    held = [c for c in checks if c[0]]
+    moved = [c for c in checks if not c[0]]
+    return {"stories": len(checks), "right": share(checks), "held": len(held),
+            "held_right": share(held), "moved": len(moved), "moved_right": share(moved),
+            "checks": [list(c) for c in checks]}
 
 
 def _narrow(r: OutletRange) -> bool:
@@ -190,7 +226,9 @@ def _pooled(rows: list[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {"source": "all", "outlets": sum(r["outlets"] for r in rows),
                            "narrow_outlets": sum(r["narrow_outlets"] for r in rows),
                            "story_stability": _story_summary(
-                               [story for r in rows for story in r["story_rows"]])}
+                               [story for r in rows for story in r["story_rows"]]),
+                           "first_reporter": _held_shares(
+                               [tuple(c) for r in rows for c in r["first_reporter"]["checks"]])}
     for figure in FIGURES:
         out[figure] = _shares([tuple(c) for r in rows for c in r[figure]["checks"]])
     return out

@@ -16,7 +16,13 @@ import pytest
 import graphnews
 from graphnews.errors import BadInputError
 from graphnews.generator import DOCUMENTS_DIR, generate_corpus
-from graphnews.spread import OutletSpread, _ranges, outlet_spread, spread_ranges
+from graphnews.spread import (
+    OutletSpread,
+    _ranges,
+    outlet_spread,
+    spread_ranges,
+    stories_spread,
+)
 from graphnews.stories import detect_stories
 from graphnews.stories.alternatives import alternative_stories, story_stability, story_variants
 from graphnews.stories.detect import stored_parameters
@@ -148,13 +154,19 @@ def test_story_stability_is_what_the_stored_clusterings_say(corpus: Path, tmp_pa
     stories = list(load_stories(db))
     found = story_stability(db, resolutions=(0.3, 0.7), seeds=(0,))
     partitions = []
+    firsts = []  # per clustering: each story's articles -> its first reporters, by spread
     for resolution in (0.3, 0.5, 0.7):
         path = tmp_path / f"{resolution}.db"
         shutil.copy(corpus, path)
         other = graphnews.open(str(path))
         detect_stories(other, resolution=resolution, seed=0, incremental=False)
         partitions.append([frozenset(s.articles) for s in load_stories(other)])
+        firsts.append({frozenset(a.id for a in s.articles): tuple(s.first_reporter)
+                       for s in stories_spread(other)})
         other.close()
+    mine = {frozenset(a.id for a in s.articles): tuple(s.first_reporter)
+            for s in stories_spread(db)}
+    untied = 0
     for story in stories:
         members = frozenset(story.articles)
         got = found[story.id]
@@ -166,8 +178,17 @@ def test_story_stability_is_what_the_stored_clusterings_say(corpus: Path, tmp_pa
             overlap = max(len(members & c) for c in p)
             possible.append({len(c) for c in p if len(members & c) == overlap})
         assert min(min(s) for s in possible) <= got.size[0] <= min(max(s) for s in possible)
+        # first reporter held: counted where one story holds most of it (no tie)
+        holders = [[c for c in p if len(members & c) == max(len(members & d) for d in p)]
+                   for p in partitions]
         assert max(min(s) for s in possible) <= got.size[1] <= max(max(s) for s in possible)
         assert got.kept < 3 or got.size == (story.size, story.size)
+        if all(len(h) == 1 for h in holders):
+            untied += 1
+            assert got.first_held == sum(
+                first[h[0]] == mine[members] for first, h in zip(firsts, holders, strict=True))
+    assert untied > 0.9 * len(stories)
+    assert any(found[s.id].first_held < 3 for s in stories)  # it can move
     assert any(f.kept == 3 for f in found.values()) and any(f.kept < 3 for f in found.values())
 
 

@@ -160,8 +160,9 @@ StoryRangesOption = Annotated[
         "--ranges",
         help="Also cluster the stories again at resolutions 0.4, 0.5 and 0.6 with seeds 0, 1 "
         "and 2 (the stored stories are kept) and say, for each story, in how many of those "
-        "clusterings its articles are exactly one story (kept, of clusterings) and the "
-        "lowest and highest size of the story holding most of them (size_min, size_max).",
+        "clusterings its articles are exactly one story (kept, of clusterings), the "
+        "lowest and highest size of the story holding most of them (size_min, size_max), and "
+        "in how many that story has the same first reporter (first_reporter_held).",
     ),
 ]
 RangesOption = Annotated[
@@ -278,9 +279,12 @@ def stories_command(
         stability = story_stability(database)
         out = [r | stability[r["id"]].as_dict() for r in out]
         if fmt is Format.table:
-            columns = (*STORY_COLUMNS[:-1], "kept", "size_range", STORY_COLUMNS[-1])
+            columns = (*STORY_COLUMNS[:-1], "kept", "size_range", "first_held",
+                       STORY_COLUMNS[-1])
             out = [r | {"kept": f"{r['kept']} of {r['clusterings']}",
-                        "size_range": span(r["size_min"], r["size_max"])} for r in out]
+                        "size_range": span(r["size_min"], r["size_max"]),
+                        "first_held": f"{r['first_reporter_held']} of {r['clusterings']}"}
+                   for r in out]
     emit_rows(
         out,
         fmt,

@@ -127,11 +127,12 @@ class StoryStability:
     kept: int  # in how many clusterings its articles are exactly one story
     clusterings: int
     size: tuple[int, int]  # lowest and highest size of the story holding most of its articles
+    first_held: int = 0  # in how many the story holding most of it has its first reporter(s)
 
     def as_dict(self) -> dict[str, int]:
         """The keys ``graphnews stories --ranges`` adds to each story."""
         return {"kept": self.kept, "clusterings": self.clusterings, "size_min": self.size[0],
-                "size_max": self.size[1]}
+                "size_max": self.size[1], "first_reporter_held": self.first_held}
 
 
 def story_stability(
@@ -141,7 +142,9 @@ def story_stability(
     seeds: Sequence[int] | None = None,
 ) -> dict[str, StoryStability]:
     """For each stored story: in how many alternative clusterings (`alternative_stories`) its
-    articles are exactly one story, and the sizes of the story that holds most of them.
+    articles are exactly one story, the sizes of the story that holds most of them, and in how
+    many that story has the same first reporter (the outlets of its earliest article; every
+    article counts, as in `graphnews.spread` without filters).
 
     A story found whole at every resolution and seed does not hang on the clustering's free
     choices; one that grows or splits does (how far that tells a right story from a wrong one
@@ -158,20 +161,59 @@ def story_stability(
         stored[[position[a] for a in story.articles if a in position]] = number
     sizes = np.bincount(stored[stored >= 0], minlength=len(stories))
     kept = np.zeros(len(stories), dtype=np.int64)
+    first_held = np.zeros(len(stories), dtype=np.int64)
     low = np.full(len(stories), np.iinfo(np.int64).max)
     high = np.zeros(len(stories), dtype=np.int64)
+    times = _Times.read(db, alternatives.ids)
+    firsts = times.first_reporters(stored)
     for labels in alternatives.labels.values():
         other, held = holders(stored, labels, len(stories))
         # the size of the story holding most of each stored story's articles (0: none left)
         holding = np.where(other >= 0, np.bincount(labels)[np.maximum(other, 0)], 0)
         kept += (held == sizes) & (holding == sizes) & (sizes > 0)
+        theirs = times.first_reporters(labels)
+        first_held += [o >= 0 and theirs.get(int(o)) == firsts.get(i)
+                       for i, o in enumerate(other.tolist())]
         low = np.minimum(low, holding)
         high = np.maximum(high, holding)
     return {
         s.id: StoryStability(s.id, int(kept[i]), len(alternatives.labels),
-                             (int(low[i]), int(high[i])))
+                             (int(low[i]), int(high[i])), int(first_held[i]))
         for i, s in enumerate(stories)
     }
+
+
+@dataclass
+class _Times:
+    """Each article's publication time (NaN: unknown) and outlet (a number), in id order."""
+
+    ts: np.ndarray
+    outlet: np.ndarray
+
+    @classmethod
+    def read(cls, db: Database, ids: np.ndarray) -> _Times:
+        rows = db.conn.execute(
+            "SELECT id, published_ts, coalesce(outlet_id, -1) FROM articles ORDER BY id"
+        ).fetchall()
+        found = np.array([r[0] for r in rows], dtype=np.int64)
+        at = found.searchsorted(ids)
+        ts = np.array([np.nan if r[1] is None else r[1] for r in rows], dtype=np.float64)
+        outlet = np.array([r[2] for r in rows], dtype=np.int64)
+        return cls(ts[at], outlet[at])
+
+    def first_reporters(self, labels: np.ndarray) -> dict[int, tuple[int, ...]]:
+        """Per story number (``labels[i]``: article i's, -1 none), the outlets of its earliest
+        dated articles (a story without a dated article: none)."""
+        dated = (labels >= 0) & ~np.isnan(self.ts)
+        earliest = np.full(int(labels.max(initial=-1)) + 1, np.inf)
+        np.minimum.at(earliest, labels[dated], self.ts[dated])
+        first = np.flatnonzero(dated)
+        first = first[self.ts[first] == earliest[labels[first]]]
+        pairs = np.unique(np.column_stack((labels[first], self.outlet[first])), axis=0)
+        out: dict[int, tuple[int, ...]] = {}
+        for story, outlet in pairs.tolist():
+            out[story] = (*out.get(story, ()), outlet)
+        return out
 
 
 def holders(stored: np.ndarray, labels: np.ndarray, stories: int
