@@ -256,6 +256,7 @@ def test_cli_join_separate_forget_and_list(corpus: tuple[Path, Path], tmp_path: 
     shown = json.loads(joined.stdout)
     assert shown["size"] > max(a.size, b.size)
     assert "one story (1 corrections stored)" in joined.stderr
+    assert "1 corrections by hand)" in joined.stderr  # the recomputation says it honoured it
     listed = json.loads(runner.invoke(app, ["stories", "--constraints", "--db", str(path),
                                             "-f", "json"]).stdout)
     assert [c["kind"] for c in listed] == ["join"] and listed[0]["a_story"] == listed[0][

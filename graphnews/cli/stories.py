@@ -194,7 +194,8 @@ def ensure_stories(
             f"{report.articles:,} articles clustered in {sum(report.seconds.values()):.1f} s, "
             f"resolution {report.resolution:g}, seed {report.seed}; "
             f"{report.window_texts:,.0f} other articles within 7 days of the median one"
-            f"{'; no related links: the text-only model' if report.text_only else ''})",
+            f"{'; no related links: the text-only model' if report.text_only else ''}"
+            f"{f'; {report.corrections} corrections by hand' if report.corrections else ''})",
             highlight=False,
         )
         for note in report.caveats():

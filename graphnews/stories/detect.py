@@ -102,6 +102,7 @@ class StoryRun:
     unfitted_script: int = 0  # articles titled in Chinese, Japanese or Korean (`unfitted_script`)
     language: str = "en"  # the corpus's language, as its stop words go (`corpus_language`)
     shipped_model: bool = True  # the shipped model (fitted on English news), not your own fit
+    corrections: int = 0  # the user's corrections honoured (`graphnews.stories.constraints`)
     seconds: dict[str, float] = field(default_factory=dict)
 
     def caveats(self) -> list[str]:
@@ -362,6 +363,7 @@ class _Detector:
             clock = now
 
         constraints = load_constraints(self.db)
+        self.report.corrections = len(constraints.items)
         key = (self.data, _params(self.resolution, self.seed, self.model, constraints))
         state = _load_state(self.db)
         if incremental and state is not None and state.get("key") == key:
