@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from graphnews.cli import app
 from graphnews.identity import canonical_url
 from graphnews.stories import detect_stories
 from graphnews.stories.fit import read_labels
-from graphnews.stories.score import score_stories
+from graphnews.stories.score import score_clusterings, score_stories
 from tests.conftest import DATA
 from tests.helpers_corpus import article, plant_stories, write_corpus
 
@@ -121,6 +122,27 @@ def test_the_real_subset_equals_a_count_over_every_pair(tmp_path: Path) -> None:
         assert sum(s["stories"].values()) == s["articles"]
 
 
+def test_each_clustering_scores_as_its_stored_stories_would(tmp_path: Path) -> None:
+    folder = DATA / "stories_eval"
+    labels = read_labels(folder / "labels.tsv")
+    db = graphnews.open(tmp_path / "ai.db")
+    db.ingest([folder / "ai-2022-06" / "documents"])
+    detect_stories(db)
+    rows = score_clusterings(db, labels, resolutions=(0.2, 0.5), seeds=(0, 1))
+    db.close()
+    assert [(r["resolution"], r["seed"], r["stored"]) for r in rows] == [
+        (0.2, 0, False), (0.2, 1, False), (0.5, 0, True), (0.5, 1, False)]
+    for row in rows:  # independently: the stories a copy stores at that resolution and seed
+        path = tmp_path / f"{row['resolution']}-{row['seed']}.db"
+        shutil.copy(tmp_path / "ai.db", path)
+        copy = graphnews.open(path)
+        detect_stories(copy, resolution=row["resolution"], seed=row["seed"], incremental=False)
+        (want,) = score_stories(copy, labels).scores
+        copy.close()
+        assert {k: row[k] for k in ("precision", "recall", "f1", "bcubed_f1")} == want.stories
+    assert len({r["f1"] for r in rows}) > 1  # the resolutions differ on these labels
+
+
 def test_cli_score(tmp_path: Path) -> None:
     folder = DATA / "stories_eval"
     db = tmp_path / "ai.db"
@@ -134,6 +156,9 @@ def test_cli_score(tmp_path: Path) -> None:
     assert report["scores"][0]["source"] == "ai-2022-06" and "bcubed_f1" in report["scores"][0]
     table = runner.invoke(app, ["stories", "--score", labels, "--db", str(db)])
     assert table.exit_code == 0 and "labelled stories the stored ones split" in table.stdout
+    ranged = json.loads(runner.invoke(app, ["stories", "--score", labels, "--ranges", "--db",
+                                            str(db), "-f", "json"]).stdout)
+    assert len(ranged["clusterings"]) == 9 and ranged["scores"] == report["scores"]
     csv = runner.invoke(app, ["stories", "--score", labels, "--db", str(db), "-f", "csv"])
     assert csv.stdout.splitlines()[0].startswith("source,labelled,missing,labelled_stories")
     bad = tmp_path / "bad.tsv"

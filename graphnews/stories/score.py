@@ -27,7 +27,7 @@ from graphnews.stories.fit import bcubed_f1, pairwise_scores
 if TYPE_CHECKING:
     from graphnews.store import Database
 
-__all__ = ["LabelScore", "ScoreReport", "score_stories"]
+__all__ = ["LabelScore", "ScoreReport", "score_clusterings", "score_stories"]
 
 
 @dataclass
@@ -78,20 +78,14 @@ def score_stories(db: Database, labels: Mapping[str, Mapping[str, str]]) -> Scor
     stored = dict(db.conn.execute("SELECT article_id, story_id FROM story_articles"))
     component = _link_components(db)
     sizes = Counter(stored.values())
-    scores, merged, split, missing_urls = [], [], [], []
+    scores, merged, split = [], [], []
     pooled: dict[str, list[Any]] = defaultdict(list)
-    for source, story_of in labels.items():
-        truth: dict[int, str] = {}
-        for url, story in story_of.items():
-            article = db.resolve_url(url)
-            if article is None:
-                missing_urls.append(url)
-            else:  # two URLs of one article: its first label
-                truth.setdefault(article, story)
+    truths, missing_urls = _truths(db, labels)
+    for source, truth in truths.items():
         guess = {a: stored.get(a, ("alone", a)) for a in truth}
         linked = {a: component.get(a, ("alone", a)) for a in truth}
         scores.append(_score(source, truth, guess, linked,
-                             missing=len(story_of) - len(truth)))
+                             missing=len(labels[source]) - len(truth)))
         mine = {a: story.removeprefix(f"{source}:") for a, story in truth.items()}
         merged += _merges(source, mine, guess, sizes)
         split += _splits(source, mine, guess, sizes)
@@ -102,6 +96,56 @@ def score_stories(db: Database, labels: Mapping[str, Mapping[str, str]]) -> Scor
     merged.sort(key=lambda m: (-m["labelled_articles"], m["source"], str(m["story"])))
     split.sort(key=lambda s: (-s["articles"], s["source"], s["labelled_story"]))
     return ScoreReport(scores, merged, split, missing_urls)
+
+
+def score_clusterings(
+    db: Database,
+    labels: Mapping[str, Mapping[str, str]],
+    *,
+    resolutions: Sequence[float] | None = None,
+    seeds: Sequence[int] | None = None,
+) -> list[dict[str, Any]]:
+    """The stories of each alternative clustering (`graphnews.stories.alternatives`: by
+    default resolutions 0.4, 0.5 and 0.6, seeds 0, 1 and 2, and the stored stories' own) scored
+    against ``labels`` as `score_stories` scores the stored ones, over every source (pairs
+    within each): one row per clustering, ``resolution``, ``seed``, ``stored`` (the stored
+    stories' parameters), pairwise ``precision``, ``recall``, ``f1`` and ``bcubed_f1``.
+
+    Which resolution suits a corpus, on a labelled sample of it; a resolution chosen on the
+    labels fits them, so check it on a second sample before citing its scores.
+    """
+    from graphnews.stories.alternatives import alternative_stories
+    from graphnews.stories.detect import stored_parameters
+
+    found = alternative_stories(db, resolutions=resolutions, seeds=seeds)
+    at = {article: i for i, article in enumerate(found.ids.tolist())}
+    truths, _ = _truths(db, labels)
+    truth = {(source, a): (source, s) for source, t in truths.items() for a, s in t.items()}
+    own = stored_parameters(db) or {}
+    rows = []
+    for (resolution, seed), numbers in found.labels.items():
+        guess = {(source, a): (source, int(numbers[at[a]])) for source, a in truth}
+        rows.append({"resolution": resolution, "seed": seed,
+                     "stored": own == {"resolution": resolution, "seed": seed}}
+                    | pairwise_scores(truth, guess) | {"bcubed_f1": bcubed_f1(truth, guess)})
+    return rows
+
+
+def _truths(db: Database, labels: Mapping[str, Mapping[str, str]]
+            ) -> tuple[dict[str, dict[int, str]], list[str]]:
+    """Per source, each labelled article's story (two URLs of one article: its first label),
+    and the labelled URLs the database does not hold."""
+    truths: dict[str, dict[int, str]] = {}
+    missing = []
+    for source, story_of in labels.items():
+        truth = truths.setdefault(source, {})
+        for url, story in story_of.items():
+            article = db.resolve_url(url)
+            if article is None:
+                missing.append(url)
+            else:
+                truth.setdefault(article, story)
+    return truths, missing
 
 
 def _score(source: str, truth: Mapping[Any, Hashable], guess: Mapping[Any, Hashable],
