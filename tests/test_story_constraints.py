@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -276,3 +277,45 @@ def test_cli_join_separate_forget_and_list(corpus: tuple[Path, Path], tmp_path: 
     assert forgot.exit_code == 0, forgot.output
     empty = runner.invoke(app, ["stories", "--constraints", "--db", str(path)])
     assert "no corrections stored" in empty.stdout
+
+
+def test_labels_as_corrections_make_the_stories_agree_with_them(tmp_path: Path) -> None:
+    from graphnews.stories.constraints import correct_with_labels
+    from graphnews.stories.fit import read_labels
+    from graphnews.stories.score import score_stories
+    from tests.conftest import DATA
+
+    folder = DATA / "stories_eval"
+    labels = read_labels(folder / "labels.tsv")
+    db = graphnews.open(tmp_path / "ai.db")
+    db.ingest([folder / "ai-2022-06" / "documents"])
+    detect_stories(db)
+    (before,) = score_stories(db, labels).scores
+    assert before.stories["precision"] < 1  # the stored stories merge some labelled ones
+    done = correct_with_labels(db, labels)
+    assert done.merged == 0 and done.joins == before.labelled - before.labelled_stories
+    assert done.separations > 0 and stories_are_current(db)
+    (after,) = score_stories(db, labels).scores
+    assert after.stories == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "bcubed_f1": 1.0}
+    again = correct_with_labels(db, labels)  # nothing more to say
+    assert (again.joins, again.separations, again.rounds) == (0, 0, 1)
+    # a label against an earlier correction is refused, and nothing is added
+    sizes = Counter(labels["ai-2022-06"].values())
+    story = next(s for s, n in sizes.items() if n >= 2)
+    a, b = [url for url, s in labels["ai-2022-06"].items() if s == story][:2]
+    fresh = graphnews.open(tmp_path / "fresh.db")
+    fresh.ingest([folder / "ai-2022-06" / "documents"])
+    detect_stories(fresh)
+    constrain(fresh, a, b, "separate")
+    with pytest.raises(BadInputError, match="forget that separation first"):
+        correct_with_labels(fresh, labels)
+    assert len(load_constraints(fresh).items) == 1
+    other = next(url for url, s in labels["ai-2022-06"].items() if s != story)
+    constrain(fresh, a, b, None)
+    constrain(fresh, a, other, "join")  # two labelled stories joined before
+    with pytest.raises(BadInputError, match="forget that join first"):
+        correct_with_labels(fresh, labels)
+    assert len(load_constraints(fresh).items) == 1  # nothing added
+    result = runner.invoke(app, ["stories", "--correct", str(folder / "labels.tsv"), "--db",
+                                 str(tmp_path / "ai.db"), "-f", "json"])
+    assert result.exit_code == 0 and "0 joins and 0 separations" in result.stderr

@@ -218,6 +218,12 @@ def stories_command(
     fit: FitOption = None,
     score: ScoreOption = None,
     ranges: StoryRangesOption = False,
+    correct: Annotated[Path | None, typer.Option(
+        "--correct", show_default=False,
+        help="Make the stories agree with your labels (a TSV as for --score) by corrections: "
+        "each labelled story's articles joined, labelled stories kept apart, the stories "
+        "recomputed until they agree (unlabelled articles go where the evidence puts them); "
+        "kept like 'graphnews story A --join B'.")] = None,
     constraints: Annotated[bool, typer.Option(
         "--constraints", help="Instead of the list, the corrections made with 'graphnews story "
         "A --join B' or '--separate B': both articles, their titles and their stories now.")
@@ -253,6 +259,17 @@ def stories_command(
     database = open_database(db)
     if fit is not None:
         _fit(database, fit, fmt=fmt, silent=silent)
+    if correct is not None:
+        from graphnews.stories.constraints import correct_with_labels
+        from graphnews.stories.fit import read_labels
+
+        done = correct_with_labels(database, read_labels(correct))
+        if not silent:
+            err_console().print(
+                f"stories: {done.joins} joins and {done.separations} separations added from "
+                f"{correct} in {done.rounds} computations of the stories"
+                + (f"; {done.merged} stories still join labelled ones (run it again)"
+                   if done.merged else "; every label holds"), highlight=False)
     ensure_stories(database, resolution=resolution, seed=seed, silent=silent)
     if score is not None:
         _score(database, score, fmt=fmt, top=None if all_rows else top, ranges=ranges)

@@ -18,9 +18,10 @@ joined articles is refused (it could not hold). ``graphnews story A --join B``, 
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -34,9 +35,11 @@ __all__ = [
     "META_KEY",
     "Constraint",
     "Kind",
+    "LabelCorrections",
     "StoryConstraints",
     "article_url",
     "constrain",
+    "correct_with_labels",
     "describe",
     "load_constraints",
 ]
@@ -114,17 +117,118 @@ def constrain(db: Database, a: str, b: str, kind: Kind | None) -> StoryConstrain
     pair = tuple(sorted((first, second)))
     kept = [c for c in load_constraints(db).items if (c.a, c.b) != pair]
     if kind is not None:
-        added = Constraint(kind, *pair)
-        if kind == "separate" and _joined(kept, *pair):
-            raise BadInputError(
-                f"{a!r} and {b!r} are joined through other articles (graphnews stories "
-                "--constraints lists them): forget one of those joins first")
-        if kind == "join" and any(_joined([*kept, added], s.a, s.b) for s in kept
-                                  if s.kind == "separate"):
-            raise BadInputError(
-                f"joining {a!r} and {b!r} would join two articles kept apart (graphnews "
-                "stories --constraints lists them): forget that separation first")
-        kept.append(added)
+        kept.append(_checked(kept, Constraint(kind, *pair), f"{a!r} and {b!r}"))
+    _store(db, kept)
+    return StoryConstraints(tuple(kept))
+
+
+@dataclass(frozen=True)
+class LabelCorrections:
+    """What `correct_with_labels` did."""
+
+    joins: int  # joins added (each labelled story's articles with its first)
+    separations: int  # separations added (the first articles of labelled stories kept apart)
+    rounds: int  # computations of the stories it took
+    merged: int  # stored stories still holding two or more labelled stories (0: every label holds)
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def correct_with_labels(db: Database, labels: Mapping[str, Mapping[str, str]], *,
+                        rounds: int = 10) -> LabelCorrections:
+    """Make the stories agree with ``labels`` (source -> URL -> story, as
+    `graphnews.stories.fit.read_labels` reads them) by corrections, and recompute them.
+
+    Each labelled story's articles are joined (to its first); then, round after round, the
+    first articles of labelled stories of one source that share a stored story are separated,
+    until no stored story holds two labelled stories (at most ``rounds`` computations).
+    Unlabelled articles go where the evidence puts them. Labelled URLs the database does not
+    hold are left out.
+
+    Raises
+    ------
+    BadInputError
+        When a label contradicts a correction made before (a separation inside a labelled
+        story): forget it first.
+    """
+    from graphnews.stories.detect import update_stories
+
+    groups: dict[tuple[str, str], list[str]] = {}
+    for source, story_of in labels.items():
+        for url, story in story_of.items():
+            article = db.resolve_url(url)
+            if article is not None:
+                (canonical,) = db.conn.execute(
+                    "SELECT canonical_url FROM articles WHERE id = ?", (article,)).fetchone()
+                members = groups.setdefault((source, story), [])
+                if canonical not in members:
+                    members.append(str(canonical))
+    kept = list(load_constraints(db).items)
+    said = {(c.a, c.b): c.kind for c in kept}
+    joins = separations = 0
+    for (_, story), members in groups.items():
+        for other in members[1:]:
+            pair = tuple(sorted((members[0], other)))
+            if said.get(pair) == "separate":
+                raise BadInputError(f"story {story!r}: {pair[0]} and {pair[1]} were kept apart "
+                                    "before: forget that separation first")
+            if pair not in said:
+                kept.append(_checked(kept, Constraint("join", *pair), f"story {story!r}"))
+                said[pair] = "join"
+                joins += 1
+    root = _roots(kept)
+    seen: dict[tuple[str, str], str] = {}
+    for (source, story), members in groups.items():
+        other = seen.setdefault((source, root(members[0])), story)
+        if other != story:
+            raise BadInputError(f"labelled stories {other!r} and {story!r} were joined before "
+                                "(graphnews stories --constraints lists it): forget that join "
+                                "first")
+    _store(db, kept)
+    head = {url: (source, members[0]) for (source, _), members in groups.items()
+            for url in members}
+    done = 0
+    while True:
+        update_stories(db)
+        done += 1
+        holding: dict[str, set[tuple[str, str]]] = {}
+        for url, story in db.conn.execute(
+                "SELECT a.canonical_url, s.story_id FROM articles a JOIN story_articles s "
+                "ON s.article_id = a.id WHERE a.canonical_url IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(head)),)):
+            holding.setdefault(story, set()).add(head[url])
+        apart = [tuple(sorted((a, b))) for heads in holding.values()
+                 for (sa, a), (sb, b) in itertools.combinations(sorted(heads), 2) if sa == sb]
+        merged = len({story for story, heads in holding.items()
+                      if len(heads) > len({source for source, _ in heads})})
+        new = [pair for pair in dict.fromkeys(apart) if pair not in said]
+        if not new or done >= rounds:
+            return LabelCorrections(joins, separations, done, merged)
+        for pair in new:
+            kept = [c for c in kept if (c.a, c.b) != pair]
+            kept.append(_checked(kept, Constraint("separate", *pair), "two labelled stories"))
+            said[pair] = "separate"
+        separations += len(new)
+        _store(db, kept)
+
+
+def _checked(kept: list[Constraint], added: Constraint, what: str) -> Constraint:
+    """``added``, unless it contradicts ``kept`` (a separation inside joined articles, a join
+    across a separation): then a BadInputError naming ``what``."""
+    if added.kind == "separate" and _joined(kept, added.a, added.b):
+        raise BadInputError(
+            f"{what}: joined through other articles (graphnews stories --constraints lists "
+            "them): forget one of those joins first")
+    if added.kind == "join" and any(_joined([*kept, added], s.a, s.b) for s in kept
+                                    if s.kind == "separate"):
+        raise BadInputError(
+            f"{what}: joining them would join two articles kept apart (graphnews stories "
+            "--constraints lists them): forget that separation first")
+    return added
+
+
+def _store(db: Database, kept: list[Constraint]) -> None:
     with db.transaction() as conn:
         if kept:
             conn.execute(
@@ -132,7 +236,6 @@ def constrain(db: Database, a: str, b: str, kind: Kind | None) -> StoryConstrain
                 "value = excluded.value", (META_KEY, json.dumps([c.as_dict() for c in kept])))
         else:
             conn.execute("DELETE FROM meta WHERE key = ?", (META_KEY,))
-    return StoryConstraints(tuple(kept))
 
 
 def article_url(db: Database, name: str) -> str:
@@ -153,6 +256,12 @@ def article_url(db: Database, name: str) -> str:
 
 def _joined(constraints: Iterable[Constraint], a: str, b: str) -> bool:
     """Whether the joins among ``constraints`` connect ``a`` and ``b``."""
+    root = _roots(constraints)
+    return root(a) == root(b)
+
+
+def _roots(constraints: Iterable[Constraint]) -> Callable[[str], str]:
+    """Each article's group under the joins among ``constraints`` (as one of its articles)."""
     parent: dict[str, str] = {}
 
     def root(x: str) -> str:
@@ -163,7 +272,7 @@ def _joined(constraints: Iterable[Constraint], a: str, b: str) -> bool:
     for c in constraints:
         if c.kind == "join":
             parent[root(c.a)] = root(c.b)
-    return root(a) == root(b)
+    return root
 
 
 def describe(db: Database, constraints: StoryConstraints) -> list[dict[str, Any]]:
