@@ -30,7 +30,7 @@ from graphnews.spread import spread_ranges, stories_spread
 from graphnews.store import Database
 from graphnews.stories import detect_stories, stories_are_current, update_stories
 from graphnews.stories.alternatives import story_stability
-from graphnews.stories.constraints import constrain
+from graphnews.stories.constraints import constrain, correct_with_labels
 from graphnews.stories.stored import load_stories
 from tests.conftest import DATA, ENGINES, seeds_and_generated
 from tests.postgres_server import PostgresServer
@@ -292,6 +292,18 @@ def test_stories_and_their_spread_are_equal(pair: dict[str, Any]) -> None:
     a, b = both(pair, lambda db: [s.as_dict() for s in stories_spread(db)]
                 if update_stories(db).mode == "full" else None)
     assert a == b and a is not None
+    for table in ("stories", "story_articles"):
+        sqlite_rows, pg_rows = both(pair, lambda db, t=table: _rows(db, t))
+        assert sqlite_rows == pg_rows
+    # a labelled sample as corrections: two articles of one stored story labelled apart, one
+    # of them with an article of another story
+    db = pair["sqlite"][0]
+    big = [s for s in load_stories(db) if s.size >= 2][:2]
+    url = {a: u for a, u in db.conn.execute("SELECT id, canonical_url FROM articles")}
+    labels = {"sample": {url[big[0].articles[0]]: "x", url[big[1].articles[0]]: "x",
+                         url[big[0].articles[1]]: "y"}}
+    done = both(pair, lambda db: correct_with_labels(db, labels).as_dict())
+    assert done[0] == done[1] and done[0]["separations"] >= 1 and done[0]["merged"] == 0
     for table in ("stories", "story_articles"):
         sqlite_rows, pg_rows = both(pair, lambda db, t=table: _rows(db, t))
         assert sqlite_rows == pg_rows
