@@ -84,8 +84,9 @@ class StoryConstraints:
         for c in self.items:
             if c.a in at and c.b in at:
                 out[c.kind].append((at[c.a], at[c.b]))
-        return tuple(np.array(out[k], dtype=np.int64).reshape(-1, 2)  # type: ignore[return-value]
-                     for k in ("join", "separate"))
+        join, separate = (np.array(out[k], dtype=np.int64).reshape(-1, 2)
+                          for k in ("join", "separate"))
+        return join, separate
 
 
 def load_constraints(db: Database) -> StoryConstraints:
