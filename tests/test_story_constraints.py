@@ -258,6 +258,13 @@ def test_cli_join_separate_forget_and_list(corpus: tuple[Path, Path], tmp_path: 
     assert shown["size"] > max(a.size, b.size)
     assert "one story (1 corrections stored)" in joined.stderr
     assert "1 corrections by hand)" in joined.stderr  # the recomputation says it honoured it
+    assert [c["kind"] for c in shown["corrections"]] == ["join"]  # the story says so
+    from graphnews.render import render_site
+
+    with graphnews.open(path, readonly=True) as db:
+        pages = render_site(db, tmp_path / "site", stories=[shown["id"]])
+    page = next(p for p in pages if p.name.startswith("story-")).read_text(encoding="utf-8")
+    assert "<dt>corrected by hand</dt><dd>1 join</dd>" in page
     listed = json.loads(runner.invoke(app, ["stories", "--constraints", "--db", str(path),
                                             "-f", "json"]).stdout)
     assert [c["kind"] for c in listed] == ["join"] and listed[0]["a_story"] == listed[0][

@@ -38,6 +38,7 @@ from graphnews.spread import (
     story_spread,
 )
 from graphnews.store import Database
+from graphnews.stories.constraints import load_constraints
 
 __all__ = ["ensure_stories", "spread_command", "stories_command", "story_command"]
 
@@ -375,7 +376,8 @@ def story_command(
     filters = report_filters(database, since=since, until=until, collections=collection,
                              languages=language)
     spread = story_spread(database, story, filters=filters)
-    detail = spread.as_dict(detail=True)
+    detail = spread.as_dict(detail=True) | {"corrections": [
+        c.as_dict() for c in load_constraints(database).touching(a.url for a in spread.articles)]}
     variants = _variants(database, spread.id) if ranges else None
     if fmt is Format.json:
         emit_object(detail if variants is None else detail | {"ranges": variants}, fmt)
@@ -383,7 +385,11 @@ def story_command(
     if fmt is Format.csv:
         emit_rows(detail["timeline"], fmt, columns=("published", "outlet", "title", "url"))
         return
-    summary = {k: v for k, v in detail.items() if k not in ("articles", "timeline", "curve")}
+    summary = {k: v for k, v in detail.items()
+               if k not in ("articles", "timeline", "curve", "corrections")}
+    if detail["corrections"]:
+        summary["corrected by hand"] = "; ".join(
+            f"{c['kind']} {c['a']} and {c['b']}" for c in detail["corrections"])
     emit_object(summary, fmt, title=f"story {spread.id}")
     emit_rows(
         detail["timeline"],

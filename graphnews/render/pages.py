@@ -56,6 +56,7 @@ from graphnews.spread import StorySpread, story_spread
 from graphnews.store import Database
 from graphnews.stories import get_story, largest_stories
 from graphnews.stories.alternatives import StoryStability, story_stability
+from graphnews.stories.constraints import Constraint, load_constraints
 
 __all__ = [
     "DEFAULT_TOP",
@@ -271,7 +272,8 @@ def story_network(db: Database, story: str, *, top: int = DEFAULT_TOP,
     page.context = {
         "network_class": "short", "size": len(everything), "outlets": len(per_outlet),
         "first_reporter": ", ".join(names.get(d, d) for d in spread.first_reporter),
-        "spread": _spread_summary(spread, names) + _stability_rows(stability),
+        "spread": _spread_summary(spread, names) + _stability_rows(stability)
+        + _correction_rows(load_constraints(db).touching(a.url for a in spread.articles)),
         "curve": _spread_curve([a.ts for a in spread.articles if a.ts is not None],
                                [(timestamp(p["time"]), p["outlets"]) for p in spread.curve]),
         "attention": _story_attention([a.ts for a in spread.articles if a.ts is not None]),
@@ -610,6 +612,15 @@ def _stability_rows(stability: StoryStability | None) -> list[tuple[str, str]]:
     low, high = stability.size
     return [("found whole", f"in {stability.kept} of {stability.clusterings} clusterings"),
             ("size over the clusterings", f"{low}" if low == high else f"{low} to {high}")]
+
+
+def _correction_rows(corrections: Sequence[Constraint]) -> list[tuple[str, str]]:
+    """The corrections by hand that touch the story, as (label, text) rows (none without)."""
+    joins = sum(c.kind == "join" for c in corrections)
+    apart = len(corrections) - joins
+    text = ", ".join(f"{n} {what}{'s' if n > 1 else ''}"
+                     for n, what in ((joins, "join"), (apart, "separation")) if n)
+    return [("corrected by hand", text)] if corrections else []
 
 
 def _summary(db: Database, f: Filters, stories: int) -> list[tuple[str, str]]:

@@ -76,6 +76,12 @@ class StoryConstraints:
         text = json.dumps([c.as_dict() for c in self.items], sort_keys=True)
         return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
+    def touching(self, urls: Iterable[str]) -> list[Constraint]:
+        """The corrections with an article among ``urls`` (canonical URLs): what a story's
+        page and ``graphnews story`` say was corrected by hand."""
+        mine = set(urls)
+        return [c for c in self.items if c.a in mine or c.b in mine]
+
     def positions(self, urls: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """The join and the separate pairs as positions in ``urls`` (an article's canonical URL
         by position): two ``(k, 2)`` arrays; a pair with an article not among them is left out."""
