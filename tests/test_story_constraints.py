@@ -151,6 +151,20 @@ def test_the_joined_graph_scores_every_partition_as_the_articles_do(seed: int) -
     assert len(differences) == 1
 
 
+def test_corrections_in_a_corpus_of_a_hundred_thousand_articles() -> None:
+    """Node pairs are keyed as one 64-bit number: with scipy's 32-bit component labels a
+    corpus of 100,000 articles overflowed (found by timing a join there)."""
+    n = 100_000
+    u = np.array([99_990, 99_991, 99_992, 5], dtype=np.int64)
+    v = np.array([99_991, 99_992, 99_999, 6], dtype=np.int64)
+    pairs = Pairs(u, v, np.full((4, 1), 0.5), ("text_cos",))
+    log_odds = np.array([3.0, 3.0, -3.0, 3.0])
+    got = Clustering(n, pairs, log_odds, join=np.array([[99_992, 99_999], [0, 99_998]]),
+                     separate=np.array([[5, 6]])).membership(threshold=0.5, seed=0)
+    assert got[99_990] == got[99_991] == got[99_992] == got[99_999]
+    assert got[0] == got[99_998] and got[5] != got[6]
+
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A generated corpus split in two folders (three documents ingested later), 20% noise

@@ -1142,7 +1142,8 @@ class _Contraction:
         from scipy.sparse.csgraph import connected_components
 
         links = sparse.coo_matrix((np.ones(len(join)), (join[:, 0], join[:, 1])), shape=(n, n))
-        nodes, group = connected_components(links, directed=False)
+        nodes, labels = connected_components(links, directed=False)
+        group = labels.astype(np.int64)  # int32 from scipy: node pairs as one int64 key below
         gu, gv = group[u], group[v]
         kept = gu != gv
         su, sv = group[separate[:, 0]], group[separate[:, 1]]
@@ -1150,7 +1151,7 @@ class _Contraction:
         low = np.concatenate((np.minimum(gu[kept], gv[kept]), np.minimum(su[apart], sv[apart])))
         high = np.concatenate((np.maximum(gu[kept], gv[kept]), np.maximum(su[apart], sv[apart])))
         keys, edge = np.unique(low * nodes + high, return_inverse=True)
-        return cls(group=group.astype(np.int64), nodes=int(nodes), keys=keys,
+        return cls(group=group, nodes=int(nodes), keys=keys,
                    pair_edge=edge[: int(kept.sum())], kept=kept,
                    separate_edge=edge[int(kept.sum()):])
 
