@@ -94,8 +94,9 @@ def compare_command(
     and follows graphs (mixing matrix, assortativity), who follows whom, and distinctive words
     (weighted log-odds, informative Dirichlet prior, z-scores; Monroe et al. 2008).
 
-    Examples: graphnews compare --by lean
-              graphnews compare --collection lean=left,left-center --collection lean=center
+    Example: graphnews compare --by lean
+
+    Example: graphnews compare --collection lean=left,left-center --collection lean=center
     """
     from graphnews.collections import attribute_collections, resolve_collections
     from graphnews.compare import BlindspotRule, compare

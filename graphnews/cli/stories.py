@@ -364,7 +364,8 @@ def story_command(
     by every later computation (graphnews stories --constraints lists them).
 
     Example: graphnews story https://www.nbcnews.com/news/amp/rcna35087 --explain
-             graphnews story s-d2508f8e5008 --join s-fb0bb4962220
+
+    Example: graphnews story s-d2508f8e5008 --join s-fb0bb4962220
     """
     database = open_database(db)
     if join or separate or forget:
