@@ -18,6 +18,7 @@ joined articles is refused (it could not hold). ``graphnews story A --join B``, 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -71,8 +72,6 @@ class StoryConstraints:
         so stories computed before this feature stay current)."""
         if not self.items:
             return None
-        import hashlib
-
         text = json.dumps([c.as_dict() for c in self.items], sort_keys=True)
         return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
@@ -227,8 +226,8 @@ def _checked(kept: list[Constraint], added: Constraint, what: str) -> Constraint
         raise BadInputError(
             f"{what}: joined through other articles (graphnews stories --constraints lists "
             "them): forget one of those joins first")
-    if added.kind == "join" and any(_joined([*kept, added], s.a, s.b) for s in kept
-                                    if s.kind == "separate"):
+    if added.kind == "join" and _any_joined(
+            [*kept, added], [(s.a, s.b) for s in kept if s.kind == "separate"]):
         raise BadInputError(
             f"{what}: joining them would join two articles kept apart (graphnews stories "
             "--constraints lists them): forget that separation first")
@@ -263,8 +262,13 @@ def article_url(db: Database, name: str) -> str:
 
 def _joined(constraints: Iterable[Constraint], a: str, b: str) -> bool:
     """Whether the joins among ``constraints`` connect ``a`` and ``b``."""
+    return _any_joined(constraints, [(a, b)])
+
+
+def _any_joined(constraints: Iterable[Constraint], pairs: Iterable[tuple[str, str]]) -> bool:
+    """Whether the joins among ``constraints`` connect the two articles of any of ``pairs``."""
     root = _roots(constraints)
-    return root(a) == root(b)
+    return any(root(a) == root(b) for a, b in pairs)
 
 
 def _roots(constraints: Iterable[Constraint]) -> Callable[[str], str]:
