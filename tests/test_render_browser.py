@@ -90,10 +90,10 @@ def visit(browser: Any) -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def real_site(real_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The site of the real corpus (seeds + related/), by page name."""
+    """The site of the real corpus (seeds + related/), by page name, with ``--ranges``."""
     folder = tmp_path_factory.mktemp("site")
     with graphnews.open(storied_copy(real_db_path, folder), readonly=True) as database:
-        pages = render_site(database, folder / "site", top_stories=3)
+        pages = render_site(database, folder / "site", top_stories=3, ranges=True)
     return {p.name: p for p in pages}
 
 
@@ -252,6 +252,9 @@ def test_screenshots_of_the_real_corpus(visit: Any, real_site: dict[str, Path],
         seen = visit(path)
         seen.page.screenshot(path=str(tmp_path / name), full_page=name == "story.png")
         seen.assert_clean()
+        if name == "story.png":  # what --ranges adds is on the page a reader sees
+            shown = seen.page.locator("#spread").inner_text()
+            assert "found whole" in shown and " of " in shown
         data = (tmp_path / name).read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) > 20_000
         if os.environ.get("GRAPHNEWS_SCREENSHOTS"):
