@@ -619,8 +619,8 @@ def _score(database: Database, labels: Path, *, fmt: Format, top: int | None,
                    for r in found[:top]], fmt, title=f"{what} ({len(found)})")
     if clusterings is not None:
         emit_rows(clusterings, fmt, title="the stories clustered at other resolutions and seeds, "
-                  "against your labels (a resolution chosen here fits them: check it on a "
-                  "second sample)")
+                  "against your labels (how far the scores move; on 60-150 labelled articles "
+                  "not a way to choose the resolution: docs/citing.md)")
     if report.missing_urls:
         err_console().print(f"{len(report.missing_urls)} labelled URLs are not in the "
                             f"database, e.g. {report.missing_urls[0]}", highlight=False)

@@ -111,8 +111,9 @@ def score_clusterings(
     within each): one row per clustering, ``resolution``, ``seed``, ``stored`` (the stored
     stories' parameters), pairwise ``precision``, ``recall``, ``f1`` and ``bcubed_f1``.
 
-    Which resolution suits a corpus, on a labelled sample of it; a resolution chosen on the
-    labels fits them, so check it on a second sample before citing its scores.
+    How far the scores move with the resolution, on a labelled sample. Not a way to choose the
+    resolution from a small one: on the never-fitted sources, one chosen on half of the labels
+    did worse on the other half as often as better (`benchmarks/score_resolution.py`).
     """
     from graphnews.stories.alternatives import alternative_stories
     from graphnews.stories.detect import stored_parameters
