@@ -293,6 +293,9 @@ def test_cli_join_separate_forget_and_list(corpus: tuple[Path, Path], tmp_path: 
     db = graphnews.open(path)
     first_of_a, first_of_b = _url(db, a.articles[0]), _url(db, b.articles[0])
     db.close()
+    gone = a.id if merged != a.id else b.id  # the id the join retired
+    stale = runner.invoke(app, ["story", first_of_a, "--forget", gone, "--db", str(path)])
+    assert stale.exit_code != 0 and "by its articles' URLs" in stale.output
     forgot = runner.invoke(app, ["story", first_of_a, "--forget", first_of_b, "--db",
                                  str(path)])
     assert forgot.exit_code == 0, forgot.output

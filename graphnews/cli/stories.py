@@ -414,6 +414,7 @@ def _correct(database: Database, story: str, *, join: list[str], separate: list[
              forget: list[str], silent: bool) -> str:
     """Store the corrections of ``story`` against each other story given; return the URL of
     the article ``story`` stands for (its story may get another id when recomputed)."""
+    from graphnews.errors import NotFoundError
     from graphnews.stories.constraints import Kind, article_url, constrain
 
     said: dict[Kind | None, str] = {"join": "one story", "separate": "not one story",
@@ -422,7 +423,14 @@ def _correct(database: Database, story: str, *, join: list[str], separate: list[
                                                  (None, forget)]
     for kind, others in asked:
         for other in others:
-            stored = constrain(database, story, other, kind)
+            try:
+                stored = constrain(database, story, other, kind)
+            except NotFoundError as error:
+                if kind is not None:
+                    raise
+                raise NotFoundError(f"{error}; a story id names a story as it is now (a join "
+                                    "merges two): forget a correction by its articles' URLs, "
+                                    "as 'graphnews stories --constraints' lists them") from None
             if not silent:
                 err_console().print(f"stories: {story} and {other}: {said[kind]} "
                                     f"({len(stored.items)} corrections stored)", highlight=False)
