@@ -25,11 +25,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-
 from graphnews.errors import BadInputError, NotFoundError
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from graphnews.store import Database
 
 __all__ = [
@@ -84,6 +84,8 @@ class StoryConstraints:
     def positions(self, urls: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """The join and the separate pairs as positions in ``urls`` (an article's canonical URL
         by position): two ``(k, 2)`` arrays; a pair with an article not among them is left out."""
+        import numpy as np  # here: the CLI reads corrections without loading numpy
+
         at = {url: i for i, url in enumerate(urls)}
         out: dict[str, list[tuple[int, int]]] = {"join": [], "separate": []}
         for c in self.items:
