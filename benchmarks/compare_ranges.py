@@ -23,21 +23,19 @@ from __future__ import annotations
 import argparse
 import hashlib
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import machine, write_results
-from spread_ranges import truth_copy
-from stories_eval import EVAL, SCORED_ONLY, _database
+from spread_ranges import held_shares, truth_copy
+from stories_eval import _database, chosen_sources, source_arguments
 
 import graphnews
 from graphnews.collections import import_outlets, parse_rule
 from graphnews.compare import BlindspotRule, CompareReport, compare
 from graphnews.stories import detect_stories
-from graphnews.stories.fit import read_labels
 
 GROUPS = [parse_rule("group=a"), parse_rule("group=b")]
 RULE = BlindspotRule(min_outlets=2)
@@ -45,22 +43,15 @@ RULE = BlindspotRule(min_outlets=2)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--labels", type=Path, default=EVAL / "labels.tsv")
-    parser.add_argument("--all-sources", action="store_true",
-                        help="every labelled source, the fitted ones (in-sample) too")
-    parser.add_argument(
-        "--work", type=Path, default=Path(tempfile.gettempdir()) / "graphnews-compare-ranges"
-    )
+    source_arguments(parser, work="graphnews-compare-ranges")
     args = parser.parse_args()
-    args.work.mkdir(parents=True, exist_ok=True)
     rows = []
-    for name, story_of in sorted(read_labels(args.labels).items()):
-        if args.all_sources or name in SCORED_ONLY:
-            rows.append(_source(name, story_of, args.labels.parent / name, args.work))
-            print(f"{name}: {rows[-1]['first']['stories']} stories of 2+ outlets, "
-                  f"{rows[-1]['blindspots']['stories']} blindspots", file=sys.stderr, flush=True)
+    for name, story_of, folder in chosen_sources(args):
+        rows.append(_source(name, story_of, folder, args.work))
+        print(f"{name}: {rows[-1]['first']['stories']} stories of 2+ outlets, "
+              f"{rows[-1]['blindspots']['stories']} blindspots", file=sys.stderr, flush=True)
     pooled = {"source": "all"} | {
-        kind: _shares([c for r in rows for c in r[kind]["checks"]])
+        kind: held_shares([c for r in rows for c in r[kind]["checks"]])
         for kind in ("first", "blindspots")
     } | {k: sum(r[k] for r in rows) for k in ("true_blindspots", "true_blindspots_found")}
     print(_table([*rows, pooled]))
@@ -100,7 +91,7 @@ def _source(name: str, story_of: dict[str, str], folder: Path, work: Path) -> di
     shown_blind = {(b["story"], b["blind"]) for b in shown.blindspots}
     found = [(_holder(true_members[b["story"]], stored), b["blind"]) in shown_blind
              for b in true.blindspots]
-    return {"source": name, "first": _shares(first), "blindspots": _shares(blind),
+    return {"source": name, "first": held_shares(first), "blindspots": held_shares(blind),
             "true_blindspots": len(found), "true_blindspots_found": sum(found)}
 
 
@@ -117,25 +108,13 @@ def _holder(articles: set[int], members: dict[str, set[int]]) -> str:
     return min(members, key=lambda s: (-len(articles & members[s]), s))
 
 
-def _shares(checks: list[tuple[bool, bool]]) -> dict[str, Any]:
-    """How often the stored answer is the true one, in all and by held / not held."""
-    def share(rows: list[tuple[bool, bool]]) -> float | None:
-        return round(sum(r[1] for r in rows) / len(rows), 3) if rows else None
-
-    held = [c for c in checks if c[0]]
-    moved = [c for c in checks if not c[0]]
-    return {"stories": len(checks), "true": share(checks), "held": len(held),
-            "held_true": share(held), "moved": len(moved), "moved_true": share(moved),
-            "checks": [list(c) for c in checks]}
-
-
 def _table(rows: list[dict[str, Any]]) -> str:
     def cell(s: dict[str, Any]) -> str:
         def pct(v: float | None) -> str:
             return "-" if v is None else f"{100 * v:.0f}%"
 
-        return (f"{s['stories']}: {pct(s['true'])}; held {s['held']}: {pct(s['held_true'])}; "
-                f"moved {s['moved']}: {pct(s['moved_true'])}")
+        return (f"{s['stories']}: {pct(s['right'])}; held {s['held']}: "
+                f"{pct(s['held_right'])}; moved {s['moved']}: {pct(s['moved_right'])}")
 
     lines = ["| source | first collection right | blindspot right | true blindspots found |",
              "|---|---|---|---|"]

@@ -20,40 +20,29 @@ import hashlib
 import shutil
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import machine, write_results
-from stories_eval import EVAL, SCORED_ONLY, _database
+from stories_eval import _database, chosen_sources, source_arguments
 
 import graphnews
 from graphnews.stories import detect_stories
 from graphnews.stories.constraints import correct_with_labels
-from graphnews.stories.fit import read_labels
 from graphnews.stories.score import score_stories
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--labels", type=Path, default=EVAL / "labels.tsv")
-    parser.add_argument("--all-sources", action="store_true",
-                        help="every labelled source, the fitted ones (in-sample) too")
-    parser.add_argument(
-        "--work", type=Path, default=Path(tempfile.gettempdir()) / "graphnews-corrections"
-    )
+    source_arguments(parser, work="graphnews-corrections")
     args = parser.parse_args()
-    args.work.mkdir(parents=True, exist_ok=True)
     rows = []
-    for name, story_of in sorted(read_labels(args.labels).items()):
-        if args.all_sources or name in SCORED_ONLY:
-            for corrected in (0, 1):
-                rows.append(_half(name, story_of, args.labels.parent / name, args.work,
-                                  corrected))
-                print(f"{name} ({corrected}): {rows[-1]['held_out']}", file=sys.stderr,
-                      flush=True)
+    for name, story_of, folder in chosen_sources(args):
+        for corrected in (0, 1):
+            rows.append(_half(name, story_of, folder, args.work, corrected))
+            print(f"{name} ({corrected}): {rows[-1]['held_out']}", file=sys.stderr, flush=True)
     summary = {key: {"before": round(statistics.mean(r["held_out"][key][0] for r in rows), 3),
                      "after": round(statistics.mean(r["held_out"][key][1] for r in rows), 3)}
                for key in ("precision", "recall", "f1", "bcubed_f1")}

@@ -18,17 +18,15 @@ import argparse
 import hashlib
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import machine, write_results
-from stories_eval import EVAL, SCORED_ONLY, _database
+from stories_eval import _database, chosen_sources, source_arguments
 
 from graphnews.stories import detect_stories
-from graphnews.stories.fit import read_labels
 from graphnews.stories.score import score_clusterings
 
 RESOLUTIONS = (0.4, 0.5, 0.6)
@@ -37,20 +35,13 @@ DEFAULT = 0.5
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--labels", type=Path, default=EVAL / "labels.tsv")
-    parser.add_argument("--all-sources", action="store_true",
-                        help="every labelled source, the fitted ones (in-sample) too")
+    source_arguments(parser, work="graphnews-score-resolution")
     parser.add_argument("--margin", type=float, default=0.05,
                         help="pairwise F1 by which another resolution must beat 0.5")
-    parser.add_argument(
-        "--work", type=Path, default=Path(tempfile.gettempdir()) / "graphnews-score-resolution"
-    )
     args = parser.parse_args()
-    args.work.mkdir(parents=True, exist_ok=True)
     rows = []
-    for name, story_of in sorted(read_labels(args.labels).items()):
-        if args.all_sources or name in SCORED_ONLY:
-            rows += _source(name, story_of, args.labels.parent / name, args.work, args.margin)
+    for name, story_of, folder in chosen_sources(args):
+        rows += _source(name, story_of, folder, args.work, args.margin)
     moved = [r for r in rows if r["chosen"] != DEFAULT]
     summary = {
         "halves": len(rows), "chose_another": len(moved),

@@ -21,14 +21,13 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import machine, write_results
-from stories_eval import EVAL, SCORED_ONLY, _database
+from stories_eval import _database, chosen_sources, source_arguments
 
 import graphnews
 from graphnews.spread import (
@@ -40,7 +39,6 @@ from graphnews.spread import (
 )
 from graphnews.stories import detect_stories
 from graphnews.stories.alternatives import story_stability
-from graphnews.stories.fit import read_labels
 from graphnews.stories.stored import load_stories
 
 #: Outlets count when they covered at least this many stories of two or more outlets.
@@ -50,18 +48,12 @@ FIGURES = ("stories", "first", "leader_score")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--labels", type=Path, default=EVAL / "labels.tsv")
-    parser.add_argument("--all-sources", action="store_true",
-                        help="every labelled source, the fitted ones (in-sample) too")
-    parser.add_argument(
-        "--work", type=Path, default=Path(tempfile.gettempdir()) / "graphnews-spread-ranges"
-    )
+    source_arguments(parser, work="graphnews-spread-ranges")
     args = parser.parse_args()
     rows = []
-    for name, story_of in sorted(read_labels(args.labels).items()):
-        if args.all_sources or name in SCORED_ONLY:
-            rows.append(_source(name, story_of, args.labels.parent / name, args.work))
-            print(f"{name}: {rows[-1]['outlets']} outlets", file=sys.stderr, flush=True)
+    for name, story_of, folder in chosen_sources(args):
+        rows.append(_source(name, story_of, folder, args.work))
+        print(f"{name}: {rows[-1]['outlets']} outlets", file=sys.stderr, flush=True)
     total = _pooled(rows)
     print(_table([*rows, total]))
     summary = total["story_stability"]
@@ -113,7 +105,7 @@ def _source(name: str, story_of: dict[str, str], folder: Path, work: Path) -> di
             "narrow_outlets": sum(_narrow(ranges[o]) for o in shown),
             **{f: _shares(c) for f, c in checks.items()},
             "story_stability": _story_summary(stories), "story_rows": stories,
-            "first_reporter": _held_shares(first_reporter)}
+            "first_reporter": held_shares(first_reporter)}
 
 
 def _stories(db: graphnews.Database, story_of: dict[str, str]) -> list[list[Any]]:
@@ -153,8 +145,9 @@ def _story_summary(stories: list[list[Any]]) -> dict[str, Any]:
             "stable_and_most_confident": count([r for r in confident if r[0]])}
 
 
-def _held_shares(checks: list[tuple[bool, bool]]) -> dict[str, Any]:
-    """How often a story's first reporter is the labelled story's, held in all nine or not."""
+def held_shares(checks: list[tuple[bool, bool]]) -> dict[str, Any]:
+    """How often a stored answer is the labelled stories' (``checks``: held in all nine
+    clusterings, right), in all and by held / moved."""
     def share(rows: list[tuple[bool, bool]]) -> float | None:
         return round(sum(r[1] for r in rows) / len(rows), 3) if rows else None
 
@@ -227,7 +220,7 @@ def _pooled(rows: list[dict[str, Any]]) -> dict[str, Any]:
                            "narrow_outlets": sum(r["narrow_outlets"] for r in rows),
                            "story_stability": _story_summary(
                                [story for r in rows for story in r["story_rows"]]),
-                           "first_reporter": _held_shares(
+                           "first_reporter": held_shares(
                                [tuple(c) for r in rows for c in r["first_reporter"]["checks"]])}
     for figure in FIGURES:
         out[figure] = _shares([tuple(c) for r in rows for c in r[figure]["checks"]])

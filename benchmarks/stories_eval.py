@@ -434,6 +434,24 @@ def _cached_truth(folder: Path, regime: Regime) -> GroundTruth | None:
     return truth if current else None
 
 
+def source_arguments(parser: argparse.ArgumentParser, *, work: str) -> None:
+    """``--labels``, ``--all-sources`` and ``--work`` of the benchmarks that measure a feature
+    on the labelled real sources (by default only those never fitted on, `SCORED_ONLY`)."""
+    parser.add_argument("--labels", type=Path, default=EVAL / "labels.tsv")
+    parser.add_argument("--all-sources", action="store_true",
+                        help="every labelled source, the fitted ones (in-sample) too")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / work)
+
+
+def chosen_sources(args: argparse.Namespace) -> list[tuple[str, dict[str, str], Path]]:
+    """The labelled sources `source_arguments` ask for: name, URL -> story, documents folder
+    (and ``args.work`` made)."""
+    args.work.mkdir(parents=True, exist_ok=True)
+    return [(name, story_of, args.labels.parent / name)
+            for name, story_of in sorted(read_labels(args.labels).items())
+            if args.all_sources or name in SCORED_ONLY]
+
+
 def _database(path: Path, inputs: list[Path]) -> graphnews.Database:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

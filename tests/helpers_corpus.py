@@ -1,4 +1,5 @@
-"""Tiny hand-made corpora for the collections, compare and attention tests."""
+"""Tiny hand-made corpora for the collections, compare and attention tests, and the labelled
+subset of tests/data for the story tests."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ from pathlib import Path
 
 import yaml
 
+import graphnews
+from graphnews.collections import import_outlets
 from graphnews.store import Database
+from graphnews.stories import detect_stories
+from graphnews.stories.fit import read_labels
+
+#: The labelled subset of ai-2022-06 (its documents and labels.tsv).
+LABELLED = Path(__file__).parent / "data" / "stories_eval"
 
 
 def article(domain: str, slug: str, when: str, title: str = "", excerpt: str = "",
@@ -46,3 +54,21 @@ def plant_stories(db: Database, stories: dict[str, Sequence[str]]) -> None:
                     "SELECT id FROM articles WHERE canonical_url = ?", (url,)).fetchone()
                 conn.execute("INSERT INTO story_articles (story_id, article_id) VALUES (?, ?)",
                              (story, article_id))
+
+
+def labelled_subset(path: Path) -> tuple[Database, dict[str, dict[str, str]]]:
+    """The labelled subset ingested into a database at ``path``, its stories detected, and
+    its labels (`graphnews.stories.fit.read_labels`)."""
+    db = graphnews.open(path)
+    db.ingest([LABELLED / "ai-2022-06" / "documents"])
+    detect_stories(db)
+    return db, read_labels(LABELLED / "labels.tsv")
+
+
+def assign_leans(db: Database, folder: Path, leans: Sequence[str]) -> None:
+    """Give every outlet but every seventh a lean, in turn (the seventh are in no collection)."""
+    domains = [d for (d,) in db.conn.execute("SELECT domain FROM outlets ORDER BY id")]
+    sheet = folder / "lean.csv"
+    sheet.write_text("domain,lean\n" + "".join(f"{d},{leans[i % len(leans)]}\n"
+                                               for i, d in enumerate(domains) if i % 7))
+    import_outlets(db, sheet)

@@ -31,7 +31,7 @@ from graphnews.graph import follows_graph, linked_pairs, outlet_graph
 from graphnews.store import Database
 from graphnews.stories import detect_stories
 from tests.conftest import DATA
-from tests.helpers_corpus import article, plant_stories, write_corpus
+from tests.helpers_corpus import article, assign_leans, plant_stories, write_corpus
 
 runner = CliRunner()
 A, B = parse_rule("group=a"), parse_rule("group=b")
@@ -204,11 +204,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Database:
     db = graphnews.open(folder / "g.db")
     db.ingest([folder / DOCUMENTS_DIR], workers=0)
     detect_stories(db)
-    domains = [d for (d,) in db.conn.execute("SELECT domain FROM outlets ORDER BY id")]
-    meta = folder / "lean.csv"
-    meta.write_text("domain,lean\n" + "".join(f"{d},{LEANS[i % 3]}\n"
-                                             for i, d in enumerate(domains) if i % 7))
-    import_outlets(db, meta)
+    assign_leans(db, folder, LEANS)
     return db
 
 

@@ -18,11 +18,12 @@ from typer.testing import CliRunner
 
 import graphnews
 from graphnews.cli import app
-from graphnews.collections import import_outlets, parse_rule
+from graphnews.collections import parse_rule
 from graphnews.compare import BlindspotRule, CompareReport, compare
 from graphnews.filters import Filters
 from graphnews.generator import DOCUMENTS_DIR, generate_corpus
 from graphnews.stories import detect_stories
+from tests.helpers_corpus import assign_leans
 
 runner = CliRunner()
 LEANS = ("left", "center", "right")
@@ -42,11 +43,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = graphnews.open(str(path))
     db.ingest([folder / DOCUMENTS_DIR], workers=0)
     detect_stories(db)
-    domains = [d for (d,) in db.conn.execute("SELECT domain FROM outlets ORDER BY id")]
-    meta = folder / "lean.csv"
-    meta.write_text("domain,lean\n" + "".join(f"{d},{LEANS[i % 3]}\n"
-                                             for i, d in enumerate(domains) if i % 7))
-    import_outlets(db, meta)
+    assign_leans(db, folder, LEANS)
     db.close()
     return path
 

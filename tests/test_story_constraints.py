@@ -305,15 +305,10 @@ def test_cli_join_separate_forget_and_list(corpus: tuple[Path, Path], tmp_path: 
 
 def test_labels_as_corrections_make_the_stories_agree_with_them(tmp_path: Path) -> None:
     from graphnews.stories.constraints import correct_with_labels
-    from graphnews.stories.fit import read_labels
     from graphnews.stories.score import score_stories
-    from tests.conftest import DATA
+    from tests.helpers_corpus import LABELLED, labelled_subset
 
-    folder = DATA / "stories_eval"
-    labels = read_labels(folder / "labels.tsv")
-    db = graphnews.open(tmp_path / "ai.db")
-    db.ingest([folder / "ai-2022-06" / "documents"])
-    detect_stories(db)
+    db, labels = labelled_subset(tmp_path / "ai.db")
     (before,) = score_stories(db, labels).scores
     assert before.stories["precision"] < 1  # the stored stories merge some labelled ones
     done = correct_with_labels(db, labels)
@@ -327,9 +322,7 @@ def test_labels_as_corrections_make_the_stories_agree_with_them(tmp_path: Path) 
     sizes = Counter(labels["ai-2022-06"].values())
     story = next(s for s, n in sizes.items() if n >= 2)
     a, b = [url for url, s in labels["ai-2022-06"].items() if s == story][:2]
-    fresh = graphnews.open(tmp_path / "fresh.db")
-    fresh.ingest([folder / "ai-2022-06" / "documents"])
-    detect_stories(fresh)
+    fresh, _ = labelled_subset(tmp_path / "fresh.db")
     constrain(fresh, a, b, "separate")
     with pytest.raises(BadInputError, match="forget that separation first"):
         correct_with_labels(fresh, labels)
@@ -340,6 +333,6 @@ def test_labels_as_corrections_make_the_stories_agree_with_them(tmp_path: Path) 
     with pytest.raises(BadInputError, match="forget that join first"):
         correct_with_labels(fresh, labels)
     assert len(load_constraints(fresh).items) == 1  # nothing added
-    result = runner.invoke(app, ["stories", "--correct", str(folder / "labels.tsv"), "--db",
+    result = runner.invoke(app, ["stories", "--correct", str(LABELLED / "labels.tsv"), "--db",
                                  str(tmp_path / "ai.db"), "-f", "json"])
     assert result.exit_code == 0 and "0 joins and 0 separations" in result.stderr

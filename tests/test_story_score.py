@@ -21,7 +21,7 @@ from graphnews.stories import detect_stories
 from graphnews.stories.fit import read_labels
 from graphnews.stories.score import score_clusterings, score_stories
 from tests.conftest import DATA
-from tests.helpers_corpus import article, plant_stories, write_corpus
+from tests.helpers_corpus import LABELLED, article, labelled_subset, plant_stories, write_corpus
 
 runner = CliRunner()
 
@@ -92,18 +92,15 @@ def test_scores_merges_and_splits_worked_by_hand(
 
 
 def test_the_real_subset_equals_a_count_over_every_pair(tmp_path: Path) -> None:
-    folder = DATA / "stories_eval"
-    db = graphnews.open(tmp_path / "ai.db")
-    db.ingest([folder / "ai-2022-06" / "documents"])
-    detect_stories(db)
-    report = score_stories(db, read_labels(folder / "labels.tsv"))
+    db, labels = labelled_subset(tmp_path / "ai.db")
+    report = score_stories(db, labels)
     (got,) = report.scores
     # independently: each labelled URL's article by its canonical URL among the aliases, each
     # pair of them counted once
     aliases = dict(db.conn.execute("SELECT url, article_id FROM aliases"))
     stored = dict(db.conn.execute("SELECT article_id, story_id FROM story_articles"))
     truth = {}
-    for line in (folder / "labels.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+    for line in (LABELLED / "labels.tsv").read_text(encoding="utf-8").splitlines()[1:]:
         _, url, story = line.split("\t")[:3]
         article = aliases.get(canonical_url(url))
         if article is not None:
@@ -123,11 +120,7 @@ def test_the_real_subset_equals_a_count_over_every_pair(tmp_path: Path) -> None:
 
 
 def test_each_clustering_scores_as_its_stored_stories_would(tmp_path: Path) -> None:
-    folder = DATA / "stories_eval"
-    labels = read_labels(folder / "labels.tsv")
-    db = graphnews.open(tmp_path / "ai.db")
-    db.ingest([folder / "ai-2022-06" / "documents"])
-    detect_stories(db)
+    db, labels = labelled_subset(tmp_path / "ai.db")
     rows = score_clusterings(db, labels, resolutions=(0.2, 0.5), seeds=(0, 1))
     db.close()
     assert [(r["resolution"], r["seed"], r["stored"]) for r in rows] == [
