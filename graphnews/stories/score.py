@@ -198,19 +198,17 @@ def _splits(source: str, truth: Mapping[int, str], guess: Mapping[int, Hashable]
 
 
 def _link_components(db: Database) -> dict[int, int]:
-    """Each linked article's connected component of the related links (its smallest id)."""
-    parent: dict[int, int] = {}
+    """Each linked article's connected component of the related links (a component number)."""
+    import numpy as np
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
 
-    def root(a: int) -> int:
-        while parent.get(a, a) != a:
-            parent[a] = parent.get(parent[a], parent[a])
-            a = parent[a]
-        return a
-
-    for a, b in db.conn.execute(
-            "SELECT from_article, to_article FROM related_links WHERE from_article != to_article"):
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-        parent.setdefault(min(ra, rb), min(ra, rb))
-    return {a: root(a) for a in list(parent)}
+    links = np.array(db.conn.execute(
+        "SELECT from_article, to_article FROM related_links WHERE from_article != to_article"
+    ).fetchall(), dtype=np.int64).reshape(-1, 2)
+    size = int(links.max(initial=0)) + 1
+    graph = sparse.coo_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])),
+                              shape=(size, size))
+    _, component = connected_components(graph, directed=False)
+    linked = np.unique(links)
+    return dict(zip(linked.tolist(), component[linked].tolist(), strict=True))
