@@ -383,6 +383,8 @@ def _add_ranges(report: CompareReport, db: Database, arts: _Compared, outlets: _
     kept = Counter[int]()
     blind_held = Counter[tuple[int, str]]()
     seen: dict[tuple[str, Any], list[Any]] = defaultdict(list)
+    listed = {(number[e["story"]], n) for n, both in report.most_and_least.items()
+              for shown in both.values() for e in shown}  # the relative shares shown
     for labels in alternatives.labels.values():
         found, story = np.unique(labels[at], return_inverse=True)
         alt = dataclasses.replace(arts, story=story, story_ids=[str(i) for i in
@@ -397,8 +399,9 @@ def _add_ranges(report: CompareReport, db: Database, arts: _Compared, outlets: _
             first_held[i] += other["first_collection"] == s["first_collection"]
             kept[i] += int(held[i]) == s["articles"] == other["articles"]
             seen[("outlets", i)].append(other["outlets"])
-            for n in names:
-                seen[("relative", (i, n))].append(_relative(other, n, totals, len(names)))
+        for i, n in listed:
+            other = rows[int(holding[i])]
+            seen[("relative", (i, n))].append(_relative(other, n, totals, len(names)))
         for b in report.blindspots:
             i = number[b["story"]]
             blind_held[(i, b["blind"])] += (int(holding[i]), b["blind"]) in blind
@@ -415,8 +418,8 @@ def _add_ranges(report: CompareReport, db: Database, arts: _Compared, outlets: _
     for b in report.blindspots:
         b["held"] = blind_held[(number[b["story"]], b["blind"])]
     for n, both in report.most_and_least.items():
-        for listed in both.values():
-            for e in listed:
+        for shown in both.values():
+            for e in shown:
                 e |= _low_high("relative", seen[("relative", (number[e["story"]], n))], digits=3)
     for n in names:
         totals[n] |= _low_high("blindspots", seen[("blindspots", n)])
