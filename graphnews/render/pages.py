@@ -344,7 +344,7 @@ def render_site(
     stability = story_stability(db) if ranges and story_ids else {}
     for story in story_ids:
         try:
-            held = stability.get(get_story(db, story).id) if stability else None
+            held = stability.get(story)  # (story ids: ``stories`` are ids)
             page = story_network(db, story, top=top, filters=f, stability=held)
         except NotFoundError:  # the filters leave none of its articles
             continue
