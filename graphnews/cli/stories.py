@@ -24,6 +24,7 @@ from graphnews.cli.common import (
     span,
 )
 from graphnews.cli.output import Format, console, emit_object, emit_rows, err_console
+from graphnews.errors import NotFoundError
 from graphnews.filters import Filters
 from graphnews.spread import (
     EVERY,
@@ -276,7 +277,7 @@ def stories_command(
         _score(database, score, fmt=fmt, top=None if all_rows else top, ranges=ranges)
         return
     if constraints:
-        from graphnews.stories.constraints import describe, load_constraints
+        from graphnews.stories.constraints import describe
 
         rows = describe(database, load_constraints(database))
         if rows or fmt is not Format.table:
@@ -414,7 +415,6 @@ def _correct(database: Database, story: str, *, join: list[str], separate: list[
              forget: list[str], silent: bool) -> str:
     """Store the corrections of ``story`` against each other story given; return the URL of
     the article ``story`` stands for (its story may get another id when recomputed)."""
-    from graphnews.errors import NotFoundError
     from graphnews.stories.constraints import Kind, article_url, constrain
 
     said: dict[Kind | None, str] = {"join": "one story", "separate": "not one story",
