@@ -70,6 +70,8 @@ class Alternatives:
 
     ids: np.ndarray  # article ids, ascending
     labels: dict[tuple[float, int], np.ndarray]
+    ts: np.ndarray  # each article's publication time (seconds; NaN unknown), as ``ids``
+    outlets: np.ndarray  # each article's outlet id (-1 unknown)
 
 
 def alternative_stories(
@@ -116,7 +118,7 @@ def alternative_stories(
         for r in resolutions
         for s in seeds
     }
-    return Alternatives(corpus.ids, labels)
+    return Alternatives(corpus.ids, labels, corpus.ts, corpus.outlets)
 
 
 @dataclass
@@ -164,14 +166,13 @@ def story_stability(
     first_held = np.zeros(len(stories), dtype=np.int64)
     low = np.full(len(stories), np.iinfo(np.int64).max)
     high = np.zeros(len(stories), dtype=np.int64)
-    times = _Times.read(db, alternatives.ids)
-    firsts = times.first_reporters(stored)
+    firsts = _first_reporters(stored, alternatives)
     for labels in alternatives.labels.values():
         other, held = holders(stored, labels, len(stories))
         # the size of the story holding most of each stored story's articles (0: none left)
         holding = np.where(other >= 0, np.bincount(labels)[np.maximum(other, 0)], 0)
         kept += (held == sizes) & (holding == sizes) & (sizes > 0)
-        theirs = times.first_reporters(labels)
+        theirs = _first_reporters(labels, alternatives)
         first_held += [o >= 0 and theirs.get(int(o)) == firsts.get(i)
                        for i, o in enumerate(other.tolist())]
         low = np.minimum(low, holding)
@@ -183,37 +184,21 @@ def story_stability(
     }
 
 
-@dataclass
-class _Times:
-    """Each article's publication time (NaN: unknown) and outlet (a number), in id order."""
-
-    ts: np.ndarray
-    outlet: np.ndarray
-
-    @classmethod
-    def read(cls, db: Database, ids: np.ndarray) -> _Times:
-        rows = db.conn.execute(
-            "SELECT id, published_ts, coalesce(outlet_id, -1) FROM articles ORDER BY id"
-        ).fetchall()
-        found = np.array([r[0] for r in rows], dtype=np.int64)
-        at = found.searchsorted(ids)
-        ts = np.array([np.nan if r[1] is None else r[1] for r in rows], dtype=np.float64)
-        outlet = np.array([r[2] for r in rows], dtype=np.int64)
-        return cls(ts[at], outlet[at])
-
-    def first_reporters(self, labels: np.ndarray) -> dict[int, tuple[int, ...]]:
-        """Per story number (``labels[i]``: article i's, -1 none), the outlets of its earliest
-        dated articles (a story without a dated article: none)."""
-        dated = (labels >= 0) & ~np.isnan(self.ts)
-        earliest = np.full(int(labels.max(initial=-1)) + 1, np.inf)
-        np.minimum.at(earliest, labels[dated], self.ts[dated])
-        first = np.flatnonzero(dated)
-        first = first[self.ts[first] == earliest[labels[first]]]
-        pairs = np.unique(np.column_stack((labels[first], self.outlet[first])), axis=0)
-        out: dict[int, tuple[int, ...]] = {}
-        for story, outlet in pairs.tolist():
-            out[story] = (*out.get(story, ()), outlet)
-        return out
+def _first_reporters(labels: np.ndarray, alternatives: Alternatives
+                     ) -> dict[int, tuple[int, ...]]:
+    """Per story number (``labels[i]``: article i's, -1 none), the outlets of its earliest
+    dated articles (a story without a dated article: none)."""
+    ts, outlet = alternatives.ts, alternatives.outlets
+    dated = (labels >= 0) & ~np.isnan(ts)
+    earliest = np.full(int(labels.max(initial=-1)) + 1, np.inf)
+    np.minimum.at(earliest, labels[dated], ts[dated])
+    first = np.flatnonzero(dated)
+    first = first[ts[first] == earliest[labels[first]]]
+    pairs = np.unique(np.column_stack((labels[first], outlet[first])), axis=0)
+    out: dict[int, tuple[int, ...]] = {}
+    for story, outlet_id in pairs.tolist():
+        out[story] = (*out.get(story, ()), outlet_id)
+    return out
 
 
 def holders(stored: np.ndarray, labels: np.ndarray, stories: int
