@@ -336,3 +336,51 @@ def test_labels_as_corrections_make_the_stories_agree_with_them(tmp_path: Path) 
     result = runner.invoke(app, ["stories", "--correct", str(LABELLED / "labels.tsv"), "--db",
                                  str(tmp_path / "ai.db"), "-f", "json"])
     assert result.exit_code == 0 and "0 joins and 0 separations" in result.stderr
+
+
+def test_corrections_carried_to_another_database_by_file(corpus: tuple[Path, Path],
+                                                         tmp_path: Path) -> None:
+    """What 'stories --constraints' writes (JSON or CSV), 'stories --correct' adds to another
+    database of the same documents: the same corrections, the same stories."""
+    from graphnews.stories.constraints import apply_corrections, read_corrections
+    from tests.helpers_corpus import LABELLED
+
+    first, _ = corpus
+    paths = []
+    for name in ("a", "b"):
+        db = graphnews.open(tmp_path / f"{name}.db")
+        db.ingest([first], workers=0)
+        detect_stories(db)
+        db.close()
+        paths.append(tmp_path / f"{name}.db")
+    db = graphnews.open(paths[0])
+    a, b, c = [s for s in load_stories(db) if s.size >= 3][:3]
+    constrain(db, a.id, b.id, "join")
+    constrain(db, _url(db, c.articles[-1]), c.id, "separate")
+    update_stories(db)
+    stored = load_constraints(db).items
+    stories = {frozenset(_url(db, x) for x in s.articles) for s in load_stories(db)}
+    db.close()
+    for fmt in ("json", "csv"):
+        out = runner.invoke(app, ["stories", "--constraints", "-f", fmt, "--db", str(paths[0])])
+        (tmp_path / f"fixes.{fmt}").write_text(out.stdout)
+    added = runner.invoke(app, ["stories", "--correct", str(tmp_path / "fixes.json"), "--db",
+                                str(paths[1]), "-f", "json"])
+    assert added.exit_code == 0 and "2 corrections added" in added.stderr
+    again = runner.invoke(app, ["stories", "--correct", str(tmp_path / "fixes.csv"), "--db",
+                                str(paths[1]), "-f", "json"])
+    assert again.exit_code == 0 and "0 corrections added" in again.stderr
+    assert "(2 already stored)" in again.stderr
+    other = graphnews.open(paths[1])
+    assert load_constraints(other).items == stored
+    assert {frozenset(_url(other, x) for x in s.articles) for s in load_stories(other)} == stories
+    # a row naming an article this database lacks is skipped and said; a bad row is refused
+    odd = tmp_path / "odd.csv"
+    odd.write_text("kind,a,b\njoin,https://nowhere.example/x," + stored[0].a + "\n")
+    assert apply_corrections(other, read_corrections(odd) or []).missing == [
+        "https://nowhere.example/x"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("kind,a,b\nmerge,https://a.example/1,https://a.example/2\n")
+    with pytest.raises(BadInputError, match="line 2"):
+        read_corrections(bad)
+    assert read_corrections(LABELLED / "labels.tsv") is None  # labels are no corrections file

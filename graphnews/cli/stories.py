@@ -225,7 +225,8 @@ def stories_command(
         help="Make the stories agree with your labels (a TSV as for --score) by corrections: "
         "each labelled story's articles joined, labelled stories kept apart, the stories "
         "recomputed until they agree (unlabelled articles go where the evidence puts them); "
-        "kept like 'graphnews story A --join B'.")] = None,
+        "kept like 'graphnews story A --join B'. Or add the corrections of a file 'graphnews "
+        "stories --constraints' wrote (JSON or CSV; from another database, say).")] = None,
     constraints: Annotated[bool, typer.Option(
         "--constraints", help="Instead of the list, the corrections made with 'graphnews story "
         "A --join B' or '--separate B': both articles, their titles and their stories now.")
@@ -262,16 +263,7 @@ def stories_command(
     if fit is not None:
         _fit(database, fit, fmt=fmt, silent=silent)
     if correct is not None:
-        from graphnews.stories.constraints import correct_with_labels
-        from graphnews.stories.fit import read_labels
-
-        done = correct_with_labels(database, read_labels(correct))
-        if not silent:
-            err_console().print(
-                f"stories: {done.joins} joins and {done.separations} separations added from "
-                f"{correct} in {done.rounds} computations of the stories"
-                + (f"; {done.merged} stories still join labelled ones (run it again)"
-                   if done.merged else "; every label holds"), highlight=False)
+        _correct_from(database, correct, silent=silent)
     ensure_stories(database, resolution=resolution, seed=seed, silent=silent)
     if score is not None:
         _score(database, score, fmt=fmt, top=None if all_rows else top, ranges=ranges)
@@ -409,6 +401,32 @@ def story_command(
             fmt,
             title="the story under other clusterings (the stored one: nothing joined or left)",
         )
+
+
+def _correct_from(database: Database, path: Path, *, silent: bool) -> None:
+    """``--correct FILE``: the corrections another database's ``--constraints`` wrote, or a
+    labels TSV applied as corrections."""
+    from graphnews.stories.constraints import (
+        apply_corrections,
+        correct_with_labels,
+        read_corrections,
+    )
+    from graphnews.stories.fit import read_labels
+
+    corrections = read_corrections(path)
+    if corrections is not None:
+        applied = apply_corrections(database, corrections)
+        said = (f"stories: {applied.added} corrections added from {path} ({applied.unchanged} "
+                "already stored)" + (f"; {len(applied.missing)} of its URLs are not in this "
+                                     "database, their rows skipped" if applied.missing else ""))
+    else:
+        done = correct_with_labels(database, read_labels(path))
+        said = (f"stories: {done.joins} joins and {done.separations} separations added from "
+                f"{path} in {done.rounds} computations of the stories"
+                + (f"; {done.merged} stories still join labelled ones (run it again)"
+                   if done.merged else "; every label holds"))
+    if not silent:
+        err_console().print(said, highlight=False)
 
 
 def _correct(database: Database, story: str, *, join: list[str], separate: list[str],

@@ -18,11 +18,14 @@ joined articles is refused (it could not hold). ``graphnews story A --join B``, 
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import itertools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from graphnews.errors import BadInputError, NotFoundError
@@ -34,15 +37,18 @@ if TYPE_CHECKING:
 
 __all__ = [
     "META_KEY",
+    "AppliedCorrections",
     "Constraint",
     "Kind",
     "LabelCorrections",
     "StoryConstraints",
+    "apply_corrections",
     "article_url",
     "constrain",
     "correct_with_labels",
     "describe",
     "load_constraints",
+    "read_corrections",
 ]
 
 META_KEY = "story_constraints"
@@ -219,6 +225,88 @@ def correct_with_labels(db: Database, labels: Mapping[str, Mapping[str, str]], *
             said[pair] = "separate"
         separations += len(new)
         _store(db, kept)
+
+
+@dataclass(frozen=True)
+class AppliedCorrections:
+    """What `apply_corrections` did."""
+
+    added: int  # corrections stored (new, or replacing another word on the same pair)
+    unchanged: int  # already stored as they are
+    missing: list[str]  # URLs of the file the database does not hold (their rows skipped)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def read_corrections(path: str | Path) -> list[Constraint] | None:
+    """The corrections in a file ``graphnews stories --constraints`` wrote (``--format json``,
+    or ``csv``/tab-separated with ``kind``, ``a`` and ``b`` columns), or None when the file is
+    not one (a labels TSV, say).
+
+    Raises
+    ------
+    BadInputError
+        When it cannot be read, or a row's kind is neither join nor separate or misses a URL
+        (file and line).
+    """
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadInputError(f"{file}: cannot read it: {error}") from error
+    if text.lstrip().startswith("["):
+        try:
+            rows = [(str(i + 1), row) for i, row in enumerate(json.loads(text))]
+        except (json.JSONDecodeError, TypeError) as error:
+            raise BadInputError(f"{file}: not the JSON of 'graphnews stories --constraints': "
+                                f"{error}") from error
+    else:
+        header = text.split("\n", 1)[0]
+        reader = csv.DictReader(io.StringIO(text, newline=""),
+                                delimiter="\t" if "\t" in header else ",")
+        if not reader.fieldnames or not {"kind", "a", "b"} <= set(reader.fieldnames):
+            return None
+        rows = [(f"line {reader.line_num}", row) for row in reader]
+    out = []
+    for where, row in rows:
+        kind, a, b = (str(row.get(k) or "").strip() if isinstance(row, dict) else ""
+                      for k in ("kind", "a", "b"))
+        if kind not in ("join", "separate") or not a or not b:
+            raise BadInputError(f"{file}: {where}: a correction needs a kind (join or "
+                                f"separate) and two URLs, got {row!r}")
+        out.append(Constraint("join" if kind == "join" else "separate", a, b))
+    return out
+
+
+def apply_corrections(db: Database, corrections: Iterable[Constraint]) -> AppliedCorrections:
+    """Store ``corrections`` (from another database, say: `read_corrections`), each article by
+    any URL of it; rows naming an article this database does not hold are skipped and listed.
+    Nothing is stored when one contradicts the others or those stored (a BadInputError)."""
+    kept = list(load_constraints(db).items)
+    added = unchanged = 0
+    missing: list[str] = []
+    for c in corrections:
+        urls = []
+        for url in (c.a, c.b):
+            article = db.resolve_url(url)
+            if article is None:
+                missing.append(url)
+                continue
+            (canonical,) = db.conn.execute("SELECT canonical_url FROM articles WHERE id = ?",
+                                           (article,)).fetchone()
+            urls.append(str(canonical))
+        if len(urls) < 2 or urls[0] == urls[1]:
+            continue
+        pair = tuple(sorted(urls))
+        if Constraint(c.kind, *pair) in kept:
+            unchanged += 1
+            continue
+        kept = [k for k in kept if (k.a, k.b) != pair]
+        kept.append(_checked(kept, Constraint(c.kind, *pair), f"{pair[0]} and {pair[1]}"))
+        added += 1
+    _store(db, kept)
+    return AppliedCorrections(added, unchanged, missing)
 
 
 def _checked(kept: list[Constraint], added: Constraint, what: str) -> Constraint:
