@@ -157,5 +157,5 @@ def test_cli_score(tmp_path: Path) -> None:
     bad = tmp_path / "bad.tsv"
     bad.write_text("address\tgroup\nx\ty\n")
     refused = runner.invoke(app, ["stories", "--score", str(bad), "--db", str(db)])
-    assert refused.exit_code != 0 and "'url' and 'story'" in refused.output
+    assert refused.exit_code != 0 and "'url' and 'story'" in " ".join(refused.output.split())
     assert "Traceback" not in refused.output
