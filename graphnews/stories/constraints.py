@@ -171,13 +171,11 @@ def correct_with_labels(db: Database, labels: Mapping[str, Mapping[str, str]], *
     groups: dict[tuple[str, str], list[str]] = {}
     for source, story_of in labels.items():
         for url, story in story_of.items():
-            article = db.resolve_url(url)
-            if article is not None:
-                (canonical,) = db.conn.execute(
-                    "SELECT canonical_url FROM articles WHERE id = ?", (article,)).fetchone()
+            canonical = _stored_url(db, url)
+            if canonical is not None:
                 members = groups.setdefault((source, story), [])
                 if canonical not in members:
-                    members.append(str(canonical))
+                    members.append(canonical)
     kept = list(load_constraints(db).items)
     said = {(c.a, c.b): c.kind for c in kept}
     joins = separations = 0
@@ -289,13 +287,11 @@ def apply_corrections(db: Database, corrections: Iterable[Constraint]) -> Applie
     for c in corrections:
         urls = []
         for url in (c.a, c.b):
-            article = db.resolve_url(url)
-            if article is None:
+            canonical = _stored_url(db, url)
+            if canonical is None:
                 missing.append(url)
-                continue
-            (canonical,) = db.conn.execute("SELECT canonical_url FROM articles WHERE id = ?",
-                                           (article,)).fetchone()
-            urls.append(str(canonical))
+            else:
+                urls.append(canonical)
         if len(urls) < 2 or urls[0] == urls[1]:
             continue
         pair = tuple(sorted(urls))
@@ -339,12 +335,21 @@ def article_url(db: Database, name: str) -> str:
     from graphnews.stories.stored import get_story
 
     text = name.strip()
-    if "://" in text:
-        article = db.resolve_url(text)
-        if article is None:
-            raise NotFoundError(f"no article has the URL {name!r}")
-    else:
-        article = get_story(db, text).articles[0]
+    if "://" not in text:
+        return _url_of(db, get_story(db, text).articles[0])
+    found = _stored_url(db, text)
+    if found is None:
+        raise NotFoundError(f"no article has the URL {name!r}")
+    return found
+
+
+def _stored_url(db: Database, url: str) -> str | None:
+    """The canonical URL the database keeps for the article ``url`` (any alias) names."""
+    article = db.resolve_url(url)
+    return None if article is None else _url_of(db, article)
+
+
+def _url_of(db: Database, article: int) -> str:
     (url,) = db.conn.execute("SELECT canonical_url FROM articles WHERE id = ?",
                              (article,)).fetchone()
     return str(url)
