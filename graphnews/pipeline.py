@@ -77,6 +77,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from graphnews.spread import OutletSpread
+    from graphnews.stories.alternatives import Alternatives, StoryStability
 
 __all__ = [
     "CENTRAL_OUTLETS_FILE",
@@ -192,6 +193,7 @@ def run(
     overrides: str | os.PathLike[str] | None = None,
     force: bool = False,
     filters: Filters | None = None,
+    ranges: bool = False,
 ) -> RunReport:
     """Ingest ``inputs`` into ``db``, then run every analysis step, writing into ``out_dir``.
 
@@ -214,6 +216,14 @@ def run(
         Which articles the reports, the site and the exports keep (stories are detected over
         the whole database, then filtered like every report). With languages, the articles'
         languages are detected first.
+    ranges : bool
+        Also say how far each figure depends on the stories: the stories are clustered again
+        at resolutions 0.4, 0.5 and 0.6 with seeds 0, 1 and 2 (once, for every step;
+        `graphnews.stories.alternatives.alternative_stories`), each story of ``stories.json``
+        gets the keys of ``graphnews stories --ranges``, each row of ``spread.json`` those
+        of ``graphnews spread --ranges``, and the story pages and overview say in how many
+        clusterings each story is found whole (``graphnews render --ranges``). Costs about
+        one more computation of the stories.
 
     Returns
     -------
@@ -232,6 +242,8 @@ def run(
     options: dict[str, Any] = {"version": __version__, "steps": [s.name for s in _STEPS]}
     if not f.is_empty:
         options["filters"] = f.as_dict()
+    if ranges:
+        options["ranges"] = True
     if f.languages:
         from graphnews.language import detect_languages
 
@@ -243,7 +255,8 @@ def run(
         report.steps.extend(_reused_step(s, out) for s in previous)
     else:
         with _side_process(db) as side:
-            context = _Context(db=db, out_dir=out, progress=progress, filters=f, side=side)
+            context = _Context(db=db, out_dir=out, progress=progress, filters=f, side=side,
+                               ranges=ranges)
             for step in _STEPS:
                 report.steps.append(_run_step(step, context))
         _write_summary(report, db, _fingerprint(db, options))
@@ -297,6 +310,11 @@ class _Context:
     #: Work started in ``side`` once the stories are stored: the outlet spread rows
     #: (``"spread"``) and the coverage export's files (``"coverage"``).
     early: dict[str, Future[Any]] = field(default_factory=dict)
+    #: With ``ranges`` (`run`): the alternative clusterings, made once the stories are stored,
+    #: and each story's stability under them (`graphnews.stories.alternatives`).
+    ranges: bool = False
+    alternatives: Alternatives | None = None
+    stability: dict[str, StoryStability] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -313,8 +331,14 @@ def _stories(context: _Context, step: StepReport) -> None:
 
     step.notes = update_stories(context.db, progress=context.progress).caveats()
     stories = stories_spread(context.db, filters=context.filters)
-    step.written.append(_write_json(context.out_dir / STORIES_FILE,
-                                    [s.as_dict() for s in stories]))
+    rows = [s.as_dict() for s in stories]
+    if context.ranges:
+        from graphnews.stories.alternatives import alternative_stories, story_stability
+
+        context.alternatives = alternative_stories(context.db)
+        context.stability = story_stability(context.db, alternatives=context.alternatives)
+        rows = [r | context.stability[r["id"]].as_dict() for r in rows]
+    step.written.append(_write_json(context.out_dir / STORIES_FILE, rows))
     shared = sum(s.size > 1 for s in stories)
     step.counts = {"stories": shared, "single articles": len(stories) - shared}
     if context.side is not None:  # these need the stories and nothing of the later steps
@@ -325,12 +349,17 @@ def _stories(context: _Context, step: StepReport) -> None:
 
 
 def _spread(context: _Context, step: StepReport) -> None:
-    from graphnews.spread import outlet_spread
+    from graphnews.spread import outlet_spread, ranks, spread_ranges, with_ranges
 
     pending = context.early.pop("spread", None)
     rows = (pending.result() if pending is not None  # computed in the side process
             else outlet_spread(context.db, filters=context.filters))
-    step.written.append(_write_json(context.out_dir / SPREAD_FILE, [r.as_dict() for r in rows]))
+    out = [r.as_dict() for r in rows]
+    if context.alternatives is not None:
+        _, found = spread_ranges(context.db, filters=context.filters,
+                                 alternatives=context.alternatives)
+        out = with_ranges(out, ranks(rows), found)
+    step.written.append(_write_json(context.out_dir / SPREAD_FILE, out))
     step.counts = {"outlets": len(rows)}
     if rows:
         step.counts["most often first"] = max(rows, key=lambda r: (r.first, r.stories)).outlet
@@ -353,7 +382,8 @@ def _render(context: _Context, step: StepReport) -> None:
     from graphnews.render import render_site
 
     step.written.extend(render_site(context.db, context.out_dir, measures=context.measures,
-                                    graph=context.graphs.get("outlets"), filters=context.filters))
+                                    graph=context.graphs.get("outlets"), filters=context.filters,
+                                    ranges=context.ranges, stability=context.stability))
     step.counts = {"pages": len(step.written)}
 
 

@@ -46,7 +46,7 @@ import dataclasses
 import datetime as dt
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -57,6 +57,7 @@ from graphnews.stories import get_story
 
 if TYPE_CHECKING:
     from graphnews.store import Database
+    from graphnews.stories.alternatives import Alternatives
 
 __all__ = [
     "EVERY",
@@ -69,10 +70,12 @@ __all__ = [
     "StorySpread",
     "first_per_window",
     "outlet_spread",
+    "ranks",
     "spread_ranges",
     "stories_spread",
     "story_spread",
     "windows",
+    "with_ranges",
 ]
 
 _Row = TypeVar("_Row", "StorySpread", "OutletSpread")
@@ -285,6 +288,7 @@ def spread_ranges(
     min_stories: int = 1,
     resolutions: Sequence[float] | None = None,
     seeds: Sequence[int] | None = None,
+    alternatives: Alternatives | None = None,
 ) -> tuple[list[tuple[float, int]], list[OutletRange]]:
     """`outlet_spread` under each alternative clustering: how far each outlet's figures move.
 
@@ -295,11 +299,13 @@ def spread_ranges(
     left as they are. Returns the clusterings, as ``(resolution, seed)``,
     and a range per outlet and window that has a row under at least one of them (parameters
     as in `outlet_spread`; outlets in the order they first have one, the first clustering's
-    table first).
+    table first). ``alternatives``: the clusterings when already made (as in
+    `graphnews.stories.alternatives.story_stability`).
     """
     from graphnews.stories.alternatives import alternative_stories
 
-    alternatives = alternative_stories(db, resolutions=resolutions, seeds=seeds)
+    if alternatives is None:
+        alternatives = alternative_stories(db, resolutions=resolutions, seeds=seeds)
     out: list[OutletRange] = []
     for label, window in _windowed(db, filters or Filters(), every):
         timed = [a for a in _kept_articles(db, window) if a.ts is not None]
@@ -314,6 +320,33 @@ def spread_ranges(
             tables.append(_outlet_rows(firsts.values(), label))
         out.extend(_ranges(tables, label, min_stories))
     return list(alternatives.labels), out
+
+
+def ranks(rows: Iterable[OutletSpread]) -> dict[tuple[str | None, str], int]:
+    """Each row's place in its window's table, 1 first (rows as `outlet_spread` orders them)."""
+    places: Counter[str | None] = Counter()
+    out = {}
+    for row in rows:
+        places[row.window] += 1
+        out[(row.window, row.outlet)] = places[row.window]
+    return out
+
+
+def with_ranges(
+    rows: Iterable[dict[str, Any]],
+    rank: Mapping[tuple[str | None, str], int],
+    found: Iterable[OutletRange],
+) -> list[dict[str, Any]]:
+    """``outlet_spread`` rows (as dicts) with each one's ``rank`` (`ranks`) and the keys of its
+    `OutletRange` (`spread_ranges`; None where it has none): a ``spread --ranges`` row."""
+    by_key = {(r.window, r.outlet): r.as_dict() for r in found}
+    missing = dict.fromkeys(RANGE_KEYS)
+    return [
+        r
+        | {"rank": rank[(r.get("window"), r["outlet"])]}
+        | by_key.get((r.get("window"), r["outlet"]), missing)
+        for r in rows
+    ]
 
 
 def first_per_window(rows: list[_Row], top: int) -> list[_Row]:

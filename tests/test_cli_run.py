@@ -100,3 +100,19 @@ def test_help_ends_with_an_example() -> None:
     result = runner.invoke(app, ["run", "--help"])
     assert result.exit_code == 0
     assert "Example: graphnews run seeds/ --out output/" in result.stdout
+
+
+def test_ranges_write_what_stories_and_spread_ranges_print(corpus: Path, tmp_path: Path) -> None:
+    """``run --ranges``: stories.json and spread.json are what ``stories --ranges --all`` and
+    ``spread --ranges --all`` print as JSON on the same database."""
+    out, db = tmp_path / "out", str(tmp_path / "news.db")
+    result = runner.invoke(app, ["run", str(corpus), "--out", str(out), "--db", db, "--ranges",
+                                 "--silent"])
+    assert result.exit_code == 0, result.output
+    for command, name in (("stories", "stories.json"), ("spread", "spread.json")):
+        printed = runner.invoke(app, [command, "--db", db, "--ranges", "--all", "-f", "json",
+                                      "--silent"])
+        assert printed.exit_code == 0, printed.output
+        written = json.loads((out / name).read_text())
+        assert written == json.loads(printed.stdout) and written
+        assert all("clusterings" in row for row in written)

@@ -24,6 +24,8 @@ from graphnews.pipeline import (
     run,
 )
 from graphnews.render import render_site
+from graphnews.spread import outlet_spread, ranks, spread_ranges, with_ranges
+from graphnews.stories.alternatives import story_stability
 from tests.conftest import SEEDS, seeds_and_generated
 
 #: The steps of a run, in order.
@@ -269,3 +271,37 @@ def test_progress_reports_every_step(corpus: Path, tmp_path: Path) -> None:
     # the same callback reaches ingest (files) and stories (its four stages, then done)
     assert [c for c in calls if c[0] == "stories" and c[2] == 4] == [
         ("stories", done, 4) for done in range(5)]
+
+
+def test_ranges_add_the_keys_of_stories_spread_and_render_ranges(
+    first: tuple[Path, RunReport], corpus: Path, tmp_path: Path
+) -> None:
+    """``run(ranges=True)`` clusters the alternatives once for every step: each story of
+    stories.json is the plain run's story with `story_stability`'s keys, each spread row the
+    plain row with the keys `with_ranges` adds from `spread_ranges`, each story page says in how
+    many clusterings the story is found whole; and only then (the plain run has none of it)."""
+    plain = first[0] / "out"
+    out = tmp_path / "out"
+    with graphnews.open(tmp_path / "news.db") as db:
+        report = run(db, [corpus], out_dir=out, ranges=True)
+        assert report.exit_code == 0 and not report.reused
+        stability = story_stability(db)
+        rows = outlet_spread(db)
+        _, found = spread_ranges(db)
+        again = run(db, [corpus], out_dir=out, ranges=True)
+        assert again.reused
+        unranged = run(db, [corpus], out_dir=tmp_path / "other")
+        assert not unranged.reused  # the option is part of the fingerprint
+    stories = json.loads((out / STORIES_FILE).read_text())
+    expected = json.loads((plain / STORIES_FILE).read_text())
+    assert stories == [s | stability[s["id"]].as_dict() for s in expected]
+    assert all("kept" not in s for s in expected)
+    assert any(s["kept"] < s["clusterings"] for s in stories)  # something moves in this corpus
+    spread = json.loads((out / SPREAD_FILE).read_text())
+    assert spread == with_ranges(json.loads((plain / SPREAD_FILE).read_text()), ranks(rows), found)
+    assert all(r["first_min"] <= r["first"] <= r["first_max"] for r in spread
+               if r["clusterings"] is not None)
+    pages = sorted(out.glob("story-*.html"))
+    assert pages and all("found whole" in p.read_text() for p in pages)
+    assert not any("found whole" in p.read_text() for p in plain.glob("story-*.html"))
+    assert snapshot(tmp_path / "other") == snapshot(plain)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,14 +28,14 @@ from graphnews.filters import Filters
 from graphnews.spread import (
     EVERY,
     RANGE_FIGURES,
-    RANGE_KEYS,
-    OutletSpread,
     StorySpread,
     first_per_window,
     outlet_spread,
+    ranks,
     spread_ranges,
     stories_spread,
     story_spread,
+    with_ranges,
 )
 from graphnews.store import Database
 from graphnews.stories.constraints import load_constraints
@@ -509,7 +508,7 @@ def spread_command(
     filters = report_filters(database, since=since, until=until, collections=collection,
                              languages=language)
     rows = outlet_spread(database, filters=filters, every=every, min_stories=min_stories)
-    rank = _ranks(rows)  # before --top cuts the rows
+    rank = ranks(rows)  # before --top cuts the rows
     if not all_rows:
         rows = first_per_window(rows, top)
     out = [r.as_dict() for r in rows]
@@ -528,16 +527,6 @@ def spread_command(
     )
 
 
-def _ranks(rows: list[OutletSpread]) -> dict[tuple[str | None, str], int]:
-    """Each row's place in its window's table, 1 first."""
-    places: Counter[str | None] = Counter()
-    out = {}
-    for row in rows:
-        places[row.window] += 1
-        out[(row.window, row.outlet)] = places[row.window]
-    return out
-
-
 def _with_ranges(
     database: Database,
     rows: list[dict[str, Any]],
@@ -553,14 +542,7 @@ def _with_ranges(
                                        min_stories=min_stories)
     if not silent:
         ranges_note(clusterings)
-    by_key = {(r.window, r.outlet): r.as_dict() for r in found}
-    missing = dict.fromkeys(RANGE_KEYS)
-    return [
-        r
-        | {"rank": rank[(r.get("window"), r["outlet"])]}
-        | by_key.get((r.get("window"), r["outlet"]), missing)
-        for r in rows
-    ]
+    return with_ranges(rows, rank, found)
 
 
 def _range_cells(row: dict[str, Any]) -> dict[str, Any]:

@@ -299,6 +299,7 @@ def render_site(
     top_stories: int = DEFAULT_TOP_STORIES,
     filters: Filters | None = None,
     ranges: bool = False,
+    stability: Mapping[str, StoryStability] | None = None,
 ) -> list[Path]:
     """Write the site: ``index.html``, ``outlets.html``, ``topics.html``, ``story-<id>.html``.
 
@@ -324,6 +325,9 @@ def render_site(
         Also say, on each story page and in the overview's story table, in how many of the
         clusterings of `graphnews.stories.alternatives.story_stability` the story is found
         whole (that clusters the stories again: about one more computation of the stories).
+    stability : mapping, optional
+        With ``ranges``: `story_stability` by story id when already computed (`graphnews run
+        --ranges` passes its own), so that the stories are not clustered again.
 
     Returns
     -------
@@ -341,7 +345,8 @@ def render_site(
     topics = topic_network(db, top=top, resolution=resolution, seed=seed, filters=f)
     pages: list[tuple[str, GraphPage]] = [("outlets.html", outlets), ("topics.html", topics)]
     story_rows = []
-    stability = story_stability(db) if ranges and story_ids else {}
+    if stability is None:
+        stability = story_stability(db) if ranges and story_ids else {}
     for story in story_ids:
         try:
             held = stability.get(story)  # (story ids: ``stories`` are ids)

@@ -142,6 +142,7 @@ def story_stability(
     *,
     resolutions: Sequence[float] | None = None,
     seeds: Sequence[int] | None = None,
+    alternatives: Alternatives | None = None,
 ) -> dict[str, StoryStability]:
     """For each stored story: in how many alternative clusterings (`alternative_stories`) its
     articles are exactly one story, the sizes of the story that holds most of them, and in how
@@ -151,8 +152,12 @@ def story_stability(
     A story found whole at every resolution and seed does not hang on the clustering's free
     choices; one that grows or splits does (how far that tells a right story from a wrong one
     on labelled data: docs/stories.md, "How far the figures depend on the stories").
+
+    ``alternatives``: the clusterings when already made (`graphnews run --ranges` makes them
+    once for its stories, spread and pages); else made here from ``resolutions`` and ``seeds``.
     """
-    alternatives = alternative_stories(db, resolutions=resolutions, seeds=seeds)
+    if alternatives is None:
+        alternatives = alternative_stories(db, resolutions=resolutions, seeds=seeds)
     stories = load_stories(db)
     if not stories:
         return {}
