@@ -10,11 +10,15 @@ and CPU time of whole processes (the median of ``--repeat`` runs after one warm-
   recomputation of the stories (the evidence and one clustering, then storing them), what
   looking at one other clustering by hand costs;
 - ``graphnews spread --all --ranges``: the evidence once and nine clusterings, none stored;
-- ``graphnews compare --by lean --words 0`` and the same ``--ranges``.
+- ``graphnews compare --by lean --words 0`` and the same ``--ranges``;
+- ``graphnews run DOCUMENTS --force`` (every step after ingest recomputed but the stories,
+  which are current) and the same ``--ranges``: what the main job waits for the ranges.
 
     python benchmarks/bench_spread_ranges.py --sizes 1000,10000,100000 --work /tmp/NAME-tmp/bench
+    python benchmarks/bench_spread_ranges.py --commands run,run_ranges   # some of them
 
-Results: ``benchmarks/results/spread_ranges_time.json``.
+Results: ``benchmarks/results/spread_ranges_time.json`` (with ``--commands``:
+``spread_ranges_time_<commands>.json``).
 """
 
 from __future__ import annotations
@@ -38,13 +42,23 @@ from graphnews.collections import import_outlets  # noqa: E402
 from graphnews.stories import detect_stories  # noqa: E402
 
 LEANS = ("left", "center", "right")
+#: Ratios of the times measured: name -> (numerator, denominator, digits).
+RATIOS = {
+    "ranges_over_spread": ("spread_ranges", "spread", 1),
+    "ranges_over_stories_full": ("spread_ranges", "stories_full", 2),
+    "compare_ranges_over_compare": ("compare_ranges", "compare", 1),
+    "run_ranges_over_run": ("run_ranges", "run", 2),
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     corpus_arguments(parser, sizes="1000,10000,100000")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--commands", default="",
+                        help="comma-separated names of the commands to time (default: all)")
     args = parser.parse_args()
+    chosen = [name for name in args.commands.split(",") if name]
     rows = []
     for documents in args.sizes:
         folder = ensure_corpus(args.work, documents, seed=args.seed)
@@ -52,6 +66,8 @@ def main() -> None:
         row: dict[str, Any] = {"documents": documents, "load_before": os.getloadavg()[0]}
         copy = db.with_name("copy.db")
         compared = ["compare", "--by", "lean", "--words", "0"]
+        ran = ["run", str(folder), "--out", str(folder.parent / "run-out"), "--force",
+               "--silent"]
         commands = {
             "spread": (["spread", "--all", "--silent"], db, False),
             "stories_full": (["stories", "--resolution", "0.45", "--all", "--silent"], copy,
@@ -59,24 +75,25 @@ def main() -> None:
             "spread_ranges": (["spread", "--all", "--silent", "--ranges"], db, False),
             "compare": (compared, db, False),
             "compare_ranges": ([*compared, "--ranges"], db, False),
+            "run": (ran, db, False),
+            "run_ranges": ([*ran, "--ranges"], db, False),
         }
         for name, (words, target, fresh) in commands.items():
+            if chosen and name not in chosen:
+                continue
             row[name] = _timed(words, db, target, fresh=fresh, repeat=args.repeat)
             print(f"{documents:,} {name}: {row[name]}", file=sys.stderr, flush=True)
-        row["ranges_over_spread"] = round(
-            row["spread_ranges"]["seconds"] / row["spread"]["seconds"], 1)
-        row["ranges_over_stories_full"] = round(
-            row["spread_ranges"]["seconds"] / row["stories_full"]["seconds"], 2)
-        row["compare_ranges_over_compare"] = round(
-            row["compare_ranges"]["seconds"] / row["compare"]["seconds"], 1)
+        for ratio, (over, under, digits) in RATIOS.items():
+            if over in row and under in row:
+                row[ratio] = round(row[over]["seconds"] / row[under]["seconds"], digits)
         row["load_after"] = os.getloadavg()[0]
         rows.append(row)
-    write_results("spread_ranges_time", {"machine": machine(), "rows": rows})
+    name = "spread_ranges_time" + "".join(f"_{c}" for c in chosen)
+    write_results(name, {"machine": machine(), "rows": rows})
     for r in rows:
-        print(f"{r['documents']:>7,} docs: spread {r['spread']['seconds']} s, full stories "
-              f"{r['stories_full']['seconds']} s, spread --ranges {r['spread_ranges']['seconds']}"
-              f" s ({r['ranges_over_stories_full']} x the full stories); compare "
-              f"{r['compare']['seconds']} s, --ranges {r['compare_ranges']['seconds']} s")
+        print(f"{r['documents']:>7,} docs: " + ", ".join(
+            f"{k} {v['seconds']} s" for k, v in r.items() if isinstance(v, dict))
+            + "; " + ", ".join(f"{k} {r[k]}" for k in RATIOS if k in r))
 
 
 def _database(path: Path, documents: Path) -> Path:
