@@ -26,6 +26,7 @@ from graphnews.collections import attribute_collections
 from graphnews.compare import compare
 from graphnews.export import export
 from graphnews.ingest import IngestReport
+from graphnews.pipeline import SPREAD_FILE, STORIES_FILE, run
 from graphnews.spread import spread_ranges, stories_spread
 from graphnews.store import Database
 from graphnews.stories import detect_stories, stories_are_current, update_stories
@@ -309,3 +310,19 @@ def test_stories_and_their_spread_are_equal(pair: dict[str, Any]) -> None:
         assert sqlite_rows == pg_rows
     a, b = both(pair, lambda db: _graph_data(graph.build_graph(db, "outlets")))
     assert a == b
+
+
+def test_run_with_ranges_writes_the_same_stories_and_spread(
+    pair: dict[str, Any], corpus: Path, tmp_path: Path
+) -> None:
+    """``graphnews run --ranges`` (the alternative clusterings made once for every step) gives
+    the same stories.json and spread.json on both engines."""
+    written = {}
+    for engine in ENGINES:
+        report = run(pair[engine][0], [corpus], out_dir=tmp_path / engine, ranges=True)
+        assert not report.failed, report.reasons
+        written[engine] = [json.loads((tmp_path / engine / name).read_text())
+                           for name in (STORIES_FILE, SPREAD_FILE)]
+    stories, spread = written["sqlite"]
+    assert written["postgresql"] == written["sqlite"]
+    assert "kept" in stories[0] and "first_min" in spread[0]
