@@ -341,6 +341,9 @@ def _stories(context: _Context, step: StepReport) -> None:
     step.written.append(_write_json(context.out_dir / STORIES_FILE, rows))
     shared = sum(s.size > 1 for s in stories)
     step.counts = {"stories": shared, "single articles": len(stories) - shared}
+    if context.ranges:  # of the stories of two or more articles
+        step.counts["found whole in every clustering"] = sum(
+            r["kept"] == r["clusterings"] for r in rows if r["size"] > 1)
     if context.side is not None:  # these need the stories and nothing of the later steps
         path, filters = context.db.path, context.filters
         context.early = {"spread": context.side.submit(_outlet_spread, path, filters),

@@ -297,6 +297,9 @@ def test_ranges_add_the_keys_of_stories_spread_and_render_ranges(
     assert stories == [s | stability[s["id"]].as_dict() for s in expected]
     assert all("kept" not in s for s in expected)
     assert any(s["kept"] < s["clusterings"] for s in stories)  # something moves in this corpus
+    counts = next(s.counts for s in report.steps if s.name == "stories")
+    assert counts["found whole in every clustering"] == sum(
+        s["kept"] == s["clusterings"] for s in stories if s["size"] > 1) > 0
     spread = json.loads((out / SPREAD_FILE).read_text())
     assert spread == with_ranges(json.loads((plain / SPREAD_FILE).read_text()), ranks(rows), found)
     assert all(r["first_min"] <= r["first"] <= r["first_max"] for r in spread
