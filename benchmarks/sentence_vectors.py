@@ -118,19 +118,20 @@ def _source(corpus: Labelled, encoder: Any) -> dict[str, Any]:
         "window_same": int(same.sum()), "candidate_pairs": len(cu),
         "candidate_same": int(candidate_same.sum()), "encode_seconds": round(seconds, 2),
     }
+    cosine: dict[str, np.ndarray] = {}
     for label, (pu, pv, truth, tfidf_cos) in {
         "window": (u, v, same, np.asarray(tfidf[u].multiply(tfidf[v]).sum(axis=1)).ravel()),
         "candidates": (cu, cv, candidate_same,
                        corpus.pairs.x[corpus.labelled, FEATURES.index("text_cos")]),
     }.items():
-        cosine = np.einsum("ij,ij->i", vectors[pu], vectors[pv])
-        for signal, score in (("tfidf", tfidf_cos), ("sentence", cosine),
-                              ("lift", cosine - 0.5 * (base[pu] + base[pv]))):
+        cosine[label] = np.einsum("ij,ij->i", vectors[pu], vectors[pv])
+        for signal, score in (("tfidf", tfidf_cos), ("sentence", cosine[label]),
+                              ("lift", cosine[label] - 0.5 * (base[pu] + base[pv]))):
             row[f"{label}_auc_{signal}"] = _auc(truth, score)
-    cosine = np.einsum("ij,ij->i", vectors[cu], vectors[cv])
+    among = cosine["candidates"]
     row["candidates_median_sentence_same"], row["candidates_median_sentence_other"] = (
-        round(float(np.median(cosine[candidate_same])), 3) if candidate_same.any() else None,
-        round(float(np.median(cosine[~candidate_same])), 3) if (~candidate_same).any() else None)
+        round(float(np.median(among[candidate_same])), 3) if candidate_same.any() else None,
+        round(float(np.median(among[~candidate_same])), 3) if (~candidate_same).any() else None)
     chosen, scored = corpus.scored_by(load_model())
     row["candidates_auc_model"] = _auc(scored.same[scored.labelled] == 1.0,
                                        chosen.predict(scored.pairs.x[scored.labelled]))
