@@ -14,6 +14,10 @@ and CPU time of whole processes (the median of ``--repeat`` runs after one warm-
 - ``graphnews run DOCUMENTS --force`` (every step after ingest recomputed but the stories,
   which are current) and the same ``--ranges``: what the main job waits for the ranges.
 
+Each ``--ranges`` command is timed twice: as the first one on the data (the clusterings made:
+the database's kept clusterings removed before each run) and, as ``<name>_kept``, as a later
+one (the clusterings the database keeps read back: `alternative_stories`).
+
     python benchmarks/bench_spread_ranges.py --sizes 1000,10000,100000 --work /tmp/NAME-tmp/bench
     python benchmarks/bench_spread_ranges.py --commands run,run_ranges   # some of them
 
@@ -40,6 +44,7 @@ from harness import corpus_arguments, ensure_corpus, machine, run_process, write
 import graphnews  # noqa: E402
 from graphnews.collections import import_outlets  # noqa: E402
 from graphnews.stories import detect_stories  # noqa: E402
+from graphnews.stories.alternatives import CACHE_META_KEY, alternative_stories  # noqa: E402
 
 LEANS = ("left", "center", "right")
 #: Ratios of the times measured: name -> (numerator, denominator, digits).
@@ -48,6 +53,9 @@ RATIOS = {
     "ranges_over_stories_full": ("spread_ranges", "stories_full", 2),
     "compare_ranges_over_compare": ("compare_ranges", "compare", 1),
     "run_ranges_over_run": ("run_ranges", "run", 2),
+    "kept_ranges_over_spread": ("spread_ranges_kept", "spread", 1),
+    "kept_compare_ranges_over_compare": ("compare_ranges_kept", "compare", 1),
+    "kept_run_ranges_over_run": ("run_ranges_kept", "run", 2),
 }
 
 
@@ -68,20 +76,23 @@ def main() -> None:
         compared = ["compare", "--by", "lean", "--words", "0"]
         ran = ["run", str(folder), "--out", str(folder.parent / "run-out"), "--force",
                "--silent"]
-        commands = {
-            "spread": (["spread", "--all", "--silent"], db, False),
+        commands = {  # name: (words, database, copied fresh, clusterings kept)
+            "spread": (["spread", "--all", "--silent"], db, False, False),
             "stories_full": (["stories", "--resolution", "0.45", "--all", "--silent"], copy,
-                             True),
-            "spread_ranges": (["spread", "--all", "--silent", "--ranges"], db, False),
-            "compare": (compared, db, False),
-            "compare_ranges": ([*compared, "--ranges"], db, False),
-            "run": (ran, db, False),
-            "run_ranges": ([*ran, "--ranges"], db, False),
+                             True, False),
+            "spread_ranges": (["spread", "--all", "--silent", "--ranges"], db, False, False),
+            "spread_ranges_kept": (["spread", "--all", "--silent", "--ranges"], db, False, True),
+            "compare": (compared, db, False, False),
+            "compare_ranges": ([*compared, "--ranges"], db, False, False),
+            "compare_ranges_kept": ([*compared, "--ranges"], db, False, True),
+            "run": (ran, db, False, False),
+            "run_ranges": ([*ran, "--ranges"], db, False, False),
+            "run_ranges_kept": ([*ran, "--ranges"], db, False, True),
         }
-        for name, (words, target, fresh) in commands.items():
+        for name, (words, target, fresh, kept) in commands.items():
             if chosen and name not in chosen:
                 continue
-            row[name] = _timed(words, db, target, fresh=fresh, repeat=args.repeat)
+            row[name] = _timed(words, db, target, fresh=fresh, kept=kept, repeat=args.repeat)
             print(f"{documents:,} {name}: {row[name]}", file=sys.stderr, flush=True)
         for ratio, (over, under, digits) in RATIOS.items():
             if over in row and under in row:
@@ -113,14 +124,16 @@ def _database(path: Path, documents: Path) -> Path:
     return path
 
 
-def _timed(words: list[str], db: Path, target: Path, *, fresh: bool, repeat: int
+def _timed(words: list[str], db: Path, target: Path, *, fresh: bool, kept: bool, repeat: int
            ) -> dict[str, float]:
     """Median wall and CPU seconds of ``graphnews WORDS --format json --db TARGET``
-    (``fresh``: ``target`` copied from ``db`` before each run), after one warm-up."""
+    (``fresh``: ``target`` copied from ``db`` before each run), after one warm-up; ``kept``:
+    with the database's alternative clusterings made before, else removed before each run."""
     runs = []
     for _ in range(repeat + 1):
         if fresh:
             shutil.copy(db, target)
+        _clusterings(target, kept=kept)
         result = run_process([sys.executable, "-m", "graphnews", *words, "--format", "json",
                               "--db", str(target)])
         if not result["finished"]:
@@ -128,6 +141,17 @@ def _timed(words: list[str], db: Path, target: Path, *, fresh: bool, repeat: int
         runs.append(result)
     return {key: round(statistics.median(r[key] for r in runs[1:]), 3)
             for key in ("seconds", "cpu_seconds")}
+
+
+def _clusterings(path: Path, *, kept: bool) -> None:
+    """Make the database keep its alternative clusterings (``kept``), or keep none."""
+    db = graphnews.open(str(path))
+    if kept:
+        alternative_stories(db)
+    else:
+        with db.transaction():
+            db.conn.execute("DELETE FROM meta WHERE key = ?", (CACHE_META_KEY,))
+    db.close()
 
 
 if __name__ == "__main__":

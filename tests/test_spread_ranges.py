@@ -7,10 +7,12 @@ Checked against an independent path: for each resolution and seed, the stories s
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import graphnews
@@ -24,7 +26,15 @@ from graphnews.spread import (
     stories_spread,
 )
 from graphnews.stories import detect_stories
-from graphnews.stories.alternatives import alternative_stories, story_stability, story_variants
+from graphnews.stories.alternatives import (
+    CACHE_META_KEY,
+    Alternatives,
+    _keep,
+    alternative_stories,
+    story_stability,
+    story_variants,
+)
+from graphnews.stories.constraints import constrain
 from graphnews.stories.detect import stored_parameters
 from graphnews.stories.stored import load_stories
 from tests.conftest import write_doc
@@ -190,6 +200,65 @@ def test_story_stability_is_what_the_stored_clusterings_say(corpus: Path, tmp_pa
     assert untied > 0.9 * len(stories)
     assert any(found[s.id].first_held < 3 for s in stories)  # it can move
     assert any(f.kept == 3 for f in found.values()) and any(f.kept < 3 for f in found.values())
+
+
+def _same(a: Alternatives, b: Alternatives) -> bool:
+    return (list(a.labels) == list(b.labels) and a.ids.tolist() == b.ids.tolist()
+            and all(a.labels[k].tolist() == b.labels[k].tolist() for k in a.labels)
+            and a.outlets.tolist() == b.outlets.tolist()
+            and a.ts[~np.isnan(a.ts)].tolist() == b.ts[~np.isnan(b.ts)].tolist())
+
+
+def test_the_clusterings_are_kept_until_what_they_depend_on_changes(corpus: Path,
+                                                                    tmp_path: Path) -> None:
+    path = tmp_path / "copy.db"
+    shutil.copy(corpus, path)
+    db = graphnews.open(str(path))
+    choices = {"resolutions": (0.4, 0.6), "seeds": (0, 1)}
+    first = alternative_stories(db, **choices)
+    kept = json.loads(db.conn.execute("SELECT value FROM meta WHERE key = ?",
+                                      (CACHE_META_KEY,)).fetchone()[0])
+    # what is kept is what is read back: a kept clustering altered in place is returned
+    altered = Alternatives(first.ids, dict(first.labels), first.ts, first.outlets)
+    altered.labels[(0.4, 0)] = np.arange(len(first.ids))
+    _keep(db, kept["key"], altered)
+    assert _same(alternative_stories(db, **choices), altered)
+    # and a computation from nothing gives what was kept
+    _forget(db)
+    assert _same(alternative_stories(db, **choices), first)
+    # other choices are made, not read (the stored stories' own 0.5 and seed 0 always added)
+    other = alternative_stories(db, resolutions=(0.3,), seeds=(2,))
+    assert list(other.labels) == [(0.3, 0), (0.3, 2), (0.5, 0), (0.5, 2)]
+    # a correction: the two articles are one story in every clustering made after it
+    a, b = [s for s in load_stories(db) if s.size >= 2][:2]
+    at = {article: i for i, article in enumerate(first.ids.tolist())}
+    assert first.labels[(0.4, 0)][at[a.articles[0]]] != first.labels[(0.4, 0)][at[b.articles[0]]]
+    constrain(db, a.id, b.id, "join")
+    joined = alternative_stories(db, **choices)
+    assert all(labels[at[a.articles[0]]] == labels[at[b.articles[0]]]
+               for labels in joined.labels.values())
+    # new data: the new article is in every clustering
+    folder = tmp_path / "later"
+    url = write_doc(folder, "later", "A later article", "Nothing like the others at all.",
+                    "2030-01-01T00:00:00Z", "later.example")
+    db.ingest([folder], workers=0)
+    grown = alternative_stories(db, **choices)
+    assert len(grown.ids) == len(first.ids) + 1 and db.resolve_url(url) in grown.ids.tolist()
+    # a read-only database reads what is kept, and keeps nothing of what it makes
+    db.close()
+    readonly = graphnews.open(str(path), readonly=True)
+    assert _same(alternative_stories(readonly, **choices), grown)
+    readonly.close()
+    _forget(graphnews.open(str(path)))
+    readonly = graphnews.open(str(path), readonly=True)
+    assert _same(alternative_stories(readonly, **choices), grown)
+    assert readonly.conn.execute("SELECT count(*) FROM meta WHERE key = ?",
+                                 (CACHE_META_KEY,)).fetchone()[0] == 0
+
+
+def _forget(db: graphnews.Database) -> None:
+    with db.transaction():
+        db.conn.execute("DELETE FROM meta WHERE key = ?", (CACHE_META_KEY,))
 
 
 def test_an_empty_database_and_stories_older_than_the_data(corpus: Path, tmp_path: Path) -> None:

@@ -72,6 +72,7 @@ __all__ = [
     "current_model",
     "database_density",
     "detect_stories",
+    "evidence_key",
     "stored_parameters",
     "stories_are_current",
     "update_stories",
@@ -641,21 +642,31 @@ def _params(resolution: float, seed: int, model: Model, constraints: StoryConstr
     """The parameters stored stories were computed with; with `_data_version`, their key.
     The user's corrections count once there are any (stories stored before them stay current
     while there are none)."""
+    return json.dumps({"resolution": resolution, "seed": seed} | _evidence(model, constraints),
+                      sort_keys=True)
+
+
+def _evidence(model: Model, constraints: StoryConstraints) -> dict[str, Any]:
+    """What the candidate pairs and their probabilities depend on besides the data."""
     fitted = hashlib.blake2b(
         json.dumps(
             {k: v for k, v in model.as_dict().items() if k != "report"}, sort_keys=True
         ).encode(),
         digest_size=8,
     ).hexdigest()
-    params: dict[str, Any] = {
-        "resolution": resolution,
-        "seed": seed,
-        "model": fitted,
-        "search": CandidateSearch().__dict__,
-    }
+    params: dict[str, Any] = {"model": fitted, "search": CandidateSearch().__dict__}
     if (digest := constraints.digest()) is not None:
         params["constraints"] = digest
-    return json.dumps(params, sort_keys=True)
+    return params
+
+
+def evidence_key(db: Database, model: Model | None = None) -> str:
+    """A key of everything the stories' evidence depends on: the data (`_data_version`), the
+    model that scores it (`current_model`), the candidate search and the user's corrections.
+    Two equal keys mean the same candidate pairs with the same probabilities."""
+    data = _data_version(db)
+    evidence = _evidence(_model_for(db, model, data)[0], load_constraints(db))
+    return json.dumps({"data": data} | evidence, sort_keys=True)
 
 
 def _load_state(db: Database) -> dict[str, Any] | None:
