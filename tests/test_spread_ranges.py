@@ -7,13 +7,13 @@ Checked against an independent path: for each resolution and seed, the stories s
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.metrics import adjusted_rand_score
 
 import graphnews
 from graphnews.errors import BadInputError
@@ -29,7 +29,7 @@ from graphnews.stories import detect_stories
 from graphnews.stories.alternatives import (
     CACHE_META_KEY,
     Alternatives,
-    _keep,
+    _Kept,
     alternative_stories,
     story_stability,
     story_variants,
@@ -216,12 +216,13 @@ def test_the_clusterings_are_kept_until_what_they_depend_on_changes(corpus: Path
     db = graphnews.open(str(path))
     choices = {"resolutions": (0.4, 0.6), "seeds": (0, 1)}
     first = alternative_stories(db, **choices)
-    kept = json.loads(db.conn.execute("SELECT value FROM meta WHERE key = ?",
-                                      (CACHE_META_KEY,)).fetchone()[0])
+    kept = _Kept.read(db)
+    assert kept is not None and _same(kept.found, first)
     # what is kept is what is read back: a kept clustering altered in place is returned
     altered = Alternatives(first.ids, dict(first.labels), first.ts, first.outlets)
     altered.labels[(0.4, 0)] = np.arange(len(first.ids))
-    _keep(db, kept["key"], altered)
+    kept.found = altered
+    kept.write(db)
     assert _same(alternative_stories(db, **choices), altered)
     # and a computation from nothing gives what was kept
     _forget(db)
@@ -251,9 +252,69 @@ def test_the_clusterings_are_kept_until_what_they_depend_on_changes(corpus: Path
     readonly.close()
     _forget(graphnews.open(str(path)))
     readonly = graphnews.open(str(path), readonly=True)
-    assert _same(alternative_stories(readonly, **choices), grown)
+    made = alternative_stories(readonly, **choices)
+    assert all(adjusted_rand_score(made.labels[k], grown.labels[k]) > 0.95 for k in made.labels)
     assert readonly.conn.execute("SELECT count(*) FROM meta WHERE key = ?",
                                  (CACHE_META_KEY,)).fetchone()[0] == 0
+
+
+def _partitions(found: Alternatives) -> dict[tuple[float, int], set[frozenset[int]]]:
+    return {key: _partition(dict(zip(found.ids.tolist(), labels.tolist(), strict=True)))
+            for key, labels in found.labels.items()}
+
+
+def test_new_data_clusters_again_only_the_stories_it_touches(tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    generate_corpus(folder, documents=300, noise=0.2, seed=6, days=120)
+    path = tmp_path / "news.db"
+    db = graphnews.open(str(path))
+    db.ingest([folder / DOCUMENTS_DIR], workers=0)
+    detect_stories(db)
+    choices = {"resolutions": (0.4, 0.6), "seeds": (0, 1)}
+    before = alternative_stories(db, **choices)
+    assert before.clustered == len(before.ids)
+    assert alternative_stories(db, **choices).clustered == 0  # read back
+    # far from every other article: its own story in each clustering, nothing else moves
+    far = write_doc(tmp_path / "far", "far", "A later article", "Nothing like the others.",
+                    "2030-01-01T00:00:00Z", "far.example")
+    db.ingest([tmp_path / "far"], workers=0)
+    grown = alternative_stories(db, **choices)
+    assert grown.clustered == 1
+    new = db.resolve_url(far)
+    for key, stories in _partitions(grown).items():
+        assert stories == _partitions(before)[key] | {frozenset({new})}
+    full = alternative_stories(_fresh(path, tmp_path), **choices)
+    assert all(adjusted_rand_score(full.labels[k], grown.labels[k]) > 0.95 for k in full.labels)
+    # a copy of a story's article, published beside it: in that story in every clustering;
+    # the stories of articles more than two windows away are those made before, exactly
+    story = max(load_stories(db), key=lambda s: s.size)
+    article = db.conn.execute("SELECT title, excerpt, published FROM articles WHERE id = ?",
+                              (story.articles[0],)).fetchone()
+    copy = write_doc(tmp_path / "copy", "copy", article[0], article[1], article[2],
+                     "copy.example")
+    db.ingest([tmp_path / "copy"], workers=0)
+    before, grown = grown, alternative_stories(db, **choices)
+    assert 0 < grown.clustered < len(grown.ids) / 2
+    at = {a: i for i, a in enumerate(grown.ids.tolist())}
+    when = dict(zip(grown.ids.tolist(), grown.ts.tolist(), strict=True))
+    far_away = {a for a, t in when.items() if abs(t - when[story.articles[0]]) > 15 * 86400}
+    full = alternative_stories(_fresh(path, tmp_path), **choices)
+    for key, labels in grown.labels.items():
+        assert labels[at[db.resolve_url(copy)]] == labels[at[story.articles[0]]]
+        assert ({s for s in _partitions(grown)[key] if s <= far_away}
+                == {s for s in _partitions(before)[key] if s <= far_away})
+        assert adjusted_rand_score(full.labels[key], labels) > 0.95
+
+
+def _fresh(path: Path, tmp_path: Path) -> graphnews.Database:
+    """A new copy of the database at ``path`` that keeps no clusterings."""
+    with graphnews.open(str(path)) as db:  # everything written in the file, none in its log
+        db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    copy = tmp_path / f"fresh-{len(list(tmp_path.glob('fresh-*.db')))}.db"
+    shutil.copy(path, copy)
+    db = graphnews.open(str(copy))
+    _forget(db)
+    return db
 
 
 def _forget(db: graphnews.Database) -> None:

@@ -72,7 +72,10 @@ __all__ = [
     "current_model",
     "database_density",
     "detect_stories",
+    "dirty_region",
     "evidence_key",
+    "evidence_prints",
+    "region_pairs",
     "stored_parameters",
     "stories_are_current",
     "update_stories",
@@ -293,31 +296,91 @@ def stories_are_current(
                                               load_constraints(db)))
 
 
-class _Corpus(Articles):
-    """The articles and their links, as arrays, with a fingerprint of each article's evidence."""
+def evidence_prints(corpus: Articles) -> np.ndarray:
+    """A 63-bit hash per article of everything its evidence depends on.
 
-    def fingerprints(self) -> np.ndarray:
-        """A 63-bit hash per article of everything its evidence depends on.
+    Time, outlet and texts are hashed per article; each link adds a hash of its two article
+    ids to both ends (a sum, so the order of links does not matter).
+    """
+    out = np.fromiter(
+        (
+            int.from_bytes(hashlib.blake2b(f"{t}|{o}|{a}|{b}".encode(), digest_size=8).digest())
+            for t, o, a, b in zip(
+                corpus.ts.tolist(), corpus.outlets.tolist(), corpus.titles, corpus.excerpts,
+                strict=True
+            )
+        ),
+        dtype=np.uint64,
+        count=len(corpus.ids),
+    )
+    with np.errstate(over="ignore"):
+        a, b = corpus.ids[corpus.src].astype(np.uint64), corpus.ids[corpus.dst].astype(np.uint64)
+        link = _mix(a * np.uint64(0x9E3779B97F4A7C15) + b)
+        np.add.at(out, corpus.src, link)
+        np.add.at(out, corpus.dst, _mix(link))
+    return (out >> np.uint64(1)).astype(np.int64)
 
-        Time, outlet and texts are hashed per article; each link adds a hash of its two
-        article ids to both ends (a sum, so the order of links does not matter).
-        """
-        out = np.fromiter(
-            (
-                int.from_bytes(hashlib.blake2b(f"{t}|{o}|{a}|{b}".encode(), digest_size=8).digest())
-                for t, o, a, b in zip(
-                    self.ts.tolist(), self.outlets.tolist(), self.titles, self.excerpts, strict=True
-                )
-            ),
-            dtype=np.uint64,
-            count=len(self.ids),
-        )
-        with np.errstate(over="ignore"):
-            a, b = self.ids[self.src].astype(np.uint64), self.ids[self.dst].astype(np.uint64)
-            link = _mix(a * np.uint64(0x9E3779B97F4A7C15) + b)
-            np.add.at(out, self.src, link)
-            np.add.at(out, self.dst, _mix(link))
-        return (out >> np.uint64(1)).astype(np.int64)
+
+def dirty_region(corpus: Articles, prints: np.ndarray, old_ids: np.ndarray,
+                 old_prints: np.ndarray, old_stories: list[np.ndarray], *,
+                 window_days: float) -> np.ndarray | None:
+    """Indices of the articles of ``corpus`` to cluster again, or None when clustering all
+    is cheaper (more than half of them).
+
+    ``old_ids`` (ascending) and ``old_prints`` are the articles and their `evidence_prints`
+    when the stories were made, ``old_stories`` one or more clusterings of them (a story
+    number per old article). Every article whose evidence changed (new, re-dated, retitled,
+    or with new ``related`` links) marks as dirty its link neighbours, the articles within
+    the text window of it, and the stories of all of these; a story touched anywhere is
+    clustered again as a whole, in every clustering (so the region grows until no story of
+    any of them has articles both in it and out of it).
+    """
+    n = len(corpus.ids)
+    at = np.clip(np.searchsorted(old_ids, corpus.ids), 0, max(len(old_ids) - 1, 0))
+    known = (old_ids[at] == corpus.ids) if len(old_ids) else np.zeros(n, dtype=bool)
+    changed = ~known | (old_prints[at] != prints) if len(old_ids) else ~known
+    gone = ~np.isin(old_ids, corpus.ids)
+    if not changed.any() and not gone.any():
+        return np.array([], dtype=np.int64)
+    touched = changed.copy()
+    link_touch = changed[corpus.src] | changed[corpus.dst]
+    touched[corpus.src[link_touch]] = True
+    touched[corpus.dst[link_touch]] = True
+    touched[_within_window(corpus.ts, np.flatnonzero(changed), window_days)] = True
+    stories = [np.where(known, old[at] if len(old_ids) else -1, -1) for old in old_stories]
+    region = touched | np.any([np.isin(story, old[gone]) for story, old in
+                               zip(stories, old_stories, strict=True)], axis=0)
+    while True:  # whole stories of every clustering, until none reaches out of the region
+        grown = region | np.any([np.isin(story, story[region & (story >= 0)])
+                                 for story in stories], axis=0)
+        if (grown == region).all():
+            break
+        region = grown
+    if region.sum() > n // 2:
+        return None
+    return np.flatnonzero(region)
+
+
+def region_pairs(corpus: Articles, subset: np.ndarray, search: CandidateSearch, *,
+                 every_term: bool, full: bool) -> Pairs:
+    """The candidate pairs among ``subset`` (``full``: every article), their features as in a
+    full computation.
+
+    A pair's text features compare it with each article's other candidates (its best and
+    its 10th cosine), so the region is computed together with its context: every article
+    within the text window of it. Only the pairs inside the region are kept. The terms are
+    weighed by every article's texts, as in a full computation (in a region's own texts a
+    beat's words are rarer, and the same two texts are less alike).
+    """
+    if full:
+        return candidate_pairs(corpus, subset, search, every_term=every_term)
+    context = np.union1d(subset, _within_window(corpus.ts, subset, search.window_days))
+    pairs = candidate_pairs(corpus, context, search, every_term=every_term, weights_from_all=True)
+    position = np.full(len(context), -1, dtype=np.int64)
+    position[np.searchsorted(context, subset)] = np.arange(len(subset))
+    u, v = position[pairs.u], position[pairs.v]
+    inside = (u >= 0) & (v >= 0)
+    return Pairs(u[inside], v[inside], pairs.x[inside])
 
 
 class _Detector:
@@ -379,8 +442,8 @@ class _Detector:
             ).fetchone()
             return self.report
         self._stage("load")
-        corpus = _Corpus.load(self.db)
-        prints = corpus.fingerprints()
+        corpus = Articles.load(self.db)
+        prints = evidence_prints(corpus)
         self.report.window_texts = (
             window_density(corpus.ts, self.search.window_days)
             if self.density is None
@@ -411,7 +474,8 @@ class _Detector:
         self.report.articles = len(corpus.ids)
         self.report.recomputed = len(subset)
         self._stage("evidence")
-        pairs = self._pairs(corpus, subset, full=region is None)
+        pairs = region_pairs(corpus, subset, self.search, every_term=self.model.every_term,
+                             full=region is None)
         log_odds = self.model.log_odds(pairs.x)
         pairs = pairs.keeping("text_cos")  # all that clustering reads of the features
         release_memory()
@@ -433,26 +497,8 @@ class _Detector:
         self.report.stories = self.db.conn.execute("SELECT count(*) FROM stories").fetchone()[0]
         return self.report
 
-    def _pairs(self, corpus: _Corpus, subset: np.ndarray, *, full: bool) -> Pairs:
-        """The candidate pairs among ``subset``, their features as in a full computation.
-
-        A pair's text features compare it with each article's other candidates (its best and
-        its 10th cosine), so the region is computed together with its context: every article
-        within the text window of it. Only the pairs inside the region are kept.
-        """
-        every_term = self.model.every_term
-        if full:
-            return candidate_pairs(corpus, subset, self.search, every_term=every_term)
-        context = np.union1d(subset, _within_window(corpus.ts, subset, self.search.window_days))
-        pairs = candidate_pairs(corpus, context, self.search, every_term=every_term)
-        position = np.full(len(context), -1, dtype=np.int64)
-        position[np.searchsorted(context, subset)] = np.arange(len(subset))
-        u, v = position[pairs.u], position[pairs.v]
-        inside = (u >= 0) & (v >= 0)
-        return Pairs(u[inside], v[inside], pairs.x[inside])
-
-    def _dirty_region(self, corpus: _Corpus, prints: np.ndarray) -> np.ndarray | None:
-        """Indices of the articles to recompute, or None when recomputing all is cheaper."""
+    def _dirty_region(self, corpus: Articles, prints: np.ndarray) -> np.ndarray | None:
+        """`dirty_region` of the stored stories."""
         rows = self.db.conn.execute(
             "SELECT article_id, fingerprint, story_id FROM story_articles ORDER BY article_id"
         ).fetchall()
@@ -461,31 +507,12 @@ class _Detector:
         _, old_story = np.unique(
             np.array([r[2] for r in rows], dtype=object).astype(str), return_inverse=True
         )
-        n = len(corpus.ids)
-        at = np.clip(np.searchsorted(old_ids, corpus.ids), 0, max(len(old_ids) - 1, 0))
-        known = (old_ids[at] == corpus.ids) if len(old_ids) else np.zeros(n, dtype=bool)
-        changed = ~known | (old_prints[at] != prints) if len(old_ids) else ~known
-        story = np.where(known, old_story[at] if len(old_ids) else -1, -1)
-        gone = old_story[~np.isin(old_ids, corpus.ids)]
-        if not changed.any() and not len(gone):
-            return np.array([], dtype=np.int64)
-        # Articles whose evidence may change: the changed ones, their link neighbours, and
-        # every article within the text window of a changed one.
-        touched = changed.copy()
-        link_touch = changed[corpus.src] | changed[corpus.dst]
-        touched[corpus.src[link_touch]] = True
-        touched[corpus.dst[link_touch]] = True
-        touched[_within_window(corpus.ts, np.flatnonzero(changed), self.search.window_days)] = True
-        # Whole stories: a story touched anywhere is recomputed as a whole.
-        dirty = np.union1d(gone, story[touched & (story >= 0)])
-        region = np.flatnonzero(touched | np.isin(story, dirty))
-        if len(region) > n // 2:
-            return None
-        return region
+        return dirty_region(corpus, prints, old_ids, old_prints, [old_story],
+                            window_days=self.search.window_days)
 
     def _store(
         self,
-        corpus: _Corpus,
+        corpus: Articles,
         subset: np.ndarray,
         membership: np.ndarray,
         confidence: np.ndarray,
@@ -660,13 +687,12 @@ def _evidence(model: Model, constraints: StoryConstraints) -> dict[str, Any]:
     return params
 
 
-def evidence_key(db: Database, model: Model | None = None) -> str:
-    """A key of everything the stories' evidence depends on: the data (`_data_version`), the
-    model that scores it (`current_model`), the candidate search and the user's corrections.
-    Two equal keys mean the same candidate pairs with the same probabilities."""
+def evidence_key(db: Database, model: Model | None = None) -> dict[str, Any]:
+    """Everything the stories' evidence depends on: ``data`` (`_data_version`), the model that
+    scores it (`current_model`), the candidate search and the user's corrections. Two equal
+    keys mean the same candidate pairs with the same probabilities."""
     data = _data_version(db)
-    evidence = _evidence(_model_for(db, model, data)[0], load_constraints(db))
-    return json.dumps({"data": data} | evidence, sort_keys=True)
+    return {"data": data} | _evidence(_model_for(db, model, data)[0], load_constraints(db))
 
 
 def _load_state(db: Database) -> dict[str, Any] | None:

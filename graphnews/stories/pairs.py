@@ -270,10 +270,14 @@ def candidate_pairs(
     search: CandidateSearch | None = None,
     *,
     every_term: bool = False,
+    weights_from_all: bool = False,
 ) -> Pairs:
     """Every candidate pair among ``subset`` (default: all articles) with its features; with
     ``every_term`` (a `Model.text_only`'s features) every term counts in the text vectors'
-    length, as it does for `WHOLE_TEXT_LANGUAGES`."""
+    length, as it does for `WHOLE_TEXT_LANGUAGES`. With ``weights_from_all`` the terms'
+    weights (their document frequencies, and which terms are too common or too rare to count)
+    are those of every article, not of the subset alone: the texts of a part of the corpus
+    then compare as they do in the whole (what `graphnews.stories.detect.region_pairs` needs)."""
     search = search or CandidateSearch()
     subset = np.arange(len(articles.ids)) if subset is None else subset
     n = len(subset)
@@ -291,12 +295,16 @@ def candidate_pairs(
     linked.data[:] = 1.0
     ts = articles.ts[subset]
     whole = _every_term(articles, every_term=every_term)
-    title_counts, excerpt_counts, entities = _term_counts(articles, subset, every_term=every_term)
+    counted = np.arange(len(articles.ids)) if weights_from_all else subset
+    title_counts, excerpt_counts, entities = _term_counts(articles, counted, every_term=every_term)
     text = _text_vectors(title_counts, excerpt_counts, every_term=whole)
     titles = _tfidf(title_counts, every_term=whole)
     excerpts = _tfidf(excerpt_counts, every_term=whole)
     has_excerpt = np.diff(excerpt_counts.indptr) > 0
     del title_counts, excerpt_counts  # (memory: each matrix goes once nothing needs it)
+    if weights_from_all:  # the subset's rows
+        text, titles, excerpts, entities = (m[subset] for m in (text, titles, excerpts, entities))
+        has_excerpt = has_excerpt[subset]
     cocited = _cocitation(linked)
     near = _text_neighbours(text, ts, search)
     u, v = _union(linked, cocited, near)
