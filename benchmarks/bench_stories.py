@@ -34,6 +34,7 @@ from harness import draw_corpus, drawn_here, machine, write_results
 import graphnews
 from graphnews.generator import DOCUMENTS_DIR, GroundTruth, generate_corpus
 from graphnews.stories import DEFAULT_RESOLUTION, story_urls, update_stories
+from graphnews.stories.alternatives import RANGE_RESOLUTIONS, RANGE_SEEDS, alternative_stories
 
 #: The methods compared: graphnews (the shipped model) and connected components of the links.
 METHODS = ("graphnews", "connected components")
@@ -163,7 +164,9 @@ def _quality_table(summary: list[dict[str, Any]], levels: list[float]) -> str:
 
 
 def _scale(work: Path, documents: int) -> dict[str, Any]:
-    """Full detection at scale, then an incremental update after ingesting the last 1%."""
+    """Full detection at scale, then an incremental update after ingesting the last 1%; the
+    alternative clusterings of ``--ranges`` (`alternative_stories`) made in full before it and
+    updated after it."""
     folder = _corpus(work, documents, 0.2, 0)
     truth = GroundTruth.load(folder)
     db_path = folder / "scale.db"
@@ -185,11 +188,17 @@ def _scale(work: Path, documents: int) -> dict[str, Any]:
     started = time.perf_counter()
     unchanged = update_stories(db)
     unchanged_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    alternatives = alternative_stories(db)
+    alternatives_seconds = time.perf_counter() - started
     db.ingest([late])
     started = time.perf_counter()
     incremental = update_stories(db)
     incremental_seconds = time.perf_counter() - started
     score_incremental = truth.score(story_urls(db))
+    started = time.perf_counter()
+    updated = alternative_stories(db)
+    updated_seconds = time.perf_counter() - started
     started = time.perf_counter()
     update_stories(db, incremental=False)
     full_after_seconds = time.perf_counter() - started
@@ -210,6 +219,10 @@ def _scale(work: Path, documents: int) -> dict[str, Any]:
         "incremental_seconds": round(incremental_seconds, 2),
         "incremental_steps": incremental.seconds,
         "full_after_seconds": round(full_after_seconds, 2),
+        "alternatives_seconds": round(alternatives_seconds, 2),
+        "alternatives_clustered": alternatives.clustered,
+        "alternatives_updated_seconds": round(updated_seconds, 2),
+        "alternatives_updated_clustered": updated.clustered,
         "ari_incremental": score_incremental["ari"],
         "ari_full": score_full["ari"],
         "nmi_full": score_full["nmi"],
@@ -229,6 +242,11 @@ def _scale_table(s: dict[str, Any]) -> str:
             f"({s['incremental_mode']}, {s['incremental_recomputed']:,} articles) | "
             f"{s['incremental_seconds']} | {s['ari_incremental']} |",
             f"| full recomputation of the same | {s['full_after_seconds']} | {s['ari_full']} |",
+            f"| `--ranges`: the {len(RANGE_RESOLUTIONS) * len(RANGE_SEEDS)} alternative "
+            f"clusterings, before the last documents ({s['alternatives_clustered']:,} articles) "
+            f"| {s['alternatives_seconds']} | |",
+            f"| `--ranges` after them ({s['alternatives_updated_clustered']:,} articles) | "
+            f"{s['alternatives_updated_seconds']} | |",
         ]
     )
 
