@@ -339,6 +339,12 @@ class Database:
             "stories": one("SELECT count(*) FROM stories"),
         }
 
+    def put_meta(self, key: str, value: str) -> None:
+        """Set the ``meta`` table's ``key`` to ``value`` (in the caller's transaction)."""
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
+            "value = excluded.value", (key, value))
+
     def resolve_url(self, url: str) -> int | None:
         """The id of the article that ``url`` (any alias, canonical or not) names, or None.
 

@@ -562,11 +562,7 @@ def _fit(database: Database, labels: Path, *, fmt: Format, silent: bool) -> None
 
     model, report = cross_validate(database, read_labels(labels))
     with database.transaction():
-        database.conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
-            "value = excluded.value",
-            (MODEL_META_KEY, json.dumps(model.as_dict())),
-        )
+        database.put_meta(MODEL_META_KEY, json.dumps(model.as_dict()))
     if silent:
         return
     from rich.table import Table

@@ -217,9 +217,7 @@ class _Kept:
                             "routing": self.routing,
                             "arrays": base64.b64encode(buffer.getvalue()).decode()})
         with db.transaction():
-            db.conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
-                "value = excluded.value", (CACHE_META_KEY, value))
+            db.put_meta(CACHE_META_KEY, value)
 
 
 @dataclass

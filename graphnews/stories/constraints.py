@@ -323,9 +323,7 @@ def _checked(kept: list[Constraint], added: Constraint, what: str) -> Constraint
 def _store(db: Database, kept: list[Constraint]) -> None:
     with db.transaction() as conn:
         if kept:
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
-                "value = excluded.value", (META_KEY, json.dumps([c.as_dict() for c in kept])))
+            db.put_meta(META_KEY, json.dumps([c.as_dict() for c in kept]))
         else:
             conn.execute("DELETE FROM meta WHERE key = ?", (META_KEY,))
 

@@ -581,25 +581,16 @@ class _Detector:
                 "fingerprint) VALUES (?, ?, ?)",
                 member_rows,
             )
-            db.conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
-                "value = excluded.value",
-                (
-                    _META_KEY,
-                    json.dumps(
-                        {
-                            "key": list(key),
-                            "params": key[1],
-                            "window_texts": self.report.window_texts,
-                            "untimed": self.report.untimed,
-                            "unfitted_script": self.report.unfitted_script,
-                            "language": self.report.language,
-                            "text_only": self.report.text_only,
-                            "computed_at": now,
-                        }
-                    ),
-                ),
-            )
+            db.put_meta(_META_KEY, json.dumps({
+                "key": list(key),
+                "params": key[1],
+                "window_texts": self.report.window_texts,
+                "untimed": self.report.untimed,
+                "unfitted_script": self.report.unfitted_script,
+                "language": self.report.language,
+                "text_only": self.report.text_only,
+                "computed_at": now,
+            }))
 
 
 # -- confidence -----------------------------------------------------------------------------
