@@ -28,7 +28,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -89,7 +89,10 @@ class CompareReport:
     clusterings: list[list[float]] = field(default_factory=list)  # with ranges: [[res, seed]]
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The report as JSON-ready values: its own lists and dicts (already plain), not
+        copies (`dataclasses.asdict` copied them all: about 1 s of ``compare --format json``
+        at 100,000 documents)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 # -- the report --------------------------------------------------------------------------------
