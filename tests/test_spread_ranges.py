@@ -7,6 +7,7 @@ Checked against an independent path: for each resolution and seed, the stories s
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections import defaultdict
 from pathlib import Path
@@ -224,9 +225,14 @@ def test_the_clusterings_are_kept_until_what_they_depend_on_changes(corpus: Path
     kept.found = altered
     kept.write(db)
     assert _same(alternative_stories(db, **choices), altered)
-    # and a computation from nothing gives what was kept
+    # and a computation from nothing gives what was kept, as does one after clusterings kept
+    # by another version of graphnews (another format: made again, not read)
     _forget(db)
     assert _same(alternative_stories(db, **choices), first)
+    with db.transaction():
+        db.put_meta(CACHE_META_KEY, json.dumps({"key": "an older format", "arrays": ""}))
+    assert _same(alternative_stories(db, **choices), first)
+    assert _Kept.read(db) is not None
     # other choices are made, not read (the stored stories' own 0.5 and seed 0 always added)
     other = alternative_stories(db, resolutions=(0.3,), seeds=(2,))
     assert list(other.labels) == [(0.3, 0), (0.3, 2), (0.5, 0), (0.5, 2)]
