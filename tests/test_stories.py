@@ -35,8 +35,15 @@ from graphnews.stories import (
     update_stories,
 )
 from graphnews.stories.detect import region_pairs
+from graphnews.stories.explain import explain_story
 from graphnews.stories.fit import pairwise_scores
-from graphnews.stories.pairs import FEATURES, Articles, CandidateSearch, load_model
+from graphnews.stories.pairs import (
+    FEATURES,
+    Articles,
+    CandidateSearch,
+    candidate_pairs,
+    load_model,
+)
 from tests.conftest import NBC, SILICON, ZAWYA, write_doc
 
 Events = tuple[graphnews.Database, dict[str, str]]
@@ -320,6 +327,27 @@ def test_a_regions_texts_compare_as_in_the_whole_corpus(tmp_path: Path) -> None:
     assert len(common) > 0.95 * len(expected)
     assert all(np.allclose(expected[k], found[k], rtol=0, atol=1e-12) for k in common)
     assert any(expected[k][0] > 0.1 for k in common)
+
+
+def test_explained_probabilities_are_those_the_stories_were_made_with(tmp_path: Path) -> None:
+    """`graphnews story ID --explain` scores a story's pairs among the articles near it in
+    time, as the whole corpus weighs their words: the probabilities of a full computation."""
+    generate_corpus(tmp_path, documents=300, noise=0.2, seed=6, days=120)
+    db = graphnews.open(str(tmp_path / "news.db"))
+    db.ingest([tmp_path / DOCUMENTS_DIR], workers=0)
+    detect_stories(db)
+    corpus = Articles.load(db)
+    model = current_model(db).for_texts(linked=corpus.linked, language=corpus.language)
+    whole = candidate_pairs(corpus, every_term=model.every_term)
+    probability = {frozenset((corpus.urls[u], corpus.urls[v])): p for u, v, p in
+                   zip(whole.u, whole.v, model.predict(whole.x), strict=True)}
+    compared = 0
+    for story in [s for s in load_stories(db) if s.size >= 4][:5]:
+        for pair in explain_story(db, story.id)["strongest_pairs"]:
+            full = probability[frozenset((pair["a"]["url"], pair["b"]["url"]))]
+            assert pair["probability"] == round(float(full), 3)
+            compared += 1
+    assert compared >= 10
 
 
 def test_stories_hold_without_related_lists(tmp_path: Path, new_target: Callable[[], str]) -> None:

@@ -40,8 +40,8 @@ def explain_story(db: Database, story: str, *, pairs: int = 5) -> dict[str, Any]
     members = np.searchsorted(articles.ids, np.asarray(found.articles, dtype=np.int64))
     subset = _span(articles, members)
     model = current_model(db).for_texts(linked=articles.linked, language=articles.language)
-    candidates = candidate_pairs(
-        articles, subset, CandidateSearch(), every_term=model.every_term
+    candidates = candidate_pairs(  # the terms weighed as in the whole corpus, as detected
+        articles, subset, CandidateSearch(), every_term=model.every_term, weights_from_all=True
     )
     inside = np.isin(subset[candidates.u], members) & np.isin(subset[candidates.v], members)
     u, v, x = subset[candidates.u[inside]], subset[candidates.v[inside]], candidates.x[inside]
