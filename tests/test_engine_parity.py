@@ -22,7 +22,7 @@ import graphnews
 from graphnews import graph, query
 from graphnews.centrality import central_outlets
 from graphnews.cli import app
-from graphnews.collections import attribute_collections
+from graphnews.collections import attribute_collections, import_outlets
 from graphnews.compare import compare
 from graphnews.export import export
 from graphnews.ingest import IngestReport
@@ -235,22 +235,7 @@ def test_outlets_import_attention_and_compare_are_equal(
     pair: dict[str, Any], tmp_path: Path
 ) -> None:
     """The CLI's JSON of `outlets import`, `attention` and `compare` is the same on both."""
-    busiest = [
-        r[0]
-        for r in pair["sqlite"][0].conn.execute(
-            "SELECT o.domain FROM outlets o JOIN articles a ON a.outlet_id = o.id "
-            "GROUP BY o.domain ORDER BY count(*) DESC, o.domain LIMIT 8"
-        )
-    ]
-    sheet = tmp_path / "outlets.csv"
-    sheet.write_text(
-        "domain,lean,country\n"
-        + "".join(
-            f"{d},{'left' if n % 2 else 'right'},{'us' if n < 4 else 'uk'}\n"
-            for n, d in enumerate(busiest)
-        )
-        + "unknown.example,left,us\n"
-    )
+    sheet = _outlet_sheet(pair, tmp_path)
     imported = [_cli("outlets", "import", str(sheet), "--db", pair[e][0].path) for e in ENGINES]
     assert imported[0] == imported[1] and imported[0]["unknown"] == ["unknown.example"]
     for args in (
@@ -265,8 +250,29 @@ def test_outlets_import_attention_and_compare_are_equal(
         assert json.dumps(sqlite_json).count('"') > 20, args  # not an empty answer
 
 
+def _outlet_sheet(pair: dict[str, Any], folder: Path) -> Path:
+    """A metadata sheet: the eight busiest outlets' lean and country, and one unknown outlet."""
+    busiest = [
+        r[0]
+        for r in pair["sqlite"][0].conn.execute(
+            "SELECT o.domain FROM outlets o JOIN articles a ON a.outlet_id = o.id "
+            "GROUP BY o.domain ORDER BY count(*) DESC, o.domain LIMIT 8"
+        )
+    ]
+    sheet = folder / "outlets.csv"
+    sheet.write_text(
+        "domain,lean,country\n"
+        + "".join(
+            f"{d},{'left' if n % 2 else 'right'},{'us' if n < 4 else 'uk'}\n"
+            for n, d in enumerate(busiest)
+        )
+        + "unknown.example,left,us\n"
+    )
+    return sheet
+
+
 # Last: it writes stories into both databases (the tests above read them as ingested).
-def test_stories_and_their_spread_are_equal(pair: dict[str, Any]) -> None:
+def test_stories_and_their_spread_are_equal(pair: dict[str, Any], tmp_path: Path) -> None:
     found = both(
         pair,
         lambda db: [
@@ -284,9 +290,11 @@ def test_stories_and_their_spread_are_equal(pair: dict[str, Any]) -> None:
     assert a == b and a[1]
     a, b = both(pair, lambda db: story_stability(db, resolutions=(0.6,), seeds=(1,)))
     assert a == b and a
+    sheet = _outlet_sheet(pair, tmp_path)  # imported above already when the tests run in order
+    both(pair, lambda db: import_outlets(db, sheet))
     a, b = both(pair, lambda db: compare(db, attribute_collections(db, "lean"), words=0,
                                          ranges=True, resolutions=(0.4,), seeds=(0,)).as_dict())
-    assert a == b and a["clusterings"] and "kept" in a["stories"][0]  # lean: imported above
+    assert a == b and a["clusterings"] and "kept" in a["stories"][0]
     # a correction: the two largest stories joined, then the stories again
     first, second = (s.id for s in load_stories(pair["sqlite"][0])[:2])
     both(pair, lambda db: constrain(db, first, second, "join"))

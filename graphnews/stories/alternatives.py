@@ -48,6 +48,7 @@ from graphnews.stories.detect import (
     evidence_prints,
     region_pairs,
     stored_parameters,
+    stories_are_current,
 )
 from graphnews.stories.pairs import Articles, CandidateSearch, Clustering, Model
 from graphnews.stories.stored import get_story, load_stories
@@ -101,8 +102,10 @@ def alternative_stories(
     they are.
 
     ``resolutions`` default to `RANGE_RESOLUTIONS`, ``seeds`` to `RANGE_SEEDS`; the stored
-    stories' own resolution and seed are always added (so the stored stories are one of the
-    clusterings whenever they were last computed in full). The evidence is the stored
+    stories' own resolution and seed are always added, and there, while the stored stories
+    are current (and without ``model``), the clustering is the stored stories themselves, so
+    that every figure of theirs lies within its range whether they were last computed in full
+    or updated. The evidence is the stored
     stories' (the model `graphnews.stories.detect_stories` would use, chosen the same way),
     computed once for every article. A writable database keeps the last clusterings made
     (``meta`` key `CACHE_META_KEY`): they are read back while the data, the model, the user's
@@ -132,9 +135,11 @@ def alternative_stories(
     evidence = evidence_key(db, model)
     data = evidence.pop("data")
     wanted = {"evidence": evidence, "clusterings": choices}
+    own = ((own_resolution[0], own_seed[0])
+           if stored and model is None and stories_are_current(db) else None)
     kept = _Kept.read(db)
     if kept is not None and kept.data == data and kept.wanted == wanted:
-        return kept.found
+        return _with_stored(db, kept.found, own)
     corpus = Articles.load(db)
     unrouted = current_model(db, model)
     chosen = unrouted.for_texts(linked=corpus.linked, language=corpus.language)
@@ -160,7 +165,22 @@ def alternative_stories(
     found = Alternatives(corpus.ids, labels, corpus.ts, corpus.outlets, clustered=len(subset))
     if not db.readonly:
         _Kept(data, wanted, routing, found, prints).write(db)
-    return found
+    return _with_stored(db, found, own)
+
+
+def _with_stored(db: Database, found: Alternatives, own: tuple[float, int] | None
+                 ) -> Alternatives:
+    """``found`` with the stored stories themselves as the clustering at their own resolution
+    and seed ``own`` (an article without a stored story: a story of its own), so that every
+    figure of the stored stories lies within its range, however they were last computed (an
+    update clusters again only a region, as the clusterings kept do, and the regions differ)."""
+    if own is None:
+        return found
+    story = dict(db.conn.execute("SELECT article_id, story_id FROM story_articles").fetchall())
+    names = np.array([story.get(a, f"article {a}") for a in found.ids.tolist()], dtype=str)
+    labels = dict(found.labels)
+    labels[own] = np.unique(names, return_inverse=True)[1].reshape(-1)
+    return Alternatives(found.ids, labels, found.ts, found.outlets, clustered=found.clustered)
 
 
 def _spliced(old: Alternatives, ids: np.ndarray, region: np.ndarray, made: np.ndarray,
