@@ -12,7 +12,10 @@ and CPU time of whole processes (the median of ``--repeat`` runs after one warm-
 - ``graphnews spread --all --ranges``: the evidence once and nine clusterings, none stored;
 - ``graphnews compare --by lean --words 0`` and the same ``--ranges``;
 - ``graphnews run DOCUMENTS --force`` (every step after ingest recomputed but the stories,
-  which are current) and the same ``--ranges``: what the main job waits for the ranges.
+  which are current) and the same ``--ranges``: what the main job waits for the ranges;
+- the same two, as ``run_new`` and ``run_new_ranges``, on a fresh copy of the database whose
+  stories were never computed (the first run on new data: the stories computed in full, and
+  with ``--ranges`` clustered again from the same evidence).
 
 Each ``--ranges`` command is timed twice: as the first one on the data (the clusterings made:
 the database's kept clusterings removed before each run) and, as ``<name>_kept``, as a later
@@ -56,6 +59,7 @@ RATIOS = {
     "kept_ranges_over_spread": ("spread_ranges_kept", "spread", 1),
     "kept_compare_ranges_over_compare": ("compare_ranges_kept", "compare", 1),
     "kept_run_ranges_over_run": ("run_ranges_kept", "run", 2),
+    "new_run_ranges_over_run": ("run_new_ranges", "run_new", 2),
 }
 
 
@@ -76,23 +80,28 @@ def main() -> None:
         compared = ["compare", "--by", "lean", "--words", "0"]
         ran = ["run", str(folder), "--out", str(folder.parent / "run-out"), "--force",
                "--silent"]
-        commands = {  # name: (words, database, copied fresh, clusterings kept)
-            "spread": (["spread", "--all", "--silent"], db, False, False),
+        commands = {  # name: (words, database, copied fresh, clusterings kept, stories)
+            "spread": (["spread", "--all", "--silent"], db, False, False, True),
             "stories_full": (["stories", "--resolution", "0.45", "--all", "--silent"], copy,
-                             True, False),
-            "spread_ranges": (["spread", "--all", "--silent", "--ranges"], db, False, False),
-            "spread_ranges_kept": (["spread", "--all", "--silent", "--ranges"], db, False, True),
-            "compare": (compared, db, False, False),
-            "compare_ranges": ([*compared, "--ranges"], db, False, False),
-            "compare_ranges_kept": ([*compared, "--ranges"], db, False, True),
-            "run": (ran, db, False, False),
-            "run_ranges": ([*ran, "--ranges"], db, False, False),
-            "run_ranges_kept": ([*ran, "--ranges"], db, False, True),
+                             True, False, True),
+            "spread_ranges": (["spread", "--all", "--silent", "--ranges"], db, False, False,
+                              True),
+            "spread_ranges_kept": (["spread", "--all", "--silent", "--ranges"], db, False, True,
+                                   True),
+            "compare": (compared, db, False, False, True),
+            "compare_ranges": ([*compared, "--ranges"], db, False, False, True),
+            "compare_ranges_kept": ([*compared, "--ranges"], db, False, True, True),
+            "run": (ran, db, False, False, True),
+            "run_ranges": ([*ran, "--ranges"], db, False, False, True),
+            "run_ranges_kept": ([*ran, "--ranges"], db, False, True, True),
+            "run_new": (ran, copy, True, False, False),
+            "run_new_ranges": ([*ran, "--ranges"], copy, True, False, False),
         }
-        for name, (words, target, fresh, kept) in commands.items():
+        for name, (words, target, fresh, kept, stories) in commands.items():
             if chosen and name not in chosen:
                 continue
-            row[name] = _timed(words, db, target, fresh=fresh, kept=kept, repeat=args.repeat)
+            row[name] = _timed(words, db, target, fresh=fresh, kept=kept, stories=stories,
+                               repeat=args.repeat)
             print(f"{documents:,} {name}: {row[name]}", file=sys.stderr, flush=True)
         for ratio, (over, under, digits) in RATIOS.items():
             if over in row and under in row:
@@ -124,16 +133,20 @@ def _database(path: Path, documents: Path) -> Path:
     return path
 
 
-def _timed(words: list[str], db: Path, target: Path, *, fresh: bool, kept: bool, repeat: int
-           ) -> dict[str, float]:
+def _timed(words: list[str], db: Path, target: Path, *, fresh: bool, kept: bool,
+           stories: bool, repeat: int) -> dict[str, float]:
     """Median wall and CPU seconds of ``graphnews WORDS --format json --db TARGET``
     (``fresh``: ``target`` copied from ``db`` before each run), after one warm-up; ``kept``:
-    with the database's alternative clusterings made before, else removed before each run."""
+    with the database's alternative clusterings made before, else removed before each run;
+    ``stories`` False: the stories' state removed too, as if never computed."""
     runs = []
     for _ in range(repeat + 1):
         if fresh:
             shutil.copy(db, target)
         _clusterings(target, kept=kept)
+        if not stories:
+            with graphnews.open(str(target)) as made, made.transaction():
+                made.conn.execute("DELETE FROM meta WHERE key = 'stories'")
         result = run_process([sys.executable, "-m", "graphnews", *words, "--format", "json",
                               "--db", str(target)])
         if not result["finished"]:

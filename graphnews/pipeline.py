@@ -329,13 +329,15 @@ def _stories(context: _Context, step: StepReport) -> None:
     from graphnews.spread import stories_spread
     from graphnews.stories import update_stories
 
-    step.notes = update_stories(context.db, progress=context.progress).caveats()
+    made = update_stories(context.db, progress=context.progress, keep_evidence=context.ranges)
+    step.notes = made.caveats()
     stories = stories_spread(context.db, filters=context.filters)
     rows = [s.as_dict() for s in stories]
     if context.ranges:
         from graphnews.stories.alternatives import alternative_stories, story_stability
 
-        context.alternatives = alternative_stories(context.db)
+        context.alternatives = alternative_stories(context.db, evidence=made.evidence)
+        made.evidence = None  # its memory back before the later steps
         context.stability = story_stability(context.db, alternatives=context.alternatives)
         rows = [r | context.stability[r["id"]].as_dict() for r in rows]
     step.written.append(_write_json(context.out_dir / STORIES_FILE, rows))

@@ -8,6 +8,7 @@ Checked against an independent path: for each resolution and seed, the stories s
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections import defaultdict
 from pathlib import Path
@@ -333,6 +334,68 @@ def test_updated_stories_are_their_own_clustering(tmp_path: Path) -> None:
     full = _fresh(tmp_path / "news.db", tmp_path)
     update_stories(full, incremental=False)
     assert _partition({a: s.id for s in load_stories(full) for a in s.articles}) != stored
+
+
+def test_a_full_computations_evidence_is_clustered_again_not_made_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`update_stories(keep_evidence=True)` hands its candidate pairs to `alternative_stories`:
+    the clusterings are those made from nothing, and no pair is computed again; evidence that
+    no longer is the database's (new data since) is not used."""
+    generate_corpus(tmp_path / "c", documents=300, noise=0.2, seed=7)
+    db = graphnews.open(str(tmp_path / "news.db"))
+    db.ingest([tmp_path / "c" / DOCUMENTS_DIR], workers=0)
+    assert update_stories(db, keep_evidence=True).evidence is not None
+    assert update_stories(db, keep_evidence=True).evidence is None  # unchanged: nothing made
+    made = update_stories(db, incremental=False, keep_evidence=True)
+    assert made.evidence is not None and made.evidence.clustering.n == made.articles
+    choices = {"resolutions": (0.4, 0.6), "seeds": (0, 1)}
+    expected = alternative_stories(_fresh(tmp_path / "news.db", tmp_path), **choices)
+
+    def computed(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the candidate pairs were computed again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("graphnews.stories.alternatives.region_pairs", computed)
+        found = alternative_stories(db, evidence=made.evidence, **choices)
+    assert _same(found, expected) and found.clustered == len(found.ids)
+    _forget(db)
+    write_doc(tmp_path / "new", "late", "A late article", "Nothing like the rest",
+              "2030-01-05", "late.example")
+    db.ingest([tmp_path / "new"], workers=0)
+    grown = alternative_stories(db, evidence=made.evidence, **choices)  # stale: made again
+    assert len(grown.ids) == len(found.ids) + 1
+    assert _same(grown, alternative_stories(_fresh(tmp_path / "news.db", tmp_path), **choices))
+
+
+def test_clusterings_made_in_forked_workers_are_those_made_here(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Clustering.memberships` shares the cuts and seeds of a big corpus out over forked
+    workers (here of any corpus): each clustering is the one `Clustering.membership` gives."""
+    from graphnews.stories import _parallel, pairs
+
+    shutil.copy(corpus, tmp_path / "copy.db")
+    made = update_stories(graphnews.open(str(tmp_path / "copy.db")), incremental=False,
+                          keep_evidence=True).evidence
+    assert made is not None
+    clustering = made.clustering
+    choices = [(0.4, 0), (0.4, 1), (0.5, 2), (0.6, 0), (0.6, 2)]
+    here = [clustering.membership(threshold=t, seed=s) for t, s in choices]
+    where = tmp_path / "pids"
+    alone = pairs.Clustering._memberships
+
+    def noted(self: pairs.Clustering, some: list[tuple[float, int]]) -> list[np.ndarray]:
+        with where.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return alone(self, some)
+
+    monkeypatch.setattr(pairs, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(_parallel, "parts", lambda: 2)
+    monkeypatch.setattr(pairs.Clustering, "_memberships", noted)
+    forked = clustering.memberships(choices)
+    assert len(set(where.read_text().split())) == 2, "one share here, one in a worker"
+    assert len(forked) == len(choices)
+    assert all(np.array_equal(a, b) for a, b in zip(here, forked, strict=True))
+    assert len({tuple(m) for m in forked}) > 1  # the choices do give other clusterings
 
 
 def _fresh(path: Path, tmp_path: Path) -> graphnews.Database:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.text import Text
@@ -39,6 +39,9 @@ from graphnews.spread import (
 )
 from graphnews.store import Database
 from graphnews.stories.constraints import load_constraints
+
+if TYPE_CHECKING:
+    from graphnews.stories.detect import Evidence, StoryRun
 
 __all__ = ["ensure_stories", "spread_command", "stories_command", "story_command"]
 
@@ -185,11 +188,14 @@ def ensure_stories(
     resolution: float | None = None,
     seed: int | None = None,
     silent: bool = False,
-) -> None:
-    """Bring stored stories up to date, with the stored parameters unless others are given."""
+    keep_evidence: bool = False,
+) -> StoryRun:
+    """Bring stored stories up to date, with the stored parameters unless others are given;
+    ``keep_evidence`` for a ``--ranges`` to come (`graphnews.stories.update_stories`)."""
     from graphnews.stories import update_stories
 
-    report = update_stories(database, resolution=resolution, seed=seed)
+    report = update_stories(database, resolution=resolution, seed=seed,
+                            keep_evidence=keep_evidence)
     if report.mode != "unchanged" and not silent:
         err_console().print(
             f"stories: {report.stories:,} ({report.mode}: {report.recomputed:,} of "
@@ -202,6 +208,7 @@ def ensure_stories(
         )
         for note in report.caveats():
             err_console().print(f"stories: {note}", highlight=False)
+    return report
 
 
 @app.command("stories")
@@ -263,7 +270,8 @@ def stories_command(
         _fit(database, fit, fmt=fmt, silent=silent)
     if correct is not None:
         _correct_from(database, correct, silent=silent)
-    ensure_stories(database, resolution=resolution, seed=seed, silent=silent)
+    made = ensure_stories(database, resolution=resolution, seed=seed, silent=silent,
+                          keep_evidence=ranges)
     if score is not None:
         _score(database, score, fmt=fmt, top=None if all_rows else top, ranges=ranges)
         return
@@ -286,9 +294,10 @@ def stories_command(
     out = [r.as_dict() for r in rows]
     columns = STORY_COLUMNS
     if ranges:
-        from graphnews.stories.alternatives import story_stability
+        from graphnews.stories.alternatives import alternative_stories, story_stability
 
-        stability = story_stability(database)
+        stability = story_stability(
+            database, alternatives=alternative_stories(database, evidence=made.evidence))
         out = [r | stability[r["id"]].as_dict() for r in out]
         if fmt is Format.table:
             columns = (*STORY_COLUMNS[:-1], "kept", "size_range", "first_held",
@@ -504,7 +513,7 @@ def spread_command(
     Example: graphnews spread --every week --since 2022-06-01 --min-stories 3
     """
     database = open_database(db)
-    ensure_stories(database, silent=silent)
+    made = ensure_stories(database, silent=silent, keep_evidence=ranges)
     filters = report_filters(database, since=since, until=until, collections=collection,
                              languages=language)
     rows = outlet_spread(database, filters=filters, every=every, min_stories=min_stories)
@@ -515,7 +524,7 @@ def spread_command(
     columns = SPREAD_COLUMNS
     if ranges:
         out = _with_ranges(database, out, rank, filters=filters, every=every,
-                           min_stories=min_stories, silent=silent)
+                           min_stories=min_stories, silent=silent, evidence=made.evidence)
         columns = RANGE_COLUMNS
         if fmt is Format.table:
             out = [_range_cells(r) for r in out]
@@ -536,10 +545,15 @@ def _with_ranges(
     every: str | None,
     min_stories: int,
     silent: bool,
+    evidence: Evidence | None,
 ) -> list[dict[str, Any]]:
-    """``rows`` (the ``spread`` rows) with each one's ``rank`` and ranges (`spread_ranges`)."""
-    clusterings, found = spread_ranges(database, filters=filters, every=every,
-                                       min_stories=min_stories)
+    """``rows`` (the ``spread`` rows) with each one's ``rank`` and ranges (`spread_ranges`;
+    ``evidence``: the stories' just computed, `alternative_stories`)."""
+    from graphnews.stories.alternatives import alternative_stories
+
+    clusterings, found = spread_ranges(
+        database, filters=filters, every=every, min_stories=min_stories,
+        alternatives=alternative_stories(database, evidence=evidence))
     if not silent:
         ranges_note(clusterings)
     return with_ranges(rows, rank, found)

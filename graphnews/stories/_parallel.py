@@ -7,7 +7,10 @@ their results are returned in their order:
 
 - tokenising texts (`in_processes`): pure Python, so it needs a process of its own;
 - the neighbour search's sparse products (`in_threads`): scipy's sparse kernels release the
-  GIL, so a thread runs them beside the main one without copying the matrices.
+  GIL, so a thread runs them beside the main one without copying the matrices;
+- clusterings of one graph at several cuts and seeds (`in_forks`): igraph's Leiden holds the
+  GIL, and the graph and its weights are too big to pickle to a worker (a forked one has
+  them already).
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 Result = TypeVar("Result")
+
+#: The work of the `in_forks` call under way: what its forked workers find, as their parent had it.
+_FORKED: tuple[Callable[..., Any], Sequence[tuple[Any, ...]]] | None = None
 
 #: At most this many cores work at once. Measured on 2; every further process would hold its
 #: own share of the texts and an interpreter with numpy and scipy (the 100k run's memory aim).
@@ -55,3 +61,30 @@ def in_threads(function: Callable[[Any], Result], items: Iterable[Any]) -> list[
         return [function(item) for item in items]
     with ThreadPoolExecutor(max_workers=count) as threads:
         return list(threads.map(function, items))
+
+
+def in_forks(function: Callable[..., Result], jobs: Sequence[tuple[Any, ...]]) -> list[Result]:
+    """``function(*job)`` of every job, in order, as `in_processes` does, but the workers are
+    forked with the function and the jobs already in their memory: nothing is pickled to them,
+    only their results back (for work over data already in memory, too big to copy: a forked
+    worker shares its parent's pages until it writes to them). Where processes cannot be
+    forked, every job runs here, one after another: the same results.
+    """
+    global _FORKED
+    if len(jobs) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [function(*job) for job in jobs]
+    _FORKED = (function, jobs)
+    try:
+        with ProcessPoolExecutor(max_workers=len(jobs) - 1,
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            others = [pool.submit(_forked_job, index) for index in range(1, len(jobs))]
+            return [function(*jobs[0]), *(other.result() for other in others)]
+    finally:
+        _FORKED = None
+
+
+def _forked_job(index: int) -> Any:
+    """Job ``index`` of the `in_forks` call that forked this worker."""
+    assert _FORKED is not None, "in_forks' workers are forked while its work is set"
+    function, jobs = _FORKED
+    return function(*jobs[index])

@@ -68,6 +68,7 @@ __all__ = [
     "DEFAULT_RESOLUTION",
     "DEFAULT_SEED",
     "MODEL_META_KEY",
+    "Evidence",
     "StoryRun",
     "current_model",
     "database_density",
@@ -90,6 +91,20 @@ MODEL_META_KEY = "story_model"
 
 
 @dataclass
+class Evidence:
+    """Every article's candidate pairs and their probabilities, as a full computation of the
+    stories made them (`update_stories` with ``keep_evidence``): what
+    `graphnews.stories.alternatives.alternative_stories` clusters again at other cuts and
+    seeds, so that one process (``graphnews run --ranges``) does not compute them twice."""
+
+    key: dict[str, Any]  # `evidence_key` of the database they were made from
+    corpus: Articles
+    prints: np.ndarray  # `evidence_prints` of the corpus
+    routing: dict[str, Any]  # which of the model's parts scored them (`Model.for_texts`)
+    clustering: Clustering
+
+
+@dataclass
 class StoryRun:
     """What `update_stories` did: ``mode`` is 'unchanged', 'incremental' or 'full'."""
 
@@ -108,6 +123,8 @@ class StoryRun:
     shipped_model: bool = True  # the shipped model (fitted on English news), not your own fit
     corrections: int = 0  # the user's corrections honoured (`graphnews.stories.constraints`)
     seconds: dict[str, float] = field(default_factory=dict)
+    #: A full computation's evidence, when asked for (`update_stories` ``keep_evidence``).
+    evidence: Evidence | None = field(default=None, repr=False, compare=False)
 
     def caveats(self) -> list[str]:
         """What the stories cannot be trusted for, in plain words (empty: nothing known)."""
@@ -186,6 +203,7 @@ def update_stories(
     model: Model | None = None,
     incremental: bool = True,
     progress: Progress | None = None,
+    keep_evidence: bool = False,
 ) -> StoryRun:
     """Bring the stored stories up to date with the database; say what was recomputed.
 
@@ -201,6 +219,10 @@ def update_stories(
 
     Parameters are those of `detect_stories`; ``progress("stories", done, 4)`` is called
     before each of the four `STAGES` and after the last (`graphnews.progress`).
+    ``keep_evidence``: a full computation returns its candidate pairs and their probabilities
+    too (`StoryRun.evidence`), for the alternative clusterings made next
+    (`graphnews.stories.alternatives.alternative_stories`); they hold the corpus's memory
+    until the report is dropped.
     """
     stored = stored_parameters(db) or {}
     resolution = stored.get("resolution", DEFAULT_RESOLUTION) if resolution is None else resolution
@@ -215,7 +237,7 @@ def update_stories(
         data=data,
         density=density,
         progress=progress,
-    ).run(incremental=incremental)
+    ).run(incremental=incremental, keep_evidence=keep_evidence)
     report.shipped_model = model is None and _own_model(db) is None
     return report
 
@@ -414,7 +436,7 @@ class _Detector:
     def _stage(self, name: str) -> None:
         self.progress("stories", STAGES.index(name), len(STAGES))
 
-    def run(self, *, incremental: bool) -> StoryRun:
+    def run(self, *, incremental: bool, keep_evidence: bool) -> StoryRun:
         import time
 
         clock = time.perf_counter()
@@ -455,6 +477,7 @@ class _Detector:
             for title, excerpt in zip(corpus.titles, corpus.excerpts, strict=True)
         )
         self.report.language = corpus.language
+        unrouted = self.model
         routed = self.model.for_texts(linked=corpus.linked, language=corpus.language)
         self.report.text_only = routed is not self.model
         self.model = routed
@@ -483,10 +506,13 @@ class _Detector:
         lap("evidence")
         self._stage("cluster")
         join, separate = constraints.positions([corpus.urls[i] for i in subset])
-        membership = Clustering(len(subset), pairs, log_odds, join=join,
-                                separate=separate).membership(threshold=self.resolution,
-                                                              seed=self.seed)
+        clustering = Clustering(len(subset), pairs, log_odds, join=join, separate=separate)
+        membership = clustering.membership(threshold=self.resolution, seed=self.seed)
         confidence = _confidence(membership, pairs.u, pairs.v, log_odds)
+        if keep_evidence and region is None:
+            self.report.evidence = Evidence(
+                {"data": self.data} | _evidence(unrouted, constraints), corpus, prints,
+                {"text_only": self.report.text_only, "language": corpus.language}, clustering)
         lap("cluster")
         self._stage("store")
         self._store(

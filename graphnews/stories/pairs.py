@@ -1079,8 +1079,6 @@ class Clustering:
 
     def membership(self, *, threshold: float = 0.5, seed: int = 0) -> np.ndarray:
         """A story number per article at this cut and Leiden seed (see `cluster`)."""
-        import igraph as ig
-
         from graphnews.communities import seeded
 
         if not 0.0 < threshold < 1.0:
@@ -1097,14 +1095,39 @@ class Clustering:
                 edges, nodes = self._constraints.weights(edges, nodes)
             self._lists[threshold] = edges.tolist(), nodes.tolist()
         weights, node = self._lists[threshold]
+        with seeded(seed):
+            membership = np.asarray(_leiden(self.graph(), weights, node), dtype=np.int64)
+        return membership if self._constraints is None else membership[self._constraints.group]
+
+    def memberships(self, choices: Sequence[tuple[float, int]]) -> list[np.ndarray]:
+        """`membership` at each ``(threshold, seed)`` of ``choices``, in order. From
+        `PARALLEL_FROM` articles on, the choices are shared out over the machine's cores
+        (`graphnews.stories._parallel.in_forks`: Leiden holds the GIL); each clustering is the
+        one `membership` gives, wherever it ran."""
+        from graphnews.stories._parallel import in_forks, parts
+
+        count = parts() if self.n >= PARALLEL_FROM else 1
+        if count < 2 or len(choices) < 2:
+            return self._memberships(choices)
+        self.graph()  # made once, before the fork: every worker has it
+        share = -(-len(choices) // count)
+        jobs = [(choices[at:at + share],) for at in range(0, len(choices), share)]
+        return [m for found in in_forks(self._memberships, jobs) for m in found]
+
+    def _memberships(self, choices: Sequence[tuple[float, int]]) -> list[np.ndarray]:
+        return [self.membership(threshold=t, seed=s) for t, s in choices]
+
+    def graph(self) -> Any:
+        """The igraph graph Leiden runs on: the candidate pairs, or with a user's corrections
+        the graph of their groups (`_Contraction`); made once."""
+        import igraph as ig
+
         if self._graph is None:
             contracted = self._constraints
             u, v = (self.u, self.v) if contracted is None else contracted.edges()
             self._graph = ig.Graph(n=self.n if contracted is None else contracted.nodes,
                                    edges=np.column_stack((u, v)).tolist())
-        with seeded(seed):
-            membership = np.asarray(_leiden(self._graph, weights, node), dtype=np.int64)
-        return membership if self._constraints is None else membership[self._constraints.group]
+        return self._graph
 
     def weights(self, threshold: float) -> tuple[np.ndarray, np.ndarray]:
         """The weights Leiden clusters at ``threshold``: per pair, ``logit(p) - logit(threshold)``
