@@ -236,56 +236,92 @@ def _collection_totals(arts: _Compared, names: Sequence[str]) -> dict[str, dict[
             for i, n in enumerate(names)}
 
 
+#: No first report (`_StoryCounts.first`): a story without a dated article of the collection.
+_NONE = int(np.iinfo(np.int64).max)
+
+
+@dataclass(frozen=True)
+class _StoryCounts:
+    """Per story (rows) and collection (columns): articles, outlets, first report (seconds,
+    `_NONE` without one). An outlet is in one collection only, so a story's outlets are the
+    sum over collections."""
+
+    articles: Any
+    outlets: Any
+    first: Any
+
+    @classmethod
+    def of(cls, arts: _Compared, groups: int) -> _StoryCounts:
+        n_stories = len(arts.story_ids)
+        storied = arts.story >= 0
+        key = arts.story[storied] * groups + arts.group[storied]
+        articles = np.bincount(key, minlength=n_stories * groups).reshape(n_stories, groups)
+        story, outlet = arts.story_outlets()
+        member = np.zeros(int(arts.outlet.max()) + 1, dtype=np.int64)
+        member[arts.outlet] = arts.group
+        outlets = np.bincount(story * groups + member[outlet],
+                              minlength=n_stories * groups).reshape(n_stories, groups)
+        dated = arts.ts[storied] >= 0
+        first = np.full(n_stories * groups, _NONE)
+        np.minimum.at(first, key[dated], arts.ts[storied][dated])
+        return cls(articles, outlets, first.reshape(n_stories, groups))
+
+    def leaders(self, story: int, names: Sequence[str]) -> str | None:
+        """The story's ``first_collection``: the collections whose first report lags the
+        story's first by 0 hours (to the hundredth), joined by "; "; None: none dated."""
+        firsts = self.first[story].tolist()
+        first_ts = min(firsts)
+        leaders = [n for n, mine, count in zip(names, firsts, self.articles[story].tolist(),
+                                                strict=True)
+                   if count and first_ts != _NONE and mine != _NONE
+                   and round((mine - first_ts) / 3600, 2) == 0]
+        return "; ".join(leaders) if leaders else None
+
+    def blind(self, baseline: Sequence[float], rule: BlindspotRule) -> Any:
+        """Per story and collection, whether the story is a blindspot of the collection
+        (`_blindspots`' test, on the same rounded shares)."""
+        total = self.outlets.sum(axis=1, keepdims=True)
+        exact = self.outlets / np.maximum(total, 1)
+        share = np.round(exact, 4)
+        near = np.abs(exact - rule.max_share) < 1e-3  # Python's rounding, where it could differ
+        share[near] = [round(x, 4) for x in exact[near].tolist()]
+        return ((total - self.outlets >= rule.min_outlets) & (share <= rule.max_share)
+                & (np.asarray(baseline) >= rule.min_baseline))
+
+
 def _story_rows(arts: _Compared, names: Sequence[str]) -> list[dict[str, Any]]:
-    """Per story: articles, outlets and first report of each collection (an outlet is in one
-    collection only, so the story's outlets are the sum over collections)."""
-    n_stories, size = len(arts.story_ids), len(names)
-    if not n_stories:
+    """Per story: articles, outlets and first report of each collection (`_StoryCounts`),
+    its headline and first collection."""
+    if not arts.story_ids:
         return []
-    storied = arts.story >= 0
-    key = arts.story[storied] * size + arts.group[storied]
-    articles = np.bincount(key, minlength=n_stories * size).reshape(n_stories, size)
-    story, outlet = arts.story_outlets()
-    member = np.zeros(int(arts.outlet.max()) + 1, dtype=np.int64)
-    member[arts.outlet] = arts.group
-    outlets = np.bincount(story * size + member[outlet],
-                          minlength=n_stories * size).reshape(n_stories, size)
-    dated = arts.ts[storied] >= 0
-    first = np.full(n_stories * size, np.iinfo(np.int64).max)
-    np.minimum.at(first, key[dated], arts.ts[storied][dated])
-    first = first.reshape(n_stories, size)
+    counted = _StoryCounts.of(arts, len(names))
     headlines = _headlines(arts)
     stamp = functools.cache(iso)  # a story's first time is also its first collection's
     absent = {"articles": 0, "outlets": 0, "article_share": 0.0, "outlet_share": 0.0,
               "first_published": None, "lag_hours": None}
-    none = int(np.iinfo(np.int64).max)
     result = []
     for s, (counts, outlet_counts, firsts) in enumerate(zip(
-            articles.tolist(), outlets.tolist(), first.tolist(), strict=True)):
+            counted.articles.tolist(), counted.outlets.tolist(), counted.first.tolist(),
+            strict=True)):
         all_articles, all_outlets = sum(counts), sum(outlet_counts)
         first_ts = min(firsts)
-        first_ts = None if first_ts == none else first_ts
+        first_ts = None if first_ts == _NONE else first_ts
         per = {n: dict(absent) for n in names}
-        leaders = []
         for i, n in enumerate(names):
             if not counts[i]:
                 continue
-            mine = None if firsts[i] == none else firsts[i]
-            lag = None if mine is None else round((mine - first_ts) / 3600, 2)
+            mine = None if firsts[i] == _NONE else firsts[i]
             per[n] = {
                 "articles": counts[i], "outlets": outlet_counts[i],
                 "article_share": round(counts[i] / all_articles, 4),
                 "outlet_share": round(outlet_counts[i] / all_outlets, 4),
-                "first_published": stamp(mine), "lag_hours": lag,
+                "first_published": stamp(mine),
+                "lag_hours": None if mine is None else round((mine - first_ts) / 3600, 2),
             }
-            if lag == 0:
-                leaders.append(n)
         result.append({
             "story": arts.story_ids[s], "headline": headlines.get(s), "articles": all_articles,
             "outlets": all_outlets, "first_published": stamp(first_ts),
-            "first_collection": leaders[0] if len(leaders) == 1 else
-            ("; ".join(leaders) if leaders else None),
-            "collections": per,
+            "first_collection": counted.leaders(s, names), "collections": per,
         })
     result.sort(key=lambda s: (-s["outlets"], -s["articles"], s["story"]))
     return result
@@ -306,9 +342,13 @@ def _headlines(arts: _Compared) -> dict[int, str]:
 def _relative(story: Mapping[str, Any], name: str, totals: Mapping[str, Mapping[str, Any]],
               groups: int) -> float:
     """Smoothed ratio of the collection's outlet share in the story to its baseline share."""
-    per = story["collections"][name]
-    smoothed = (per["outlets"] + 0.5) / (story["outlets"] + 0.5 * groups)
-    return smoothed / max(totals[name]["outlet_share"], 1e-9)
+    return _smoothed_ratio(story["collections"][name]["outlets"], story["outlets"],
+                           totals[name]["outlet_share"], groups)
+
+
+def _smoothed_ratio(outlets: int, story_outlets: int, baseline: float, groups: int) -> float:
+    """`_relative` of a collection with ``outlets`` of a story's ``story_outlets``."""
+    return (outlets + 0.5) / (story_outlets + 0.5 * groups) / max(baseline, 1e-9)
 
 
 def _most_and_least(stories: Sequence[Mapping[str, Any]], names: Sequence[str],
@@ -388,28 +428,32 @@ def _add_ranges(report: CompareReport, db: Database, arts: _Compared, outlets: _
     seen: dict[tuple[str, Any], list[Any]] = defaultdict(list)
     listed = {(number[e["story"]], n) for n, both in report.most_and_least.items()
               for shown in both.values() for e in shown}  # the relative shares shown
+    column = {n: i for i, n in enumerate(names)}
+    baseline = [totals[n]["outlet_share"] for n in names]
     for labels in alternatives.labels.values():
         found, story = np.unique(labels[at], return_inverse=True)
         alt = dataclasses.replace(arts, story=story, story_ids=[str(i) for i in
                                                                 range(len(found))])
-        rows = {int(r["story"]): r for r in _story_rows(alt, names)}
-        blind = {(int(b["story"]), b["blind"]) for b in _blindspots(list(rows.values()), names,
-                                                                    totals, rule)}
+        counted = _StoryCounts.of(alt, len(names))
+        articles, outlets_of = counted.articles.sum(axis=1), counted.outlets.sum(axis=1)
+        blind = counted.blind(baseline, rule)
         holding, held = holders(arts.story, story, len(arts.story_ids))
         for s in report.stories:
             i = number[s["story"]]
-            other = rows[int(holding[i])]
-            first_held[i] += other["first_collection"] == s["first_collection"]
-            kept[i] += int(held[i]) == s["articles"] == other["articles"]
-            seen[("outlets", i)].append(other["outlets"])
+            other = int(holding[i])
+            first_held[i] += counted.leaders(other, names) == s["first_collection"]
+            kept[i] += int(held[i]) == s["articles"] == int(articles[other])
+            seen[("outlets", i)].append(int(outlets_of[other]))
         for i, n in listed:
-            other = rows[int(holding[i])]
-            seen[("relative", (i, n))].append(_relative(other, n, totals, len(names)))
+            other = int(holding[i])
+            seen[("relative", (i, n))].append(_smoothed_ratio(
+                int(counted.outlets[other, column[n]]), int(outlets_of[other]),
+                totals[n]["outlet_share"], len(names)))
         for b in report.blindspots:
             i = number[b["story"]]
-            blind_held[(i, b["blind"])] += (int(holding[i]), b["blind"]) in blind
-        for n in names:
-            seen[("blindspots", n)].append(sum(c == n for _, c in blind))
+            blind_held[(i, b["blind"])] += bool(blind[holding[i], column[b["blind"]]])
+        for n, count in zip(names, blind.sum(axis=0).tolist(), strict=True):
+            seen[("blindspots", n)].append(count)
         coverage = outlets.mixing(outlets.coverage(alt), directed=False)
         for key in ("assortativity", "edge_assortativity"):
             seen[("mixing", key)].append(coverage[key])
