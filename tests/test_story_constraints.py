@@ -229,6 +229,72 @@ def test_corrections_hold_through_full_and_incremental_computations_and_the_rang
     assert before  # (the first stories, before any correction, are those of less data)
 
 
+def test_a_correction_clusters_again_only_the_stories_it_touches(tmp_path: Path) -> None:
+    """A correction made or forgotten marks its two articles as changed: their stories and the
+    articles within the text window of them are clustered again, every other story stays as
+    it was, and the stories are those of a full computation but for Leiden's work on a
+    region."""
+    from sklearn.metrics import adjusted_rand_score
+
+    generate_corpus(tmp_path / "c", documents=600, noise=0.2, seed=5, days=120)
+    db = graphnews.open(tmp_path / "news.db")
+    db.ingest([tmp_path / "c" / DOCUMENTS_DIR], workers=0)
+    detect_stories(db)
+    before = load_stories(db)
+    when = dict(db.conn.execute("SELECT id, published_ts FROM articles"))
+    big = sorted((s for s in before if s.size >= 3), key=lambda s: when[s.articles[0]])
+    a, b = big[0], big[1]  # two early stories
+    choices = {"resolutions": (0.4, 0.6), "seeds": (1,)}
+    alternative_stories(db, **choices)  # kept, then updated as the stories are
+    constrain(db, a.id, b.id, "join")
+    made = update_stories(db)
+    assert made.mode == "incremental" and 0 < made.recomputed < made.articles / 2
+    assert story_of_article(db, a.articles[0]) == story_of_article(db, b.articles[0])
+    found = alternative_stories(db, **choices)
+    assert 0 < found.clustered < len(found.ids) / 2
+    at = {x: i for i, x in enumerate(found.ids.tolist())}
+    assert all(labels[at[a.articles[0]]] == labels[at[b.articles[0]]]
+               for labels in found.labels.values())
+    late = [s for s in before
+            if min(when[x] for x in s.articles) > max(when[x] for x in a.articles + b.articles)
+            + 30 * 86400]
+    after = {s.id: s.articles for s in load_stories(db)}
+    assert late and all(after.get(s.id) == s.articles for s in late)  # far away: as they were
+
+    def partition(database: graphnews.Database) -> list[str]:
+        story = {x: s.id for s in load_stories(database) for x in s.articles}
+        return [story[x] for x in sorted(story)]
+
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all of it in the file copied
+    shutil.copy(tmp_path / "news.db", tmp_path / "full.db")
+    full = graphnews.open(tmp_path / "full.db")
+    assert update_stories(full, incremental=False).mode == "full"
+    assert adjusted_rand_score(partition(full), partition(db)) > 0.99
+    with full.transaction():
+        full.conn.execute("DELETE FROM meta WHERE key = 'story_alternatives'")
+    made_in_full = alternative_stories(full, **choices)
+    assert made_in_full.clustered == len(found.ids)
+    assert all(adjusted_rand_score(made_in_full.labels[k], found.labels[k]) > 0.99
+               for k in found.labels)
+    # forgotten: clustered again in the same region, the stories of no correction
+    constrain(db, a.id, _url(db, b.articles[0]), None)
+    assert load_constraints(db).items == ()
+    assert update_stories(db).mode == "incremental"
+    assert story_of_article(db, a.articles[0]) != story_of_article(db, b.articles[0])
+    assert {frozenset(s.articles) for s in load_stories(db)} == {
+        frozenset(s.articles) for s in before}
+    # stories stored by a graphnews that did not record its corrections: computed in full
+    constrain(db, a.id, b.id, "join")
+    update_stories(db)
+    state = json.loads(db.conn.execute("SELECT value FROM meta WHERE key = 'stories'"
+                                       ).fetchone()[0])
+    assert state.pop("corrections") == [c.as_dict() for c in load_constraints(db).items]
+    with db.transaction():
+        db.put_meta("stories", json.dumps(state))
+    constrain(db, a.id, _url(db, b.articles[0]), None)
+    assert update_stories(db).mode == "full"
+
+
 def test_contradictions_and_unknown_articles_are_refused(corpus: tuple[Path, Path],
                                                          tmp_path: Path) -> None:
     first, _ = corpus

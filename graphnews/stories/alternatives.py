@@ -40,9 +40,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from graphnews.errors import BadInputError
-from graphnews.stories.constraints import load_constraints
+from graphnews.stories.constraints import StoryConstraints, load_constraints
 from graphnews.stories.detect import (
     Evidence,
+    corrected_articles,
     current_model,
     dirty_region,
     evidence_key,
@@ -145,14 +146,15 @@ def alternative_stories(
     kept = _Kept.read(db)
     if kept is not None and kept.data == data and kept.wanted == wanted:
         return _with_stored(db, kept.found, own)
-    if kept is not None and kept.wanted != wanted:
-        kept = None  # other evidence or other clusterings: made again in full
+    if kept is not None and _but_corrections(kept.wanted) != _but_corrections(wanted):
+        kept = None  # another model or other clusterings: made again in full
+    corrections = load_constraints(db)
     if evidence is not None and evidence.key == key and (
             kept is None or kept.routing != evidence.routing):
         corpus, prints, routing = evidence.corpus, evidence.prints, evidence.routing
         clustering, region = evidence.clustering, None
     else:
-        corpus, prints, routing, clustering, region = _evidence_of(db, model, kept)
+        corpus, prints, routing, clustering, region = _evidence_of(db, model, kept, corrections)
     labels = {}
     for choice, made in zip(choices, clustering.memberships(choices), strict=True):
         if kept is not None and region is not None:  # the rest as it was
@@ -161,16 +163,26 @@ def alternative_stories(
     found = Alternatives(corpus.ids, labels, corpus.ts, corpus.outlets,
                          clustered=clustering.n)
     if not db.readonly:
-        _Kept(data, wanted, routing, found, prints).write(db)
+        _Kept(data, wanted, routing, found, prints,
+              [c.as_dict() for c in corrections.items]).write(db)
     return _with_stored(db, found, own)
 
 
-def _evidence_of(db: Database, model: Model | None, kept: _Kept | None
-              ) -> tuple[Articles, np.ndarray, dict[str, Any], Clustering, np.ndarray | None]:
+def _but_corrections(wanted: dict[str, Any]) -> dict[str, Any]:
+    """What the clusterings were made from but the user's corrections (`dirty_region` finds
+    what those change)."""
+    evidence = {k: v for k, v in wanted["evidence"].items() if k != "constraints"}
+    return wanted | {"evidence": evidence}
+
+
+def _evidence_of(db: Database, model: Model | None, kept: _Kept | None,
+                 corrections: StoryConstraints
+                 ) -> tuple[Articles, np.ndarray, dict[str, Any], Clustering, np.ndarray | None]:
     """The corpus, its `evidence_prints`, which of the model's parts scores it, and the
-    clustering of its candidate pairs: of every article, or after new data, when ``kept``
-    clusterings of the same evidence and routing are there, of the articles it touches
-    (`dirty_region`, returned too; None: every article)."""
+    clustering of its candidate pairs: of every article, or after new data or
+    ``corrections`` made or forgotten, when ``kept`` clusterings of the same model, choices
+    and routing are there, of the articles they touch (`dirty_region`, returned too; None:
+    every article)."""
     corpus = Articles.load(db)
     unrouted = current_model(db, model)
     chosen = unrouted.for_texts(linked=corpus.linked, language=corpus.language)
@@ -178,13 +190,16 @@ def _evidence_of(db: Database, model: Model | None, kept: _Kept | None
     prints = evidence_prints(corpus)
     search = CandidateSearch()
     region = None
-    if kept is not None and kept.routing == routing:
+    corrected = None if kept is None else corrected_articles(
+        kept.corrections, "constraints" in kept.wanted["evidence"], corrections, corpus)
+    if kept is not None and kept.routing == routing and corrected is not None:
         region = dirty_region(corpus, prints, kept.found.ids, kept.prints,
-                              list(kept.found.labels.values()), window_days=search.window_days)
+                              list(kept.found.labels.values()), window_days=search.window_days,
+                              also=corrected)
     subset = np.arange(len(corpus.ids)) if region is None else region
     pairs = region_pairs(corpus, subset, search, every_term=chosen.every_term,
                          full=region is None)
-    join, separate = load_constraints(db).positions([corpus.urls[i] for i in subset])
+    join, separate = corrections.positions([corpus.urls[i] for i in subset])
     clustering = Clustering(len(subset), pairs.keeping("text_cos"), chosen.log_odds(pairs.x),
                             join=join, separate=separate)
     return corpus, prints, routing, clustering, region
@@ -237,6 +252,9 @@ class _Kept:
     routing: dict[str, Any]  # which of the model's parts scored the corpus (`Model.for_texts`)
     found: Alternatives
     prints: np.ndarray
+    #: The user's corrections they were made with (`Constraint.as_dict`; None: not recorded,
+    #: by an older graphnews)
+    corrections: list[dict[str, str]] | None
 
     @classmethod
     def read(cls, db: Database) -> _Kept | None:
@@ -253,7 +271,8 @@ class _Kept:
                                  arrays["ts"], arrays["outlets"])
             prints = arrays["prints"]
         wanted = kept["wanted"] | {"clusterings": [tuple(c) for c in kept["wanted"]["clusterings"]]}
-        return cls(kept["data"], wanted, kept["routing"], found, prints)
+        return cls(kept["data"], wanted, kept["routing"], found, prints,
+                   kept.get("corrections"))
 
     def write(self, db: Database) -> None:
         found = self.found
@@ -264,6 +283,7 @@ class _Kept:
             labels=np.array(list(found.labels.values()), dtype=np.int64
                             ).reshape(len(found.labels), len(found.ids)))
         value = json.dumps({"format": _KEPT_FORMAT, "data": self.data, "wanted": self.wanted,
+                            "corrections": self.corrections,
                             "routing": self.routing,
                             "arrays": base64.b64encode(buffer.getvalue()).decode()})
         with db.transaction():

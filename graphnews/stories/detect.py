@@ -70,6 +70,7 @@ __all__ = [
     "MODEL_META_KEY",
     "Evidence",
     "StoryRun",
+    "corrected_articles",
     "current_model",
     "database_density",
     "detect_stories",
@@ -345,7 +346,7 @@ def evidence_prints(corpus: Articles) -> np.ndarray:
 
 def dirty_region(corpus: Articles, prints: np.ndarray, old_ids: np.ndarray,
                  old_prints: np.ndarray, old_stories: list[np.ndarray], *,
-                 window_days: float) -> np.ndarray | None:
+                 window_days: float, also: np.ndarray | None = None) -> np.ndarray | None:
     """Indices of the articles of ``corpus`` to cluster again, or None when clustering all
     is cheaper (more than half of them).
 
@@ -355,12 +356,15 @@ def dirty_region(corpus: Articles, prints: np.ndarray, old_ids: np.ndarray,
     or with new ``related`` links) marks as dirty its link neighbours, the articles within
     the text window of it, and the stories of all of these; a story touched anywhere is
     clustered again as a whole, in every clustering (so the region grows until no story of
-    any of them has articles both in it and out of it).
+    any of them has articles both in it and out of it). ``also``: positions of articles to
+    count as changed though their evidence is not (a correction by hand of theirs changed).
     """
     n = len(corpus.ids)
     at = np.clip(np.searchsorted(old_ids, corpus.ids), 0, max(len(old_ids) - 1, 0))
     known = (old_ids[at] == corpus.ids) if len(old_ids) else np.zeros(n, dtype=bool)
     changed = ~known | (old_prints[at] != prints) if len(old_ids) else ~known
+    if also is not None:
+        changed[also] = True
     gone = ~np.isin(old_ids, corpus.ids)
     if not changed.any() and not gone.any():
         return np.array([], dtype=np.int64)
@@ -432,6 +436,7 @@ class _Detector:
         self.search = CandidateSearch()
         self.progress = progress or no_progress
         self.report = StoryRun(mode="full", resolution=resolution, seed=seed)
+        self.constraints = StoryConstraints()  # the user's corrections, read when it runs
 
     def _stage(self, name: str) -> None:
         self.progress("stories", STAGES.index(name), len(STAGES))
@@ -448,7 +453,7 @@ class _Detector:
             timings[step] = round(timings.get(step, 0.0) + now - clock, 3)
             clock = now
 
-        constraints = load_constraints(self.db)
+        constraints = self.constraints = load_constraints(self.db)
         self.report.corrections = len(constraints.items)
         key = (self.data, _params(self.resolution, self.seed, self.model, constraints))
         state = _load_state(self.db)
@@ -486,11 +491,14 @@ class _Detector:
         if (
             incremental
             and state is not None
-            and state.get("params") == key[1]
+            and _but_corrections(state.get("params", "{}")) == _but_corrections(key[1])
             and state.get("language", "en") == corpus.language  # else other stop words
             and state.get("text_only", False) == self.report.text_only  # else other features
+            and (corrected := corrected_articles(
+                state.get("corrections"), "constraints" in json.loads(state["params"]),
+                constraints, corpus)) is not None
         ):
-            region = self._dirty_region(corpus, prints)
+            region = self._dirty_region(corpus, prints, corrected)
             lap("region")
         subset = np.arange(len(corpus.ids)) if region is None else region
         self.report.mode = "full" if region is None else "incremental"
@@ -523,8 +531,9 @@ class _Detector:
         self.report.stories = self.db.conn.execute("SELECT count(*) FROM stories").fetchone()[0]
         return self.report
 
-    def _dirty_region(self, corpus: Articles, prints: np.ndarray) -> np.ndarray | None:
-        """`dirty_region` of the stored stories."""
+    def _dirty_region(self, corpus: Articles, prints: np.ndarray, corrected: np.ndarray
+                      ) -> np.ndarray | None:
+        """`dirty_region` of the stored stories; the ``corrected`` articles count as changed."""
         rows = self.db.conn.execute(
             "SELECT article_id, fingerprint, story_id FROM story_articles ORDER BY article_id"
         ).fetchall()
@@ -534,7 +543,7 @@ class _Detector:
             np.array([r[2] for r in rows], dtype=object).astype(str), return_inverse=True
         )
         return dirty_region(corpus, prints, old_ids, old_prints, [old_story],
-                            window_days=self.search.window_days)
+                            window_days=self.search.window_days, also=corrected)
 
     def _store(
         self,
@@ -615,6 +624,7 @@ class _Detector:
                 "unfitted_script": self.report.unfitted_script,
                 "language": self.report.language,
                 "text_only": self.report.text_only,
+                "corrections": [c.as_dict() for c in self.constraints.items],
                 "computed_at": now,
             }))
 
@@ -688,6 +698,25 @@ def _params(resolution: float, seed: int, model: Model, constraints: StoryConstr
     while there are none)."""
     return json.dumps({"resolution": resolution, "seed": seed} | _evidence(model, constraints),
                       sort_keys=True)
+
+
+def _but_corrections(params: str) -> dict[str, Any]:
+    """`_params` without the user's corrections: what else the stored stories were made with."""
+    return {k: v for k, v in json.loads(params).items() if k != "constraints"}
+
+
+def corrected_articles(before: list[dict[str, str]] | None, had: bool,
+                       constraints: StoryConstraints, corpus: Articles) -> np.ndarray | None:
+    """Positions in ``corpus`` of the articles of every correction made or forgotten since
+    ``before`` (the corrections then, as `Constraint.as_dict`): what a correction changes
+    (`dirty_region`'s ``also``). None when that is not known: ``before`` was not recorded (by
+    an older graphnews) though there were corrections then (``had``)."""
+    if before is None:
+        return None if had else np.array([], dtype=np.int64)
+    then = {(c["kind"], c["a"], c["b"]) for c in before}
+    now = {(c.kind, c.a, c.b) for c in constraints.items}
+    urls = {url for _, a, b in then ^ now for url in (a, b)}
+    return np.array([i for i, url in enumerate(corpus.urls) if url in urls], dtype=np.int64)
 
 
 def _evidence(model: Model, constraints: StoryConstraints) -> dict[str, Any]:
