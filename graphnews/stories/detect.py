@@ -711,9 +711,9 @@ def corrected_articles(before: list[dict[str, str]] | None, had: bool,
     ``before`` (the corrections then, as `Constraint.as_dict`): what a correction changes
     (`dirty_region`'s ``also``). None when that is not known: ``before`` was not recorded (by
     an older graphnews) though there were corrections then (``had``)."""
-    if before is None:
-        return None if had else np.array([], dtype=np.int64)
-    then = {(c["kind"], c["a"], c["b"]) for c in before}
+    if before is None and had:
+        return None
+    then = {(c["kind"], c["a"], c["b"]) for c in before or ()}
     now = {(c.kind, c.a, c.b) for c in constraints.items}
     urls = {url for _, a, b in then ^ now for url in (a, b)}
     return np.array([i for i, url in enumerate(corpus.urls) if url in urls], dtype=np.int64)
