@@ -2,8 +2,8 @@
 
 For each corpus size: a database of a generated corpus with its stories detected and each
 outlet given a ``lean`` of three by a hash of its domain (made once and reused), then the wall
-and CPU time of whole processes (the median of ``--repeat`` runs after one warm-up), each with
-``--format json``:
+and CPU time and peak RSS of whole processes (the median of ``--repeat`` runs after one
+warm-up), each with ``--format json``:
 
 - ``graphnews spread --all``: the table the ranges are added to (the peer a user compares with);
 - ``graphnews stories --resolution 0.45 --all`` on a fresh copy of the database: one full
@@ -135,7 +135,8 @@ def _database(path: Path, documents: Path) -> Path:
 
 def _timed(words: list[str], db: Path, target: Path, *, fresh: bool, kept: bool,
            stories: bool, repeat: int) -> dict[str, float]:
-    """Median wall and CPU seconds of ``graphnews WORDS --format json --db TARGET``
+    """Median wall and CPU seconds and peak RSS (MiB, its largest process: `run_process`) of
+    ``graphnews WORDS --format json --db TARGET``
     (``fresh``: ``target`` copied from ``db`` before each run), after one warm-up; ``kept``:
     with the database's alternative clusterings made before, else removed before each run;
     ``stories`` False: the stories' state removed too, as if never computed."""
@@ -153,7 +154,7 @@ def _timed(words: list[str], db: Path, target: Path, *, fresh: bool, kept: bool,
             raise SystemExit(f"graphnews {' '.join(words)} failed: {result['error']}")
         runs.append(result)
     return {key: round(statistics.median(r[key] for r in runs[1:]), 3)
-            for key in ("seconds", "cpu_seconds")}
+            for key in ("seconds", "cpu_seconds", "peak_rss_mb")}
 
 
 def _clusterings(path: Path, *, kept: bool) -> None:
