@@ -66,6 +66,7 @@ from typing import TYPE_CHECKING, Any
 from graphnews import __version__
 from graphnews._files import write_text
 from graphnews._memory import release as release_memory
+from graphnews._processes import may_start_processes
 from graphnews.errors import GraphnewsError
 from graphnews.filters import Filters
 from graphnews.ingest import IngestReport, ingest
@@ -431,7 +432,7 @@ def _side_process(db: Database) -> Iterator[ProcessPoolExecutor | None]:
     during centrality and render instead of after them. The worker is started (``spawn``: a
     clean interpreter, no copy of this process's memory or threads) only when work is given.
     """
-    if (os.cpu_count() or 1) < 2 or db.path == ":memory:":
+    if (os.cpu_count() or 1) < 2 or db.path == ":memory:" or not may_start_processes():
         yield None
         return
     with ProcessPoolExecutor(max_workers=1,

@@ -25,6 +25,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from graphnews._processes import may_start_processes
 from graphnews.identity import Overrides
 from graphnews.ingest.reader import (
     DEFAULT_MAX_SIZE,
@@ -274,7 +275,7 @@ def _parser(files: int, workers: int | None
             ) -> Iterator[tuple[ProcessPoolExecutor | None, int]]:
     """A pool of parse worker processes and its size; ``(None, 0)`` to parse in this process."""
     count = (os.cpu_count() or 1) if workers is None else workers
-    if count < 1 or (workers is None and files < PARALLEL_FROM):
+    if count < 1 or (workers is None and files < PARALLEL_FROM) or not may_start_processes():
         yield None, 0
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"

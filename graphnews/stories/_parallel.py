@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from graphnews._processes import may_start_processes
+
 Result = TypeVar("Result")
 
 #: The work of the `in_forks` call under way: what its forked workers find, as their parent had it.
@@ -45,7 +47,7 @@ def in_processes(function: Callable[..., Result], jobs: Sequence[tuple[Any, ...]
     to start, no module to import, no ``__main__`` to run again; else spawned. Arguments and
     results are pickled, so ``function`` sees the same data either way.
     """
-    if len(jobs) < 2:
+    if len(jobs) < 2 or not may_start_processes():
         return [function(*job) for job in jobs]
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with ProcessPoolExecutor(max_workers=len(jobs) - 1,
@@ -68,10 +70,12 @@ def in_forks(function: Callable[..., Result], jobs: Sequence[tuple[Any, ...]]) -
     forked with the function and the jobs already in their memory: nothing is pickled to them,
     only their results back (for work over data already in memory, too big to copy: a forked
     worker shares its parent's pages until it writes to them). Where processes cannot be
-    forked, every job runs here, one after another: the same results.
+    forked (or in a daemonic process), every job runs here, one after another: the same
+    results.
     """
     global _FORKED
-    if len(jobs) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if (len(jobs) < 2 or "fork" not in multiprocessing.get_all_start_methods()
+            or not may_start_processes()):
         return [function(*job) for job in jobs]
     _FORKED = (function, jobs)
     try:
