@@ -362,7 +362,8 @@ def story_command(
     CSV gives the timeline (one row per article); JSON the story's measures with its
     timeline and spread curve (and, with --ranges, the story under other clusterings).
     --join, --separate and --forget correct the stories by hand: kept in the database, honoured
-    by every later computation (graphnews stories --constraints lists them).
+    by every later computation (graphnews stories --constraints lists them); only the stories
+    around the two articles are clustered again.
 
     Example: graphnews story https://www.nbcnews.com/news/amp/rcna35087 --explain
 
