@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 
 import graphnews
+from graphnews._processes import can_fork
 from graphnews.generator import DOCUMENTS_DIR, generate_corpus
 from graphnews.pipeline import run
 from graphnews.stories import _parallel, pairs, update_stories
 from graphnews.stories.alternatives import alternative_stories
 
-pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
+pytestmark = pytest.mark.skipif(not can_fork(),
                                 reason="the pool's worker is forked with the test's patches")
 
 

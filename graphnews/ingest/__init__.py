@@ -25,7 +25,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from graphnews._processes import may_start_processes
+from graphnews._processes import can_fork, may_start_processes
 from graphnews.identity import Overrides
 from graphnews.ingest.reader import (
     DEFAULT_MAX_SIZE,
@@ -278,7 +278,7 @@ def _parser(files: int, workers: int | None
     if count < 1 or (workers is None and files < PARALLEL_FROM) or not may_start_processes():
         yield None, 0
         return
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    method = "fork" if can_fork() else "spawn"
     with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context(method),
                              initializer=_start_worker) as pool:
         yield pool, count

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from graphnews._processes import may_start_processes
+from graphnews._processes import can_fork, may_start_processes
 
 Result = TypeVar("Result")
 
@@ -43,13 +43,14 @@ def in_processes(function: Callable[..., Result], jobs: Sequence[tuple[Any, ...]
     """``function(*job)`` of every job, in order: the first here, each other one in a worker
     process started for it, all at once.
 
-    Workers are forked where the platform can (as ingest's parse workers are): no interpreter
-    to start, no module to import, no ``__main__`` to run again; else spawned. Arguments and
+    Workers are forked where that is safe (`graphnews._processes.can_fork`: Linux; as
+    ingest's parse workers are): no interpreter to start, no module to import, no
+    ``__main__`` to run again; else spawned. Arguments and
     results are pickled, so ``function`` sees the same data either way.
     """
     if len(jobs) < 2 or not may_start_processes():
         return [function(*job) for job in jobs]
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    method = "fork" if can_fork() else "spawn"
     with ProcessPoolExecutor(max_workers=len(jobs) - 1,
                              mp_context=multiprocessing.get_context(method)) as pool:
         others = [pool.submit(function, *job) for job in jobs[1:]]
@@ -69,13 +70,12 @@ def in_forks(function: Callable[..., Result], jobs: Sequence[tuple[Any, ...]]) -
     """``function(*job)`` of every job, in order, as `in_processes` does, but the workers are
     forked with the function and the jobs already in their memory: nothing is pickled to them,
     only their results back (for work over data already in memory, too big to copy: a forked
-    worker shares its parent's pages until it writes to them). Where processes cannot be
-    forked (or in a daemonic process), every job runs here, one after another: the same
-    results.
+    worker shares its parent's pages until it writes to them). Where processes are not forked
+    (`graphnews._processes.can_fork`: but on Linux) or may not be started (a daemonic
+    process), every job runs here, one after another: the same results.
     """
     global _FORKED
-    if (len(jobs) < 2 or "fork" not in multiprocessing.get_all_start_methods()
-            or not may_start_processes()):
+    if len(jobs) < 2 or not can_fork() or not may_start_processes():
         return [function(*job) for job in jobs]
     _FORKED = (function, jobs)
     try:
