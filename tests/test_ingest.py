@@ -223,7 +223,10 @@ def test_json_page_file_with_nulls_and_offsets(db: Database) -> None:
     assert '"path":"_news/2021-08-12-report-identifies' in data and '"sourceUrl":null' in data
 
 
-def test_parallel_parsing_gives_the_same_database(tmp_path: Path) -> None:
+@pytest.mark.parametrize("platform", ["linux", "darwin"])  # workers forked, spawned
+def test_parallel_parsing_gives_the_same_database(tmp_path: Path, platform: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("graphnews._processes.sys.platform", platform)
     inputs = [SEEDS, DATA]
     serial, parallel = graphnews.open(tmp_path / "s.db"), graphnews.open(tmp_path / "p.db")
     serial.ingest(inputs, workers=0)
