@@ -87,4 +87,4 @@ def test_the_docs_show_the_layers_of_the_contract() -> None:
     expected = layers(contract.strip().splitlines())
     assert layers(block.strip().splitlines()) == expected
     assert expected[0] == "__main__"
-    assert expected[-1] == "errors | _lazy | progress | _files | _interrupt | _memory"
+    assert expected[-1] == "errors | _lazy | progress | _files | _interrupt | _memory | _processes"
