@@ -43,6 +43,7 @@ from graphnews.errors import BadInputError
 from graphnews.stories.constraints import StoryConstraints, load_constraints
 from graphnews.stories.detect import (
     Evidence,
+    but_corrections,
     corrected_articles,
     current_model,
     dirty_region,
@@ -146,9 +147,11 @@ def alternative_stories(
     kept = _Kept.read(db)
     if kept is not None and kept.data == data and kept.wanted == wanted:
         return _with_stored(db, kept.found, own)
-    if kept is not None and _but_corrections(kept.wanted) != _but_corrections(wanted):
+    if kept is not None and (kept.wanted["clusterings"] != choices or but_corrections(
+            kept.wanted["evidence"]) != but_corrections(wanted["evidence"])):
         kept = None  # another model or other clusterings: made again in full
     corrections = load_constraints(db)
+    # a full computation's evidence, unless kept clusterings can be updated in a region
     if evidence is not None and evidence.key == key and (
             kept is None or kept.routing != evidence.routing):
         corpus, prints, routing = evidence.corpus, evidence.prints, evidence.routing
@@ -168,13 +171,6 @@ def alternative_stories(
     return _with_stored(db, found, own)
 
 
-def _but_corrections(wanted: dict[str, Any]) -> dict[str, Any]:
-    """What the clusterings were made from but the user's corrections (`dirty_region` finds
-    what those change)."""
-    evidence = {k: v for k, v in wanted["evidence"].items() if k != "constraints"}
-    return wanted | {"evidence": evidence}
-
-
 def _evidence_of(db: Database, model: Model | None, kept: _Kept | None,
                  corrections: StoryConstraints
                  ) -> tuple[Articles, np.ndarray, dict[str, Any], Clustering, np.ndarray | None]:
@@ -191,7 +187,7 @@ def _evidence_of(db: Database, model: Model | None, kept: _Kept | None,
     search = CandidateSearch()
     region = None
     corrected = None if kept is None else corrected_articles(
-        kept.corrections, "constraints" in kept.wanted["evidence"], corrections, corpus)
+        kept.corrections, kept.wanted["evidence"], corrections, corpus)
     if kept is not None and kept.routing == routing and corrected is not None:
         region = dirty_region(corpus, prints, kept.found.ids, kept.prints,
                               list(kept.found.labels.values()), window_days=search.window_days,

@@ -70,6 +70,7 @@ __all__ = [
     "MODEL_META_KEY",
     "Evidence",
     "StoryRun",
+    "but_corrections",
     "corrected_articles",
     "current_model",
     "database_density",
@@ -491,12 +492,13 @@ class _Detector:
         if (
             incremental
             and state is not None
-            and _but_corrections(state.get("params", "{}")) == _but_corrections(key[1])
+            and but_corrections(json.loads(state.get("params", "{}")))
+            == but_corrections(json.loads(key[1]))
             and state.get("language", "en") == corpus.language  # else other stop words
             and state.get("text_only", False) == self.report.text_only  # else other features
             and (corrected := corrected_articles(
-                state.get("corrections"), "constraints" in json.loads(state["params"]),
-                constraints, corpus)) is not None
+                state.get("corrections"), json.loads(state["params"]), constraints, corpus)
+                 ) is not None
         ):
             region = self._dirty_region(corpus, prints, corrected)
             lap("region")
@@ -700,18 +702,25 @@ def _params(resolution: float, seed: int, model: Model, constraints: StoryConstr
                       sort_keys=True)
 
 
-def _but_corrections(params: str) -> dict[str, Any]:
-    """`_params` without the user's corrections: what else the stored stories were made with."""
-    return {k: v for k, v in json.loads(params).items() if k != "constraints"}
+#: The key of the user's corrections' digest in the evidence (`_evidence`) and parameters.
+_CORRECTIONS = "constraints"
 
 
-def corrected_articles(before: list[dict[str, str]] | None, had: bool,
+def but_corrections(evidence: dict[str, Any]) -> dict[str, Any]:
+    """An `evidence_key` or the stored stories' parameters without the user's corrections:
+    what else stories or clusterings were made from (`corrected_articles` finds what the
+    corrections change)."""
+    return {k: v for k, v in evidence.items() if k != _CORRECTIONS}
+
+
+def corrected_articles(before: list[dict[str, str]] | None, evidence: dict[str, Any],
                        constraints: StoryConstraints, corpus: Articles) -> np.ndarray | None:
     """Positions in ``corpus`` of the articles of every correction made or forgotten since
-    ``before`` (the corrections then, as `Constraint.as_dict`): what a correction changes
-    (`dirty_region`'s ``also``). None when that is not known: ``before`` was not recorded (by
-    an older graphnews) though there were corrections then (``had``)."""
-    if before is None and had:
+    ``before`` (the corrections then, as `Constraint.as_dict`, of the stories or clusterings
+    made from ``evidence``): what a correction changes (`dirty_region`'s ``also``). None when
+    that is not known: ``before`` was not recorded (by an older graphnews) though the evidence
+    says there were corrections then."""
+    if before is None and _CORRECTIONS in evidence:
         return None
     then = {(c["kind"], c["a"], c["b"]) for c in before or ()}
     now = {(c.kind, c.a, c.b) for c in constraints.items}
@@ -729,7 +738,7 @@ def _evidence(model: Model, constraints: StoryConstraints) -> dict[str, Any]:
     ).hexdigest()
     params: dict[str, Any] = {"model": fitted, "search": CandidateSearch().__dict__}
     if (digest := constraints.digest()) is not None:
-        params["constraints"] = digest
+        params[_CORRECTIONS] = digest
     return params
 
 
