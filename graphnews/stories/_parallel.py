@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -73,22 +74,48 @@ def in_forks(function: Callable[..., Result], jobs: Sequence[tuple[Any, ...]]) -
     worker shares its parent's pages until it writes to them). Where processes are not forked
     (`graphnews._processes.can_fork`: but on Linux) or may not be started (a daemonic
     process), every job runs here, one after another: the same results.
+
+    Ctrl-C is this process's to answer: the workers ignore it, and are stopped when this
+    process stops waiting for them (an interrupt, an error in its own job or in theirs).
     """
     global _FORKED
     if len(jobs) < 2 or not can_fork() or not may_start_processes():
         return [function(*job) for job in jobs]
+    context = multiprocessing.get_context("fork")
     _FORKED = (function, jobs)
+    workers = []
     try:
-        with ProcessPoolExecutor(max_workers=len(jobs) - 1,
-                                 mp_context=multiprocessing.get_context("fork")) as pool:
-            others = [pool.submit(_forked_job, index) for index in range(1, len(jobs))]
-            return [function(*jobs[0]), *(other.result() for other in others)]
+        for index in range(1, len(jobs)):
+            receive, send = context.Pipe(duplex=False)
+            worker = context.Process(target=_forked_job, args=(index, send), daemon=True)
+            worker.start()
+            send.close()
+            workers.append((worker, receive))
+        results = [function(*jobs[0])]
+        for _, receive in workers:
+            done, value = receive.recv()
+            if not done:
+                raise value
+            results.append(value)
+        return results
     finally:
         _FORKED = None
+        for worker, receive in workers:
+            receive.close()
+            if worker.is_alive():
+                worker.terminate()
+            worker.join()
 
 
-def _forked_job(index: int) -> Any:
-    """Job ``index`` of the `in_forks` call that forked this worker."""
+def _forked_job(index: int, send: Any) -> None:
+    """Job ``index`` of the `in_forks` call that forked this worker, its result (or the error
+    it raised) sent back on ``send``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops the workers
     assert _FORKED is not None, "in_forks' workers are forked while its work is set"
     function, jobs = _FORKED
-    return function(*jobs[index])
+    try:
+        send.send((True, function(*jobs[index])))
+    except Exception as error:  # the parent raises it
+        send.send((False, error))
+    finally:
+        send.close()

@@ -1214,15 +1214,18 @@ def _leiden(graph: Any, weights: list[float], node_weights: list[float]) -> list
     stopped), and a user's ``graphnews stories`` must return.
     """
 
+    from graphnews._interrupt import held
+
     def one_pass(start: list[int] | None) -> list[int]:
-        return graph.community_leiden(
-            objective_function="CPM",
-            weights=weights,
-            node_weights=node_weights,
-            resolution=1.0,
-            n_iterations=1,
-            initial_membership=start,
-        ).membership
+        with held():  # Ctrl-C in igraph's Leiden aborts the process: answered after the pass
+            return graph.community_leiden(
+                objective_function="CPM",
+                weights=weights,
+                node_weights=node_weights,
+                resolution=1.0,
+                n_iterations=1,
+                initial_membership=start,
+            ).membership
 
     membership = one_pass(None)
     for _ in range(LEIDEN_PASSES - 1):
