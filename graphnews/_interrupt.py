@@ -69,7 +69,9 @@ def held() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-    if came and previous is not signal.SIG_IGN:
-        if callable(previous):
-            previous(signal.SIGINT, None)
+    if not came or previous is signal.SIG_IGN:
+        return
+    if callable(previous):  # Python's own handler and `on_sigint` raise KeyboardInterrupt
+        previous(signal.SIGINT, None)
+    else:  # the system's default: the process would end
         raise KeyboardInterrupt

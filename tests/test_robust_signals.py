@@ -109,6 +109,12 @@ def test_ctrl_c_is_held_until_the_block_ends_then_raised() -> None:
         with held():  # no Ctrl-C: nothing raised
             done.append(True)
         assert done == [True, True]
+        came: list[int] = []  # a handler of the user's own that does not raise: called, once
+        signal.signal(signal.SIGINT, lambda signum, frame: came.append(signum))
+        with held():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+        assert came == [signal.SIGINT]
     finally:
         signal.signal(signal.SIGINT, before)
 

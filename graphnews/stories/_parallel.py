@@ -83,7 +83,7 @@ def in_forks(function: Callable[..., Result], jobs: Sequence[tuple[Any, ...]]) -
         return [function(*job) for job in jobs]
     context = multiprocessing.get_context("fork")
     _FORKED = (function, jobs)
-    workers = []
+    workers: list[tuple[Any, Any]] = []  # each worker and the end it sends its result on
     try:
         for index in range(1, len(jobs)):
             receive, send = context.Pipe(duplex=False)

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy import sparse
 
+from graphnews._interrupt import held
 from graphnews._memory import release as release_memory
 from graphnews.stories.actors import actor_features, title_actors
 from graphnews.stories.trees import Trees, fit_trees
@@ -1213,8 +1214,6 @@ def _leiden(graph: Any, weights: list[float], node_weights: list[float]) -> list
     0.6, stayed in igraph's Leiden on 263 Chinese headlines for 25 minutes until it was
     stopped), and a user's ``graphnews stories`` must return.
     """
-
-    from graphnews._interrupt import held
 
     def one_pass(start: list[int] | None) -> list[int]:
         with held():  # Ctrl-C in igraph's Leiden aborts the process: answered after the pass
