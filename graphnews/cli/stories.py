@@ -273,7 +273,8 @@ def stories_command(
     made = ensure_stories(database, resolution=resolution, seed=seed, silent=silent,
                           keep_evidence=ranges)
     if score is not None:
-        _score(database, score, fmt=fmt, top=None if all_rows else top, ranges=ranges)
+        _score(database, score, fmt=fmt, top=None if all_rows else top, ranges=ranges,
+               evidence=made.evidence)
         return
     if constraints:
         from graphnews.stories.constraints import describe
@@ -605,15 +606,18 @@ def _fit(database: Database, labels: Path, *, fmt: Format, silent: bool) -> None
 
 
 def _score(database: Database, labels: Path, *, fmt: Format, top: int | None,
-           ranges: bool) -> None:
+           ranges: bool, evidence: Evidence | None) -> None:
     """The stored stories against the user's labels (`graphnews.stories.score`); with
-    ``ranges`` each alternative clustering's too."""
+    ``ranges`` each alternative clustering's too (``evidence``: the stories' just computed)."""
+    from graphnews.stories.alternatives import alternative_stories
     from graphnews.stories.fit import read_labels
     from graphnews.stories.score import score_clusterings, score_stories
 
     read = read_labels(labels)
     report = score_stories(database, read)
-    clusterings = score_clusterings(database, read) if ranges else None
+    clusterings = score_clusterings(
+        database, read, alternatives=alternative_stories(database, evidence=evidence)
+    ) if ranges else None
     if fmt is Format.json:
         emit_object(report.as_dict() | ({} if clusterings is None
                                         else {"clusterings": clusterings}), fmt)

@@ -26,6 +26,7 @@ from graphnews.stories.fit import bcubed_f1, pairwise_scores
 
 if TYPE_CHECKING:
     from graphnews.store import Database
+    from graphnews.stories.alternatives import Alternatives
 
 __all__ = ["LabelScore", "ScoreReport", "score_clusterings", "score_stories"]
 
@@ -104,6 +105,7 @@ def score_clusterings(
     *,
     resolutions: Sequence[float] | None = None,
     seeds: Sequence[int] | None = None,
+    alternatives: Alternatives | None = None,
 ) -> list[dict[str, Any]]:
     """The stories of each alternative clustering (`graphnews.stories.alternatives`: by
     default resolutions 0.4, 0.5 and 0.6, seeds 0, 1 and 2, and the stored stories' own) scored
@@ -114,11 +116,14 @@ def score_clusterings(
     How far the scores move with the resolution, on a labelled sample. Not a way to choose the
     resolution from a small one: on the never-fitted sources, one chosen on half of the labels
     did worse on the other half as often as better (`benchmarks/score_resolution.py`).
+    ``alternatives``: the clusterings when already made (as in
+    `graphnews.stories.alternatives.story_stability`).
     """
     from graphnews.stories.alternatives import alternative_stories
     from graphnews.stories.detect import stored_parameters
 
-    found = alternative_stories(db, resolutions=resolutions, seeds=seeds)
+    found = (alternative_stories(db, resolutions=resolutions, seeds=seeds)
+             if alternatives is None else alternatives)
     at = {article: i for i, article in enumerate(found.ids.tolist())}
     truths, _ = _truths(db, labels)
     truth = {(source, a): (source, s) for source, t in truths.items() for a, s in t.items()}
