@@ -204,7 +204,43 @@ def test_stories_keep_the_resolution_and_seed_they_were_computed_with(real: str)
     assert graphnews.stories.stored_parameters(graphnews.open(real)) == {
         "resolution": 0.5,
         "seed": 0,
+        "related": True,
     }
+
+
+def test_stories_without_the_related_lists_are_kept_and_use_every_article(
+    real: str, tmp_path: Path
+) -> None:
+    """`stories --ignore-related`: the stories of the same articles with no link between them
+    (those of a copy of the database whose links are deleted), kept for every later command
+    until `--use-related`, which gives back the stories computed with the lists."""
+    def stories(db: str, *options: str) -> tuple[set[frozenset[str]], str]:
+        code, out, err = invoke("stories", "--all", "--format", "json", *options, "--db", db)
+        assert code == 0, err
+        return {frozenset(s["articles"]) for s in json.loads(out)}, " ".join(err.split())
+
+    with_lists, _ = stories(real)
+    unlinked = str(tmp_path / "unlinked.db")
+    shutil.copy(real, unlinked)
+    with graphnews.open(unlinked) as db, db.transaction():
+        db.conn.execute("DELETE FROM related_links")
+        db.conn.execute("DELETE FROM meta WHERE key = 'stories'")
+    expected, _ = stories(unlinked)
+    ignored, said = stories(real, "--ignore-related")
+    assert "related lists ignored (--ignore-related): the text-only model" in said
+    assert ignored == expected and ignored != with_lists
+    assert sum(len(s) for s in ignored) == sum(len(s) for s in with_lists)  # every article
+    database = graphnews.open(real)
+    assert graphnews.stories.stored_parameters(database)["related"] is False
+    assert graphnews.stories.evidence_key(database)["related"] == "ignored"
+    database.close()
+    for command in (("stories",), ("spread",), ("story", NBC, "--explain")):
+        code, _, err = invoke(*command, "--db", real)
+        assert code == 0 and err == "", command  # kept: nothing recomputed
+    assert stories(real)[0] == ignored
+    back, said = stories(real, "--use-related")
+    assert back == with_lists and "related lists ignored" not in said
+    assert graphnews.stories.stored_parameters(graphnews.open(real))["related"] is True
 
 
 def test_story_explain_names_the_evidence(real: str) -> None:

@@ -189,26 +189,50 @@ def ensure_stories(
     seed: int | None = None,
     silent: bool = False,
     keep_evidence: bool = False,
+    related: bool | None = None,
 ) -> StoryRun:
     """Bring stored stories up to date, with the stored parameters unless others are given;
     ``keep_evidence`` for a ``--ranges`` to come (`graphnews.stories.update_stories`)."""
     from graphnews.stories import update_stories
 
     report = update_stories(database, resolution=resolution, seed=seed,
-                            keep_evidence=keep_evidence)
+                            keep_evidence=keep_evidence, related=related)
     if report.mode != "unchanged" and not silent:
         err_console().print(
             f"stories: {report.stories:,} ({report.mode}: {report.recomputed:,} of "
             f"{report.articles:,} articles clustered in {sum(report.seconds.values()):.1f} s, "
             f"resolution {report.resolution:g}, seed {report.seed}; "
             f"{report.window_texts:,.0f} other articles within 7 days of the median one"
-            f"{'; no related links: the text-only model' if report.text_only else ''}"
+            f"{_model_note(report)}"
             f"{f'; {report.corrections} corrections by hand' if report.corrections else ''})",
             highlight=False,
         )
         for note in report.caveats():
             err_console().print(f"stories: {note}", highlight=False)
     return report
+
+
+def _model_note(report: StoryRun) -> str:
+    """Which of the model's fits scored the stories, when it is the text-only one."""
+    if report.related_ignored:
+        return "; related lists ignored (--ignore-related): the text-only model"
+    return "; no related links: the text-only model" if report.text_only else ""
+
+
+RelatedOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--ignore-related/--use-related",
+        show_default=False,
+        help="Compute the stories without the documents' related lists (every article kept; "
+        "text, names and time alone), or with them again. Kept for later commands, like "
+        "--resolution. For lists that recommend other stories of the beat: on 3 of the 4 "
+        "labelled real sources with lists that the model never saw, leaving them out scored "
+        "higher (the same on the 4th); on the one it was fitted on, lower (docs/stories.md, "
+        "\"Related lists: yours to leave out\"). Check on a few labels of your own with "
+        "--score, with and without.",
+    ),
+]
 
 
 @app.command("stories")
@@ -223,6 +247,7 @@ def stories_command(
     every: EveryOption = None,
     resolution: ResolutionOption = None,
     seed: SeedOption = None,
+    ignore_related: RelatedOption = None,
     fit: FitOption = None,
     score: ScoreOption = None,
     ranges: StoryRangesOption = False,
@@ -271,7 +296,8 @@ def stories_command(
     if correct is not None:
         _correct_from(database, correct, silent=silent)
     made = ensure_stories(database, resolution=resolution, seed=seed, silent=silent,
-                          keep_evidence=ranges)
+                          keep_evidence=ranges,
+                          related=None if ignore_related is None else not ignore_related)
     if score is not None:
         _score(database, score, fmt=fmt, top=None if all_rows else top, ranges=ranges,
                evidence=made.evidence)

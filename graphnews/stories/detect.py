@@ -50,12 +50,14 @@ from graphnews.progress import Progress, no_progress
 from graphnews.stories import DEFAULT_RESOLUTION, DEFAULT_SEED
 from graphnews.stories.constraints import StoryConstraints, load_constraints
 from graphnews.stories.pairs import (
+    RELATED_META_KEY,
     Articles,
     CandidateSearch,
     Clustering,
     Model,
     Pairs,
     candidate_pairs,
+    related_ignored,
     window_density,
 )
 from graphnews.stories.stored import Story, load_stories
@@ -124,6 +126,7 @@ class StoryRun:
     language: str = "en"  # the corpus's language, as its stop words go (`corpus_language`)
     shipped_model: bool = True  # the shipped model (fitted on English news), not your own fit
     corrections: int = 0  # the user's corrections honoured (`graphnews.stories.constraints`)
+    related_ignored: bool = False  # computed without the related lists (``--ignore-related``)
     seconds: dict[str, float] = field(default_factory=dict)
     #: A full computation's evidence, when asked for (`update_stories` ``keep_evidence``).
     evidence: Evidence | None = field(default=None, repr=False, compare=False)
@@ -163,6 +166,7 @@ def detect_stories(
     seed: int | None = None,
     model: Model | None = None,
     incremental: bool = True,
+    related: bool | None = None,
 ) -> list[Story]:
     """Detect the stories of every article, store them, and return them (largest first).
 
@@ -182,6 +186,11 @@ def detect_stories(
         ``graphnews stories --fit`` and kept in the database, else the shipped one).
     incremental : bool
         Reuse the stored stories (see `update_stories`); False recomputes everything.
+    related : bool, optional
+        False: compute the stories without the documents' ``related`` lists (text, names and
+        time alone, the text-only model), for a corpus whose lists join other stories of a
+        beat (a recommender's "more like this"); True: with them again. Kept in the database
+        for every later command and computation. None: as stored (with them until chosen).
 
     Returns
     -------
@@ -193,7 +202,8 @@ def detect_stories(
     BadInputError
         When ``resolution`` is not strictly between 0 and 1.
     """
-    update_stories(db, resolution=resolution, seed=seed, model=model, incremental=incremental)
+    update_stories(db, resolution=resolution, seed=seed, model=model, incremental=incremental,
+                   related=related)
     return load_stories(db)
 
 
@@ -206,6 +216,7 @@ def update_stories(
     incremental: bool = True,
     progress: Progress | None = None,
     keep_evidence: bool = False,
+    related: bool | None = None,
 ) -> StoryRun:
     """Bring the stored stories up to date with the database; say what was recomputed.
 
@@ -224,8 +235,15 @@ def update_stories(
     ``keep_evidence``: a full computation returns its candidate pairs and their probabilities
     too (`StoryRun.evidence`), for the alternative clusterings made next
     (`graphnews.stories.alternatives.alternative_stories`); they hold the corpus's memory
-    until the report is dropped.
+    until the report is dropped. ``related``: with or without the ``related`` lists, kept
+    for later (see `detect_stories`).
     """
+    if related is not None and related_ignored(db) is related:  # the choice changes
+        with db.transaction():
+            if related:
+                db.conn.execute("DELETE FROM meta WHERE key = ?", (RELATED_META_KEY,))
+            else:
+                db.put_meta(RELATED_META_KEY, "ignore")
     stored = stored_parameters(db) or {}
     resolution = stored.get("resolution", DEFAULT_RESOLUTION) if resolution is None else resolution
     seed = stored.get("seed", DEFAULT_SEED) if seed is None else seed
@@ -293,12 +311,14 @@ def database_density(db: Database) -> float:
 
 
 def stored_parameters(db: Database) -> dict[str, Any] | None:
-    """``{"resolution": ..., "seed": ...}`` of the stored stories (None before any)."""
+    """``{"resolution": ..., "seed": ..., "related": ...}`` of the stored stories (None
+    before any); ``related`` is False when they were computed without the related lists."""
     state = _load_state(db)
     if state is None:
         return None
     params = json.loads(state["params"])
-    return {"resolution": params["resolution"], "seed": params["seed"]}
+    return {"resolution": params["resolution"], "seed": params["seed"],
+            "related": params.get(_RELATED) != "ignored"}
 
 
 def stories_are_current(
@@ -317,7 +337,7 @@ def stories_are_current(
     seed = stored["seed"] if seed is None else seed
     data = _data_version(db)
     return state.get("key") == (data, _params(resolution, seed, _model_for(db, model, data)[0],
-                                              load_constraints(db)))
+                                              load_constraints(db), related_ignored(db)))
 
 
 def evidence_prints(corpus: Articles) -> np.ndarray:
@@ -456,7 +476,8 @@ class _Detector:
 
         constraints = self.constraints = load_constraints(self.db)
         self.report.corrections = len(constraints.items)
-        key = (self.data, _params(self.resolution, self.seed, self.model, constraints))
+        ignored = self.report.related_ignored = related_ignored(self.db)
+        key = (self.data, _params(self.resolution, self.seed, self.model, constraints, ignored))
         state = _load_state(self.db)
         if incremental and state is not None and state.get("key") == key:
             self.report.mode = "unchanged"
@@ -521,7 +542,7 @@ class _Detector:
         confidence = _confidence(membership, pairs.u, pairs.v, log_odds)
         if keep_evidence and region is None:
             self.report.evidence = Evidence(
-                {"data": self.data} | _evidence(unrouted, constraints), corpus, prints,
+                {"data": self.data} | _evidence(unrouted, constraints, ignored), corpus, prints,
                 {"text_only": self.report.text_only, "language": corpus.language}, clustering)
         lap("cluster")
         self._stage("store")
@@ -694,16 +715,20 @@ def _data_version(db: Database) -> str:
     return "|".join(str(x) for x in data)
 
 
-def _params(resolution: float, seed: int, model: Model, constraints: StoryConstraints) -> str:
+def _params(resolution: float, seed: int, model: Model, constraints: StoryConstraints,
+            ignored: bool) -> str:
     """The parameters stored stories were computed with; with `_data_version`, their key.
-    The user's corrections count once there are any (stories stored before them stay current
-    while there are none)."""
-    return json.dumps({"resolution": resolution, "seed": seed} | _evidence(model, constraints),
-                      sort_keys=True)
+    The user's corrections count once there are any, the related lists once ignored (stories
+    stored before either stay current while there is none)."""
+    return json.dumps(
+        {"resolution": resolution, "seed": seed} | _evidence(model, constraints, ignored),
+        sort_keys=True)
 
 
 #: The key of the user's corrections' digest in the evidence (`_evidence`) and parameters.
 _CORRECTIONS = "constraints"
+#: The key saying the related lists were left out ("ignored"), there too.
+_RELATED = "related"
 
 
 def but_corrections(evidence: dict[str, Any]) -> dict[str, Any]:
@@ -728,8 +753,9 @@ def corrected_articles(before: list[dict[str, str]] | None, evidence: dict[str, 
     return np.array([i for i, url in enumerate(corpus.urls) if url in urls], dtype=np.int64)
 
 
-def _evidence(model: Model, constraints: StoryConstraints) -> dict[str, Any]:
-    """What the candidate pairs and their probabilities depend on besides the data."""
+def _evidence(model: Model, constraints: StoryConstraints, ignored: bool) -> dict[str, Any]:
+    """What the candidate pairs and their probabilities depend on besides the data
+    (``ignored``: the related lists are left out, `related_ignored`)."""
     fitted = hashlib.blake2b(
         json.dumps(
             {k: v for k, v in model.as_dict().items() if k != "report"}, sort_keys=True
@@ -739,6 +765,8 @@ def _evidence(model: Model, constraints: StoryConstraints) -> dict[str, Any]:
     params: dict[str, Any] = {"model": fitted, "search": CandidateSearch().__dict__}
     if (digest := constraints.digest()) is not None:
         params[_CORRECTIONS] = digest
+    if ignored:
+        params[_RELATED] = "ignored"
     return params
 
 
@@ -747,7 +775,8 @@ def evidence_key(db: Database, model: Model | None = None) -> dict[str, Any]:
     scores it (`current_model`), the candidate search and the user's corrections. Two equal
     keys mean the same candidate pairs with the same probabilities."""
     data = _data_version(db)
-    return {"data": data} | _evidence(_model_for(db, model, data)[0], load_constraints(db))
+    return {"data": data} | _evidence(_model_for(db, model, data)[0], load_constraints(db),
+                                      related_ignored(db))
 
 
 def _load_state(db: Database) -> dict[str, Any] | None:

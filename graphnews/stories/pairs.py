@@ -59,6 +59,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FEATURES",
     "MODEL_FILE",
+    "RELATED_META_KEY",
     "Articles",
     "CandidateSearch",
     "Clustering",
@@ -68,6 +69,7 @@ __all__ = [
     "fit_logistic",
     "fit_model",
     "load_model",
+    "related_ignored",
     "window_density",
 ]
 
@@ -162,6 +164,9 @@ class Articles:
 
     @classmethod
     def load(cls, db: Database) -> Articles:
+        """Every article of the database, with its ``related`` links unless the stories are
+        computed without them (`related_ignored`): then every consumer of the evidence
+        (stories, ranges, explanations, fits) sees the same corpus without links."""
         rows = db.conn.execute(
             "SELECT id, published_ts, coalesce(title, ''), coalesce(excerpt, ''), "
             "coalesce(outlet_id, -1), canonical_url, has_document FROM articles ORDER BY id"
@@ -176,6 +181,8 @@ class Articles:
             ),
             dtype=np.int64,
         ).reshape(-1, 2)
+        if related_ignored(db):
+            links = links[:0]
         index = np.searchsorted(ids, links)
         return cls(
             ids,
@@ -221,6 +228,18 @@ class Articles:
         keep = np.ones(len(self.ids), dtype=bool) if self.documented is None else self.documented
         unlinked = replace(self, src=self.src[:0], dst=self.dst[:0])
         return unlinked.only(keep)
+
+
+#: ``meta`` key of the choice to compute stories without the ``related`` lists
+#: (``graphnews stories --ignore-related``): "ignore" when made.
+RELATED_META_KEY = "story_related"
+
+
+def related_ignored(db: Database) -> bool:
+    """Whether the database's stories are computed without the ``related`` lists
+    (``graphnews stories --ignore-related``; `graphnews.stories.detect.update_stories`)."""
+    row = db.conn.execute("SELECT value FROM meta WHERE key = ?", (RELATED_META_KEY,)).fetchone()
+    return row is not None and row[0] == "ignore"
 
 
 @dataclass(frozen=True)
