@@ -170,7 +170,7 @@ def test_nothing_is_recomputed_when_nothing_changed(two_events: Events) -> None:
     assert again.mode == "unchanged" and again.stories == first.stories
     assert update_stories(db, resolution=0.1).mode == "full"  # other parameters: recompute
     assert not stories_are_current(db, resolution=0.5)  # for the default parameters
-    assert stored_parameters(db) == {"resolution": 0.1, "seed": 0}
+    assert stored_parameters(db) == {"resolution": 0.1, "seed": 0, "related": True}
     kept = update_stories(db)  # no parameters: the stored ones, nothing to do
     assert kept.mode == "unchanged" and kept.resolution == 0.1
 
@@ -301,6 +301,35 @@ def test_incremental_update_keeps_the_other_stories_and_their_ids(
     # Leiden's work on the region differs: incremental and full agree at ARI 0.9995 (0.995
     # before session 29).
     assert adjusted_rand_index([incremental[u] for u in urls], [full[u] for u in urls]) > 0.99
+
+
+def test_stories_without_the_related_lists_update_incrementally(
+    tmp_path: Path, new_target: Callable[[], str]
+) -> None:
+    """`related=False` (``stories --ignore-related``) is kept: new data updates the stories
+    without the lists, in a region, as a full computation without them would cluster them;
+    `related=True` computes them with the lists again, in full."""
+    generate_corpus(tmp_path / "c", documents=600, noise=0.2, seed=5, days=60)
+    files = sorted((tmp_path / "c" / DOCUMENTS_DIR).iterdir())  # named by date
+    db = graphnews.open(new_target())
+    db.ingest(files[:560])
+    with_lists = update_stories(db)
+    assert not with_lists.related_ignored and not with_lists.text_only
+    first = update_stories(db, related=False)
+    assert first.mode == "full" and first.related_ignored and first.text_only
+    assert stored_parameters(db) == {"resolution": 0.5, "seed": 0, "related": False}
+    db.ingest(files[560:])
+    report = update_stories(db)
+    assert report.mode == "incremental" and report.related_ignored and report.text_only
+    assert 0 < report.recomputed < report.articles / 2
+    incremental = story_urls(db)
+    assert update_stories(db, incremental=False).related_ignored
+    full = story_urls(db)
+    urls = sorted(full)
+    assert adjusted_rand_index([incremental[u] for u in urls], [full[u] for u in urls]) > 0.99
+    again = update_stories(db, related=True)
+    assert again.mode == "full" and not again.related_ignored and not again.text_only
+    assert stored_parameters(db)["related"] is True
 
 
 def test_a_regions_texts_compare_as_in_the_whole_corpus(tmp_path: Path) -> None:

@@ -132,7 +132,7 @@ def score_clusterings(
     for (resolution, seed), numbers in found.labels.items():
         guess = {(source, a): (source, int(numbers[at[a]])) for source, a in truth}
         rows.append({"resolution": resolution, "seed": seed,
-                     "stored": own == {"resolution": resolution, "seed": seed}}
+                     "stored": (own.get("resolution"), own.get("seed")) == (resolution, seed)}
                     | pairwise_scores(truth, guess) | {"bcubed_f1": bcubed_f1(truth, guess)})
     return rows
 
