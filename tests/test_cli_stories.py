@@ -243,6 +243,29 @@ def test_stories_without_the_related_lists_are_kept_and_use_every_article(
     assert graphnews.stories.stored_parameters(graphnews.open(real))["related"] is True
 
 
+def test_a_fit_without_the_related_lists_sees_what_the_stories_will(
+    real: str, tmp_path: Path
+) -> None:
+    """`stories --ignore-related --fit labels.tsv`: the choice comes first, so the model is
+    fitted on the evidence the stories are then computed from (a database without links)."""
+    from graphnews.stories.detect import MODEL_META_KEY
+    from graphnews.stories.fit import cross_validate, read_labels
+
+    labels = Path(__file__).parent / "data" / "stories_eval" / "labels.tsv"
+    unlinked = tmp_path / "unlinked.db"
+    shutil.copy(real, unlinked)
+    with graphnews.open(unlinked) as db, db.transaction():
+        db.conn.execute("DELETE FROM related_links")
+    with graphnews.open(unlinked) as db:
+        expected = cross_validate(db, read_labels(labels))[0].as_dict()
+    code, _, err = invoke("stories", "--ignore-related", "--fit", str(labels), "--db", real)
+    assert code == 0, err
+    with graphnews.open(real) as db:
+        row = db.conn.execute("SELECT value FROM meta WHERE key = ?", (MODEL_META_KEY,))
+        fitted = json.loads(row.fetchone()[0])
+    assert fitted["coef"] == expected["coef"] and fitted["intercept"] == expected["intercept"]
+
+
 def test_story_explain_names_the_evidence(real: str) -> None:
     code, out, err = invoke("story", NBC, "--explain", "--format", "json", "--db", real)
     assert code == 0, err

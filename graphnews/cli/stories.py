@@ -189,14 +189,13 @@ def ensure_stories(
     seed: int | None = None,
     silent: bool = False,
     keep_evidence: bool = False,
-    related: bool | None = None,
 ) -> StoryRun:
     """Bring stored stories up to date, with the stored parameters unless others are given;
     ``keep_evidence`` for a ``--ranges`` to come (`graphnews.stories.update_stories`)."""
     from graphnews.stories import update_stories
 
     report = update_stories(database, resolution=resolution, seed=seed,
-                            keep_evidence=keep_evidence, related=related)
+                            keep_evidence=keep_evidence)
     if report.mode != "unchanged" and not silent:
         err_console().print(
             f"stories: {report.stories:,} ({report.mode}: {report.recomputed:,} of "
@@ -291,13 +290,16 @@ def stories_command(
     Example: graphnews stories --top 10 --min-outlets 3
     """
     database = open_database(db)
+    if ignore_related is not None:  # before --fit: the fit sees the evidence the stories will
+        from graphnews.stories.detect import use_related
+
+        use_related(database, not ignore_related)
     if fit is not None:
         _fit(database, fit, fmt=fmt, silent=silent)
     if correct is not None:
         _correct_from(database, correct, silent=silent)
     made = ensure_stories(database, resolution=resolution, seed=seed, silent=silent,
-                          keep_evidence=ranges,
-                          related=None if ignore_related is None else not ignore_related)
+                          keep_evidence=ranges)
     if score is not None:
         _score(database, score, fmt=fmt, top=None if all_rows else top, ranges=ranges,
                evidence=made.evidence)

@@ -84,6 +84,7 @@ __all__ = [
     "stored_parameters",
     "stories_are_current",
     "update_stories",
+    "use_related",
 ]
 
 #: The stages of a recomputation: ``progress("stories", done, len(STAGES))`` before each.
@@ -238,12 +239,8 @@ def update_stories(
     until the report is dropped. ``related``: with or without the ``related`` lists, kept
     for later (see `detect_stories`).
     """
-    if related is not None and related_ignored(db) is related:  # the choice changes
-        with db.transaction():
-            if related:
-                db.conn.execute("DELETE FROM meta WHERE key = ?", (RELATED_META_KEY,))
-            else:
-                db.put_meta(RELATED_META_KEY, "ignore")
+    if related is not None:
+        use_related(db, related)
     stored = stored_parameters(db) or {}
     resolution = stored.get("resolution", DEFAULT_RESOLUTION) if resolution is None else resolution
     seed = stored.get("seed", DEFAULT_SEED) if seed is None else seed
@@ -260,6 +257,18 @@ def update_stories(
     ).run(incremental=incremental, keep_evidence=keep_evidence)
     report.shipped_model = model is None and _own_model(db) is None
     return report
+
+
+def use_related(db: Database, related: bool) -> None:
+    """Keep the choice to compute the stories with (True) or without the ``related`` lists
+    (``graphnews stories --use-related`` / ``--ignore-related``) for every later computation,
+    fit and explanation; nothing is recomputed here."""
+    if related_ignored(db) is related:  # the choice changes
+        with db.transaction():
+            if related:
+                db.conn.execute("DELETE FROM meta WHERE key = ?", (RELATED_META_KEY,))
+            else:
+                db.put_meta(RELATED_META_KEY, "ignore")
 
 
 def current_model(db: Database, model: Model | None = None) -> Model:
