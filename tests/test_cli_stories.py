@@ -243,6 +243,34 @@ def test_stories_without_the_related_lists_are_kept_and_use_every_article(
     assert graphnews.stories.stored_parameters(graphnews.open(real))["related"] is True
 
 
+def test_score_says_what_the_other_choice_about_the_related_lists_gives(
+    real: str, tmp_path: Path
+) -> None:
+    """`stories --score` scores too the stories computed the other way about the related
+    lists (not stored): exactly the scores those stories get once that choice is made."""
+    labels = str(Path(__file__).parent / "data" / "stories_eval" / "labels.tsv")
+
+    def scores(db: str, *options: str) -> dict[str, float]:
+        code, out, err = invoke("stories", "--score", labels, "--format", "json", *options,
+                                "--db", db)
+        assert code == 0, err
+        return json.loads(out)["scores"][0]
+
+    used = scores(real)
+    ignored = scores(real, "--ignore-related")
+    keys = ("precision", "recall", "f1", "bcubed_f1")
+    assert {k: used[f"without_related_{k}"] for k in keys} == {k: ignored[k] for k in keys}
+    assert {k: ignored[f"with_related_{k}"] for k in keys} == {k: used[k] for k in keys}
+    assert used["f1"] != ignored["f1"] and "with_related_f1" not in used
+    code, out, _ = invoke("stories", "--score", labels, "--db", real)
+    assert code == 0 and "with_related_f1" in out and "--use-related" in " ".join(out.split())
+    unlinked = str(tmp_path / "unlinked.db")
+    shutil.copy(real, unlinked)
+    with graphnews.open(unlinked) as db, db.transaction():
+        db.conn.execute("DELETE FROM related_links")
+    assert not any(k.startswith(("with_related", "without_related")) for k in scores(unlinked))
+
+
 def test_a_fit_without_the_related_lists_sees_what_the_stories_will(
     real: str, tmp_path: Path
 ) -> None:

@@ -151,8 +151,10 @@ ScoreOption = Annotated[
         show_default=False,
         help="Instead of the list, score the stored stories against your own labels (a TSV "
         "with url and story columns, optionally source, as for --fit): pairwise precision, "
-        "recall, F1 and BCubed F1 beside every article alone and the connected components of "
-        "the related links, and the stories that merge or split labelled ones; with --ranges "
+        "recall, F1 and BCubed F1 beside every article alone, the connected components of "
+        "the related links and the stories computed the other way about the related lists "
+        "(without them; with them after --ignore-related), and the stories that merge or "
+        "split labelled ones; with --ranges "
         "also the stories at resolutions 0.4-0.6 and seeds 0-2 (JSON: clusterings; CSV: "
         "those rows). Nothing is fitted or changed.",
     ),
@@ -642,7 +644,7 @@ def _score(database: Database, labels: Path, *, fmt: Format, top: int | None,
     from graphnews.stories.score import score_clusterings, score_stories
 
     read = read_labels(labels)
-    report = score_stories(database, read)
+    report = score_stories(database, read, compare_related=True)
     clusterings = score_clusterings(
         database, read, alternatives=alternative_stories(database, evidence=evidence)
     ) if ranges else None
@@ -653,10 +655,15 @@ def _score(database: Database, labels: Path, *, fmt: Format, top: int | None,
     if clusterings is not None and fmt is Format.csv:
         emit_rows(clusterings, fmt)
         return
-    emit_rows([s.as_dict() for s in report.scores], fmt, columns=SCORE_COLUMNS
+    other = report.scores[0].other_related if report.scores else None
+    choice = () if other is None else (f"{'with' if other else 'without'}_related_f1",)
+    emit_rows([s.as_dict() for s in report.scores], fmt, columns=(*SCORE_COLUMNS, *choice)
               if fmt is Format.table else None,
               title="the stored stories against your labels (pairwise and BCubed), beside "
-              "every article alone and the related links' connected components")
+              "every article alone and the related links' connected components"
+              + ("" if other is None else ", and the stories computed "
+                 f"{'with' if other else 'without'} the related lists (--"
+                 f"{'use' if other else 'ignore'}-related)"))
     if fmt is Format.csv:
         return
     for found, what, key in ((report.merged, "stored stories that join labelled ones",

@@ -163,10 +163,11 @@ class Articles:
         return corpus_language(self.titles, self.excerpts)
 
     @classmethod
-    def load(cls, db: Database) -> Articles:
+    def load(cls, db: Database, *, related: bool | None = None) -> Articles:
         """Every article of the database, with its ``related`` links unless the stories are
         computed without them (`related_ignored`): then every consumer of the evidence
-        (stories, ranges, explanations, fits) sees the same corpus without links."""
+        (stories, ranges, explanations, fits) sees the same corpus without links.
+        ``related``: with (True) or without them (False) whatever the database says."""
         rows = db.conn.execute(
             "SELECT id, published_ts, coalesce(title, ''), coalesce(excerpt, ''), "
             "coalesce(outlet_id, -1), canonical_url, has_document FROM articles ORDER BY id"
@@ -181,7 +182,7 @@ class Articles:
             ),
             dtype=np.int64,
         ).reshape(-1, 2)
-        if related_ignored(db):
+        if not (not related_ignored(db) if related is None else related):
             links = links[:0]
         index = np.searchsorted(ids, links)
         return cls(

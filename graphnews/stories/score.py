@@ -43,15 +43,24 @@ class LabelScore:
     stories: dict[str, float]  # the stored stories: precision, recall, f1, bcubed_f1
     alone: dict[str, float]  # every article alone
     links: dict[str, float]  # connected components of the related links
+    #: The stories the other choice about the related lists gives (`score_stories`
+    #: ``compare_related``), and that choice: True with the lists, False without.
+    other: dict[str, float] | None = None
+    other_related: bool | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Flat, for tables and CSV: the stored stories' scores unprefixed, the references as
-        ``alone_*`` and ``links_*``."""
+        ``alone_*`` and ``links_*``, the other choice's as ``without_related_*`` (the stored
+        stories use the lists) or ``with_related_*`` (they do not)."""
         out: dict[str, Any] = {k: v for k, v in asdict(self).items()
-                               if k not in ("stories", "alone", "links")}
+                               if k not in ("stories", "alone", "links", "other",
+                                            "other_related")}
         out |= self.stories
         out |= {f"alone_{k}": v for k, v in self.alone.items()}
         out |= {f"links_{k}": v for k, v in self.links.items()}
+        if self.other is not None:
+            prefix = "with_related" if self.other_related else "without_related"
+            out |= {f"{prefix}_{k}": v for k, v in self.other.items()}
         return out
 
 
@@ -69,14 +78,20 @@ class ScoreReport:
                 "split": self.split, "missing_urls": self.missing_urls}
 
 
-def score_stories(db: Database, labels: Mapping[str, Mapping[str, str]]) -> ScoreReport:
+def score_stories(db: Database, labels: Mapping[str, Mapping[str, str]], *,
+                  compare_related: bool = False) -> ScoreReport:
     """Score the stored stories of ``db`` against ``labels`` (source -> URL -> story, as
     `graphnews.stories.fit.read_labels` reads them).
 
     An article in no stored story (ingested after the stories were computed) counts as alone;
     a labelled URL the database does not hold is left out and listed (``missing_urls``).
+    ``compare_related``: when the database has related links, score too the stories the other
+    choice about them gives (without the lists when the stored stories use them, with them
+    when they do not: ``graphnews stories --ignore-related``), computed in full at the stored
+    resolution and seed and not stored (`LabelScore.other`).
     """
     stored = dict(db.conn.execute("SELECT article_id, story_id FROM story_articles"))
+    other = _other_choice(db) if compare_related else None
     component = _link_components(db)
     sizes = Counter(stored.values())
     scores, merged, split = [], [], []
@@ -85,15 +100,19 @@ def score_stories(db: Database, labels: Mapping[str, Mapping[str, str]]) -> Scor
     for source, truth in truths.items():
         guess = {a: stored.get(a, ("alone", a)) for a in truth}
         linked = {a: component.get(a, ("alone", a)) for a in truth}
-        scores.append(_score(source, truth, guess, linked,
+        chosen = None if other is None else {a: other[1].get(a, ("alone", a)) for a in truth}
+        scores.append(_score(source, truth, guess, linked, chosen,
                              missing=len(labels[source]) - len(truth)))
+        scores[-1].other_related = None if other is None else other[0]
         mine = {a: story.removeprefix(f"{source}:") for a, story in truth.items()}
         merged += _merges(source, mine, guess, sizes)
         split += _splits(source, mine, guess, sizes)
-        for name, mapping in (("truth", truth), ("guess", guess), ("linked", linked)):
+        for name, mapping in (("truth", truth), ("guess", guess), ("linked", linked),
+                              ("other", chosen)):
             pooled[name].append(mapping)
     if len(labels) > 1:
         scores.append(_pooled(pooled, missing=len(missing_urls)))
+        scores[-1].other_related = None if other is None else other[0]
     merged.sort(key=lambda m: (-m["labelled_articles"], m["source"], str(m["story"])))
     split.sort(key=lambda s: (-s["articles"], s["source"], s["labelled_story"]))
     return ScoreReport(scores, merged, split, missing_urls)
@@ -155,7 +174,8 @@ def _truths(db: Database, labels: Mapping[str, Mapping[str, str]]
 
 
 def _score(source: str, truth: Mapping[Any, Hashable], guess: Mapping[Any, Hashable],
-           linked: Mapping[Any, Hashable], *, missing: int) -> LabelScore:
+           linked: Mapping[Any, Hashable], other: Mapping[Any, Hashable] | None, *,
+           missing: int) -> LabelScore:
     def both(predicted: Mapping[Any, Hashable]) -> dict[str, float]:
         return pairwise_scores(truth, predicted) | {"bcubed_f1": bcubed_f1(truth, predicted)}
 
@@ -163,7 +183,8 @@ def _score(source: str, truth: Mapping[Any, Hashable], guess: Mapping[Any, Hasha
     return LabelScore(
         source=source, labelled=len(truth), missing=missing, labelled_stories=len(counts),
         same_story_pairs=sum(c * (c - 1) // 2 for c in counts.values()),
-        stories=both(guess), alone=both({a: ("alone", a) for a in truth}), links=both(linked))
+        stories=both(guess), alone=both({a: ("alone", a) for a in truth}), links=both(linked),
+        other=None if other is None else both(other))
 
 
 def _pooled(pooled: Mapping[str, Sequence[Mapping[int, Hashable]]], *, missing: int
@@ -173,7 +194,34 @@ def _pooled(pooled: Mapping[str, Sequence[Mapping[int, Hashable]]], *, missing: 
     def tagged(name: str) -> dict[tuple[int, int], tuple[int, Hashable]]:
         return {(i, a): (i, s) for i, m in enumerate(pooled[name]) for a, s in m.items()}
 
-    return _score("all", tagged("truth"), tagged("guess"), tagged("linked"), missing=missing)
+    other = None if None in pooled["other"] else tagged("other")
+    return _score("all", tagged("truth"), tagged("guess"), tagged("linked"), other,
+                  missing=missing)
+
+
+def _other_choice(db: Database) -> tuple[bool, dict[int, int]] | None:
+    """The stories of every article under the other choice about the related lists (with
+    them when the stored stories leave them out, else without), computed in full at the
+    stored resolution and seed with the user's corrections, as a computation of the stories
+    would: that choice and each article's story number. None: the database has no links."""
+    from graphnews.stories import DEFAULT_RESOLUTION, DEFAULT_SEED
+    from graphnews.stories.constraints import load_constraints
+    from graphnews.stories.detect import current_model, stored_parameters
+    from graphnews.stories.pairs import Articles, Clustering, candidate_pairs, related_ignored
+
+    if db.conn.execute("SELECT 1 FROM related_links LIMIT 1").fetchone() is None:
+        return None
+    related = related_ignored(db)
+    corpus = Articles.load(db, related=related)
+    model = current_model(db).for_texts(linked=corpus.linked, language=corpus.language)
+    pairs = candidate_pairs(corpus, every_term=model.every_term)
+    join, separate = load_constraints(db).positions(corpus.urls)
+    params = stored_parameters(db) or {}
+    membership = Clustering(len(corpus.ids), pairs.keeping("text_cos"),
+                            model.log_odds(pairs.x), join=join, separate=separate).membership(
+        threshold=params.get("resolution", DEFAULT_RESOLUTION),
+        seed=params.get("seed", DEFAULT_SEED))
+    return related, dict(zip(corpus.ids.tolist(), membership.tolist(), strict=True))
 
 
 def _merges(source: str, truth: Mapping[int, str], guess: Mapping[int, Hashable],
