@@ -227,7 +227,8 @@ def test_stories_without_the_related_lists_are_kept_and_use_every_article(
         db.conn.execute("DELETE FROM meta WHERE key = 'stories'")
     expected, _ = stories(unlinked)
     ignored, said = stories(real, "--ignore-related")
-    assert "related lists ignored (--ignore-related): the text-only model" in said
+    assert "related lists ignored: the text-only model" in said
+    assert "stories: computed without the documents' related lists" in said
     assert ignored == expected and ignored != with_lists
     assert sum(len(s) for s in ignored) == sum(len(s) for s in with_lists)  # every article
     database = graphnews.open(real)

@@ -216,7 +216,7 @@ def ensure_stories(
 def _model_note(report: StoryRun) -> str:
     """Which of the model's fits scored the stories, when it is the text-only one."""
     if report.related_ignored:
-        return "; related lists ignored (--ignore-related): the text-only model"
+        return "; related lists ignored: the text-only model"
     return "; no related links: the text-only model" if report.text_only else ""
 
 

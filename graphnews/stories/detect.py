@@ -135,6 +135,11 @@ class StoryRun:
     def caveats(self) -> list[str]:
         """What the stories cannot be trusted for, in plain words (empty: nothing known)."""
         notes = []
+        if self.related_ignored:
+            notes.append(
+                "computed without the documents' related lists, as 'graphnews stories "
+                "--ignore-related' chose ('--use-related' uses them again)"
+            )
         if self.untimed:
             notes.append(
                 f"{self.untimed:,} of {self.articles:,} articles have no publication time: "
