@@ -358,14 +358,19 @@ def test_a_regions_texts_compare_as_in_the_whole_corpus(tmp_path: Path) -> None:
     assert any(expected[k][0] > 0.1 for k in common)
 
 
-def test_explained_probabilities_are_those_the_stories_were_made_with(tmp_path: Path) -> None:
+@pytest.mark.parametrize("related", [True, False])
+def test_explained_probabilities_are_those_the_stories_were_made_with(
+    tmp_path: Path, related: bool
+) -> None:
     """`graphnews story ID --explain` scores a story's pairs among the articles near it in
-    time, as the whole corpus weighs their words: the probabilities of a full computation."""
+    time, as the whole corpus weighs their words: the probabilities of a full computation,
+    with the related lists or without them (`--ignore-related`) as the stories were made."""
     generate_corpus(tmp_path, documents=300, noise=0.2, seed=6, days=120)
     db = graphnews.open(str(tmp_path / "news.db"))
     db.ingest([tmp_path / DOCUMENTS_DIR], workers=0)
-    detect_stories(db)
-    corpus = Articles.load(db)
+    detect_stories(db, related=related)
+    corpus = Articles.load(db, related=related)
+    assert corpus.linked is related
     model = current_model(db).for_texts(linked=corpus.linked, language=corpus.language)
     whole = candidate_pairs(corpus, every_term=model.every_term)
     probability = {frozenset((corpus.urls[u], corpus.urls[v])): p for u, v, p in
