@@ -182,7 +182,8 @@ class Articles:
             ),
             dtype=np.int64,
         ).reshape(-1, 2)
-        if not (not related_ignored(db) if related is None else related):
+        with_links = not related_ignored(db) if related is None else related
+        if not with_links:
             links = links[:0]
         index = np.searchsorted(ids, links)
         return cls(
