@@ -91,7 +91,7 @@ def score_stories(db: Database, labels: Mapping[str, Mapping[str, str]], *,
     resolution and seed and not stored (`LabelScore.other`).
     """
     stored = dict(db.conn.execute("SELECT article_id, story_id FROM story_articles"))
-    other = _other_choice(db) if compare_related else None
+    other_related, other = _other_choice(db) if compare_related else (None, None)
     component = _link_components(db)
     sizes = Counter(stored.values())
     scores, merged, split = [], [], []
@@ -100,10 +100,9 @@ def score_stories(db: Database, labels: Mapping[str, Mapping[str, str]], *,
     for source, truth in truths.items():
         guess = {a: stored.get(a, ("alone", a)) for a in truth}
         linked = {a: component.get(a, ("alone", a)) for a in truth}
-        chosen = None if other is None else {a: other[1].get(a, ("alone", a)) for a in truth}
-        scores.append(_score(source, truth, guess, linked, chosen,
+        chosen = None if other is None else {a: other.get(a, ("alone", a)) for a in truth}
+        scores.append(_score(source, truth, guess, linked, chosen, other_related,
                              missing=len(labels[source]) - len(truth)))
-        scores[-1].other_related = None if other is None else other[0]
         mine = {a: story.removeprefix(f"{source}:") for a, story in truth.items()}
         merged += _merges(source, mine, guess, sizes)
         split += _splits(source, mine, guess, sizes)
@@ -111,8 +110,7 @@ def score_stories(db: Database, labels: Mapping[str, Mapping[str, str]], *,
                               ("other", chosen)):
             pooled[name].append(mapping)
     if len(labels) > 1:
-        scores.append(_pooled(pooled, missing=len(missing_urls)))
-        scores[-1].other_related = None if other is None else other[0]
+        scores.append(_pooled(pooled, other_related, missing=len(missing_urls)))
     merged.sort(key=lambda m: (-m["labelled_articles"], m["source"], str(m["story"])))
     split.sort(key=lambda s: (-s["articles"], s["source"], s["labelled_story"]))
     return ScoreReport(scores, merged, split, missing_urls)
@@ -174,8 +172,8 @@ def _truths(db: Database, labels: Mapping[str, Mapping[str, str]]
 
 
 def _score(source: str, truth: Mapping[Any, Hashable], guess: Mapping[Any, Hashable],
-           linked: Mapping[Any, Hashable], other: Mapping[Any, Hashable] | None, *,
-           missing: int) -> LabelScore:
+           linked: Mapping[Any, Hashable], other: Mapping[Any, Hashable] | None,
+           other_related: bool | None, *, missing: int) -> LabelScore:
     def both(predicted: Mapping[Any, Hashable]) -> dict[str, float]:
         return pairwise_scores(truth, predicted) | {"bcubed_f1": bcubed_f1(truth, predicted)}
 
@@ -184,33 +182,34 @@ def _score(source: str, truth: Mapping[Any, Hashable], guess: Mapping[Any, Hasha
         source=source, labelled=len(truth), missing=missing, labelled_stories=len(counts),
         same_story_pairs=sum(c * (c - 1) // 2 for c in counts.values()),
         stories=both(guess), alone=both({a: ("alone", a) for a in truth}), links=both(linked),
-        other=None if other is None else both(other))
+        other=None if other is None else both(other), other_related=other_related)
 
 
-def _pooled(pooled: Mapping[str, Sequence[Mapping[int, Hashable]]], *, missing: int
-            ) -> LabelScore:
+def _pooled(pooled: Mapping[str, Sequence[Mapping[int, Hashable] | None]],
+            other_related: bool | None, *, missing: int) -> LabelScore:
     """All sources together: each mapping's keys and values tagged with its source, so that
     pairs are only ever counted within one source."""
     def tagged(name: str) -> dict[tuple[int, int], tuple[int, Hashable]]:
         return {(i, a): (i, s) for i, m in enumerate(pooled[name]) for a, s in m.items()}
 
-    other = None if None in pooled["other"] else tagged("other")
+    other = None if other_related is None else tagged("other")
     return _score("all", tagged("truth"), tagged("guess"), tagged("linked"), other,
-                  missing=missing)
+                  other_related, missing=missing)
 
 
-def _other_choice(db: Database) -> tuple[bool, dict[int, int]] | None:
+def _other_choice(db: Database) -> tuple[bool | None, dict[int, int] | None]:
     """The stories of every article under the other choice about the related lists (with
     them when the stored stories leave them out, else without), computed in full at the
     stored resolution and seed with the user's corrections, as a computation of the stories
-    would: that choice and each article's story number. None: the database has no links."""
+    would: that choice and each article's story number ((None, None): the database has no
+    links)."""
     from graphnews.stories import DEFAULT_RESOLUTION, DEFAULT_SEED
     from graphnews.stories.constraints import load_constraints
     from graphnews.stories.detect import current_model, stored_parameters
     from graphnews.stories.pairs import Articles, Clustering, candidate_pairs, related_ignored
 
     if db.conn.execute("SELECT 1 FROM related_links LIMIT 1").fetchone() is None:
-        return None
+        return None, None
     related = related_ignored(db)
     corpus = Articles.load(db, related=related)
     model = current_model(db).for_texts(linked=corpus.linked, language=corpus.language)
