@@ -113,6 +113,7 @@ SCORED_ONLY = (
     "ja-frontpage-2026-08-19",
     "smartable-ai-2020-04",
     "smartable-ai-2020-09",
+    "smartable-ai-2020-12",
     "smartable-ai-2021-01",
     "smartable-ai-2021-04",
     "zh-hk-rss-2026-04-29",
