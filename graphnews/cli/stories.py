@@ -655,15 +655,15 @@ def _score(database: Database, labels: Path, *, fmt: Format, top: int | None,
     if clusterings is not None and fmt is Format.csv:
         emit_rows(clusterings, fmt)
         return
-    other = report.scores[0].other_related if report.scores else None
-    choice = () if other is None else (f"{'with' if other else 'without'}_related_f1",)
+    prefix = report.scores[0].other_prefix if report.scores else None
+    choice = () if prefix is None else (f"{prefix}_f1",)
+    flag = "--use-related" if prefix == "with_related" else "--ignore-related"
     emit_rows([s.as_dict() for s in report.scores], fmt, columns=(*SCORE_COLUMNS, *choice)
               if fmt is Format.table else None,
               title="the stored stories against your labels (pairwise and BCubed), beside "
               "every article alone and the related links' connected components"
-              + ("" if other is None else ", and the stories computed "
-                 f"{'with' if other else 'without'} the related lists (--"
-                 f"{'use' if other else 'ignore'}-related)"))
+              + ("" if prefix is None else f", and the stories computed "
+                 f"{prefix.replace('_', ' the ')} lists ({flag})"))
     if fmt is Format.csv:
         return
     for found, what, key in ((report.merged, "stored stories that join labelled ones",

@@ -59,9 +59,16 @@ class LabelScore:
         out |= {f"alone_{k}": v for k, v in self.alone.items()}
         out |= {f"links_{k}": v for k, v in self.links.items()}
         if self.other is not None:
-            prefix = "with_related" if self.other_related else "without_related"
-            out |= {f"{prefix}_{k}": v for k, v in self.other.items()}
+            out |= {f"{self.other_prefix}_{k}": v for k, v in self.other.items()}
         return out
+
+    @property
+    def other_prefix(self) -> str | None:
+        """The keys' prefix of the other choice's scores: ``with_related`` (the stored stories
+        leave the lists out), ``without_related`` (they use them); None: not scored."""
+        if self.other_related is None:
+            return None
+        return "with_related" if self.other_related else "without_related"
 
 
 @dataclass
