@@ -38,6 +38,7 @@ from graphnews.stories.pairs import (
     FEATURES,
     CandidateSearch,
     _every_term,
+    _row_dots,
     _term_counts,
     _text_vectors,
     load_model,
@@ -71,7 +72,7 @@ def _source(corpus: Labelled, model: Any, hours: float) -> dict[str, Any]:
         "source": corpus.name, "articles": n, "candidate_pairs": len(u),
         "candidate_same": int(same.sum()),
         "auc_tfidf": _auc(same, corpus.pairs.x[corpus.labelled, FEATURES.index("text_cos")]),
-        "auc_burst": _auc(same, np.asarray(burst[u].multiply(burst[v]).sum(axis=1)).ravel()),
+        "auc_burst": _auc(same, _row_dots(burst, u, v)),
         "auc_model": _auc(scored.same[scored.labelled] == 1.0,
                           chosen.predict(scored.pairs.x[scored.labelled])),
     }
