@@ -73,6 +73,7 @@ from graphnews.ingest import IngestReport, ingest
 from graphnews.ingest.reader import expand_inputs
 from graphnews.progress import Progress, no_progress
 from graphnews.store import Database
+from graphnews.stories.stored import related_ignored, use_related
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -195,6 +196,7 @@ def run(
     force: bool = False,
     filters: Filters | None = None,
     ranges: bool = False,
+    related: bool | None = None,
 ) -> RunReport:
     """Ingest ``inputs`` into ``db``, then run every analysis step, writing into ``out_dir``.
 
@@ -225,6 +227,11 @@ def run(
         of ``graphnews spread --ranges``, and the story pages and overview say in how many
         clusterings each story is found whole (``graphnews render --ranges``). Costs about
         one more computation of the stories.
+    related : bool, optional
+        Compute the stories with the documents' ``related`` lists (True) or without them
+        (False: text, names and time alone), and keep that choice for later commands, as
+        ``graphnews stories --use-related`` / ``--ignore-related`` do; None keeps the stored
+        choice (with the lists unless changed).
 
     Returns
     -------
@@ -239,8 +246,12 @@ def run(
     out.mkdir(parents=True, exist_ok=True)
     report = RunReport(out_dir=out, database=db.path, ingest=ingested,
                        steps=[_ingest_step(ingested)])
+    if related is not None:
+        use_related(db, related)
     f = filters or Filters()
     options: dict[str, Any] = {"version": __version__, "steps": [s.name for s in _STEPS]}
+    if related_ignored(db):  # the stories a previous run left may be those of the other choice
+        options["related"] = "ignored"
     if not f.is_empty:
         options["filters"] = f.as_dict()
     if ranges:

@@ -116,3 +116,38 @@ def test_ranges_write_what_stories_and_spread_ranges_print(corpus: Path, tmp_pat
         written = json.loads((out / name).read_text())
         assert written == json.loads(printed.stdout) and written
         assert all("clusterings" in row for row in written)
+
+
+def test_run_without_the_related_lists_keeps_the_choice(corpus: Path, tmp_path: Path) -> None:
+    """`run --ignore-related`: the stories of the same articles with no link between them
+    (those of a copy of the database whose links are deleted), the step saying so; a later
+    run keeps the choice (and its files); `--use-related` gives back the first run's stories."""
+    import graphnews
+
+    out, db = tmp_path / "out", str(tmp_path / "news.db")
+
+    def run(*options: str) -> tuple[dict, set[frozenset[str]]]:
+        result = runner.invoke(app, ["run", str(corpus), "--out", str(out), "--db", db,
+                                     "-f", "json", *options])
+        assert result.exit_code == 0, result.output
+        rows = json.loads((out / "stories.json").read_text(encoding="utf-8"))
+        return json.loads(result.stdout), {frozenset(r["articles"]) for r in rows}
+
+    _, with_lists = run()
+    unlinked = str(tmp_path / "unlinked.db")
+    with graphnews.open(db) as source, graphnews.open(unlinked) as copy:
+        source.conn.backup(copy.conn)  # (the run's last writes may still be in its WAL)
+    with graphnews.open(unlinked) as database, database.transaction():
+        database.conn.execute("DELETE FROM related_links")
+        database.conn.execute("DELETE FROM meta WHERE key = 'stories'")
+    listed = runner.invoke(app, ["stories", "--all", "-f", "json", "--db", unlinked])
+    expected = {frozenset(s["articles"]) for s in json.loads(listed.stdout)}
+
+    report, ignored = run("--ignore-related")
+    assert report["reused"] is False and ignored == expected and ignored != with_lists
+    stories_step = next(s for s in report["steps"] if s["name"] == "stories")
+    assert any("without the documents' related lists" in n for n in stories_step["notes"])
+    again, kept = run()
+    assert again["reused"] is True and kept == ignored
+    back, restored = run("--use-related")
+    assert back["reused"] is False and restored == with_lists

@@ -26,6 +26,7 @@ from graphnews.cli.output import (
     err_console,
     progress_bars,
 )
+from graphnews.cli.stories import RelatedOption
 
 if TYPE_CHECKING:
     from graphnews.pipeline import RunReport
@@ -59,6 +60,7 @@ def run_command(
     collection: CollectionOption = None,
     language: LanguageOption = None,
     ranges: RunRangesOption = False,
+    ignore_related: RelatedOption = None,
     silent: SilentOption = False,
 ) -> None:
     """Do everything in one go: ingest, then every report, into one folder.
@@ -73,6 +75,10 @@ def run_command(
 
     Before citing a figure that stands on the stories, add --ranges (docs/citing.md).
 
+    --ignore-related computes the stories without the documents' related lists (kept for
+    later runs and commands; --use-related brings them back): on feeds whose lists recommend
+    other stories of the beat, the stories are better without them (docs/stories.md).
+
     Example: graphnews run seeds/ --out output/
     """
     from graphnews.collections import resolve_collections
@@ -85,7 +91,8 @@ def run_command(
                             languages=language)
     with progress_bars(silent) as progress:
         report = run(database, inputs, out_dir=out, progress=progress, max_size=max_size,
-                     overrides=overrides, force=force, filters=filters, ranges=ranges)
+                     overrides=overrides, force=force, filters=filters, ranges=ranges,
+                     related=None if ignore_related is None else not ignore_related)
     say_problems(report.ingest, silent=silent)
     if fmt is Format.json:
         emit_object(report.as_dict(), fmt)

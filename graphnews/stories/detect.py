@@ -50,17 +50,15 @@ from graphnews.progress import Progress, no_progress
 from graphnews.stories import DEFAULT_RESOLUTION, DEFAULT_SEED
 from graphnews.stories.constraints import StoryConstraints, load_constraints
 from graphnews.stories.pairs import (
-    RELATED_META_KEY,
     Articles,
     CandidateSearch,
     Clustering,
     Model,
     Pairs,
     candidate_pairs,
-    related_ignored,
     window_density,
 )
-from graphnews.stories.stored import Story, load_stories
+from graphnews.stories.stored import Story, load_stories, related_ignored, use_related
 from graphnews.stories.words import LANGUAGE_NAMES, unfitted_script
 
 if TYPE_CHECKING:
@@ -262,18 +260,6 @@ def update_stories(
     ).run(incremental=incremental, keep_evidence=keep_evidence)
     report.shipped_model = model is None and _own_model(db) is None
     return report
-
-
-def use_related(db: Database, related: bool) -> None:
-    """Keep the choice to compute the stories with (True) or without the ``related`` lists
-    (``graphnews stories --use-related`` / ``--ignore-related``) for every later computation,
-    fit and explanation; nothing is recomputed here."""
-    if related_ignored(db) is related:  # the choice changes
-        with db.transaction():
-            if related:
-                db.conn.execute("DELETE FROM meta WHERE key = ?", (RELATED_META_KEY,))
-            else:
-                db.put_meta(RELATED_META_KEY, "ignore")
 
 
 def current_model(db: Database, model: Model | None = None) -> Model:

@@ -50,6 +50,7 @@ from scipy import sparse
 from graphnews._interrupt import held
 from graphnews._memory import release as release_memory
 from graphnews.stories.actors import actor_features, title_actors
+from graphnews.stories.stored import RELATED_META_KEY, related_ignored
 from graphnews.stories.trees import Trees, fit_trees
 from graphnews.stories.words import corpus_language, names, stop_words, tokens
 
@@ -230,18 +231,6 @@ class Articles:
         keep = np.ones(len(self.ids), dtype=bool) if self.documented is None else self.documented
         unlinked = replace(self, src=self.src[:0], dst=self.dst[:0])
         return unlinked.only(keep)
-
-
-#: ``meta`` key of the choice to compute stories without the ``related`` lists
-#: (``graphnews stories --ignore-related``): "ignore" when made.
-RELATED_META_KEY = "story_related"
-
-
-def related_ignored(db: Database) -> bool:
-    """Whether the database's stories are computed without the ``related`` lists
-    (``graphnews stories --ignore-related``; `graphnews.stories.detect.update_stories`)."""
-    row = db.conn.execute("SELECT value FROM meta WHERE key = ?", (RELATED_META_KEY,)).fetchone()
-    return row is not None and row[0] == "ignore"
 
 
 @dataclass(frozen=True)

@@ -213,7 +213,8 @@ def _other_choice(db: Database) -> tuple[bool | None, dict[int, int] | None]:
     from graphnews.stories import DEFAULT_RESOLUTION, DEFAULT_SEED
     from graphnews.stories.constraints import load_constraints
     from graphnews.stories.detect import current_model, stored_parameters
-    from graphnews.stories.pairs import Articles, Clustering, candidate_pairs, related_ignored
+    from graphnews.stories.pairs import Articles, Clustering, candidate_pairs
+    from graphnews.stories.stored import related_ignored
 
     if db.conn.execute("SELECT 1 FROM related_links LIMIT 1").fetchone() is None:
         return None, None

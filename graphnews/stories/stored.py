@@ -18,13 +18,16 @@ from graphnews.errors import NotFoundError
 from graphnews.store import Database
 
 __all__ = [
+    "RELATED_META_KEY",
     "Story",
     "get_story",
     "largest_stories",
     "load_stories",
+    "related_ignored",
     "story_of_article",
     "story_urls",
     "time_order",
+    "use_related",
 ]
 
 
@@ -137,3 +140,27 @@ def time_order(row: tuple[int | None, int]) -> tuple[float, int]:
     """Sort key of a ``(published_ts, article id)`` row: earliest first, unknown times last."""
     ts, article = row
     return (math.inf if ts is None else float(ts), article)
+
+
+#: ``meta`` key of the choice to compute stories without the ``related`` lists
+#: (``graphnews stories --ignore-related``): "ignore" when made.
+RELATED_META_KEY = "story_related"
+
+
+def related_ignored(db: Database) -> bool:
+    """Whether the database's stories are computed without the ``related`` lists
+    (``graphnews stories --ignore-related``; `graphnews.stories.detect.update_stories`)."""
+    row = db.conn.execute("SELECT value FROM meta WHERE key = ?", (RELATED_META_KEY,)).fetchone()
+    return row is not None and row[0] == "ignore"
+
+
+def use_related(db: Database, related: bool) -> None:
+    """Keep the choice to compute the stories with (True) or without the ``related`` lists
+    (``graphnews stories --use-related`` / ``--ignore-related``) for every later computation,
+    fit and explanation; nothing is recomputed here."""
+    if related_ignored(db) is related:  # the choice changes
+        with db.transaction():
+            if related:
+                db.conn.execute("DELETE FROM meta WHERE key = ?", (RELATED_META_KEY,))
+            else:
+                db.put_meta(RELATED_META_KEY, "ignore")
