@@ -115,6 +115,7 @@ SCORED_ONLY = (
     "smartable-ai-2020-09",
     "smartable-ai-2020-12",
     "smartable-ai-2021-01",
+    "smartable-ai-2021-02",
     "smartable-ai-2021-04",
     "zh-hk-rss-2026-04-29",
     "zh-trending-2024-06-05",
