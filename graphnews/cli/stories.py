@@ -276,7 +276,7 @@ def stories_command(
 
     Each story's confidence is the calibrated mean probability, over its candidate pairs, that
     the two articles report one story; on real sources the model never saw it overstates
-    (pairs given 0.9-1.0 were one story 78% of the time): rank by it. --ranges says in how many
+    (pairs given 0.9-1.0 were one story 74% of the time): rank by it. --ranges says in how many
     of nine other clusterings each story is found whole. --resolution and --seed are kept with
     the stories: story, spread, render and run show the same stories afterwards.
 
