@@ -126,8 +126,7 @@ def burst_vectors(text: sparse.csr_matrix, ts: np.ndarray, hours: float, *,
     weight = np.where(held, 1.0 + rise, 1.0)
     weighted = sparse.csr_matrix((coo.data * weight, (rows, cols)), shape=text.shape)
     # Each vector keeps its length (below 1 where every term counts in it: `_tfidf`).
-    before = np.sqrt(np.asarray(text.multiply(text).sum(axis=1)).ravel())
-    after = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+    before, after = _lengths(text), _lengths(weighted)
     scale = np.divide(before, after, out=np.zeros_like(after), where=after > 0)
     return sparse.diags(scale) @ weighted
 
@@ -142,10 +141,15 @@ def neighbour_cosines(text: sparse.csr_matrix, ts: np.ndarray, u: np.ndarray,
     own = near + sparse.identity(near.shape[0], format="csr")
     found = {}
     for label, rows in (("shared", near), ("nearest", own)):
-        length = np.sqrt(np.asarray(rows.multiply(rows).sum(axis=1)).ravel())
+        length = _lengths(rows)
         scale = np.divide(1.0, length, out=np.zeros_like(length), where=length > 0)
         found[label] = _row_dots(sparse.diags(scale) @ rows, u, v)
     return found
+
+
+def _lengths(vectors: sparse.csr_matrix) -> np.ndarray:
+    """Each row's Euclidean length."""
+    return np.sqrt(np.asarray(vectors.multiply(vectors).sum(axis=1)).ravel())
 
 
 def _agreement(text: sparse.csr_matrix, ts: np.ndarray, hours: float) -> np.ndarray:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import graphnews
 from graphnews.cli import app
 from tests.conftest import seeds_and_generated
 
@@ -122,8 +123,6 @@ def test_run_without_the_related_lists_keeps_the_choice(corpus: Path, tmp_path: 
     """`run --ignore-related`: the stories of the same articles with no link between them
     (those of a copy of the database whose links are deleted), the step saying so; a later
     run keeps the choice (and its files); `--use-related` gives back the first run's stories."""
-    import graphnews
-
     out, db = tmp_path / "out", str(tmp_path / "news.db")
 
     def run(*options: str) -> tuple[dict, set[frozenset[str]]]:
