@@ -272,6 +272,32 @@ def test_score_says_what_the_other_choice_about_the_related_lists_gives(
     assert not any(k.startswith(("with_related", "without_related")) for k in scores(unlinked))
 
 
+def test_score_says_which_choice_about_the_related_lists_the_labels_prefer(real: str) -> None:
+    """`stories --score` (table) ends with what to do when the labels score the other choice
+    about the related lists higher, and says nothing of it when they do not: in exactly one of
+    the two choices, naming the flag that makes the other and both F1s."""
+    labels = str(Path(__file__).parent / "data" / "stories_eval" / "labels.tsv")
+    said = {}
+    for choice in ("--use-related", "--ignore-related"):
+        code, _, err = invoke("stories", choice, "--db", real)
+        assert code == 0, err
+        code, out, err = invoke("stories", "--score", labels, "--format", "json", "--db", real)
+        assert code == 0, err
+        overall = json.loads(out)["scores"][-1]
+        code, table, err = invoke("stories", "--score", labels, "--db", real)
+        assert code == 0, err
+        said[choice] = (" ".join(table.split()), overall)
+    hinted = [c for c, (text, _) in said.items() if "Your labels score the stories" in text]
+    assert len(hinted) == 1
+    text, overall = said[hinted[0]]
+    other = "--ignore-related" if hinted[0] == "--use-related" else "--use-related"
+    prefix = "without_related" if hinted[0] == "--use-related" else "with_related"
+    assert overall[f"{prefix}_f1"] > overall["f1"]
+    assert f"'graphnews stories {other}' makes that choice" in text
+    assert f"pairwise F1 {overall[f'{prefix}_f1']:.2f} against {overall['f1']:.2f}" in text
+    invoke("stories", "--use-related", "--db", real)
+
+
 def test_a_fit_without_the_related_lists_sees_what_the_stories_will(
     real: str, tmp_path: Path
 ) -> None:

@@ -42,6 +42,7 @@ from graphnews.stories.constraints import load_constraints
 
 if TYPE_CHECKING:
     from graphnews.stories.detect import Evidence, StoryRun
+    from graphnews.stories.score import LabelScore
 
 __all__ = ["ensure_stories", "spread_command", "stories_command", "story_command"]
 
@@ -635,6 +636,19 @@ def _fit(database: Database, labels: Path, *, fmt: Format, silent: bool) -> None
     )
 
 
+def _related_hint(score: LabelScore) -> str | None:
+    """What to do when the labels score the other choice about the related lists higher
+    (``score``: the stored stories' scores over every labelled source)."""
+    if score.other is None or score.other["f1"] <= score.stories["f1"]:
+        return None
+    lists, flag = ("with", "--use-related") if score.other_related else ("without",
+                                                                       "--ignore-related")
+    return (f"Your labels score the stories computed {lists} the related lists higher: "
+            f"pairwise F1 {score.other['f1']:.2f} against {score.stories['f1']:.2f} over "
+            f"{score.labelled} labelled articles. 'graphnews stories {flag}' makes that choice "
+            "for every later command (docs/stories.md, \"Related lists: yours to leave out\").")
+
+
 def _score(database: Database, labels: Path, *, fmt: Format, top: int | None,
            ranges: bool, evidence: Evidence | None) -> None:
     """The stored stories against the user's labels (`graphnews.stories.score`); with
@@ -675,6 +689,8 @@ def _score(database: Database, labels: Path, *, fmt: Format, top: int | None,
             continue
         emit_rows([r | {key: ", ".join(f"{k} ({v})" for k, v in r[key].items())}
                    for r in found[:top]], fmt, title=f"{what} ({len(found)})")
+    if report.scores and (hint := _related_hint(report.scores[-1])):
+        console().print(hint, highlight=False, markup=False)
     if clusterings is not None:
         emit_rows(clusterings, fmt, title="the stories clustered at other resolutions and seeds, "
                   "against your labels (how far the scores move; on 60-150 labelled articles "
