@@ -636,14 +636,14 @@ def _fit(database: Database, labels: Path, *, fmt: Format, silent: bool) -> None
     )
 
 
-def _related_hint(score: LabelScore) -> str | None:
+def _related_hint(score: LabelScore, flag: str) -> str | None:
     """What to do when the labels score the other choice about the related lists higher
-    (``score``: the stored stories' scores over every labelled source)."""
-    if score.other is None or score.other["f1"] <= score.stories["f1"]:
+    (``score``: the stored stories' scores over every labelled source; ``flag``: the option
+    that makes the other choice)."""
+    prefix = score.other_prefix
+    if score.other is None or prefix is None or score.other["f1"] <= score.stories["f1"]:
         return None
-    lists, flag = ("with", "--use-related") if score.other_related else ("without",
-                                                                       "--ignore-related")
-    return (f"Your labels score the stories computed {lists} the related lists higher: "
+    return (f"Your labels score the stories computed {prefix.replace('_', ' the ')} lists higher: "
             f"pairwise F1 {score.other['f1']:.2f} against {score.stories['f1']:.2f} over "
             f"{score.labelled} labelled articles. 'graphnews stories {flag}' makes that choice "
             "for every later command (docs/stories.md, \"Related lists: yours to leave out\").")
@@ -689,7 +689,7 @@ def _score(database: Database, labels: Path, *, fmt: Format, top: int | None,
             continue
         emit_rows([r | {key: ", ".join(f"{k} ({v})" for k, v in r[key].items())}
                    for r in found[:top]], fmt, title=f"{what} ({len(found)})")
-    if report.scores and (hint := _related_hint(report.scores[-1])):
+    if report.scores and (hint := _related_hint(report.scores[-1], flag)):
         console().print(hint, highlight=False, markup=False)
     if clusterings is not None:
         emit_rows(clusterings, fmt, title="the stories clustered at other resolutions and seeds, "
