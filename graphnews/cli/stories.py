@@ -23,7 +23,7 @@ from graphnews.cli.common import (
     span,
 )
 from graphnews.cli.output import Format, console, emit_object, emit_rows, err_console
-from graphnews.errors import NotFoundError
+from graphnews.errors import BadInputError, NotFoundError
 from graphnews.filters import Filters
 from graphnews.spread import (
     EVERY,
@@ -151,7 +151,8 @@ ScoreOption = Annotated[
         "--score",
         show_default=False,
         help="Instead of the list, score the stored stories against your own labels (a TSV "
-        "with url and story columns, optionally source, as for --fit): pairwise precision, "
+        "with url and story columns, optionally source, as for --fit; --label-sheet writes "
+        "one to fill in): pairwise precision, "
         "recall, F1 and BCubed F1 beside every article alone, the connected components of "
         "the related links and the stories computed the other way about the related lists "
         "(without them; with them after --ignore-related), and the stories that merge or "
@@ -264,6 +265,14 @@ def stories_command(
         "--constraints", help="Instead of the list, the corrections made with 'graphnews story "
         "A --join B' or '--separate B': both articles, their titles and their stories now.")
     ] = False,
+    label_sheet: Annotated[Path | None, typer.Option(
+        "--label-sheet", show_default=False, dir_okay=False,
+        help="Instead of the list, write a sheet to label stories by hand: every article that "
+        "--since, --until, --collection and --language keep, earliest first, one row each "
+        "(n, story, published, outlet, title, excerpt, document, url, source, note; story "
+        "starts as n, the article alone). Give the articles of one story the same story "
+        "value; the sheet is then the labels file of --score, --correct and --fit. It shows "
+        "nothing of the stored stories, and never writes over a file.")] = None,
     db: DbOption = None,
     fmt: FormatOption = Format.table,
     silent: SilentOption = False,
@@ -293,6 +302,11 @@ def stories_command(
     Example: graphnews stories --top 10 --min-outlets 3
     """
     database = open_database(db)
+    if label_sheet is not None:
+        _write_sheet(database, label_sheet, filters=report_filters(
+            database, since=since, until=until, collections=collection, languages=language),
+            silent=silent)
+        return
     if ignore_related is not None:  # before --fit: the fit sees the evidence the stories will
         from graphnews.stories.detect import use_related
 
@@ -659,6 +673,13 @@ def _score(database: Database, labels: Path, *, fmt: Format, top: int | None,
 
     read = read_labels(labels)
     report = score_stories(database, read, compare_related=True)
+    sources = report.scores[:-1] if len(report.scores) > 1 else report.scores  # not "all"
+    for alone in (s for s in sources if s.labelled > 1 and not s.same_story_pairs):
+        err_console().print(
+            f"{alone.source}: no two of its {alone.labelled} labelled articles share a story, "
+            "so its precision and F1 say only that the stored stories join some of them (a "
+            "sheet from --label-sheet starts with every article alone: give the articles of "
+            "one story the same 'story' value)", highlight=False, markup=False)
     clusterings = score_clusterings(
         database, read, alternatives=alternative_stories(database, evidence=evidence)
     ) if ranges else None
@@ -698,6 +719,34 @@ def _score(database: Database, labels: Path, *, fmt: Format, top: int | None,
     if report.missing_urls:
         err_console().print(f"{len(report.missing_urls)} labelled URLs are not in the "
                             f"database, e.g. {report.missing_urls[0]}", highlight=False)
+
+
+#: A sheet longer than this gets a word on its length (the labelled sources of
+#: docs/stories.md hold 60-292 articles each).
+LONG_SHEET = 300
+
+
+def _write_sheet(database: Database, path: Path, *, filters: Filters, silent: bool) -> None:
+    """Write the labelling sheet of the articles ``filters`` keep (`graphnews.stories.sheet`)."""
+    from graphnews.stories.sheet import label_sheet, sheet_span, write_label_sheet
+
+    rows = label_sheet(database, filters=filters, source=path.stem)
+    if not rows:
+        raise BadInputError("no article to label: the database holds none that --since, "
+                            "--until, --collection and --language keep")
+    write_label_sheet(rows, path)
+    if silent:
+        return
+    err_console().print(
+        f"wrote {len(rows):,} articles, {sheet_span(rows)}, to {path}. Give the articles of "
+        "one story the same value in 'story' (say the n of its first row; every other article "
+        "keeps its own; the rule: docs/labelling.md), then: graphnews stories --score "
+        f"{path}", highlight=False, markup=False)
+    if len(rows) > LONG_SHEET:
+        err_console().print(
+            f"{len(rows):,} articles is a long sheet to label by hand (each labelled source of "
+            "docs/stories.md holds 60-292): --since and --until narrow it to a few days",
+            highlight=False, markup=False)
 
 
 def _explain(database: Database, story: str, fmt: Format) -> None:
