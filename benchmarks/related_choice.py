@@ -64,8 +64,11 @@ def main() -> None:
     if args.generated:
         corpora += _generated(args.work)
     rows: list[dict[str, Any]] = []
-    for corpus, story_of, files, real in corpora:
-        db = graphnews.open(args.work / f"{len(rows)}.db")
+    for index, (corpus, story_of, files, real) in enumerate(corpora):
+        # one database per corpus: a corpus without links is skipped, and its documents must
+        # not stay in the database of the next (until session 34 the file was named after the
+        # rows so far, so they did)
+        db = graphnews.open(args.work / f"{index}.db")
         ingest(db, files)
         if not db.conn.execute("SELECT count(*) FROM related_links").fetchone()[0]:
             db.close()

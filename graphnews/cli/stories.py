@@ -229,9 +229,9 @@ RelatedOption = Annotated[
         show_default=False,
         help="Compute the stories without the documents' related lists (every article kept; "
         "text, names and time alone), or with them again. Kept for later commands, like "
-        "--resolution. For lists that recommend other stories of the beat: on 5 of the 6 "
+        "--resolution. For lists that recommend other stories of the beat: on all 6 "
         "labelled real sources with lists that the model never saw, leaving them out scored "
-        "higher (the same on the 6th); on the one it was fitted on, lower (docs/stories.md, "
+        "higher (on one by 0.01); on the one it was fitted on, lower (docs/stories.md, "
         "\"Related lists: yours to leave out\"). Check on a few labels of your own with "
         "--score, with and without.",
     ),
