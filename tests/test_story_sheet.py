@@ -129,3 +129,35 @@ def test_the_window_and_texts_on_one_line(tmp_path: Path) -> None:
                                  "2023-01-01", "--db", str(tmp_path / "w.db")])
     assert result.exit_code != 0
     assert "no article to label" in result.stderr and not empty.exists()
+
+
+def test_two_sheets_joined_with_cat_read_as_one_labels_file(ai_db: Path, tmp_path: Path
+                                                           ) -> None:
+    first, second = tmp_path / "early.tsv", tmp_path / "late.tsv"
+    for sheet, since, until in ((first, "2022-06-20", "2022-06-23"),
+                                (second, "2022-06-24", "2022-06-27")):
+        result = runner.invoke(app, ["stories", "--label-sheet", str(sheet), "--since", since,
+                                     "--until", until, "--db", str(ai_db)])
+        assert result.exit_code == 0, result.output
+    joined = tmp_path / "joined.tsv"
+    joined.write_bytes(first.read_bytes() + second.read_bytes())  # the header twice
+    labels = read_labels(joined)
+    assert set(labels) == {"early", "late"}
+    assert len(labels["early"]) + len(labels["late"]) == 38
+    # story "1" of one sheet is not story "1" of the other
+    assert labels["early"][canonical_url(_read(first)[0]["url"])] == "early:1"
+    assert labels["late"][canonical_url(_read(second)[0]["url"])] == "late:1"
+
+
+def test_an_article_labelled_twice_with_two_stories_is_refused(tmp_path: Path) -> None:
+    labels = tmp_path / "twice.tsv"
+    labels.write_text("url\tstory\nhttps://a.com/x\t1\nhttps://b.com/y\t2\n"
+                      "https://www.a.com/x/\t1\nhttps://a.com/x?utm_source=feed\t3\n",
+                      encoding="utf-8")
+    with pytest.raises(graphnews.BadInputError, match=r"twice.tsv:5: https://a.com/x\?utm_"
+                       r"source=feed is labelled again, with another story \('3'; line 2: "
+                       r"'1'\)"):
+        read_labels(labels)
+    labels.write_text("url\tstory\nhttps://a.com/x\t1\nhttps://www.a.com/x/\t1\n",
+                      encoding="utf-8")
+    assert read_labels(labels) == {"twice": {canonical_url("https://a.com/x"): "twice:1"}}

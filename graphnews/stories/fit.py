@@ -61,10 +61,14 @@ __all__ = [
 def read_labels(path: str | Path) -> dict[str, dict[str, str]]:
     """Source -> canonical URL -> story, from a labels TSV (``source`` defaults to the file name).
 
+    A row that repeats the header is skipped, so that labelling sheets joined with ``cat``
+    (`graphnews.stories.sheet`; each keeps its ``source``) read as one labels file.
+
     Raises
     ------
     BadInputError
-        When the file has no ``url`` or ``story`` column, or a row misses one (file and line).
+        When the file has no ``url`` or ``story`` column, a row misses one, or one source
+        labels an article twice with different stories (file and line).
     """
     from graphnews.identity import canonical_url
 
@@ -81,8 +85,12 @@ def read_labels(path: str | Path) -> dict[str, dict[str, str]]:
             f"columns (tab-separated), found {rows.fieldnames}"
         )
     out: dict[str, dict[str, str]] = {}
+    seen: dict[tuple[str, str], int] = {}  # (source, URL) -> the line that labelled it first
+    header = dict(zip(rows.fieldnames, rows.fieldnames, strict=True))
     for row in rows:
         line = rows.line_num
+        if row == header:  # the header again: sheets joined by `cat a.tsv b.tsv`
+            continue
         url, story = (row.get("url") or "").strip(), (row.get("story") or "").strip()
         canonical = canonical_url(url) if url else None
         if canonical is None or not story:
@@ -90,7 +98,15 @@ def read_labels(path: str | Path) -> dict[str, dict[str, str]]:
                 f"{p}:{line}: a row needs a URL and a story, got url={url!r} story={story!r}"
             )
         source = (row.get("source") or "").strip() or p.stem
-        out.setdefault(source, {})[canonical] = f"{source}:{story}"
+        mine = out.setdefault(source, {})
+        if mine.get(canonical, f"{source}:{story}") != f"{source}:{story}":
+            raise BadInputError(
+                f"{p}:{line}: {url} is labelled again, with another story "
+                f"({story!r}; line {seen[source, canonical]}: "
+                f"{mine[canonical].removeprefix(f'{source}:')!r}); an article is in one story"
+            )
+        mine[canonical] = f"{source}:{story}"
+        seen.setdefault((source, canonical), line)
     if not out:
         raise BadInputError(f"{p}: no labels (only a header row)")
     return out
