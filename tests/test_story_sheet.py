@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -103,12 +104,15 @@ def test_never_writes_over_a_file(ai_db: Path, tmp_path: Path) -> None:
     assert sheet.read_bytes() == before
 
 
-def test_the_window_and_texts_on_one_line(tmp_path: Path) -> None:
+def test_the_window_and_texts_on_one_line(new_target: Callable[[], str], tmp_path: Path
+                                          ) -> None:
+    """On both engines (the sheet's SQL orders and joins as SQLite's does)."""
     docs = [article("a.com", "early", "2022-06-01T10:00:00Z", title="Early\tone",
                     excerpt="line one\nline  two\r\n\tthree"),
             article("b.com", "inside", "2022-06-02T09:00:00Z", title="Inside"),
             article("c.com", "late", "2022-06-04T00:00:00Z", title="Late")]
-    db = graphnews.open(tmp_path / "w.db")
+    target = new_target()
+    db = graphnews.open(target)
     db.ingest([write_corpus(tmp_path / "docs", docs)])
     rows = label_sheet(db)
     assert [r.title for r in rows] == ["Early one", "Inside", "Late"]
@@ -117,8 +121,7 @@ def test_the_window_and_texts_on_one_line(tmp_path: Path) -> None:
 
     sheet = tmp_path / "june2.tsv"
     result = runner.invoke(app, ["stories", "--label-sheet", str(sheet), "--since",
-                                 "2022-06-02", "--until", "2022-06-03", "--db",
-                                 str(tmp_path / "w.db")])
+                                 "2022-06-02", "--until", "2022-06-03", "--db", target])
     assert result.exit_code == 0, result.output
     assert [(r["n"], r["story"], r["url"]) for r in _read(sheet)] == [
         ("1", "1", "https://b.com/inside")]
@@ -126,7 +129,7 @@ def test_the_window_and_texts_on_one_line(tmp_path: Path) -> None:
 
     empty = tmp_path / "none.tsv"
     result = runner.invoke(app, ["stories", "--label-sheet", str(empty), "--since",
-                                 "2023-01-01", "--db", str(tmp_path / "w.db")])
+                                 "2023-01-01", "--db", target])
     assert result.exit_code != 0
     assert "no article to label" in result.stderr and not empty.exists()
 
