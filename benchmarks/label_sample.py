@@ -52,7 +52,9 @@ def main() -> None:
               f"{row['f1_error_median']}, 90th percentile {row['f1_error_p90']}; BCubed "
               f"{row['bcubed_error_median']} / {row['bcubed_error_p90']}; with or without the "
               f"related lists as the whole source: {row['related_choice_agrees']} of "
-              f"{row['related_windows']} windows")
+              f"{row['related_windows']} windows; the window's 90% interval holds the whole "
+              f"source's F1 in {row['f1_interval_covers']}, BCubed in "
+              f"{row['bcubed_interval_covers']} of {row['windows'] - row['no_pair']}")
     write_results("label_sample", {"machine": machine(), "sizes": list(SIZES),
                                    "sources": sources, "summary": summary})
 
@@ -73,6 +75,7 @@ def _source(name: str, story_of: dict[str, str], folder: Path, work: Path) -> di
                             "same_story_pairs": found.same_story_pairs,
                             "f1": found.stories["f1"],
                             "bcubed_f1": found.stories["bcubed_f1"],
+                            **found.interval,
                             "prefers_other": _prefers_other(found)})
     db.close()
     return {"source": name, "labelled": whole.labelled, "f1": whole.stories["f1"],
@@ -98,6 +101,7 @@ def _summary(k: int, sources: list[dict[str, Any]]) -> dict[str, Any]:
     fall from its whole source's (median and 90th percentile of the absolute difference)."""
     f1: list[float] = []
     bcubed: list[float] = []
+    covered = {"f1": 0, "bcubed_f1": 0}  # windows whose interval holds the whole source's
     windows = no_pair = used = 0
     for s in sources:
         mine = [w for w in s["windows"] if w["articles"] == k]
@@ -108,6 +112,8 @@ def _summary(k: int, sources: list[dict[str, Any]]) -> dict[str, Any]:
             if w["same_story_pairs"]:
                 f1.append(abs(w["f1"] - s["f1"]))
                 bcubed.append(abs(w["bcubed_f1"] - s["bcubed_f1"]))
+                covered["f1"] += w["f1_low"] <= s["f1"] <= w["f1_high"]
+                covered["bcubed_f1"] += w["bcubed_f1_low"] <= s["bcubed_f1"] <= w["bcubed_f1_high"]
     choices = [w["prefers_other"] == s["prefers_other"] for s in sources
                for w in s["windows"] if w["articles"] == k and s["prefers_other"] is not None
                and w["same_story_pairs"]]
@@ -115,7 +121,8 @@ def _summary(k: int, sources: list[dict[str, Any]]) -> dict[str, Any]:
             "related_windows": len(choices), "related_choice_agrees": sum(choices),
             "f1_error_median": _quantile(f1, 0.5), "f1_error_p90": _quantile(f1, 0.9),
             "bcubed_error_median": _quantile(bcubed, 0.5),
-            "bcubed_error_p90": _quantile(bcubed, 0.9)}
+            "bcubed_error_p90": _quantile(bcubed, 0.9),
+            "f1_interval_covers": covered["f1"], "bcubed_interval_covers": covered["bcubed_f1"]}
 
 
 def _quantile(values: list[float], q: float) -> float | None:

@@ -12,14 +12,22 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import graphnews
 from graphnews.cli import app
 from graphnews.identity import canonical_url
 from graphnews.stories import detect_stories
-from graphnews.stories.fit import read_labels
-from graphnews.stories.score import score_clusterings, score_stories
+from graphnews.stories.fit import bcubed_f1, pairwise_scores, read_labels
+from graphnews.stories.score import (
+    block_counts,
+    counts_f1,
+    score_clusterings,
+    score_interval,
+    score_stories,
+)
 from tests.conftest import DATA
 from tests.helpers_corpus import LABELLED, article, labelled_subset, plant_stories, write_corpus
 
@@ -68,6 +76,9 @@ def test_scores_merges_and_splits_worked_by_hand(
         "source": "one", "labelled": 5, "missing": 1, "labelled_stories": 2,
         "same_story_pairs": 4, "precision": 1 / 3, "recall": 1 / 4, "f1": 2 / 7,
         "bcubed_f1": 2 * p * r / (p + r), "alone_precision": 1.0, "alone_recall": 0.0,
+        # X, Y and the stored S1 share articles: one block, nothing to resample
+        "f1_low": 2 / 7, "f1_high": 2 / 7, "bcubed_f1_low": 2 * p * r / (p + r),
+        "bcubed_f1_high": 2 * p * r / (p + r),
         "alone_f1": 0.0, "alone_bcubed_f1": pytest.approx(2 * 1 * 0.4 / 1.4, abs=1e-6),
         # links: components {a1, a2}, {b1, b2}, {a3, u1, c1}: a1-a2 and b1-b2, both right
         "links_precision": 1.0, "links_recall": 0.5, "links_f1": 2 / 3,
@@ -159,3 +170,48 @@ def test_cli_score(tmp_path: Path) -> None:
     refused = runner.invoke(app, ["stories", "--score", str(bad), "--db", str(db)])
     assert refused.exit_code != 0 and "'url' and 'story'" in " ".join(refused.output.split())
     assert "Traceback" not in refused.output
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6) | st.none()), min_size=1,
+                max_size=30))
+def test_the_interval_counts_what_the_scores_count(rows: list[tuple[int, int | None]]) -> None:
+    """Summed over the blocks, the bootstrap's counts give the scores of `pairwise_scores`
+    and `bcubed_f1` (an independent implementation: pair and item counting over the whole
+    sample), for any labels and stories, an article missing from the stories alone."""
+    truth = {i: f"L{label}" for i, (label, _) in enumerate(rows)}
+    guess = {i: f"S{story}" for i, (_, story) in enumerate(rows) if story is not None}
+    counts = block_counts(truth, guess)
+    scores = counts_f1(counts.sum(axis=0))
+    assert scores["f1"][0] == pytest.approx(pairwise_scores(truth, guess)["f1"], abs=1e-6)
+    assert scores["bcubed_f1"][0] == pytest.approx(bcubed_f1(truth, guess), abs=1e-6)
+    assert counts[:, 5].sum() == len(rows)
+
+
+def test_the_interval_by_hand_and_narrower_with_more_labels() -> None:
+    # blocks: {a1, a2, a3} (labelled X, stored S1 joins a3 of Y), {b1, b2} (Z, split), {c1}
+    truth = {"a1": "X", "a2": "X", "a3": "Y", "b1": "Z", "b2": "Z", "c1": "W"}
+    guess = {"a1": "S1", "a2": "S1", "a3": "S1", "b1": "S2", "b2": "S3"}
+    counts = block_counts(truth, guess)
+    assert sorted(map(tuple, counts[:, :3].tolist())) == [(0, 0, 0), (0, 0, 1), (1, 3, 1)]
+    once = score_interval(truth, guess)
+    assert once == score_interval(truth, guess)  # seeded
+    assert once["f1_low"] < pairwise_scores(truth, guess)["f1"] < once["f1_high"]
+    # the same sample four times over (disjoint copies): the same score, a narrower interval
+    many = {(k, a): s for k in range(4) for a, s in truth.items()}
+    more = score_interval(many, {(k, a): (k, s) for k in range(4) for a, s in guess.items()})
+    assert more["f1_high"] - more["f1_low"] < once["f1_high"] - once["f1_low"]
+    # one block: nothing to resample, the interval is the score
+    assert score_interval({"a": "X", "b": "X"}, {"a": "S", "b": "S"}) == {
+        "f1_low": 1.0, "f1_high": 1.0, "bcubed_f1_low": 1.0, "bcubed_f1_high": 1.0}
+
+
+def test_the_interval_does_not_depend_on_the_order_of_the_labels() -> None:
+    sizes = [1, 2, 2, 3, 5, 8, 1, 4]  # labelled stories of unlike sizes, stored ones unlike
+    truth = {f"u{i:02d}": f"L{k}" for i, k in enumerate(
+        k for k, n in enumerate(sizes) for _ in range(n))}
+    guess = {u: f"S{int(u[1:]) // 3 if int(u[1:]) < 12 else int(u[1:])}" for u in truth}
+    backwards = dict(reversed(list(truth.items())))
+    renamed = {u: f"other-{s}" for u, s in truth.items()}
+    assert score_interval(truth, guess) == score_interval(backwards, guess) == score_interval(
+        renamed, guess)

@@ -47,15 +47,18 @@ class LabelScore:
     #: ``compare_related``), and that choice: True with the lists, False without.
     other: dict[str, float] | None = None
     other_related: bool | None = None
+    #: How far the stored stories' F1s would move on another sample (`score_interval`).
+    interval: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        """Flat, for tables and CSV: the stored stories' scores unprefixed, the references as
-        ``alone_*`` and ``links_*``, the other choice's as ``without_related_*`` (the stored
-        stories use the lists) or ``with_related_*`` (they do not)."""
+        """Flat, for tables and CSV: the stored stories' scores (and `interval`'s) unprefixed,
+        the references as ``alone_*`` and ``links_*``, the other choice's as
+        ``without_related_*`` (the stored stories use the lists) or ``with_related_*`` (they
+        do not)."""
         out: dict[str, Any] = {k: v for k, v in asdict(self).items()
                                if k not in ("stories", "alone", "links", "other",
-                                            "other_related")}
-        out |= self.stories
+                                            "other_related", "interval")}
+        out |= self.stories | self.interval
         out |= {f"alone_{k}": v for k, v in self.alone.items()}
         out |= {f"links_{k}": v for k, v in self.links.items()}
         if self.other is not None:
@@ -189,7 +192,8 @@ def _score(source: str, truth: Mapping[Any, Hashable], guess: Mapping[Any, Hasha
         source=source, labelled=len(truth), missing=missing, labelled_stories=len(counts),
         same_story_pairs=sum(c * (c - 1) // 2 for c in counts.values()),
         stories=both(guess), alone=both({a: ("alone", a) for a in truth}), links=both(linked),
-        other=None if other is None else both(other), other_related=other_related)
+        other=None if other is None else both(other), other_related=other_related,
+        interval=score_interval(truth, guess))
 
 
 def _pooled(pooled: Mapping[str, Sequence[Mapping[int, Hashable] | None]],
@@ -229,6 +233,102 @@ def _other_choice(db: Database) -> tuple[bool | None, dict[int, int] | None]:
         threshold=params.get("resolution", DEFAULT_RESOLUTION),
         seed=params.get("seed", DEFAULT_SEED))
     return related, dict(zip(corpus.ids.tolist(), membership.tolist(), strict=True))
+
+
+#: Resamples of `score_interval` and the share of them its interval spans.
+INTERVAL_DRAWS = 1000
+INTERVAL_LEVEL = 0.9
+
+
+def score_interval(truth: Mapping[Any, Hashable], guess: Mapping[Any, Hashable], *,
+                   draws: int = INTERVAL_DRAWS, level: float = INTERVAL_LEVEL,
+                   seed: int = 0) -> dict[str, float]:
+    """How far pairwise F1 and BCubed F1 would move on another sample like the labelled one.
+
+    A bootstrap over *blocks*: the labelled articles joined by sharing a labelled story or a
+    stored story (``guess``; a missing article alone). Every pair either score counts lies
+    within one block, so a block is what can be drawn again: ``draws`` resamples of as many
+    blocks, with replacement, each scored from its blocks' counts (`block_counts`); the
+    interval is the middle ``level`` of those scores (keys ``f1_low``, ``f1_high``,
+    ``bcubed_f1_low``, ``bcubed_f1_high``). Seeded: the same labels and stories give the same
+    interval. On one block the interval is the score itself.
+    """
+    import numpy as np
+
+    counts = block_counts(truth, guess)
+    weights = np.random.default_rng(seed).multinomial(
+        len(counts), np.full(len(counts), 1 / max(len(counts), 1)), size=draws)
+    tail = (1 - level) / 2 * 100
+    out = {}
+    for key, f1 in counts_f1(weights @ counts).items():
+        low, high = np.percentile(f1, [tail, 100 - tail])
+        out[f"{key}_low"], out[f"{key}_high"] = round(float(low), 6), round(float(high), 6)
+    return out
+
+
+def block_counts(truth: Mapping[Any, Hashable], guess: Mapping[Any, Hashable]) -> Any:
+    """Per block of `score_interval`, a row of what the scores count: pairs in one labelled
+    and one stored story, pairs in one stored story, pairs in one labelled story, the sums of
+    the articles' BCubed precision and recall, and the articles (summed over every block:
+    the counts of `graphnews.stories.fit.pairwise_scores` and `bcubed_f1`)."""
+    import numpy as np
+
+    articles = sorted(truth, key=repr)  # blocks numbered alike whatever order labels come in
+    found = [guess.get(a, ("alone", a)) for a in articles]
+    block = _blocks([truth[a] for a in articles], found)
+    gold_size = Counter(truth[a] for a in articles)
+    guess_size = Counter(found)
+    both = Counter(zip((truth[a] for a in articles), found, strict=True))
+    counts = np.zeros((max(block, default=-1) + 1, 6))
+    cell_block: dict[tuple[Hashable, Hashable], int] = {}
+    gold_block: dict[Hashable, int] = {}
+    guess_block: dict[Hashable, int] = {}
+    for a, guessed, b in zip(articles, found, block, strict=True):
+        cell_block.setdefault((truth[a], guessed), b)
+        gold_block.setdefault(truth[a], b)
+        guess_block.setdefault(guessed, b)
+        counts[b, 5] += 1
+    for (gold, guessed), n in both.items():
+        counts[cell_block[gold, guessed], [0, 3, 4]] += (
+            n * (n - 1) / 2, n * n / guess_size[guessed], n * n / gold_size[gold])
+    for gold, n in gold_size.items():
+        counts[gold_block[gold], 2] += n * (n - 1) / 2
+    for guessed, n in guess_size.items():
+        counts[guess_block[guessed], 1] += n * (n - 1) / 2
+    return counts
+
+
+def counts_f1(totals: Any) -> dict[str, Any]:
+    """Pairwise F1 and BCubed F1 (``f1``, ``bcubed_f1``) of rows of summed `block_counts`
+    (no predicted pair: precision 1, no labelled pair: recall 1, as `pairwise_scores`)."""
+    import numpy as np
+
+    together, predicted, true, precision, recall, size = np.atleast_2d(totals).T
+    ones = np.ones(len(together))
+    pairs = (np.divide(together, predicted, out=ones.copy(), where=predicted > 0),
+             np.divide(together, true, out=ones.copy(), where=true > 0))
+    bcubed = (precision / np.maximum(size, 1), recall / np.maximum(size, 1))
+    return {key: np.divide(2 * p * r, p + r, out=np.zeros(len(p)), where=p + r > 0)
+            for key, (p, r) in (("f1", pairs), ("bcubed_f1", bcubed))}
+
+
+def _blocks(gold: Sequence[Hashable], guess: Sequence[Hashable]) -> list[int]:
+    """Each article's block: the components of "same labelled story or same stored story"."""
+    parent = list(range(len(gold)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for labels in (gold, guess):
+        first: dict[Hashable, int] = {}
+        for i, label in enumerate(labels):
+            parent[root(i)] = root(first.setdefault(label, i))
+    roots = [root(i) for i in range(len(gold))]
+    number = {r: n for n, r in enumerate(dict.fromkeys(roots))}
+    return [number[r] for r in roots]
 
 
 def _merges(source: str, truth: Mapping[int, str], guess: Mapping[int, Hashable],
