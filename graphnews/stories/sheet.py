@@ -28,10 +28,13 @@ import datetime as dt
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from graphnews.errors import BadInputError
 from graphnews.filters import Filters
-from graphnews.store import Database
+
+if TYPE_CHECKING:
+    from graphnews.store import Database
 
 __all__ = ["SHEET_COLUMNS", "SheetRow", "label_sheet", "sheet_span", "write_label_sheet"]
 
@@ -112,7 +115,7 @@ def sheet_span(rows: list[SheetRow]) -> str:
     if not dates:
         return "no publication times"
     first, last = dt.date.fromisoformat(dates[0]), dt.date.fromisoformat(dates[-1])
-    return f"{first} to {last} ({(last - first).days + 1} days)"
+    return f"{first} to {last} ({(last - first).days + 1:,} days)"
 
 
 def _line(text: str | None) -> str:
