@@ -154,7 +154,7 @@ ScoreOption = Annotated[
         "with url and story columns, optionally source, as for --fit; --label-sheet writes "
         "one to fill in): pairwise precision, "
         "recall, F1 (f1_90: the middle 90% of a bootstrap over the labelled stories; it held "
-        "the whole corpus's F1 79-87% of the time on samples of 100-150 articles) and BCubed F1 "
+        "the whole corpus's F1 80-87% of the time on samples of 100-150 articles) and BCubed F1 "
         "beside every article alone, the connected components of "
         "the related links and the stories computed the other way about the related lists "
         "(without them; with them after --ignore-related), and the stories that merge or "
@@ -231,7 +231,7 @@ RelatedOption = Annotated[
         show_default=False,
         help="Compute the stories without the documents' related lists (every article kept; "
         "text, names and time alone), or with them again. Kept for later commands, like "
-        "--resolution. For lists that recommend other stories of the beat: on all 6 "
+        "--resolution. For lists that recommend other stories of the beat: on all 8 "
         "labelled real sources with lists that the model never saw, leaving them out scored "
         "higher (on one by 0.01); on the one it was fitted on, lower (docs/stories.md, "
         "\"Related lists: yours to leave out\"). Check on a few labels of your own with "
@@ -288,7 +288,7 @@ def stories_command(
 
     Each story's confidence is the calibrated mean probability, over its candidate pairs, that
     the two articles report one story; on real sources the model never saw it overstates
-    (pairs given 0.9-1.0 were one story 74% of the time): rank by it. --ranges says in how many
+    (pairs given 0.9-1.0 were one story 78% of the time): rank by it. --ranges says in how many
     of nine other clusterings each story is found whole. --resolution and --seed are kept with
     the stories: story, spread, render and run show the same stories afterwards.
 
