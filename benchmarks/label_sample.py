@@ -62,22 +62,22 @@ def main() -> None:
 def _source(name: str, story_of: dict[str, str], folder: Path, work: Path) -> dict[str, Any]:
     db = _database(work / f"{name}.db", [folder])
     detect_stories(db)
-    whole = score_stories(db, {name: story_of}, compare_related=True).scores[0]
     in_order = _in_time_order(db, story_of)
-    windows = []
+    samples: dict[str, dict[str, str]] = {name: story_of}  # the whole source, then each window
     for k in SIZES:
         for start in range(0, max(len(in_order) - k, 0) + 1, k // 2):
-            sample = {url: story_of[url] for url in in_order[start:start + k]}
-            if len(sample) < k:
-                break
-            found = score_stories(db, {name: sample}, compare_related=True).scores[0]
-            windows.append({"articles": k, "start": start,
-                            "same_story_pairs": found.same_story_pairs,
-                            "f1": found.stories["f1"],
-                            "bcubed_f1": found.stories["bcubed_f1"],
-                            **found.interval,
-                            "prefers_other": _prefers_other(found)})
+            if len(in_order) >= start + k:
+                samples[f"{k}@{start}"] = {url: story_of[url]
+                                           for url in in_order[start:start + k]}
+    # one call: each window scored as a source of its own (pairs within it only), and the
+    # stories the other choice about the related lists gives computed once for all of them
+    whole, *found = score_stories(db, samples, compare_related=True).scores[:len(samples)]
     db.close()
+    windows = [{"articles": int(key.split("@")[0]), "start": int(key.split("@")[1]),
+                "same_story_pairs": score.same_story_pairs, "f1": score.stories["f1"],
+                "bcubed_f1": score.stories["bcubed_f1"], **score.interval,
+                "prefers_other": _prefers_other(score)}
+               for key, score in zip(list(samples)[1:], found, strict=True)]
     return {"source": name, "labelled": whole.labelled, "f1": whole.stories["f1"],
             "bcubed_f1": whole.stories["bcubed_f1"], "prefers_other": _prefers_other(whole),
             "windows": windows}

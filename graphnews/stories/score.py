@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 from graphnews.stories.fit import bcubed_f1, pairwise_scores
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from graphnews.store import Database
     from graphnews.stories.alternatives import Alternatives
 
@@ -266,7 +268,7 @@ def score_interval(truth: Mapping[Any, Hashable], guess: Mapping[Any, Hashable],
     return out
 
 
-def block_counts(truth: Mapping[Any, Hashable], guess: Mapping[Any, Hashable]) -> Any:
+def block_counts(truth: Mapping[Any, Hashable], guess: Mapping[Any, Hashable]) -> np.ndarray:
     """Per block of `score_interval`, a row of what the scores count: pairs in one labelled
     and one stored story, pairs in one stored story, pairs in one labelled story, the sums of
     the articles' BCubed precision and recall, and the articles (summed over every block:
@@ -298,7 +300,7 @@ def block_counts(truth: Mapping[Any, Hashable], guess: Mapping[Any, Hashable]) -
     return counts
 
 
-def counts_f1(totals: Any) -> dict[str, Any]:
+def counts_f1(totals: np.ndarray) -> dict[str, np.ndarray]:
     """Pairwise F1 and BCubed F1 (``f1``, ``bcubed_f1``) of rows of summed `block_counts`
     (no predicted pair: precision 1, no labelled pair: recall 1, as `pairwise_scores`)."""
     import numpy as np
