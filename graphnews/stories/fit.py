@@ -98,15 +98,13 @@ def read_labels(path: str | Path) -> dict[str, dict[str, str]]:
                 f"{p}:{line}: a row needs a URL and a story, got url={url!r} story={story!r}"
             )
         source = (row.get("source") or "").strip() or p.stem
-        mine = out.setdefault(source, {})
-        if mine.get(canonical, f"{source}:{story}") != f"{source}:{story}":
+        first = seen.setdefault((source, canonical), line)
+        label = out.setdefault(source, {}).setdefault(canonical, f"{source}:{story}")
+        if label != f"{source}:{story}":
             raise BadInputError(
-                f"{p}:{line}: {url} is labelled again, with another story "
-                f"({story!r}; line {seen[source, canonical]}: "
-                f"{mine[canonical].removeprefix(f'{source}:')!r}); an article is in one story"
+                f"{p}:{line}: {url} is labelled again, with another story ({story!r}; line "
+                f"{first}: {label.removeprefix(f'{source}:')!r}); an article is in one story"
             )
-        mine[canonical] = f"{source}:{story}"
-        seen.setdefault((source, canonical), line)
     if not out:
         raise BadInputError(f"{p}: no labels (only a header row)")
     return out
