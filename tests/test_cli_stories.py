@@ -353,6 +353,69 @@ def test_story_explain_names_whose_news_the_titles_lead_with(real: str) -> None:
     assert code == 0 and "title actors" in out
 
 
+def test_a_fit_is_scored_beside_the_model_before_it_and_can_be_forgotten(
+    tmp_path: Path,
+) -> None:
+    """`stories --fit`: each left-out part is also scored by the model in force before the fit
+    (`f1_before`), which is what the stories computed as `graphnews stories` computes them
+    score there (an independent path: the stored stories, not the fit's own clustering); a
+    second fit compares with the first; `--shipped-model` forgets it and the stories are the
+    shipped model's again."""
+    from graphnews.generator import DOCUMENTS_DIR, generate_corpus
+    from graphnews.stories.detect import fitted_model
+    from graphnews.stories.fit import pairwise_scores
+
+    truth = generate_corpus(tmp_path / "c", documents=200, noise=0.2, seed=5)
+    db_path = str(tmp_path / "g.db")
+    graphnews.open(db_path).ingest([tmp_path / "c" / DOCUMENTS_DIR])
+    stories = sorted(set(truth.story_of.values()))
+    source = {s: "odd" if i % 2 else "even" for i, s in enumerate(stories)}
+    labels = tmp_path / "labels.tsv"
+    labels.write_text("url\tstory\tsource\n" + "".join(
+        f"{u}\t{s}\t{source[s]}\n" for u, s in truth.story_of.items()), encoding="utf-8")
+    part = {name: {u: s for u, s in truth.story_of.items() if source[s] == name}
+            for name in ("even", "odd")}
+
+    def stored_scores() -> dict[str, float]:
+        assert invoke("stories", "--db", db_path, "--silent")[0] == 0
+        with graphnews.open(db_path) as database:
+            stored = graphnews.stories.story_urls(database)
+        return {name: pairwise_scores(t, stored)["f1"] for name, t in part.items()}
+
+    shipped = stored_scores()
+    code, _, err = invoke("stories", "--fit", str(labels), "--db", db_path)
+    assert code == 0, err
+    with graphnews.open(db_path) as database:
+        first = fitted_model(database)
+    assert first is not None
+    report = first.report["cross_validation"]
+    said = " ".join(err.split())  # the table's title and the verdict wrap at the console's width
+    assert "and of the shipped model on the same parts" in said
+    assert (f"pairwise F1 {report['mean']['f1']:.2f} against {report['mean_before']['f1']:.2f} "
+            "on the left-out parts") in said
+    assert "'graphnews stories --shipped-model' goes back to the shipped model" in said
+    assert report["model_before"] == "shipped"
+    assert {r["left_out"]: r["f1_before"] for r in report["left_out"]} == shipped
+    assert report["mean_before"]["f1"] == round(sum(shipped.values()) / 2, 4)
+    by_first = stored_scores()  # the stories the first fit computes
+    code, _, err = invoke("stories", "--fit", str(labels), "--db", db_path)
+    assert code == 0 and "and of the earlier fit on the same parts" in " ".join(err.split())
+    with graphnews.open(db_path) as database:
+        second = fitted_model(database)
+    assert second is not None and second.report["cross_validation"]["model_before"] == "fitted"
+    assert {r["left_out"]: r["f1_before"]
+            for r in second.report["cross_validation"]["left_out"]} == by_first
+    code, _, err = invoke("stories", "--shipped-model", "--db", db_path)
+    assert code == 0 and "the model fitted with --fit is forgotten" in err
+    with graphnews.open(db_path) as database:
+        assert fitted_model(database) is None
+    assert stored_scores() == shipped
+    code, _, err = invoke("stories", "--shipped-model", "--db", db_path)
+    assert code == 0 and "no model fitted with --fit" in err
+    code, _, err = invoke("stories", "--shipped-model", "--fit", str(labels), "--db", db_path)
+    assert code != 0 and "contradict" in err and "Traceback" not in err
+
+
 def test_stories_fit_reports_cross_validated_scores_and_keeps_the_model(
     tmp_path: Path,
 ) -> None:

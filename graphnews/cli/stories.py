@@ -139,8 +139,17 @@ FitOption = Annotated[
         dir_okay=False,
         show_default=False,
         help="Fit the same-story model on your own labels (a TSV with url and story columns, "
-        "optionally source), report its cross-validated scores, and keep it in the database "
-        "for every later command.",
+        "optionally source), report its cross-validated scores beside those of the model "
+        "before it (the shipped one) on the same left-out parts, and keep it in the database "
+        "for every later command (--shipped-model goes back).",
+    ),
+]
+ShippedModelOption = Annotated[
+    bool,
+    typer.Option(
+        "--shipped-model",
+        help="Forget the model fitted with --fit and compute the stories with the shipped "
+        "model again (for every later command).",
     ),
 ]
 
@@ -254,6 +263,7 @@ def stories_command(
     seed: SeedOption = None,
     ignore_related: RelatedOption = None,
     fit: FitOption = None,
+    shipped_model: ShippedModelOption = False,
     score: ScoreOption = None,
     ranges: StoryRangesOption = False,
     correct: Annotated[Path | None, typer.Option(
@@ -303,6 +313,8 @@ def stories_command(
 
     Example: graphnews stories --top 10 --min-outlets 3
     """
+    if shipped_model and fit is not None:
+        raise BadInputError("--shipped-model and --fit contradict each other: give one")
     database = open_database(db)
     if label_sheet is not None:
         _write_sheet(database, label_sheet, filters=report_filters(
@@ -313,8 +325,10 @@ def stories_command(
         from graphnews.stories.detect import use_related
 
         use_related(database, not ignore_related)
+    if shipped_model:
+        _forget_fit(database, silent=silent)
     if fit is not None:
-        _fit(database, fit, fmt=fmt, silent=silent)
+        _fit(database, fit, silent=silent)
     if correct is not None:
         _correct_from(database, correct, silent=silent)
     made = ensure_stories(database, resolution=resolution, seed=seed, silent=silent,
@@ -616,40 +630,63 @@ def _range_cells(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _fit(database: Database, labels: Path, *, fmt: Format, silent: bool) -> None:
-    """Fit the model on the user's labels, report cross-validated scores, keep it in the db."""
-    import json
-
-    from graphnews.stories.detect import MODEL_META_KEY
+def _fit(database: Database, labels: Path, *, silent: bool) -> None:
+    """Fit the model on the user's labels, report cross-validated scores beside the model's
+    before it, keep it in the database."""
+    from graphnews.stories.detect import use_model
     from graphnews.stories.fit import cross_validate, read_labels
 
     model, report = cross_validate(database, read_labels(labels))
-    with database.transaction():
-        database.put_meta(MODEL_META_KEY, json.dumps(model.as_dict()))
+    use_model(database, model)
     if silent:
         return
     from rich.table import Table
 
+    before = "the shipped model" if report["model_before"] == "shipped" else "the earlier fit"
     # On stderr: stdout stays the stories list (table, CSV or JSON).
     table = Table(
         title=f"cross-validated scores of the model fitted on "
         f"{report['labelled_articles']:,} labelled articles (each part scored "
-        "by the model fitted without it)",
+        f"by the model fitted without it), and of {before} on the same parts",
         header_style="bold",
     )
-    columns = ("left_out", "articles", "precision", "recall", "f1", "bcubed_f1")
+    columns = ("left_out", "articles", "precision", "recall", "f1", "bcubed_f1", "f1_before",
+               "bcubed_f1_before")
     for c in columns:
         table.add_column(c, justify="left" if c == "left_out" else "right")
-    rows = [
-        *report["left_out"],
-        {"left_out": "mean", "articles": report["labelled_articles"], **report["mean"]},
-    ]
+    mean = report["mean"] | {f"{k}_before": v for k, v in report["mean_before"].items()}
+    rows = [*report["left_out"],
+            {"left_out": "mean", "articles": report["labelled_articles"], **mean}]
     for r in rows:
-        table.add_row(*(str(r[c]) for c in columns))
+        table.add_row(*(f"{r[c]:.3f}" if isinstance(r[c], float) else str(r[c])
+                        for c in columns))
     err_console().print(table)
-    err_console().print(
-        "the fitted model is kept in the database: stories are recomputed with it", highlight=False
-    )
+    err_console().print(_fit_verdict(report, before), highlight=False)
+
+
+def _fit_verdict(report: dict[str, Any], before: str) -> str:
+    """What the cross-validation says of the fit against the model before it."""
+    mine, theirs = report["mean"]["f1"], report["mean_before"]["f1"]
+    compared = f"pairwise F1 {mine:.2f} against {theirs:.2f} on the left-out parts"
+    back = "; 'graphnews stories --shipped-model' goes back to the shipped model"
+    if mine > theirs:
+        return (f"Your fit scores higher than {before} ({compared}): it is kept in the database "
+                f"and the stories are recomputed with it{back}.")
+    return (f"Your fit does not score higher than {before} ({compared}). It is kept in the "
+            f"database as asked and the stories are recomputed with it{back}.")
+
+
+def _forget_fit(database: Database, *, silent: bool) -> None:
+    """``--shipped-model``: the database's own fit forgotten (said when there was none)."""
+    from graphnews.stories.detect import fitted_model, use_model
+
+    had = fitted_model(database) is not None
+    use_model(database, None)
+    if not silent:
+        err_console().print(
+            "the model fitted with --fit is forgotten: the stories are computed with the "
+            "shipped model" if had else "no model fitted with --fit: the shipped model "
+            "computes the stories already", highlight=False)
 
 
 def _related_hint(score: LabelScore, flag: str) -> str | None:

@@ -78,10 +78,12 @@ __all__ = [
     "dirty_region",
     "evidence_key",
     "evidence_prints",
+    "fitted_model",
     "region_pairs",
     "stored_parameters",
     "stories_are_current",
     "update_stories",
+    "use_model",
     "use_related",
 ]
 
@@ -258,7 +260,7 @@ def update_stories(
         density=density,
         progress=progress,
     ).run(incremental=incremental, keep_evidence=keep_evidence)
-    report.shipped_model = model is None and _own_model(db) is None
+    report.shipped_model = model is None and fitted_model(db) is None
     return report
 
 
@@ -279,8 +281,8 @@ def _model_for(db: Database, model: Model | None, data: str) -> tuple[Model, flo
     from graphnews.stories.pairs import load_model
 
     if model is None:
-        own = _own_model(db)
-        model = load_model() if own is None else Model.from_dict(json.loads(own))
+        own = fitted_model(db)
+        model = load_model() if own is None else own
     if model.dense is None:
         return model, None
     # The stored stories' density holds while the data is the one they were computed from
@@ -293,10 +295,23 @@ def _model_for(db: Database, model: Model | None, data: str) -> tuple[Model, flo
     return model.for_density(density), density
 
 
-def _own_model(db: Database) -> str | None:
-    """The database's own fit (``graphnews stories --fit``, as JSON), if it has one."""
+def fitted_model(db: Database) -> Model | None:
+    """The database's own fit (``graphnews stories --fit``, `use_model`), if it has one."""
     row = db.conn.execute("SELECT value FROM meta WHERE key = ?", (MODEL_META_KEY,)).fetchone()
-    return None if row is None else str(row[0])
+    return None if row is None else Model.from_dict(json.loads(row[0]))
+
+
+def use_model(db: Database, model: Model | None) -> None:
+    """Keep ``model`` (fitted on the user's labels: `graphnews.stories.fit.cross_validate`) as
+    the database's own, for every later computation of its stories; None forgets the
+    database's own fit, so that the shipped model computes them again (``graphnews stories
+    --shipped-model``). Nothing is recomputed here: the next computation sees the model
+    changed and recomputes every story."""
+    with db.transaction():
+        if model is None:
+            db.conn.execute("DELETE FROM meta WHERE key = ?", (MODEL_META_KEY,))
+        else:
+            db.put_meta(MODEL_META_KEY, json.dumps(model.as_dict()))
 
 
 def database_density(db: Database) -> float:
