@@ -391,8 +391,9 @@ def test_a_fit_is_scored_beside_the_model_before_it_and_can_be_forgotten(
     report = first.report["cross_validation"]
     said = " ".join(err.split())  # the table's title and the verdict wrap at the console's width
     assert "and of the shipped model on the same parts" in said
-    assert (f"pairwise F1 {report['mean']['f1']:.2f} against {report['mean_before']['f1']:.2f} "
-            "on the left-out parts") in said
+    side = "higher" if report["mean"]["f1"] > report["mean_before"]["f1"] else "lower"
+    assert (f"Your fit scores {side} than the shipped model on the left-out parts (pairwise F1 "
+            f"{report['mean']['f1']:.2f} against {report['mean_before']['f1']:.2f})") in said
     assert "'graphnews stories --shipped-model' goes back to the shipped model" in said
     assert report["model_before"] == "shipped"
     assert {r["left_out"]: r["f1_before"] for r in report["left_out"]} == shipped
@@ -440,3 +441,25 @@ def test_stories_fit_reports_cross_validated_scores_and_keeps_the_model(
     bad.write_text("url\tstory\nhttps://example.com/a\t\n", encoding="utf-8")
     code, _, err = invoke("stories", "--fit", str(bad), "--db", db_path)
     assert code != 0 and "bad.tsv:2:" in err and "Traceback" not in err
+
+
+def test_the_fit_verdict_quotes_the_committed_fit_sample_results() -> None:
+    """The counts `--fit` prints as its caution are those of benchmarks/fit_sample.py's
+    committed results (every sample size summed), not numbers typed in once and left."""
+    from graphnews.cli.stories import _fit_verdict
+
+    results = Path(__file__).parent.parent / "benchmarks" / "results" / "fit_sample.json"
+    summary = json.loads(results.read_text(encoding="utf-8"))["summary"]
+
+    def total(key: str) -> int:
+        return sum(row[key] for row in summary)
+
+    report = {"mean": {"f1": 0.5}, "mean_before": {"f1": 0.6}}
+    said = _fit_verdict(report, "the shipped model")
+    assert "Your fit scores lower than the shipped model" in said
+    assert (f"more often than higher ({total('fit_lower')} against {total('fit_higher')} of "
+            f"{total('fitted')})") in said
+    assert f"named the higher one {total('verdict_right')} times in {total('verdict_decided')}" \
+        in said
+    assert len({row["sources"] for row in summary if row["articles"] != 150}) == 1
+    assert f"on {summary[0]['sources']} labelled sources" in said
