@@ -73,7 +73,12 @@ from graphnews.ingest import IngestReport, ingest
 from graphnews.ingest.reader import expand_inputs
 from graphnews.progress import Progress, no_progress
 from graphnews.store import Database
-from graphnews.stories.stored import related_ignored, use_related
+from graphnews.stories.stored import (
+    keep_singletons,
+    related_ignored,
+    singletons_kept,
+    use_related,
+)
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -197,6 +202,7 @@ def run(
     filters: Filters | None = None,
     ranges: bool = False,
     related: bool | None = None,
+    singletons: bool | None = None,
 ) -> RunReport:
     """Ingest ``inputs`` into ``db``, then run every analysis step, writing into ``out_dir``.
 
@@ -232,6 +238,11 @@ def run(
         (False: text, names and time alone), and keep that choice for later commands, as
         ``graphnews stories --use-related`` / ``--ignore-related`` do; None keeps the stored
         choice (with the lists unless changed).
+    singletons : bool, optional
+        Let an article be a story of its own (True), or leave none alone (False: for a set of
+        grouped stories, `graphnews.stories.pairs.join_singletons`), and keep that choice, as
+        ``graphnews stories --singletons`` / ``--no-singletons`` do; None keeps the stored
+        choice (single articles allowed unless changed).
 
     Returns
     -------
@@ -248,10 +259,14 @@ def run(
                        steps=[_ingest_step(ingested)])
     if related is not None:
         use_related(db, related)
+    if singletons is not None:
+        keep_singletons(db, singletons)
     f = filters or Filters()
     options: dict[str, Any] = {"version": __version__, "steps": [s.name for s in _STEPS]}
     if related_ignored(db):  # the stories a previous run left may be those of the other choice
         options["related"] = "ignored"
+    if not singletons_kept(db):
+        options["singletons"] = "joined"
     if not f.is_empty:
         options["filters"] = f.as_dict()
     if ranges:

@@ -205,6 +205,7 @@ def test_stories_keep_the_resolution_and_seed_they_were_computed_with(real: str)
         "resolution": 0.5,
         "seed": 0,
         "related": True,
+        "singletons": True,
     }
 
 

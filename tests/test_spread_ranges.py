@@ -70,8 +70,8 @@ def test_the_stored_parameters_give_the_stored_stories_and_nothing_is_stored(
     db = graphnews.open(str(path))
     before = load_stories(db)
     found = alternative_stories(db, resolutions=(0.5, 0.3), seeds=(0,))
-    assert load_stories(db) == before and stored_parameters(db) == {"resolution": 0.5, "seed": 0,
-                                                                "related": True}
+    assert load_stories(db) == before and stored_parameters(db) == {
+        "resolution": 0.5, "seed": 0, "related": True, "singletons": True}
     stored = {a: s.id for s in before for a in s.articles}
     def under(key: tuple[float, int]) -> dict[int, object]:
         return dict(zip(found.ids.tolist(), found.labels[key].tolist(), strict=True))

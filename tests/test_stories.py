@@ -170,7 +170,8 @@ def test_nothing_is_recomputed_when_nothing_changed(two_events: Events) -> None:
     assert again.mode == "unchanged" and again.stories == first.stories
     assert update_stories(db, resolution=0.1).mode == "full"  # other parameters: recompute
     assert not stories_are_current(db, resolution=0.5)  # for the default parameters
-    assert stored_parameters(db) == {"resolution": 0.1, "seed": 0, "related": True}
+    assert stored_parameters(db) == {"resolution": 0.1, "seed": 0, "related": True,
+                                  "singletons": True}
     kept = update_stories(db)  # no parameters: the stored ones, nothing to do
     assert kept.mode == "unchanged" and kept.resolution == 0.1
 
@@ -317,7 +318,8 @@ def test_stories_without_the_related_lists_update_incrementally(
     assert not with_lists.related_ignored and not with_lists.text_only
     first = update_stories(db, related=False)
     assert first.mode == "full" and first.related_ignored and first.text_only
-    assert stored_parameters(db) == {"resolution": 0.5, "seed": 0, "related": False}
+    assert stored_parameters(db) == {"resolution": 0.5, "seed": 0, "related": False,
+                                  "singletons": True}
     db.ingest(files[560:])
     report = update_stories(db)
     assert report.mode == "incremental" and report.related_ignored and report.text_only

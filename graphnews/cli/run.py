@@ -26,7 +26,7 @@ from graphnews.cli.output import (
     err_console,
     progress_bars,
 )
-from graphnews.cli.stories import RelatedOption
+from graphnews.cli.stories import RelatedOption, SingletonsOption
 
 if TYPE_CHECKING:
     from graphnews.pipeline import RunReport
@@ -61,6 +61,7 @@ def run_command(
     language: LanguageOption = None,
     ranges: RunRangesOption = False,
     ignore_related: RelatedOption = None,
+    no_singletons: SingletonsOption = None,
     silent: SilentOption = False,
 ) -> None:
     """Do everything in one go: ingest, then every report, into one folder.
@@ -78,6 +79,8 @@ def run_command(
     --ignore-related computes the stories without the documents' related lists (kept for
     later runs and commands; --use-related brings them back): on feeds whose lists recommend
     other stories of the beat, the stories are better without them (docs/stories.md).
+    --no-singletons leaves no article alone, for a set of grouped stories (kept too;
+    --singletons undoes it).
 
     Example: graphnews run seeds/ --out output/
     """
@@ -92,7 +95,8 @@ def run_command(
     with progress_bars(silent) as progress:
         report = run(database, inputs, out_dir=out, progress=progress, max_size=max_size,
                      overrides=overrides, force=force, filters=filters, ranges=ranges,
-                     related=None if ignore_related is None else not ignore_related)
+                     related=None if ignore_related is None else not ignore_related,
+                     singletons=None if no_singletons is None else not no_singletons)
     say_problems(report.ingest, silent=silent)
     if fmt is Format.json:
         emit_object(report.as_dict(), fmt)

@@ -249,6 +249,20 @@ RelatedOption = Annotated[
 ]
 
 
+SingletonsOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--no-singletons/--singletons",
+        show_default=False,
+        help="For a set of grouped stories (every article in a story of two or more, as a "
+        "curated collection is): leave no article alone; one the clustering leaves alone "
+        "joins the story of its likeliest candidate partner. Kept for later commands, like "
+        "--resolution; --singletons lets an article be a story of its own again. Not for a "
+        "news feed, whose single articles are real (docs/stories.md, \"No single articles\").",
+    ),
+]
+
+
 @app.command("stories")
 def stories_command(
     top: TopOption = 20,
@@ -262,6 +276,7 @@ def stories_command(
     resolution: ResolutionOption = None,
     seed: SeedOption = None,
     ignore_related: RelatedOption = None,
+    no_singletons: SingletonsOption = None,
     fit: FitOption = None,
     shipped_model: ShippedModelOption = False,
     score: ScoreOption = None,
@@ -325,6 +340,10 @@ def stories_command(
         from graphnews.stories.detect import use_related
 
         use_related(database, not ignore_related)
+    if no_singletons is not None:  # before --fit too: its clusterings honour the choice
+        from graphnews.stories.stored import keep_singletons
+
+        keep_singletons(database, not no_singletons)
     if shipped_model:
         _forget_fit(database, silent=silent)
     if fit is not None:

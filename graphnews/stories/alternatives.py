@@ -54,7 +54,7 @@ from graphnews.stories.detect import (
     stories_are_current,
 )
 from graphnews.stories.pairs import Articles, CandidateSearch, Clustering, Model
-from graphnews.stories.stored import get_story, load_stories
+from graphnews.stories.stored import get_story, load_stories, singletons_kept
 
 if TYPE_CHECKING:
     from graphnews.store import Database
@@ -197,7 +197,7 @@ def _evidence_of(db: Database, model: Model | None, kept: _Kept | None,
                          full=region is None)
     join, separate = corrections.positions([corpus.urls[i] for i in subset])
     clustering = Clustering(len(subset), pairs.keeping("text_cos"), chosen.log_odds(pairs.x),
-                            join=join, separate=separate)
+                            join=join, separate=separate, singletons=singletons_kept(db))
     return corpus, prints, routing, clustering, region
 
 

@@ -58,7 +58,13 @@ from graphnews.stories.pairs import (
     candidate_pairs,
     window_density,
 )
-from graphnews.stories.stored import Story, load_stories, related_ignored, use_related
+from graphnews.stories.stored import (
+    Story,
+    load_stories,
+    related_ignored,
+    singletons_kept,
+    use_related,
+)
 from graphnews.stories.words import LANGUAGE_NAMES, unfitted_script
 
 if TYPE_CHECKING:
@@ -128,6 +134,7 @@ class StoryRun:
     shipped_model: bool = True  # the shipped model (fitted on English news), not your own fit
     corrections: int = 0  # the user's corrections honoured (`graphnews.stories.constraints`)
     related_ignored: bool = False  # computed without the related lists (``--ignore-related``)
+    singletons_joined: bool = False  # no article left alone (``--no-singletons``)
     seconds: dict[str, float] = field(default_factory=dict)
     #: A full computation's evidence, when asked for (`update_stories` ``keep_evidence``).
     evidence: Evidence | None = field(default=None, repr=False, compare=False)
@@ -139,6 +146,12 @@ class StoryRun:
             notes.append(
                 "computed without the documents' related lists, as 'graphnews stories "
                 "--ignore-related' chose ('--use-related' uses them again)"
+            )
+        if self.singletons_joined:
+            notes.append(
+                "no article with a candidate pair is left alone, as 'graphnews stories "
+                "--no-singletons' chose for a set of grouped stories ('--singletons' lets "
+                "an article be a story of its own again)"
             )
         if self.untimed:
             notes.append(
@@ -326,14 +339,16 @@ def database_density(db: Database) -> float:
 
 
 def stored_parameters(db: Database) -> dict[str, Any] | None:
-    """``{"resolution": ..., "seed": ..., "related": ...}`` of the stored stories (None
-    before any); ``related`` is False when they were computed without the related lists."""
+    """``{"resolution": ..., "seed": ..., "related": ..., "singletons": ...}`` of the stored
+    stories (None before any); ``related`` is False when they were computed without the
+    related lists, ``singletons`` False when no article was left alone."""
     state = _load_state(db)
     if state is None:
         return None
     params = json.loads(state["params"])
     return {"resolution": params["resolution"], "seed": params["seed"],
-            "related": params.get(_RELATED) != "ignored"}
+            "related": params.get(_RELATED) != "ignored",
+            "singletons": params.get(_SINGLETONS) != "joined"}
 
 
 def stories_are_current(
@@ -352,7 +367,8 @@ def stories_are_current(
     seed = stored["seed"] if seed is None else seed
     data = _data_version(db)
     return state.get("key") == (data, _params(resolution, seed, _model_for(db, model, data)[0],
-                                              load_constraints(db), related_ignored(db)))
+                                              load_constraints(db), related_ignored(db),
+                                              joined=not singletons_kept(db)))
 
 
 def evidence_prints(corpus: Articles) -> np.ndarray:
@@ -492,7 +508,9 @@ class _Detector:
         constraints = self.constraints = load_constraints(self.db)
         self.report.corrections = len(constraints.items)
         ignored = self.report.related_ignored = related_ignored(self.db)
-        key = (self.data, _params(self.resolution, self.seed, self.model, constraints, ignored))
+        joined = self.report.singletons_joined = not singletons_kept(self.db)
+        key = (self.data, _params(self.resolution, self.seed, self.model, constraints, ignored,
+                                  joined=joined))
         state = _load_state(self.db)
         if incremental and state is not None and state.get("key") == key:
             self.report.mode = "unchanged"
@@ -552,12 +570,14 @@ class _Detector:
         lap("evidence")
         self._stage("cluster")
         join, separate = constraints.positions([corpus.urls[i] for i in subset])
-        clustering = Clustering(len(subset), pairs, log_odds, join=join, separate=separate)
+        clustering = Clustering(len(subset), pairs, log_odds, join=join, separate=separate,
+                                singletons=not joined)
         membership = clustering.membership(threshold=self.resolution, seed=self.seed)
         confidence = _confidence(membership, pairs.u, pairs.v, log_odds)
         if keep_evidence and region is None:
             self.report.evidence = Evidence(
-                {"data": self.data} | _evidence(unrouted, constraints, ignored), corpus, prints,
+                {"data": self.data} | _evidence(unrouted, constraints, ignored, joined=joined),
+                corpus, prints,
                 {"text_only": self.report.text_only, "language": corpus.language}, clustering)
         lap("cluster")
         self._stage("store")
@@ -731,12 +751,14 @@ def _data_version(db: Database) -> str:
 
 
 def _params(resolution: float, seed: int, model: Model, constraints: StoryConstraints,
-            ignored: bool) -> str:
+            ignored: bool, *, joined: bool) -> str:
     """The parameters stored stories were computed with; with `_data_version`, their key.
-    The user's corrections count once there are any, the related lists once ignored (stories
-    stored before either stay current while there is none)."""
+    The user's corrections count once there are any, the related lists once ignored, the
+    single articles once joined (stories stored before any of them stay current while there
+    is none)."""
     return json.dumps(
-        {"resolution": resolution, "seed": seed} | _evidence(model, constraints, ignored),
+        {"resolution": resolution, "seed": seed}
+        | _evidence(model, constraints, ignored, joined=joined),
         sort_keys=True)
 
 
@@ -744,6 +766,8 @@ def _params(resolution: float, seed: int, model: Model, constraints: StoryConstr
 _CORRECTIONS = "constraints"
 #: The key saying the related lists were left out ("ignored"), there too.
 _RELATED = "related"
+#: The key saying no article was left alone ("joined", `singletons_kept`), there too.
+_SINGLETONS = "singletons"
 
 
 def but_corrections(evidence: dict[str, Any]) -> dict[str, Any]:
@@ -768,9 +792,12 @@ def corrected_articles(before: list[dict[str, str]] | None, evidence: dict[str, 
     return np.array([i for i, url in enumerate(corpus.urls) if url in urls], dtype=np.int64)
 
 
-def _evidence(model: Model, constraints: StoryConstraints, ignored: bool) -> dict[str, Any]:
+def _evidence(model: Model, constraints: StoryConstraints, ignored: bool, *,
+              joined: bool) -> dict[str, Any]:
     """What the candidate pairs and their probabilities depend on besides the data
-    (``ignored``: the related lists are left out, `related_ignored`)."""
+    (``ignored``: the related lists are left out, `related_ignored`), and the two choices
+    every clustering of them honours: the user's corrections and ``joined`` (no article left
+    alone, `singletons_kept`), so that clusterings kept from other choices are made again."""
     fitted = hashlib.blake2b(
         json.dumps(
             {k: v for k, v in model.as_dict().items() if k != "report"}, sort_keys=True
@@ -782,6 +809,8 @@ def _evidence(model: Model, constraints: StoryConstraints, ignored: bool) -> dic
         params[_CORRECTIONS] = digest
     if ignored:
         params[_RELATED] = "ignored"
+    if joined:
+        params[_SINGLETONS] = "joined"
     return params
 
 
@@ -791,7 +820,7 @@ def evidence_key(db: Database, model: Model | None = None) -> dict[str, Any]:
     keys mean the same candidate pairs with the same probabilities."""
     data = _data_version(db)
     return {"data": data} | _evidence(_model_for(db, model, data)[0], load_constraints(db),
-                                      related_ignored(db))
+                                      related_ignored(db), joined=not singletons_kept(db))
 
 
 def _load_state(db: Database) -> dict[str, Any] | None:

@@ -69,6 +69,7 @@ __all__ = [
     "candidate_pairs",
     "fit_logistic",
     "fit_model",
+    "join_singletons",
     "load_model",
     "related_ignored",
     "window_density",
@@ -1033,6 +1034,7 @@ def cluster(
     *,
     threshold: float = 0.5,
     seed: int = 0,
+    singletons: bool = True,
 ) -> np.ndarray:
     """Stories as a correlation clustering of the pairs (a story number per article).
 
@@ -1053,9 +1055,11 @@ def cluster(
     its market reports, say) each say "no" for the same reason, and summed as independent votes
     they split big, varied stories. The penalties ``a_i`` are still estimated from the log-odds
     clipped at +-6 (how unlikely an article's nearest texts are is what keeps stories of two on
-    a busy beat apart). Nothing is tuned per corpus; deterministic for the seed.
+    a busy beat apart). Nothing is tuned per corpus; deterministic for the seed. Without
+    ``singletons``, no article with a candidate pair is left alone (`join_singletons`).
     """
-    return Clustering(n, pairs, log_odds).membership(threshold=threshold, seed=seed)
+    return Clustering(n, pairs, log_odds, singletons=singletons).membership(
+        threshold=threshold, seed=seed)
 
 
 class Clustering:
@@ -1067,15 +1071,22 @@ class Clustering:
     """
 
     def __init__(self, n: int, pairs: Pairs, log_odds: np.ndarray, *,
-                 join: np.ndarray | None = None, separate: np.ndarray | None = None) -> None:
+                 join: np.ndarray | None = None, separate: np.ndarray | None = None,
+                 singletons: bool = True) -> None:
         """``join`` and ``separate``: ``(k, 2)`` arrays of articles (by position) that must be
         one story and must not be (a user's corrections, `graphnews.stories.constraints`):
         joined articles are clustered as one node (their weights summed: the objective is
         exactly `cluster`'s, over the stories that keep them together), and a separated pair
-        counts `SEPARATE_LOG_ODDS` against."""
+        counts `SEPARATE_LOG_ODDS` against. Without ``singletons``, an article the clustering
+        leaves alone then joins the story of its likeliest candidate partner
+        (`join_singletons`)."""
         self.n = n
         self.u, self.v = pairs.u, pairs.v
         self._constraints = _Contraction.of(n, self.u, self.v, join, separate)
+        # what `join_singletons` reads, kept only when it will
+        self._alone: tuple[np.ndarray, np.ndarray] | None = None if singletons else (
+            np.asarray(log_odds, dtype=np.float64),
+            np.empty((0, 2), dtype=np.int64) if separate is None else separate)
         self.clipped = np.clip(log_odds, -_LOG_ODDS_LIMIT, _LOG_ODDS_LIMIT)
         # Each article's `CandidateSearch.neighbours` nearest candidate texts: which pairs.
         ends = np.concatenate((self.u, self.v))
@@ -1108,7 +1119,12 @@ class Clustering:
         weights, node = self._lists[threshold]
         with seeded(seed):
             membership = np.asarray(_leiden(self.graph(), weights, node), dtype=np.int64)
-        return membership if self._constraints is None else membership[self._constraints.group]
+        if self._constraints is not None:
+            membership = membership[self._constraints.group]
+        if self._alone is None:
+            return membership
+        log_odds, separate = self._alone
+        return join_singletons(membership, self.u, self.v, log_odds, separate=separate)
 
     def memberships(self, choices: Sequence[tuple[float, int]]) -> list[np.ndarray]:
         """`membership` at each ``(threshold, seed)`` of ``choices``, in order. From
@@ -1154,6 +1170,59 @@ class Clustering:
         node = np.sqrt(np.maximum(-np.nan_to_num(nearest, nan=0.0), NON_CANDIDATE_LOG_ODDS))
         weights = np.maximum(excess, -CANDIDATE_AGAINST_LOG_ODDS) + node[self.u] * node[self.v]
         return weights, node
+
+
+def join_singletons(membership: np.ndarray, u: np.ndarray, v: np.ndarray,
+                    log_odds: np.ndarray, *, separate: np.ndarray | None = None) -> np.ndarray:
+    """``membership`` with every article that is alone in its story moved into the story of
+    its likeliest candidate partner: for a set of grouped stories, where no article stands
+    alone (``graphnews stories --no-singletons``).
+
+    The articles alone are taken likeliest best pair first, so that the strongest evidence
+    places first; one whose partner was alone too makes a story of two with it, and a later
+    one whose story has since grown is left where it is. An article never joins a story that
+    holds an article the user separated it from (``separate``, ``(k, 2)`` positions): it takes
+    its next likeliest partner. An article without candidate pairs stays alone. Story numbers
+    are renumbered from 0, in order of first appearance.
+
+    >>> join_singletons(np.array([0, 1, 2, 3]), np.array([0, 1, 2]), np.array([1, 2, 3]),
+    ...                 np.array([-1.0, -3.0, 2.0]))
+    array([0, 0, 1, 1])
+    """
+    out = membership.copy()
+    n = len(out)
+    size = np.bincount(out, minlength=int(out.max(initial=-1)) + 1)
+    ends, others = np.concatenate((u, v)), np.concatenate((v, u))
+    odds = np.concatenate((log_odds, log_odds))
+    order = np.lexsort((others, -odds, ends))  # each article's partners, likeliest first
+    ends, others, odds = ends[order], others[order], odds[order]
+    start = np.searchsorted(ends, np.arange(n + 1))
+    apart: dict[int, list[int]] = {}
+    for a, b in np.asarray(separate if separate is not None else np.empty((0, 2)),
+                           dtype=np.int64).tolist():
+        apart.setdefault(a, []).append(b)
+        apart.setdefault(b, []).append(a)
+    alone = [a for a in range(n) if size[out[a]] == 1 and start[a] < start[a + 1]]
+    alone.sort(key=lambda a: (-odds[start[a]], a))
+    for a in alone:
+        if size[out[a]] != 1:  # a partner joined it meanwhile
+            continue
+        refused = {out[b] for b in apart.get(a, ())}
+        for b in others[start[a]:start[a + 1]].tolist():
+            if out[b] not in refused:
+                size[out[a]] -= 1
+                out[a] = out[b]
+                size[out[a]] += 1
+                break
+    return _first_seen(out)
+
+
+def _first_seen(labels: np.ndarray) -> np.ndarray:
+    """``labels`` renumbered 0, 1, ... in order of first appearance."""
+    _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[inverse.reshape(-1)]
 
 
 #: What a pair of articles a user separated counts against their being one story, in the

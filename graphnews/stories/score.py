@@ -213,14 +213,14 @@ def _pooled(pooled: Mapping[str, Sequence[Mapping[int, Hashable] | None]],
 def _other_choice(db: Database) -> tuple[bool | None, dict[int, int] | None]:
     """The stories of every article under the other choice about the related lists (with
     them when the stored stories leave them out, else without), computed in full at the
-    stored resolution and seed with the user's corrections, as a computation of the stories
-    would: that choice and each article's story number ((None, None): the database has no
-    links)."""
+    stored resolution and seed with the user's corrections and choice about single articles,
+    as a computation of the stories would: that choice and each article's story number
+    ((None, None): the database has no links)."""
     from graphnews.stories import DEFAULT_RESOLUTION, DEFAULT_SEED
     from graphnews.stories.constraints import load_constraints
     from graphnews.stories.detect import current_model, stored_parameters
     from graphnews.stories.pairs import Articles, Clustering, candidate_pairs
-    from graphnews.stories.stored import related_ignored
+    from graphnews.stories.stored import related_ignored, singletons_kept
 
     if db.conn.execute("SELECT 1 FROM related_links LIMIT 1").fetchone() is None:
         return None, None
@@ -231,7 +231,8 @@ def _other_choice(db: Database) -> tuple[bool | None, dict[int, int] | None]:
     join, separate = load_constraints(db).positions(corpus.urls)
     params = stored_parameters(db) or {}
     membership = Clustering(len(corpus.ids), pairs.keeping("text_cos"),
-                            model.log_odds(pairs.x), join=join, separate=separate).membership(
+                            model.log_odds(pairs.x), join=join, separate=separate,
+                            singletons=singletons_kept(db)).membership(
         threshold=params.get("resolution", DEFAULT_RESOLUTION),
         seed=params.get("seed", DEFAULT_SEED))
     return related, dict(zip(corpus.ids.tolist(), membership.tolist(), strict=True))

@@ -19,11 +19,14 @@ from graphnews.store import Database
 
 __all__ = [
     "RELATED_META_KEY",
+    "SINGLETONS_META_KEY",
     "Story",
     "get_story",
+    "keep_singletons",
     "largest_stories",
     "load_stories",
     "related_ignored",
+    "singletons_kept",
     "story_of_article",
     "story_urls",
     "time_order",
@@ -164,3 +167,29 @@ def use_related(db: Database, related: bool) -> None:
                 db.conn.execute("DELETE FROM meta WHERE key = ?", (RELATED_META_KEY,))
             else:
                 db.put_meta(RELATED_META_KEY, "ignore")
+
+
+#: ``meta`` key of the choice to leave no article alone (``graphnews stories
+#: --no-singletons``): "join" when made.
+SINGLETONS_META_KEY = "story_singletons"
+
+
+def singletons_kept(db: Database) -> bool:
+    """Whether an article may be a story of its own (the default), or every article with a
+    candidate pair joins a story (``graphnews stories --no-singletons``: a set of grouped
+    stories; `graphnews.stories.pairs.join_singletons`)."""
+    row = db.conn.execute("SELECT value FROM meta WHERE key = ?",
+                          (SINGLETONS_META_KEY,)).fetchone()
+    return row is None or row[0] != "join"
+
+
+def keep_singletons(db: Database, keep: bool) -> None:
+    """Keep the choice to let an article be a story of its own (True) or to leave none alone
+    (``graphnews stories --singletons`` / ``--no-singletons``) for every later computation of
+    the stories and their alternatives; nothing is recomputed here."""
+    if singletons_kept(db) is not keep:  # the choice changes
+        with db.transaction():
+            if keep:
+                db.conn.execute("DELETE FROM meta WHERE key = ?", (SINGLETONS_META_KEY,))
+            else:
+                db.put_meta(SINGLETONS_META_KEY, "join")
