@@ -15,7 +15,9 @@ scored on the one left out, beside three baselines scored on the same corpora in
 The sources of ``--scored-only`` (`SCORED_ONLY`) are scored the same way, fitted on every
 other source, but are never in a fit: not in another source's fold, not in ``--refit``.
 
-Each left-out corpus is also scored with its ``related`` lists removed. Real sources get
+Each left-out corpus is also scored with its ``related`` lists removed, and each real source as
+a set of grouped stories (its stories of two or more alone, no lists), where graphnews is also
+scored as ``graphnews stories --no-singletons`` computes it (`NO_SINGLETONS`). Real sources get
 pairwise precision / recall / F1 and BCubed F1, generated ones ARI and NMI (and pairwise F1).
 The pooled left-out pair probabilities give the calibration check (Brier score, reliability).
 
@@ -254,7 +256,8 @@ def main() -> None:
             density = window_density(corpus.articles.ts)
             chosen, scored = corpus.scored_by(model)  # the model that scores it, its pairs
             for name, predicted in _methods(
-                corpus, model, training, baselines, args.documents
+                corpus, model, training, baselines, args.documents,
+                grouped=any(corpus is c for c in held.stories_only),
             ).items():
                 rows.append(
                     {
@@ -307,6 +310,7 @@ def main() -> None:
         "seconds": round(time.perf_counter() - started, 1),
     }
     print(_table(rows))
+    print(_grouped_table(rows))
     print(_calibration_table(calibration))
     print(_coefficients(final))
     # The table of record is at 500 documents; other sizes are kept beside it, not over it.
@@ -574,14 +578,23 @@ def _baseline_grid(
     return out
 
 
+#: The method name of graphnews leaving no article alone (``graphnews stories --no-singletons``),
+#: scored on the sets of grouped stories only.
+NO_SINGLETONS = "graphnews --no-singletons"
+
+
 def _methods(
     corpus: Labelled,
     model: Model,
     training: list[Source],
     grid: dict[tuple[str, str, float], float],
     sizes: list[int],
+    *,
+    grouped: bool,
 ) -> dict[str, dict[str, int]]:
     out = {"graphnews": corpus.predict(model)}
+    if grouped:
+        out[NO_SINGLETONS] = corpus.predict(model, singletons=False)
     names = [c.name for s in training for c, _ in _variants(s, sizes)]
     for name, (predict, values) in BASELINES.items():
         best = max(values, key=lambda v: statistics.mean(grid[(n, name, v)] for n in names))
@@ -626,6 +639,21 @@ def _table(rows: list[dict[str, Any]]) -> str:
             )
         name = f"{corpus}, scored only" if scored_only else corpus
         lines.append(f"| {name} | {'yes' if lists else 'removed'} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _grouped_table(rows: list[dict[str, Any]]) -> str:
+    """The sets of grouped stories: graphnews as it is and with `NO_SINGLETONS`, beside the
+    cosine threshold."""
+    methods = ["graphnews", NO_SINGLETONS, "TF-IDF cosine threshold"]
+    lines = ["\n| set of grouped stories | " + " | ".join(methods) + " |",
+             "|---|" + "---|" * len(methods)]
+    for corpus in dict.fromkeys(r["corpus"] for r in rows if r["method"] == NO_SINGLETONS):
+        cells = [next(r for r in rows if r["corpus"] == corpus and r["method"] == m)
+                 for m in methods]
+        lines.append(f"| {corpus} | " + " | ".join(
+            f"P {r['precision']:.2f} R {r['recall']:.2f} F1 {r['f1']:.2f} B³ {r['bcubed_f1']:.2f}"
+            for r in cells) + " |")
     return "\n".join(lines)
 
 
