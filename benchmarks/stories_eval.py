@@ -16,8 +16,10 @@ The sources of ``--scored-only`` (`SCORED_ONLY`) are scored the same way, fitted
 other source, but are never in a fit: not in another source's fold, not in ``--refit``.
 
 Each left-out corpus is also scored with its ``related`` lists removed, and each real source as
-a set of grouped stories (its stories of two or more alone, no lists), where graphnews is also
-scored as ``graphnews stories --no-singletons`` computes it (`NO_SINGLETONS`). Real sources get
+a set of grouped stories (its stories of two or more alone, no lists); on every real corpus
+graphnews is also scored as ``graphnews stories --no-singletons`` computes it (`NO_SINGLETONS`:
+meant for the sets of grouped stories, scored on the feeds too to show what it does there).
+Real sources get
 pairwise precision / recall / F1 and BCubed F1, generated ones ARI and NMI (and pairwise F1).
 The pooled left-out pair probabilities give the calibration check (Brier score, reliability).
 
@@ -257,7 +259,7 @@ def main() -> None:
             chosen, scored = corpus.scored_by(model)  # the model that scores it, its pairs
             for name, predicted in _methods(
                 corpus, model, training, baselines, args.documents,
-                grouped=any(corpus is c for c in held.stories_only),
+                real=held.real,
             ).items():
                 rows.append(
                     {
@@ -579,7 +581,7 @@ def _baseline_grid(
 
 
 #: The method name of graphnews leaving no article alone (``graphnews stories --no-singletons``),
-#: scored on the sets of grouped stories only.
+#: scored on the real corpora only.
 NO_SINGLETONS = "graphnews --no-singletons"
 
 
@@ -590,10 +592,10 @@ def _methods(
     grid: dict[tuple[str, str, float], float],
     sizes: list[int],
     *,
-    grouped: bool,
+    real: bool,
 ) -> dict[str, dict[str, int]]:
     out = {"graphnews": corpus.predict(model)}
-    if grouped:
+    if real:
         out[NO_SINGLETONS] = corpus.predict(model, singletons=False)
     names = [c.name for s in training for c, _ in _variants(s, sizes)]
     for name, (predict, values) in BASELINES.items():
@@ -648,7 +650,8 @@ def _grouped_table(rows: list[dict[str, Any]]) -> str:
     methods = ["graphnews", NO_SINGLETONS, "TF-IDF cosine threshold"]
     lines = ["\n| set of grouped stories | " + " | ".join(methods) + " |",
              "|---|" + "---|" * len(methods)]
-    for corpus in dict.fromkeys(r["corpus"] for r in rows if r["method"] == NO_SINGLETONS):
+    for corpus in dict.fromkeys(r["corpus"] for r in rows
+                                if r["method"] == NO_SINGLETONS and r["stories_only"]):
         cells = [next(r for r in rows if r["corpus"] == corpus and r["method"] == m)
                  for m in methods]
         lines.append(f"| {corpus} | " + " | ".join(

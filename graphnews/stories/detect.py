@@ -172,8 +172,9 @@ class StoryRun:
                 "texts): the same-story model was fitted on English news; of other languages "
                 "only German was measured, on two labelled days of Swiss news, where it did "
                 "better than every article alone but missed most articles of the big stories "
-                "(pairwise recall 0.20 on one day); labels of your own fit it to your corpus "
-                "(graphnews stories --fit labels.tsv; docs/stories.md, \"German\")"
+                "(pairwise recall 0.20 on one day); score them on a labelled sample of your "
+                "own before relying on them (graphnews stories --label-sheet, then --score; "
+                "docs/labelling.md; docs/stories.md, \"German\")"
             )
         return notes
 
