@@ -60,6 +60,7 @@ from graphnews.stories.pairs import (
 )
 from graphnews.stories.stored import (
     Story,
+    keep_singletons,
     load_stories,
     related_ignored,
     singletons_kept,
@@ -187,6 +188,7 @@ def detect_stories(
     model: Model | None = None,
     incremental: bool = True,
     related: bool | None = None,
+    singletons: bool | None = None,
 ) -> list[Story]:
     """Detect the stories of every article, store them, and return them (largest first).
 
@@ -211,6 +213,12 @@ def detect_stories(
         time alone, the text-only model), for a corpus whose lists join other stories of a
         beat (a recommender's "more like this"); True: with them again. Kept in the database
         for every later command and computation. None: as stored (with them until chosen).
+    singletons : bool, optional
+        False: leave no article alone, for a set of grouped stories (every article in a story
+        of two or more, as a curated collection is): an article the clustering leaves alone
+        joins the story of its likeliest candidate partner (`graphnews.stories.pairs.
+        join_singletons`); True: let an article be a story of its own again (the default, for
+        a news feed, whose single articles are real). Kept like ``related``.
 
     Returns
     -------
@@ -223,7 +231,7 @@ def detect_stories(
         When ``resolution`` is not strictly between 0 and 1.
     """
     update_stories(db, resolution=resolution, seed=seed, model=model, incremental=incremental,
-                   related=related)
+                   related=related, singletons=singletons)
     return load_stories(db)
 
 
@@ -237,6 +245,7 @@ def update_stories(
     progress: Progress | None = None,
     keep_evidence: bool = False,
     related: bool | None = None,
+    singletons: bool | None = None,
 ) -> StoryRun:
     """Bring the stored stories up to date with the database; say what was recomputed.
 
@@ -255,11 +264,14 @@ def update_stories(
     ``keep_evidence``: a full computation returns its candidate pairs and their probabilities
     too (`StoryRun.evidence`), for the alternative clusterings made next
     (`graphnews.stories.alternatives.alternative_stories`); they hold the corpus's memory
-    until the report is dropped. ``related``: with or without the ``related`` lists, kept
-    for later (see `detect_stories`).
+    until the report is dropped. ``related``: with or without the ``related`` lists,
+    ``singletons``: single articles allowed or joined, each kept for later (see
+    `detect_stories`).
     """
     if related is not None:
         use_related(db, related)
+    if singletons is not None:
+        keep_singletons(db, singletons)
     stored = stored_parameters(db) or {}
     resolution = stored.get("resolution", DEFAULT_RESOLUTION) if resolution is None else resolution
     seed = stored.get("seed", DEFAULT_SEED) if seed is None else seed
