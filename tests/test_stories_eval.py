@@ -329,6 +329,52 @@ def test_the_docs_stories_only_table_quotes_the_committed_results() -> None:
     assert quoted == {r["source"] for r in _rows(FULL)}
 
 
+def test_the_docs_no_singletons_table_and_figures_quote_the_committed_results() -> None:
+    """Every row of the table in docs/stories.md's "No single articles" is what the committed
+    table of record wrote for that source's stories-only corpus (graphnews, `--no-singletons`
+    in bold exactly where it is ahead of the cosine threshold, the threshold), every real
+    source has its row, and the means the section quotes are those rows' means."""
+    text = (ROOT / "docs" / "stories.md").read_text(encoding="utf-8")
+    start = text.index("## No single articles")
+    section = text[start : text.index("\n## ", start + 1)]
+    now = _by_corpus("stories_eval.json")
+    quoted = set()
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        corpus = f"{cells[0]} (stories of 2+ only)"
+        if not line.startswith("| ") or (corpus, "graphnews") not in now:
+            continue
+        ours, joined = now[(corpus, "graphnews")], now[(corpus, "graphnews --no-singletons")]
+        cosine = now[(corpus, "TF-IDF cosine threshold")]
+        assert len(cells) == 5 and cells[2] == _cell(ours) and cells[4] == _cell(cosine), line
+        bold = joined["f1"] > cosine["f1"]
+        assert cells[3] == (f"**{_cell(joined)}**" if bold else _cell(joined)), line
+        quoted.add(cells[0])
+    assert quoted == {r["source"] for r in _rows(FULL)}
+    development = {"smartable-ai-2021-01", "de-ch-2026-06-11", "zh-trending-2024-06-05"}
+    rows = json.loads((RESULTS / "stories_eval.json").read_text(encoding="utf-8"))["rows"]
+
+    def mean(method: str, key: str, *, grouped: bool, blind: bool) -> str:
+        picked = [r[key] for r in rows if r["method"] == method and r["real"]
+                  and r["stories_only"] == grouped and r["related_lists"] != grouped
+                  and (r["scored_only"] if blind else not r["scored_only"])
+                  and not (grouped and blind and r["source"] in development)]
+        return f"{sum(picked) / len(picked):.3f}"
+
+    flat = " ".join(section.split())
+    plain, joined_name = "graphnews", "graphnews --no-singletons"
+    assert (f"mean pairwise F1 {mean(plain, 'f1', grouped=True, blind=True)} -> "
+            f"{mean(joined_name, 'f1', grouped=True, blind=True)}") in flat
+    assert (f"BCubed {mean(plain, 'bcubed_f1', grouped=True, blind=True)} -> "
+            f"{mean(joined_name, 'bcubed_f1', grouped=True, blind=True)}") in flat
+    assert (f"On the fitted sources {mean(plain, 'f1', grouped=True, blind=False)} -> "
+            f"{mean(joined_name, 'f1', grouped=True, blind=False)}") in flat
+    assert (f"pairwise F1 {mean(plain, 'f1', grouped=False, blind=True)} -> "
+            f"{mean(joined_name, 'f1', grouped=False, blind=True)} and BCubed "
+            f"{mean(plain, 'bcubed_f1', grouped=False, blind=True)} -> "
+            f"{mean(joined_name, 'bcubed_f1', grouped=False, blind=True)}") in flat
+
+
 def test_stories_only_keeps_the_documents_whose_story_has_another(
     stories_eval: ModuleType, tmp_path: Path
 ) -> None:
