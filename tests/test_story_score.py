@@ -74,7 +74,8 @@ def test_scores_merges_and_splits_worked_by_hand(
     p, r = 11 / 15, 8 / 15
     assert one == pytest.approx({
         "source": "one", "labelled": 5, "missing": 1, "labelled_stories": 2,
-        "same_story_pairs": 4, "precision": 1 / 3, "recall": 1 / 4, "f1": 2 / 7,
+        "labelled_alone": 0, "same_story_pairs": 4, "precision": 1 / 3, "recall": 1 / 4,
+        "f1": 2 / 7,
         "bcubed_f1": 2 * p * r / (p + r), "alone_precision": 1.0, "alone_recall": 0.0,
         # X, Y and the stored S1 share articles: one block, nothing to resample
         "f1_low": 2 / 7, "f1_high": 2 / 7, "bcubed_f1_low": 2 * p * r / (p + r),

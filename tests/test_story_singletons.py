@@ -21,6 +21,7 @@ from graphnews.stories.pairs import (
     join_singletons,
     load_model,
 )
+from graphnews.stories.score import LabelScore
 
 runner = CliRunner()
 
@@ -143,3 +144,60 @@ def test_run_keeps_the_choice(tmp_path: Path) -> None:
     assert again["reused"] is True and kept == joined
     back, restored = run("--singletons")
     assert back["reused"] is False and restored == allowed
+
+
+def test_score_gives_the_other_choice_about_single_articles(real_db_path: Path,
+                                                            tmp_path: Path) -> None:
+    """`stories --score` scores too the stories of the other choice about single articles
+    (not stored): exactly the scores those stories get once that choice is made."""
+    db = str(tmp_path / "real.db")
+    shutil.copy(real_db_path, db)
+    labels = str(Path(__file__).parent / "data" / "stories_eval" / "labels.tsv")
+
+    def scores(*options: str) -> dict[str, float]:
+        code, out, err = invoke("stories", "--score", labels, "--format", "json", *options,
+                                "--db", db)
+        assert code == 0, err
+        return json.loads(out)["scores"][0]
+
+    allowed = scores()
+    joined = scores("--no-singletons")
+    keys = ("precision", "recall", "f1", "bcubed_f1")
+    assert {k: allowed[f"without_singletons_{k}"] for k in keys} == {k: joined[k] for k in keys}
+    assert {k: joined[f"with_singletons_{k}"] for k in keys} == {k: allowed[k] for k in keys}
+    assert allowed["f1"] != joined["f1"] and "with_singletons_f1" not in allowed
+    assert allowed["labelled_alone"] == joined["labelled_alone"] > 0  # labels of a feed
+
+
+def _label_score(*, allowed: bool, alone: int, mine: tuple[float, float],
+                 other: tuple[float, float]) -> LabelScore:
+    def scores(f1: float, bcubed: float) -> dict[str, float]:
+        return {"precision": f1, "recall": f1, "f1": f1, "bcubed_f1": bcubed}
+
+    return LabelScore(source="all", labelled=40, missing=0, labelled_stories=15,
+                      labelled_alone=alone, same_story_pairs=30, stories=scores(*mine),
+                      alone=scores(0.0, 0.5), links=scores(0.1, 0.5),
+                      other_singletons=scores(*other), singletons_allowed=allowed)
+
+
+def test_the_hint_needs_labels_of_that_shape_and_both_scores_higher() -> None:
+    """`--no-singletons` is suggested only when no labelled story is of one article and the
+    joined stories score higher by pairwise F1 and BCubed F1 both; `--singletons` (after
+    `--no-singletons`) when some are and allowing them scores higher by both."""
+    from graphnews.cli.stories import _singletons_hint
+
+    grouped = _label_score(allowed=True, alone=0, mine=(0.5, 0.8), other=(0.7, 0.9))
+    said = _singletons_hint(grouped)
+    assert said is not None and "'graphnews stories --no-singletons'" in said
+    assert "pairwise F1 0.70 against 0.50, BCubed 0.90 against 0.80 over 40" in said
+    for quiet in (
+        _label_score(allowed=True, alone=3, mine=(0.5, 0.8), other=(0.7, 0.9)),  # a feed's
+        _label_score(allowed=True, alone=0, mine=(0.5, 0.8), other=(0.7, 0.7)),  # BCubed lower
+        _label_score(allowed=True, alone=0, mine=(0.5, 0.8), other=(0.5, 0.9)),  # F1 equal
+        _label_score(allowed=False, alone=0, mine=(0.5, 0.8), other=(0.7, 0.9)),  # grouped
+    ):
+        assert _singletons_hint(quiet) is None
+    back = _singletons_hint(_label_score(allowed=False, alone=3, mine=(0.5, 0.8),
+                                         other=(0.6, 0.85)))
+    assert back is not None and "'graphnews stories --singletons'" in back
+    assert "have 3 articles alone in their story" in back

@@ -166,8 +166,8 @@ ScoreOption = Annotated[
         "the whole corpus's F1 80-87% of the time on samples of 100-150 articles) and BCubed F1 "
         "beside every article alone, the connected components of "
         "the related links and the stories computed the other way about the related lists "
-        "(without them; with them after --ignore-related), and the stories that merge or "
-        "split labelled ones; with --ranges "
+        "(without them; with them after --ignore-related) and about single articles "
+        "(--no-singletons), and the stories that merge or split labelled ones; with --ranges "
         "also the stories at resolutions 0.4-0.6 and seeds 0-2 (JSON: clusterings; CSV: "
         "those rows). Nothing is fitted or changed.",
     ),
@@ -726,6 +726,32 @@ def _related_hint(score: LabelScore, flag: str) -> str | None:
             "for every later command (docs/stories.md, \"Related lists: yours to leave out\").")
 
 
+def _singletons_hint(score: LabelScore) -> str | None:
+    """What to do when the labels say the other choice about single articles fits them
+    (``score``: over every labelled source): their shape agrees with it (no labelled story of
+    one article, for ``--no-singletons``; some, for ``--singletons``) and it scores higher by
+    both pairwise F1 and BCubed F1. Both, because on a feed joining its single articles can
+    lift pairwise F1 (big stories' pairs weigh most) while BCubed, which counts every article,
+    falls (docs/stories.md, "No single articles")."""
+    other, mine = score.other_singletons, score.stories
+    if other is None or other["f1"] <= mine["f1"] or other["bcubed_f1"] <= mine["bcubed_f1"]:
+        return None
+    if score.singletons_allowed and not score.labelled_alone:
+        shape = "put every article in a story of two or more"
+        what, flag = "with no article left alone", "--no-singletons"
+        when = "If your whole corpus is like that (a set of grouped stories, not a feed), "
+    elif not score.singletons_allowed and score.labelled_alone:
+        shape = f"have {score.labelled_alone} articles alone in their story"
+        what, flag, when = "with single articles allowed", "--singletons", ""
+    else:
+        return None
+    return (f"Your labels {shape} and score the stories {what} higher: pairwise F1 "
+            f"{other['f1']:.2f} against {mine['f1']:.2f}, BCubed {other['bcubed_f1']:.2f} "
+            f"against {mine['bcubed_f1']:.2f} over {score.labelled} labelled articles. {when}"
+            f"'graphnews stories {flag}' makes that choice for every later command "
+            "(docs/stories.md, \"No single articles\").")
+
+
 def _score(database: Database, labels: Path, *, fmt: Format, top: int | None,
            ranges: bool, evidence: Evidence | None) -> None:
     """The stored stories against the user's labels (`graphnews.stories.score`); with
@@ -735,7 +761,7 @@ def _score(database: Database, labels: Path, *, fmt: Format, top: int | None,
     from graphnews.stories.score import score_clusterings, score_stories
 
     read = read_labels(labels)
-    report = score_stories(database, read, compare_related=True)
+    report = score_stories(database, read, compare_related=True, compare_singletons=True)
     sources = report.scores[:-1] if len(report.scores) > 1 else report.scores  # not "all"
     for alone in (s for s in sources if s.labelled > 1 and not s.same_story_pairs):
         err_console().print(
@@ -754,7 +780,8 @@ def _score(database: Database, labels: Path, *, fmt: Format, top: int | None,
         emit_rows(clusterings, fmt)
         return
     prefix = report.scores[0].other_prefix if report.scores else None
-    choice = () if prefix is None else (f"{prefix}_f1",)
+    singles = report.scores[0].singletons_prefix if report.scores else None
+    choice = tuple(f"{p}_f1" for p in (prefix, singles) if p is not None)
     flag = "--use-related" if prefix == "with_related" else "--ignore-related"
     rows = [s.as_dict() for s in report.scores]
     if fmt is Format.table:
@@ -762,8 +789,12 @@ def _score(database: Database, labels: Path, *, fmt: Format, top: int | None,
     emit_rows(rows, fmt, columns=(*SCORE_COLUMNS, *choice) if fmt is Format.table else None,
               title="the stored stories against your labels (pairwise and BCubed), beside "
               "every article alone and the related links' connected components"
-              + ("" if prefix is None else f", and the stories computed "
-                 f"{prefix.replace('_', ' the ')} lists ({flag})"))
+              + ("" if prefix is None else f", the stories computed "
+                 f"{prefix.replace('_', ' the ')} lists ({flag})")
+              + ("" if singles is None else ", and the stories "
+                 + ("with no article left alone (--no-singletons)"
+                    if singles == "without_singletons"
+                    else "with single articles allowed (--singletons)")))
     if fmt is Format.csv:
         return
     for found, what, key in ((report.merged, "stored stories that join labelled ones",
@@ -776,6 +807,8 @@ def _score(database: Database, labels: Path, *, fmt: Format, top: int | None,
         emit_rows([r | {key: ", ".join(f"{k} ({v})" for k, v in r[key].items())}
                    for r in found[:top]], fmt, title=f"{what} ({len(found)})")
     if report.scores and (hint := _related_hint(report.scores[-1], flag)):
+        console().print(hint, highlight=False, markup=False)
+    if report.scores and (hint := _singletons_hint(report.scores[-1])):
         console().print(hint, highlight=False, markup=False)
     if clusterings is not None:
         emit_rows(clusterings, fmt, title="the stories clustered at other resolutions and seeds, "

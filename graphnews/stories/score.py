@@ -41,6 +41,7 @@ class LabelScore:
     labelled: int  # labelled articles found in the database
     missing: int  # labelled URLs the database does not hold
     labelled_stories: int  # labelled stories among the found articles
+    labelled_alone: int  # of them, stories of one labelled article
     same_story_pairs: int  # pairs of found articles labelled one story
     stories: dict[str, float]  # the stored stories: precision, recall, f1, bcubed_f1
     alone: dict[str, float]  # every article alone
@@ -49,6 +50,11 @@ class LabelScore:
     #: ``compare_related``), and that choice: True with the lists, False without.
     other: dict[str, float] | None = None
     other_related: bool | None = None
+    #: The stories the other choice about single articles gives (`score_stories`
+    #: ``compare_singletons``), and the stored stories' choice: True when they let an article
+    #: be a story of its own (the other choice joins them), False when they join them.
+    other_singletons: dict[str, float] | None = None
+    singletons_allowed: bool | None = None
     #: How far the stored stories' F1s would move on another sample (`score_interval`).
     interval: dict[str, float] = field(default_factory=dict)
 
@@ -56,15 +62,19 @@ class LabelScore:
         """Flat, for tables and CSV: the stored stories' scores (and `interval`'s) unprefixed,
         the references as ``alone_*`` and ``links_*``, the other choice's as
         ``without_related_*`` (the stored stories use the lists) or ``with_related_*`` (they
-        do not)."""
+        do not), the other choice about single articles as ``without_singletons_*`` (the
+        stored stories let an article be alone) or ``with_singletons_*``."""
         out: dict[str, Any] = {k: v for k, v in asdict(self).items()
                                if k not in ("stories", "alone", "links", "other",
-                                            "other_related", "interval")}
+                                            "other_related", "interval", "other_singletons",
+                                            "singletons_allowed")}
         out |= self.stories | self.interval
         out |= {f"alone_{k}": v for k, v in self.alone.items()}
         out |= {f"links_{k}": v for k, v in self.links.items()}
         if self.other is not None:
             out |= {f"{self.other_prefix}_{k}": v for k, v in self.other.items()}
+        if self.other_singletons is not None:
+            out |= {f"{self.singletons_prefix}_{k}": v for k, v in self.other_singletons.items()}
         return out
 
     @property
@@ -74,6 +84,15 @@ class LabelScore:
         if self.other_related is None:
             return None
         return "with_related" if self.other_related else "without_related"
+
+    @property
+    def singletons_prefix(self) -> str | None:
+        """The keys' prefix of the other choice about single articles: ``without_singletons``
+        (the stored stories let an article be alone; the other joins it), ``with_singletons``
+        (they join them); None: not scored."""
+        if self.singletons_allowed is None:
+            return None
+        return "without_singletons" if self.singletons_allowed else "with_singletons"
 
 
 @dataclass
@@ -91,7 +110,8 @@ class ScoreReport:
 
 
 def score_stories(db: Database, labels: Mapping[str, Mapping[str, str]], *,
-                  compare_related: bool = False) -> ScoreReport:
+                  compare_related: bool = False, compare_singletons: bool = False
+                  ) -> ScoreReport:
     """Score the stored stories of ``db`` against ``labels`` (source -> URL -> story, as
     `graphnews.stories.fit.read_labels` reads them).
 
@@ -100,10 +120,14 @@ def score_stories(db: Database, labels: Mapping[str, Mapping[str, str]], *,
     ``compare_related``: when the database has related links, score too the stories the other
     choice about them gives (without the lists when the stored stories use them, with them
     when they do not: ``graphnews stories --ignore-related``), computed in full at the stored
-    resolution and seed and not stored (`LabelScore.other`).
+    resolution and seed and not stored (`LabelScore.other`). ``compare_singletons``: score too
+    the stories the other choice about single articles gives (none left alone when the stored
+    stories allow them: ``graphnews stories --no-singletons``; allowed when they do not),
+    computed the same way (`LabelScore.other_singletons`).
     """
     stored = dict(db.conn.execute("SELECT article_id, story_id FROM story_articles"))
     other_related, other = _other_choice(db) if compare_related else (None, None)
+    allowed, singles = _singletons_choice(db) if compare_singletons else (None, None)
     component = _link_components(db)
     sizes = Counter(stored.values())
     scores, merged, split = [], [], []
@@ -113,16 +137,17 @@ def score_stories(db: Database, labels: Mapping[str, Mapping[str, str]], *,
         guess = {a: stored.get(a, ("alone", a)) for a in truth}
         linked = {a: component.get(a, ("alone", a)) for a in truth}
         chosen = None if other is None else {a: other.get(a, ("alone", a)) for a in truth}
-        scores.append(_score(source, truth, guess, linked, chosen, other_related,
-                             missing=len(labels[source]) - len(truth)))
+        joined = None if singles is None else {a: singles.get(a, ("alone", a)) for a in truth}
+        scores.append(_score(source, truth, guess, linked, (chosen, other_related),
+                             (joined, allowed), missing=len(labels[source]) - len(truth)))
         mine = {a: story.removeprefix(f"{source}:") for a, story in truth.items()}
         merged += _merges(source, mine, guess, sizes)
         split += _splits(source, mine, guess, sizes)
         for name, mapping in (("truth", truth), ("guess", guess), ("linked", linked),
-                              ("other", chosen)):
+                              ("other", chosen), ("singles", joined)):
             pooled[name].append(mapping)
     if len(labels) > 1:
-        scores.append(_pooled(pooled, other_related, missing=len(missing_urls)))
+        scores.append(_pooled(pooled, other_related, allowed, missing=len(missing_urls)))
     merged.sort(key=lambda m: (-m["labelled_articles"], m["source"], str(m["story"])))
     split.sort(key=lambda s: (-s["articles"], s["source"], s["labelled_story"]))
     return ScoreReport(scores, merged, split, missing_urls)
@@ -183,48 +208,75 @@ def _truths(db: Database, labels: Mapping[str, Mapping[str, str]]
     return truths, missing
 
 
+#: Another choice's stories (None: not computed) and that choice (`LabelScore`).
+_Other = tuple[Mapping[Any, Hashable] | None, bool | None]
+
+
 def _score(source: str, truth: Mapping[Any, Hashable], guess: Mapping[Any, Hashable],
-           linked: Mapping[Any, Hashable], other: Mapping[Any, Hashable] | None,
-           other_related: bool | None, *, missing: int) -> LabelScore:
+           linked: Mapping[Any, Hashable], related: _Other, singletons: _Other, *,
+           missing: int) -> LabelScore:
+    """``related``: the other choice about the related lists' stories and that choice;
+    ``singletons``: the other choice about single articles' and the stored one."""
     def both(predicted: Mapping[Any, Hashable]) -> dict[str, float]:
         return pairwise_scores(truth, predicted) | {"bcubed_f1": bcubed_f1(truth, predicted)}
 
+    (other, other_related), (joined, allowed) = related, singletons
     counts = Counter(truth.values())
     return LabelScore(
         source=source, labelled=len(truth), missing=missing, labelled_stories=len(counts),
+        labelled_alone=sum(c == 1 for c in counts.values()),
         same_story_pairs=sum(c * (c - 1) // 2 for c in counts.values()),
         stories=both(guess), alone=both({a: ("alone", a) for a in truth}), links=both(linked),
         other=None if other is None else both(other), other_related=other_related,
+        other_singletons=None if joined is None else both(joined), singletons_allowed=allowed,
         interval=score_interval(truth, guess))
 
 
 def _pooled(pooled: Mapping[str, Sequence[Mapping[int, Hashable] | None]],
-            other_related: bool | None, *, missing: int) -> LabelScore:
+            other_related: bool | None, allowed: bool | None, *, missing: int) -> LabelScore:
     """All sources together: each mapping's keys and values tagged with its source, so that
     pairs are only ever counted within one source."""
     def tagged(name: str) -> dict[tuple[int, int], tuple[int, Hashable]]:
-        return {(i, a): (i, s) for i, m in enumerate(pooled[name]) for a, s in m.items()}
+        return {(i, a): (i, s) for i, m in enumerate(pooled[name]) if m is not None
+                for a, s in m.items()}
 
-    other = None if other_related is None else tagged("other")
-    return _score("all", tagged("truth"), tagged("guess"), tagged("linked"), other,
-                  other_related, missing=missing)
+    return _score("all", tagged("truth"), tagged("guess"), tagged("linked"),
+                  (None if other_related is None else tagged("other"), other_related),
+                  (None if allowed is None else tagged("singles"), allowed), missing=missing)
 
 
 def _other_choice(db: Database) -> tuple[bool | None, dict[int, int] | None]:
     """The stories of every article under the other choice about the related lists (with
-    them when the stored stories leave them out, else without), computed in full at the
-    stored resolution and seed with the user's corrections and choice about single articles,
-    as a computation of the stories would: that choice and each article's story number
-    ((None, None): the database has no links)."""
-    from graphnews.stories import DEFAULT_RESOLUTION, DEFAULT_SEED
-    from graphnews.stories.constraints import load_constraints
-    from graphnews.stories.detect import current_model, stored_parameters
-    from graphnews.stories.pairs import Articles, Clustering, candidate_pairs
+    them when the stored stories leave them out, else without), as `_computed` computes them:
+    that choice and each article's story number ((None, None): the database has no links)."""
     from graphnews.stories.stored import related_ignored, singletons_kept
 
     if db.conn.execute("SELECT 1 FROM related_links LIMIT 1").fetchone() is None:
         return None, None
     related = related_ignored(db)
+    return related, _computed(db, related=related, singletons=singletons_kept(db))
+
+
+def _singletons_choice(db: Database) -> tuple[bool, dict[int, int]]:
+    """The stories of every article under the other choice about single articles (none left
+    alone when the stored stories allow them, else allowed), as `_computed` computes them: the
+    stored choice (True: allowed) and each article's story number."""
+    from graphnews.stories.stored import related_ignored, singletons_kept
+
+    allowed = singletons_kept(db)
+    return allowed, _computed(db, related=not related_ignored(db), singletons=not allowed)
+
+
+def _computed(db: Database, *, related: bool, singletons: bool) -> dict[int, int]:
+    """Each article's story number, computed in full with (``related``) or without the related
+    lists and with single articles allowed (``singletons``) or joined, at the stored
+    resolution and seed with the user's corrections, as a computation of the stories would;
+    nothing stored."""
+    from graphnews.stories import DEFAULT_RESOLUTION, DEFAULT_SEED
+    from graphnews.stories.constraints import load_constraints
+    from graphnews.stories.detect import current_model, stored_parameters
+    from graphnews.stories.pairs import Articles, Clustering, candidate_pairs
+
     corpus = Articles.load(db, related=related)
     model = current_model(db).for_texts(linked=corpus.linked, language=corpus.language)
     pairs = candidate_pairs(corpus, every_term=model.every_term)
@@ -232,10 +284,10 @@ def _other_choice(db: Database) -> tuple[bool | None, dict[int, int] | None]:
     params = stored_parameters(db) or {}
     membership = Clustering(len(corpus.ids), pairs.keeping("text_cos"),
                             model.log_odds(pairs.x), join=join, separate=separate,
-                            singletons=singletons_kept(db)).membership(
+                            singletons=singletons).membership(
         threshold=params.get("resolution", DEFAULT_RESOLUTION),
         seed=params.get("seed", DEFAULT_SEED))
-    return related, dict(zip(corpus.ids.tolist(), membership.tolist(), strict=True))
+    return dict(zip(corpus.ids.tolist(), membership.tolist(), strict=True))
 
 
 #: Resamples of `score_interval` and the share of them its interval spans.
