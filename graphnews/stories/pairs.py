@@ -1084,9 +1084,8 @@ class Clustering:
         self.u, self.v = pairs.u, pairs.v
         self._constraints = _Contraction.of(n, self.u, self.v, join, separate)
         # what `join_singletons` reads, kept only when it will
-        self._alone: tuple[np.ndarray, np.ndarray] | None = None if singletons else (
-            np.asarray(log_odds, dtype=np.float64),
-            np.empty((0, 2), dtype=np.int64) if separate is None else separate)
+        self._alone: tuple[np.ndarray, np.ndarray | None] | None = (
+            None if singletons else (np.asarray(log_odds, dtype=np.float64), separate))
         self.clipped = np.clip(log_odds, -_LOG_ODDS_LIMIT, _LOG_ODDS_LIMIT)
         # Each article's `CandidateSearch.neighbours` nearest candidate texts: which pairs.
         ends = np.concatenate((self.u, self.v))
