@@ -12,6 +12,7 @@ import dataclasses
 import importlib
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -282,12 +283,9 @@ def test_the_docs_table_of_record_quotes_the_committed_results() -> None:
     wrote (`benchmarks/results/stories_eval.json`; "graphnews before":
     `stories_eval_logistic.json`), in bold exactly where graphnews is ahead of every
     baseline: a table edited by hand after a re-run would quote numbers no run gave."""
-    text = (ROOT / "docs" / "stories.md").read_text(encoding="utf-8")
-    start = text.index(TABLE_SECTION)
-    section = text[start : text.index("\n## ", start + 1)]
     now, before = _by_corpus("stories_eval.json"), _by_corpus("stories_eval_logistic.json")
     checked = 0
-    for line in section.splitlines():
+    for line in _section(TABLE_SECTION).splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if not line.startswith("| ") or len(cells) != 7 or cells[0].startswith("left-out"):
             continue
@@ -305,21 +303,32 @@ def test_the_docs_table_of_record_quotes_the_committed_results() -> None:
     assert checked == 60  # 8 real rows, 52 generated
 
 
+def _section(heading: str) -> str:
+    """The section of docs/stories.md that starts with ``heading``, up to the next one."""
+    text = (ROOT / "docs" / "stories.md").read_text(encoding="utf-8")
+    start = text.index(heading)
+    return text[start : text.index("\n## ", start + 1)]
+
+
+def _grouped_rows(heading: str, now: dict[tuple[str, str], dict]
+                  ) -> Iterator[tuple[str, list[str], str]]:
+    """The table rows of a section of docs/stories.md that name a source whose stories-only
+    corpus the results ``now`` hold: the line, its cells, that corpus."""
+    for line in _section(heading).splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        corpus = f"{cells[0]} (stories of 2+ only)"
+        if line.startswith("| ") and (corpus, "graphnews") in now:
+            yield line, cells, corpus
+
+
 def test_the_docs_stories_only_table_quotes_the_committed_results() -> None:
     """Every row of the stories-only table in docs/stories.md ("Stories of two or more
     alone") is what the committed table of record wrote for that source's stories-only
     corpus, in bold exactly where graphnews is ahead of the cosine threshold; every real
     source has its row."""
-    text = (ROOT / "docs" / "stories.md").read_text(encoding="utf-8")
-    start = text.index("## Stories of two or more alone")
-    section = text[start : text.index("\n## ", start + 1)]
     now = _by_corpus("stories_eval.json")
     quoted = set()
-    for line in section.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        corpus = f"{cells[0]} (stories of 2+ only)"
-        if not line.startswith("| ") or (corpus, "graphnews") not in now:
-            continue
+    for line, cells, corpus in _grouped_rows("## Stories of two or more alone", now):
         ours, cosine = now[(corpus, "graphnews")], now[(corpus, "TF-IDF cosine threshold")]
         assert ours["stories_only"] and len(cells) == 4, line
         bold = ours["f1"] > cosine["f1"]
@@ -334,16 +343,9 @@ def test_the_docs_no_singletons_table_and_figures_quote_the_committed_results() 
     table of record wrote for that source's stories-only corpus (graphnews, `--no-singletons`
     in bold exactly where it is ahead of the cosine threshold, the threshold), every real
     source has its row, and the means the section quotes are those rows' means."""
-    text = (ROOT / "docs" / "stories.md").read_text(encoding="utf-8")
-    start = text.index("## No single articles")
-    section = text[start : text.index("\n## ", start + 1)]
     now = _by_corpus("stories_eval.json")
     quoted = set()
-    for line in section.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        corpus = f"{cells[0]} (stories of 2+ only)"
-        if not line.startswith("| ") or (corpus, "graphnews") not in now:
-            continue
+    for line, cells, corpus in _grouped_rows("## No single articles", now):
         ours, joined = now[(corpus, "graphnews")], now[(corpus, "graphnews --no-singletons")]
         cosine = now[(corpus, "TF-IDF cosine threshold")]
         assert len(cells) == 5 and cells[2] == _cell(ours) and cells[4] == _cell(cosine), line
@@ -361,7 +363,7 @@ def test_the_docs_no_singletons_table_and_figures_quote_the_committed_results() 
                   and not (grouped and blind and r["source"] in development)]
         return f"{sum(picked) / len(picked):.3f}"
 
-    flat = " ".join(section.split())
+    flat = " ".join(_section("## No single articles").split())
     plain, joined_name = "graphnews", "graphnews --no-singletons"
     assert (f"mean pairwise F1 {mean(plain, 'f1', grouped=True, blind=True)} -> "
             f"{mean(joined_name, 'f1', grouped=True, blind=True)}") in flat
