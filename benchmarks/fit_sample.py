@@ -34,7 +34,7 @@ from stories_eval import _database, chosen_sources, source_arguments
 
 from graphnews.errors import BadInputError
 from graphnews.stories.detect import current_model
-from graphnews.stories.fit import Labelled, bcubed_f1, cross_validate, pairwise_scores
+from graphnews.stories.fit import Labelled, cross_validate, label_scores
 from graphnews.stories.pairs import Articles
 
 SIZES = (60, 100, 150)
@@ -101,8 +101,8 @@ def _source(name: str, story_of: dict[str, str], folder: Path, work: Path) -> di
 
 def _rest_scores(rest: dict[str, str], predicted: dict[str, int], name: str) -> dict[str, float]:
     """Pairwise F1 and BCubed F1 of ``predicted`` over the unlabelled-in-the-sample ``rest``."""
-    return {f"rest_f1_{name}": pairwise_scores(rest, predicted)["f1"],
-            f"rest_bcubed_f1_{name}": bcubed_f1(rest, predicted)}
+    scores = label_scores(rest, predicted)
+    return {f"rest_f1_{name}": scores["f1"], f"rest_bcubed_f1_{name}": scores["bcubed_f1"]}
 
 
 def _summary(k: int | str, sources: list[dict[str, Any]]) -> dict[str, Any]:

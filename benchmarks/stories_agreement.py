@@ -38,7 +38,7 @@ from stories_eval import (
     _real_sources,
 )
 
-from graphnews.stories.fit import bcubed_f1, pairwise_scores, read_labels
+from graphnews.stories.fit import label_scores, read_labels
 
 
 def main() -> None:
@@ -103,7 +103,7 @@ def _pairs(labels: Mapping[str, Hashable]) -> int:
 
 
 def _agreement(truth: Mapping[str, Hashable], other: Mapping[str, Hashable]) -> dict[str, float]:
-    return {**pairwise_scores(truth, other), "bcubed_f1": bcubed_f1(truth, other)}
+    return label_scores(truth, other)
 
 
 def _consensus(

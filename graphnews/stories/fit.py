@@ -52,6 +52,7 @@ __all__ = [
     "bcubed_f1",
     "cross_validate",
     "fit",
+    "label_scores",
     "labelled_pairs",
     "pairwise_scores",
     "read_labels",
@@ -229,7 +230,7 @@ class Labelled:
         return dict(zip(self.articles.urls, membership.tolist(), strict=True))
 
     def scores(self, predicted: Mapping[str, Hashable]) -> dict[str, float]:
-        return _scores(self.truth(), predicted)
+        return label_scores(self.truth(), predicted)
 
 
 def fit(
@@ -251,9 +252,11 @@ def fit(
     )
 
 
-def _scores(truth: Mapping[str, str], predicted: Mapping[str, Hashable]) -> dict[str, float]:
-    """Pairwise precision, recall, F1 and BCubed F1 of ``predicted`` over the ``truth`` URLs."""
-    return {**pairwise_scores(truth, predicted), "bcubed_f1": bcubed_f1(truth, predicted)}
+def label_scores(truth: Mapping[Any, Hashable], predicted: Mapping[Any, Hashable]
+                 ) -> dict[str, float]:
+    """Pairwise precision, recall and F1 and BCubed F1 of ``predicted`` over the ``truth``
+    keys (`pairwise_scores`, `bcubed_f1`): the scores of every story benchmark."""
+    return pairwise_scores(truth, predicted) | {"bcubed_f1": bcubed_f1(truth, predicted)}
 
 
 def labelled_pairs(corpora: list[Labelled]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -322,8 +325,8 @@ def cross_validate(
             if p == name
         }
         results.append(
-            {"left_out": name, "articles": len(truth), **_scores(truth, predicted)}
-            | {f"{k}_before": v for k, v in _scores(truth, before).items()}
+            {"left_out": name, "articles": len(truth), **label_scores(truth, predicted)}
+            | {f"{k}_before": v for k, v in label_scores(truth, before).items()}
         )
     if not results:
         raise BadInputError(

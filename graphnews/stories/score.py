@@ -22,7 +22,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from graphnews.stories.fit import bcubed_f1, pairwise_scores
+from graphnews.stories.fit import label_scores
 
 if TYPE_CHECKING:
     import numpy as np
@@ -187,7 +187,7 @@ def score_clusterings(
         guess = {(source, a): (source, int(numbers[at[a]])) for source, a in truth}
         rows.append({"resolution": resolution, "seed": seed,
                      "stored": (own.get("resolution"), own.get("seed")) == (resolution, seed)}
-                    | pairwise_scores(truth, guess) | {"bcubed_f1": bcubed_f1(truth, guess)})
+                    | label_scores(truth, guess))
     return rows
 
 
@@ -218,7 +218,7 @@ def _score(source: str, truth: Mapping[Any, Hashable], guess: Mapping[Any, Hasha
     """``related``: the other choice about the related lists' stories and that choice;
     ``singletons``: the other choice about single articles' and the stored one."""
     def both(predicted: Mapping[Any, Hashable]) -> dict[str, float]:
-        return pairwise_scores(truth, predicted) | {"bcubed_f1": bcubed_f1(truth, predicted)}
+        return label_scores(truth, predicted)
 
     (other, other_related), (joined, allowed) = related, singletons
     counts = Counter(truth.values())
