@@ -633,12 +633,7 @@ def _table(rows: list[dict[str, Any]]) -> str:
         cells = []
         for method in methods:
             r = next(r for r in rows if r["corpus"] == corpus and r["method"] == method)
-            cells.append(
-                f"P {r['precision']:.2f} R {r['recall']:.2f} F1 {r['f1']:.2f} "
-                f"B³ {r['bcubed_f1']:.2f}"
-                if real
-                else f"ARI {r['ari']:.3f} NMI {r['nmi']:.3f}"
-            )
+            cells.append(_real_cell(r) if real else f"ARI {r['ari']:.3f} NMI {r['nmi']:.3f}")
         name = f"{corpus}, scored only" if scored_only else corpus
         lines.append(f"| {name} | {'yes' if lists else 'removed'} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -654,10 +649,14 @@ def _grouped_table(rows: list[dict[str, Any]]) -> str:
                                 if r["method"] == NO_SINGLETONS and r["stories_only"]):
         cells = [next(r for r in rows if r["corpus"] == corpus and r["method"] == m)
                  for m in methods]
-        lines.append(f"| {corpus} | " + " | ".join(
-            f"P {r['precision']:.2f} R {r['recall']:.2f} F1 {r['f1']:.2f} B³ {r['bcubed_f1']:.2f}"
-            for r in cells) + " |")
+        lines.append(f"| {corpus} | " + " | ".join(_real_cell(r) for r in cells) + " |")
     return "\n".join(lines)
+
+
+def _real_cell(row: dict[str, Any]) -> str:
+    """A real corpus's scores in the printed tables."""
+    return (f"P {row['precision']:.2f} R {row['recall']:.2f} F1 {row['f1']:.2f} "
+            f"B³ {row['bcubed_f1']:.2f}")
 
 
 def _calibration_table(calibration: dict[str, Any]) -> str:
