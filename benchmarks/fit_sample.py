@@ -68,10 +68,11 @@ def _source(name: str, story_of: dict[str, str], folder: Path, work: Path) -> di
     db = _database(work / f"{name}.db", [folder])
     in_order = _in_time_order(db, story_of)
     corpus = Labelled.build(name, Articles.load(db), {})
-    shipped = corpus.predict(current_model(db))
+    model = current_model(db)  # the shipped one: the database has no fit of its own
+    shipped = corpus.predict(model)
     # what `--ignore-related` gives instead, on a source with related links
-    unlinked = (Labelled.build(name, Articles.load(db, related=False), {}).predict(
-        current_model(db)) if corpus.articles.linked else None)
+    unlinked = (Labelled.build(name, Articles.load(db, related=False), {}).predict(model)
+                if corpus.articles.linked else None)
     samples = {f"{k}@{start}": in_order[start:start + k]
                for k in SIZES for start in range(0, len(in_order) - k + 1, k)}
     samples[f"{HALF}@0"] = in_order[:len(in_order) // 2]
@@ -82,11 +83,11 @@ def _source(name: str, story_of: dict[str, str], folder: Path, work: Path) -> di
         rest = {url: story for url, story in story_of.items()
                 if url not in sample and url in held}
         try:
-            model, report = cross_validate(db, {name: sample})
+            own, report = cross_validate(db, {name: sample})
         except BadInputError as error:  # too few stories of two or more in the sample
             windows.append({"sample": key, "fitted": False, "why": str(error)})
             continue
-        fitted = corpus.predict(model)
+        fitted = corpus.predict(own)
         windows.append({"sample": key, "fitted": True, "articles": len(sample),
                         "rest": len(rest),
                         "cv_f1_fit": report["mean"]["f1"],
