@@ -95,7 +95,7 @@ def default_db_path() -> Path | str:
 
 
 def open_db(path: str | os.PathLike[str] | None = None, *, readonly: bool = False,
-            on_wait: Callable[[str], None] | None = None) -> Database:
+            create: bool = True, on_wait: Callable[[str], None] | None = None) -> Database:
     """Open (creating when needed) the graphnews database at ``path``.
 
     Parameters
@@ -106,15 +106,20 @@ def open_db(path: str | os.PathLike[str] | None = None, *, readonly: bool = Fals
         `default_db_path`.
     readonly : bool
         Open the file read-only (SQLite refuses every write); it must exist.
+    create : bool
+        Create the file when it does not exist (default); without, a missing file is an error,
+        as for ``readonly`` (a mistyped path must not become an empty database that answers
+        every question with nothing).
     on_wait : callable, optional
         Called with a message when a write has to wait for another process's write.
 
     Raises
     ------
     DatabaseError
-        When the file is not a graphnews database, or a read-only database does not exist.
+        When the file is not a graphnews database, or a read-only database (or one opened
+        without ``create``) does not exist.
     """
-    return Database(path, readonly=readonly, on_wait=on_wait)
+    return Database(path, readonly=readonly, create=create, on_wait=on_wait)
 
 
 def _lock_timeout() -> float:
@@ -138,10 +143,11 @@ class Database:
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, readonly: bool = False,
-                 on_wait: Callable[[str], None] | None = None) -> None:
+                 create: bool = True, on_wait: Callable[[str], None] | None = None) -> None:
         # The one place the default database applies (the CLI and graphnews.open pass None).
         self.path = str(default_db_path() if path is None else path)
         self.readonly = readonly
+        self.create = create and not readonly
         #: ``"sqlite"`` or ``"postgresql"``.
         self.engine = "postgresql" if is_postgres_url(self.path) else "sqlite"
         self.on_wait = on_wait
@@ -160,9 +166,10 @@ class Database:
                                     lock_timeout=self.lock_timeout,
                                     functions=_MIGRATION_FUNCTIONS)
         memory = self.path == ":memory:"
+        if (memory and self.readonly) or (
+                not memory and not self.create and not Path(self.path).exists()):
+            raise DatabaseError(f"no database at {self.path}: run 'graphnews ingest' first")
         if self.readonly:
-            if memory or not Path(self.path).exists():
-                raise DatabaseError(f"no database at {self.path}: run 'graphnews ingest' first")
             conn = sqlite3.connect(_readonly_uri(Path(self.path)), uri=True,
                                    check_same_thread=False)
         else:

@@ -77,3 +77,38 @@ def test_not_a_database_file(tmp_path: Path) -> None:
     junk.write_text("this is not sqlite" * 100)
     result = runner.invoke(app, ["stats", "--db", str(junk)])
     assert result.exit_code == 1 and "is not a graphnews database" in result.stderr
+
+
+#: Every command that reads a database, as a user would type it (``--db`` appended).
+READING = (
+    ["stats"], ["stories"], ["stories", "--all", "--format", "json"], ["story", "s-1"],
+    ["spread"], ["outlets"], ["outlet", "a.com"], ["search", "ai"], ["article", "x"],
+    ["neighbors", "a.com"], ["path", "a.com", "b.com"], ["sql", "select 1"], ["attention"],
+    ["languages"], ["render"], ["export", "--to", "graphml"], ["collections", "list"],
+    ["collections", "remove", "wires"],
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("command", READING, ids=" ".join)
+def test_a_mistyped_database_path_is_an_error_and_creates_nothing(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """A mistyped ``--db`` must not become an empty database that answers with nothing (until
+    session 36 `stories`, `story`, `spread` and `languages` made one and printed an empty
+    table, exit code 0)."""
+    missing = tmp_path / "typo.db"
+    result = runner.invoke(app, [*command, "--db", str(missing)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(f"Error: no database at {missing}")
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize("command", [
+    ["ingest", str(SEEDS)], ["collections", "add", "wires", "reuters.com"],
+], ids=" ".join)
+def test_the_commands_that_put_data_in_make_the_database(
+    tmp_path: Path, command: list[str]
+) -> None:
+    new = tmp_path / "new" / "graphnews.db"
+    assert runner.invoke(app, [*command, "--db", str(new)]).exit_code == 0
+    assert new.exists()

@@ -174,6 +174,17 @@ def test_max_id_is_the_largest_id_and_zero_on_an_empty_table(tmp_path: Path) -> 
         db.max_id("aliases")
 
 
+def test_opening_without_create_refuses_a_missing_file(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.db"
+    with pytest.raises(DatabaseError, match=r"no database at .*missing\.db"):
+        Database(missing, create=False)
+    assert not missing.exists()
+    with Database(missing) as db:  # the library's default makes it
+        assert db.stats()["articles"] == 0
+    with Database(missing, create=False) as db:  # and then opens it
+        assert db.stats()["articles"] == 0
+
+
 def test_read_only_opening_never_writes(tmp_path: Path, corpus: Path) -> None:
     path = tmp_path / "ro.db"
     with graphnews.open(path) as db:

@@ -46,7 +46,7 @@ def import_command(
     """
     from graphnews.collections import import_outlets
 
-    report = import_outlets(open_database(db), file, replace=replace)
+    report = import_outlets(open_database(db, create=True), file, replace=replace)
     if fmt is Format.table:
         summary = report.as_dict()
         for key in ("unknown", "skipped", "duplicates"):
@@ -89,7 +89,7 @@ def add_command(
     """
     from graphnews.collections import save_collection
 
-    database = open_database(db)
+    database = open_database(db, create=True)
     collection = save_collection(database, name, rule=where, domains=domains or ())
     members = collection.members(database)
     emit_object(collection.as_dict() | {"outlets": len(members)}, fmt,

@@ -83,9 +83,13 @@ def old_name(old: str, new: str, *, min: float | None = None) -> Any:
                         help=f"Old name of {new}.")
 
 
-def open_database(db: str | Path | None, *, readonly: bool = False) -> Database:
-    """Open the database a command was pointed at; a write waiting for a lock says so."""
-    return open_db(db, readonly=readonly, on_wait=lambda message: typer.echo(message, err=True))
+def open_database(db: str | Path | None, *, readonly: bool = False,
+                  create: bool = False) -> Database:
+    """Open the database a command was pointed at; a write waiting for a lock says so. Only
+    the commands that put data in (``create``: ingest, run, collections) make a missing
+    file; any other says there is no database there, rather than answer from an empty one."""
+    return open_db(db, readonly=readonly, create=create,
+                   on_wait=lambda message: typer.echo(message, err=True))
 
 
 def report_filters(

@@ -59,7 +59,7 @@ def ingest_command(
     """
     from graphnews.ingest import ingest  # the parsers: only when ingesting
 
-    database = open_database(db)
+    database = open_database(db, create=True)
     with progress_bars(silent) as progress:
         report = ingest(database, inputs, max_size=max_size, overrides=overrides,
                         progress=progress)

@@ -88,7 +88,7 @@ def run_command(
     from graphnews.filters import Filters
     from graphnews.pipeline import run
 
-    database = open_database(db)
+    database = open_database(db, create=True)
     # not report_filters: the run detects the languages itself (after its ingest)
     filters = Filters.build(collections=resolve_collections(database, collection),
                             languages=language)
