@@ -70,7 +70,8 @@ class Database(store.Database):
     ingest = _IngestMethod()
 
 
-def open(path: str | os.PathLike[str] | None = None, *, readonly: bool = False) -> Database:
+def open(path: str | os.PathLike[str] | None = None, *, readonly: bool = False,
+         create: bool = True) -> Database:
     """Open (creating when needed) the graphnews database at ``path``.
 
     Parameters
@@ -81,13 +82,17 @@ def open(path: str | os.PathLike[str] | None = None, *, readonly: bool = False) 
         else ``output/graphnews.db`` (`graphnews.store.default_db_path`).
     readonly : bool
         Open the file read-only (SQLite refuses every write); it must exist.
+    create : bool
+        Create the file when it does not exist (default); ``create=False`` makes a missing
+        file an error, as every ``graphnews`` command but those that put data in does.
 
     Raises
     ------
     DatabaseError
-        When the file is not a graphnews database, or a read-only database does not exist.
+        When the file is not a graphnews database, or a read-only database (or one opened
+        without ``create``) does not exist.
     """
-    return Database(path, readonly=readonly)
+    return Database(path, readonly=readonly, create=create)
 
 
 __all__ = [
