@@ -401,3 +401,33 @@ def test_stories_only_keeps_the_documents_whose_story_has_another(
     assert not only.articles.linked and source.corpora[0].articles.linked
     fitted = stories_eval._variants(source, [500])
     assert all(corpus is not only for corpus, _ in fitted)  # never fitted
+
+
+def test_the_docs_grouped_shape_table_quotes_the_committed_results() -> None:
+    """The table of docs/stories.md's "Can a corpus say it is a set of grouped stories?" is
+    what `benchmarks/grouped_shape.py` wrote, and its summary is its rows' (counted here
+    again: a summary edited by hand, or computed wrong, would not match)."""
+    results = json.loads((RESULTS / "grouped_shape.json").read_text(encoding="utf-8"))
+    kinds = {"feed": "real, as labelled (feeds)", "grouped": "real, stories of two or more alone",
+             "generated": "graphnews's generator, 20% noise links",
+             "independent": "the independent generator"}
+    expected = []
+    for kind, title in kinds.items():
+        rows = [r for r in results["rows"] if r["kind"] == kind]
+        shares = [r["mutual_best"] for r in rows]
+
+        def mean(way: str, rows: list[dict] = rows) -> str:
+            return f"{sum(r[way]['f1'] for r in rows) / len(rows):.3f}"
+
+        def moved(way: str, rows: list[dict] = rows) -> str:
+            steps = [round(r[way]["f1"], 2) - round(r["default"]["f1"], 2) for r in rows]
+            return f"({sum(s > 0 for s in steps)} / {sum(s < 0 for s in steps)})"
+
+        expected.append(
+            f"| {title} ({len(rows)}) | {min(shares):.2f}-{max(shares):.2f} | "
+            f"{mean('default')} -> {mean('partner')} {moved('partner')} | "
+            f"{mean('mutual')} {moved('mutual')} |"
+        )
+    section = _section("## Can a corpus say it is a set of grouped stories?")
+    quoted = [line for line in section.splitlines() if line.startswith("| ")][1:]
+    assert quoted == expected

@@ -1,0 +1,199 @@
+"""Can graphnews tell a set of grouped stories from a feed without labels?
+
+``graphnews stories --no-singletons`` joins every article left alone into the story of its
+likeliest candidate partner: right for a set of grouped stories (every article has a mate),
+wrong for a feed (docs/stories.md, "No single articles"). A default could only switch it on by
+itself if some statistic of the corpus told the two shapes apart. The one measured here is the
+**mutual-best share**: the share of articles whose likeliest candidate partner (by the shipped
+model's log-odds) has them as its own likeliest partner. In a set of grouped stories of two or
+three nothing stands between an article and its mate; in a feed a single article's likeliest
+partner usually prefers a mate of its own story. Beside it, per corpus, three ways of
+clustering scored against the truth: the default, ``--no-singletons`` (the partner rule), and
+a milder rule that joins an article left alone only to a mutual-best partner.
+
+Development corpora only (nothing here is blind, and nothing is chosen from it): the fitted
+real sources (in-sample: the shipped model was fitted on them) and the three development
+scored-only ones, each as labelled, without its related lists when it has them, and as its
+stories of two or more alone (the grouped shape); graphnews's generator regimes at 20% noise
+links, seed 3, 500 documents, with and without lists; the independent generator
+(``benchmarks/independent``), seed 3, 1,000 documents: ``news`` (stories of two or three,
+every article has a mate) and ``links`` at 20% and 40% noise links (stories of 2-12).
+
+    python benchmarks/grouped_shape.py      # results/grouped_shape.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import draw_corpus, machine, write_results
+from stories_eval import EVAL, SCORED_ONLY, _database, _stories_only
+
+from graphnews.generator import DOCUMENTS_DIR, REGIMES
+from graphnews.stories.fit import Labelled, read_labels
+from graphnews.stories.pairs import Articles, cluster, join_singletons, load_model
+
+#: The scored-only sources that are development data (docs/stories.md, the protocol).
+DEVELOPMENT_SCORED = ("de-ch-2026-06-11", "smartable-ai-2021-01", "zh-trending-2024-06-05")
+INDEPENDENT = (("news", 0.0), ("links", 0.2), ("links", 0.4))
+SEED = 3
+#: The kinds of corpus, as the summary names them.
+KINDS = {"feed": "real, as labelled (feeds)", "grouped": "real, stories of two or more alone",
+         "generated": "graphnews's generator, 20% noise links",
+         "independent": "the independent generator"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--work", type=Path,
+                        default=Path(tempfile.gettempdir()) / "graphnews-grouped-shape")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    rows = [_row(kind, corpus) for kind, corpus in _corpora(args.work)]
+    for row in rows:
+        print(f"{row['corpus']:45s} {row['kind']:8s} mutual-best {row['mutual_best']:.2f}  "
+              f"alone in truth {row['truth_alone']:.2f}  pairwise F1 default "
+              f"{row['default']['f1']:.2f}, --no-singletons {row['partner']['f1']:.2f}, "
+              f"mutual join {row['mutual']['f1']:.2f}", flush=True)
+    summary = [_summary(kind, [r for r in rows if r["kind"] == kind]) for kind in KINDS]
+    print("\n| corpora | mutual-best share | pairwise F1: default -> `--no-singletons` "
+          "(higher / lower) | -> mutual join (higher / lower) |\n|---|---|---|---|")
+    for s in summary:
+        print(f"| {KINDS[s['kind']]} ({s['corpora']}) | {s['mutual_best_min']:.2f}-"
+              f"{s['mutual_best_max']:.2f} | {s['default_f1']:.3f} -> {s['partner_f1']:.3f} "
+              f"({s['partner_higher']} / {s['partner_lower']}) | {s['mutual_f1']:.3f} "
+              f"({s['mutual_higher']} / {s['mutual_lower']}) |")
+    write_results("grouped_shape", {"machine": machine(), "seed": SEED, "rows": rows,
+                                    "summary": summary})
+
+
+def _summary(kind: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One kind of corpus: the range of its mutual-best shares, and each way of joining
+    single articles against the default (mean pairwise F1, corpora higher and lower)."""
+    def mean(way: str) -> float:
+        return round(sum(r[way]["f1"] for r in rows) / len(rows), 4)
+
+    def count(way: str, sign: int) -> int:
+        return sum(1 for r in rows
+                   if sign * (round(r[way]["f1"], 2) - round(r["default"]["f1"], 2)) > 0)
+
+    shares = [r["mutual_best"] for r in rows]
+    return {"kind": kind, "corpora": len(rows), "mutual_best_min": min(shares),
+            "mutual_best_max": max(shares), "default_f1": mean("default"),
+            "partner_f1": mean("partner"), "partner_higher": count("partner", 1),
+            "partner_lower": count("partner", -1), "mutual_f1": mean("mutual"),
+            "mutual_higher": count("mutual", 1), "mutual_lower": count("mutual", -1)}
+
+
+def _corpora(work: Path) -> list[tuple[str, Labelled]]:
+    out = []
+    for name, story_of in sorted(read_labels(EVAL / "labels.tsv").items()):
+        if name in SCORED_ONLY and name not in DEVELOPMENT_SCORED:
+            continue
+        db = _database(work / f"real-{name}.db", [EVAL / name])
+        articles = Articles.load(db)
+        db.close()
+        out.append(("feed", Labelled.build(name, articles, story_of)))
+        if articles.linked:
+            bare = articles.without_links()
+            out.append(("feed", Labelled.build(f"{name} (no related lists)", bare, story_of)))
+        out.append(("grouped", _stories_only(f"{name} (stories of 2+ only)",
+                                             articles.without_links(), story_of)))
+    for regime_name, regime in REGIMES.items():
+        folder = work / f"gen-{regime_name}-500-0.2-{SEED}"
+        truth = draw_corpus(folder, partial(regime.generate, documents=500, noise=0.2, seed=SEED))
+        db = _database(folder / "graphnews.db", [folder / DOCUMENTS_DIR])
+        articles = Articles.load(db)
+        db.close()
+        out.append(("generated", Labelled.build(f"{regime_name} 20%", articles, truth.story_of)))
+        if articles.linked:
+            out.append(("generated", Labelled.build(f"{regime_name} 20% (no related lists)",
+                                                    articles.without_links(), truth.story_of)))
+    for regime_name, noise in INDEPENDENT:
+        out.append(("independent", _independent(work, regime_name, noise)))
+    return out
+
+
+def _independent(work: Path, regime: str, noise: float) -> Labelled:
+    """A corpus of the independent generator (drawn once into ``work``), with its truth."""
+    folder = work / f"independent-{regime}-{noise:g}-{SEED}"
+    truth_file = folder.parent / f"{folder.name}.truth.json"
+    if not truth_file.is_file():
+        subprocess.run([sys.executable, str(Path(__file__).parent / "independent" / "generate.py"),
+                        str(folder), "--regime", regime, "--noise", str(noise), "--seed",
+                        str(SEED), "--documents", "1000"], check=True)
+    truth = {u.replace("://www.", "://"): str(g)
+             for u, g in json.loads(truth_file.read_text(encoding="utf-8")).items()}
+    db = _database(work / f"{folder.name}.db", [folder])
+    articles = Articles.load(db)
+    db.close()
+    story_of = {u: truth[u.replace("://www.", "://")] for u in articles.urls
+                if u.replace("://www.", "://") in truth}
+    return Labelled.build(f"independent {regime} {noise:.0%}", articles, story_of)
+
+
+def _row(kind: str, corpus: Labelled) -> dict[str, Any]:
+    model, scored = corpus.scored_by(load_model())
+    n = len(corpus.articles.ids)
+    u, v = scored.pairs.u, scored.pairs.v
+    log_odds = model.log_odds(scored.pairs.x)
+    membership = cluster(n, scored.pairs, log_odds)
+    partner = _likeliest_partner(n, u, v, log_odds)
+    has = partner >= 0
+    mutual = has & (partner[np.where(has, partner, 0)] == np.arange(n))
+    size = Counter(s for s in corpus.story if s is not None)
+    return {
+        "corpus": corpus.name,
+        "kind": kind,
+        "articles": n,
+        "mutual_best": round(float(mutual.mean()), 4),
+        "truth_alone": round(float(np.mean([s is None or size[s] == 1 for s in corpus.story])), 4),
+        "default": _scores(corpus, membership),
+        "partner": _scores(corpus, join_singletons(membership, u, v, log_odds)),
+        "mutual": _scores(corpus, _mutual_join(membership, partner, mutual)),
+    }
+
+
+def _likeliest_partner(n: int, u: np.ndarray, v: np.ndarray, log_odds: np.ndarray) -> np.ndarray:
+    """Each article's likeliest candidate partner (-1: none); ties to the lower position."""
+    ends, others = np.concatenate((u, v)), np.concatenate((v, u))
+    order = np.lexsort((others, -np.concatenate((log_odds, log_odds)), ends))
+    ends, others = ends[order], others[order]
+    first = np.unique(ends, return_index=True)[1]
+    partner = np.full(n, -1)
+    partner[ends[first]] = others[first]
+    return partner
+
+
+def _mutual_join(membership: np.ndarray, partner: np.ndarray, mutual: np.ndarray) -> np.ndarray:
+    """``membership`` with each article alone moved into its partner's story when the two are
+    each other's likeliest partner."""
+    out = membership.copy()
+    size = np.bincount(out)
+    for a in np.flatnonzero(mutual):
+        if size[out[a]] == 1:
+            size[out[a]] -= 1
+            out[a] = out[partner[a]]
+            size[out[a]] += 1
+    return out
+
+
+def _scores(corpus: Labelled, membership: np.ndarray) -> dict[str, float]:
+    scores = corpus.scores(dict(zip(corpus.articles.urls, membership.tolist(), strict=True)))
+    return {k: round(scores[k], 4) for k in ("precision", "recall", "f1", "bcubed_f1")}
+
+
+if __name__ == "__main__":
+    main()
