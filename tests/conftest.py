@@ -12,6 +12,7 @@ import ctypes
 import itertools
 import os
 import shutil
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -25,6 +26,15 @@ from graphnews.generator import DOCUMENTS_DIR, generate_corpus
 from graphnews.store import Database
 from graphnews.stories import detect_stories
 from tests.postgres_server import PostgresServer, binaries
+
+# A suite started in the background by a shell without job control (`pytest ... &`, some CI
+# runners) inherits SIGINT ignored, and so would every graphnews process a test starts: Python
+# installs its Ctrl-C handler only where SIGINT is not ignored, and the tests that send a
+# Ctrl-C would measure the launcher, not graphnews. A user's terminal always starts a command
+# with SIGINT at its default; a handler here (reset to the default in each child) gives the
+# children that start.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
