@@ -3,6 +3,7 @@ labels, scores."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -262,6 +263,26 @@ def test_labels_are_read_with_their_source_and_errors_name_the_line(tmp_path: Pa
     no_header.write_text("https://example.com/a\ts1\n", encoding="utf-8")
     with pytest.raises(BadInputError, match=r"plain.tsv:1: .*'url' and 'story'"):
         read_labels(no_header)
+
+
+def test_labels_saved_as_csv_by_a_spreadsheet_read_as_the_tsv_does(tmp_path: Path) -> None:
+    """A spreadsheet's comma-separated export (quoted cells, Windows line ends) gives the same
+    labels as the tab-separated sheet; a header with neither tab nor comma is refused."""
+    rows = [("url", "story", "source"),
+            ("https://example.com/a?x=1,2", "Cerebras, record", "june"),
+            ("https://example.com/b", "Cerebras, record", "june"),
+            ("https://example.com/c", "3", "june")]
+    tsv, comma = tmp_path / "labels.tsv", tmp_path / "labels.csv"
+    tsv.write_text("".join("\t".join(r) + "\n" for r in rows), encoding="utf-8")
+    with comma.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows(rows)  # quotes the cells with commas, ends lines with \r\n
+    assert '"Cerebras, record"' in comma.read_text(encoding="utf-8")
+    assert read_labels(comma) == read_labels(tsv)
+    assert len(set(read_labels(comma)["june"].values())) == 2
+    alone = tmp_path / "one.csv"
+    alone.write_text("url story\nhttps://example.com/a s1\n", encoding="utf-8")
+    with pytest.raises(BadInputError, match=r"one.csv:1: .*\(tab- or comma-separated\)"):
+        read_labels(alone)
 
 
 def test_labels_keep_a_url_with_a_line_separator_and_name_the_right_line(tmp_path: Path) -> None:

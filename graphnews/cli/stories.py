@@ -138,8 +138,8 @@ FitOption = Annotated[
         exists=True,
         dir_okay=False,
         show_default=False,
-        help="Fit the same-story model on your own labels (a TSV with url and story columns, "
-        "optionally source), report its cross-validated scores beside those of the model "
+        help="Fit the same-story model on your own labels (a TSV or CSV with url and story "
+        "columns, optionally source), report its cross-validated scores beside those of the model "
         "before it (the shipped one) on the same left-out parts, and keep it in the database "
         "for every later command (--shipped-model goes back).",
     ),
@@ -159,8 +159,8 @@ ScoreOption = Annotated[
     typer.Option(
         "--score",
         show_default=False,
-        help="Instead of the list, score the stored stories against your own labels (a TSV "
-        "with url and story columns, optionally source, as for --fit; --label-sheet writes "
+        help="Instead of the list, score the stored stories against your own labels (a TSV or "
+        "CSV with url and story columns, optionally source, as for --fit; --label-sheet writes "
         "one to fill in): pairwise precision, "
         "recall, F1 (f1_90: the middle 90% of a bootstrap over the labelled stories; it held "
         "the whole corpus's F1 80-87% of the time on samples of 100-150 articles) and BCubed F1 "
@@ -283,11 +283,12 @@ def stories_command(
     ranges: StoryRangesOption = False,
     correct: Annotated[Path | None, typer.Option(
         "--correct", show_default=False,
-        help="Make the stories agree with your labels (a TSV as for --score) by corrections: "
-        "each labelled story's articles joined, labelled stories kept apart, the stories "
-        "recomputed until they agree (unlabelled articles go where the evidence puts them); "
-        "kept like 'graphnews story A --join B'. Or add the corrections of a file 'graphnews "
-        "stories --constraints' wrote (JSON or CSV; from another database, say).")] = None,
+        help="Make the stories agree with your labels (a TSV or CSV as for --score) by "
+        "corrections: each labelled story's articles joined, labelled stories kept apart, the "
+        "stories recomputed until they agree (unlabelled articles go where the evidence puts "
+        "them); kept like 'graphnews story A --join B'. Or add the corrections of a file "
+        "'graphnews stories --constraints' wrote (JSON or CSV; from another database, say).")
+    ] = None,
     constraints: Annotated[bool, typer.Option(
         "--constraints", help="Instead of the list, the corrections made with 'graphnews story "
         "A --join B' or '--separate B': both articles, their titles and their stories now.")

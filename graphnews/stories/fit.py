@@ -1,9 +1,10 @@
 """Fitting the same-story model on labelled stories, and scoring stories against labels.
 
-Labels are a tab-separated file with a header: ``url`` and ``story`` columns, and optionally
-``source`` (each source is its own corpus: pairs across sources are never compared, and
-cross-validation leaves one source out at a time). URLs are joined to articles by their
-canonical form, so AMP and tracking variants of one article name the same article.
+Labels are a tab-separated (or comma-separated) file with a header: ``url`` and ``story``
+columns, and optionally ``source`` (each source is its own corpus: pairs across sources are
+never compared, and cross-validation leaves one source out at a time). URLs are joined to
+articles by their canonical form, so AMP and tracking variants of one article name the same
+article.
 
 Scores of a predicted story per URL against the labelled story per URL:
 
@@ -60,7 +61,8 @@ __all__ = [
 
 
 def read_labels(path: str | Path) -> dict[str, dict[str, str]]:
-    """Source -> canonical URL -> story, from a labels TSV (``source`` defaults to the file name).
+    """Source -> canonical URL -> story, from a labels TSV, or CSV when the header has commas and
+    no tab (``source`` defaults to the file name).
 
     A row that repeats the header is skipped, so that labelling sheets joined with ``cat``
     (`graphnews.stories.sheet`; each keeps its ``source``) read as one labels file.
@@ -78,12 +80,15 @@ def read_labels(path: str | Path) -> dict[str, dict[str, str]]:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise BadInputError(f"{p}: cannot read the labels: {error}") from error
-    # (csv splits the rows itself: str.splitlines would also split at a U+2028 inside a URL)
-    rows = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t")
+    # (csv splits the rows itself: str.splitlines would also split at a U+2028 inside a URL;
+    # a header without a tab is a spreadsheet's comma-separated export)
+    first = text.split("\n", 1)[0]
+    rows = csv.DictReader(io.StringIO(text, newline=""),
+                          delimiter="\t" if "\t" in first or "," not in first else ",")
     if not rows.fieldnames or not {"url", "story"} <= set(rows.fieldnames):
         raise BadInputError(
             f"{p}:1: the labels need a header row with 'url' and 'story' "
-            f"columns (tab-separated), found {rows.fieldnames}"
+            f"columns (tab- or comma-separated), found {rows.fieldnames}"
         )
     out: dict[str, dict[str, str]] = {}
     seen: dict[tuple[str, str], int] = {}  # (source, URL) -> the line that labelled it first
