@@ -43,7 +43,13 @@ from stories_eval import EVAL, SCORED_ONLY, _database, _stories_only
 
 from graphnews.generator import DOCUMENTS_DIR, REGIMES
 from graphnews.stories.fit import Labelled, read_labels
-from graphnews.stories.pairs import Articles, cluster, join_singletons, load_model
+from graphnews.stories.pairs import (
+    Articles,
+    cluster,
+    join_singletons,
+    load_model,
+    ranked_partners,
+)
 
 #: The scored-only sources that are development data (docs/stories.md, the protocol).
 DEVELOPMENT_SCORED = ("de-ch-2026-06-11", "smartable-ai-2021-01", "zh-trending-2024-06-05")
@@ -167,14 +173,12 @@ def _row(kind: str, corpus: Labelled) -> dict[str, Any]:
 
 
 def _likeliest_partner(n: int, u: np.ndarray, v: np.ndarray, log_odds: np.ndarray) -> np.ndarray:
-    """Each article's likeliest candidate partner (-1: none); ties to the lower position."""
-    ends, others = np.concatenate((u, v)), np.concatenate((v, u))
-    order = np.lexsort((others, -np.concatenate((log_odds, log_odds)), ends))
-    ends, others = ends[order], others[order]
-    first = np.unique(ends, return_index=True)[1]
-    partner = np.full(n, -1)
-    partner[ends[first]] = others[first]
-    return partner
+    """Each article's likeliest candidate partner (-1: none), as `join_singletons` ranks them."""
+    start, others, _ = ranked_partners(n, u, v, log_odds)
+    if not len(others):
+        return np.full(n, -1)
+    has = start[:-1] < start[1:]
+    return np.where(has, others[np.minimum(start[:-1], len(others) - 1)], -1)
 
 
 def _mutual_join(membership: np.ndarray, partner: np.ndarray, mutual: np.ndarray) -> np.ndarray:

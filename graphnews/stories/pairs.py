@@ -1191,11 +1191,7 @@ def join_singletons(membership: np.ndarray, u: np.ndarray, v: np.ndarray,
     out = membership.copy()
     n = len(out)
     size = np.bincount(out, minlength=int(out.max(initial=-1)) + 1)
-    ends, others = np.concatenate((u, v)), np.concatenate((v, u))
-    odds = np.concatenate((log_odds, log_odds))
-    order = np.lexsort((others, -odds, ends))  # each article's partners, likeliest first
-    ends, others, odds = ends[order], others[order], odds[order]
-    start = np.searchsorted(ends, np.arange(n + 1))
+    start, others, odds = ranked_partners(n, u, v, log_odds)
     apart: dict[int, list[int]] = {}
     for a, b in np.asarray(separate if separate is not None else np.empty((0, 2)),
                            dtype=np.int64).tolist():
@@ -1214,6 +1210,24 @@ def join_singletons(membership: np.ndarray, u: np.ndarray, v: np.ndarray,
                 size[out[a]] += 1
                 break
     return _first_seen(out)
+
+
+def ranked_partners(n: int, u: np.ndarray, v: np.ndarray, log_odds: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each of ``n`` articles' candidate partners, likeliest first (ties: lower position first):
+    ``start`` (``n + 1`` offsets), ``others`` and ``odds``, article ``a``'s partners being
+    ``others[start[a]:start[a + 1]]`` with their log-odds (`join_singletons`; the likeliest
+    partner of `benchmarks/grouped_shape.py`'s mutual-best share).
+
+    >>> start, others, odds = ranked_partners(3, np.array([0, 0]), np.array([1, 2]),
+    ...                                       np.array([-1.0, 2.0]))
+    >>> start.tolist(), others.tolist(), odds.tolist()
+    ([0, 2, 3, 4], [2, 1, 0, 0], [2.0, -1.0, -1.0, 2.0])
+    """
+    ends, others = np.concatenate((u, v)), np.concatenate((v, u))
+    odds = np.concatenate((log_odds, log_odds))
+    order = np.lexsort((others, -odds, ends))
+    return np.searchsorted(ends[order], np.arange(n + 1)), others[order], odds[order]
 
 
 def _first_seen(labels: np.ndarray) -> np.ndarray:
