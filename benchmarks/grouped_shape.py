@@ -7,9 +7,11 @@ itself if some statistic of the corpus told the two shapes apart. The one measur
 **mutual-best share**: the share of articles whose likeliest candidate partner (by the shipped
 model's log-odds) has them as its own likeliest partner. In a set of grouped stories of two or
 three nothing stands between an article and its mate; in a feed a single article's likeliest
-partner usually prefers a mate of its own story. Beside it, per corpus, three ways of
+partner usually prefers a mate of its own story. Beside it, per corpus, four ways of
 clustering scored against the truth: the default, ``--no-singletons`` (the partner rule), and
-a milder rule that joins an article left alone only to a mutual-best partner.
+two milder rules for an article the clustering leaves alone: join its likeliest partner only
+when the two are each other's likeliest (mutual join), or only when that pair is more likely
+than not to be one story (likely join: log-odds >= 0).
 
 Development corpora only (nothing here is blind, and nothing is chosen from it): the fitted
 real sources (in-sample: the shipped model was fitted on them) and the three development
@@ -59,6 +61,8 @@ SEED = 3
 KINDS = {"feed": "real, as labelled (feeds)", "grouped": "real, stories of two or more alone",
          "generated": "graphnews's generator, 20% noise links",
          "independent": "the independent generator"}
+#: The ways of joining single articles compared with the default: result key, column title.
+WAYS = {"partner": "`--no-singletons`", "mutual": "mutual join", "likely": "likely join"}
 
 
 def main() -> None:
@@ -71,16 +75,18 @@ def main() -> None:
     for row in rows:
         print(f"{row['corpus']:45s} {row['kind']:8s} mutual-best {row['mutual_best']:.2f}  "
               f"alone in truth {row['truth_alone']:.2f}  pairwise F1 default "
-              f"{row['default']['f1']:.2f}, --no-singletons {row['partner']['f1']:.2f}, "
-              f"mutual join {row['mutual']['f1']:.2f}", flush=True)
+              f"{row['default']['f1']:.2f}, "
+              + ", ".join(f"{title} {row[way]['f1']:.2f}" for way, title in WAYS.items()),
+              flush=True)
     summary = [_summary(kind, [r for r in rows if r["kind"] == kind]) for kind in KINDS]
-    print("\n| corpora | mutual-best share | pairwise F1: default -> `--no-singletons` "
-          "(higher / lower) | -> mutual join (higher / lower) |\n|---|---|---|---|")
+    print("\n| corpora | mutual-best share | pairwise F1 by default | "
+          + " | ".join(f"{title} (higher / lower)" for title in WAYS.values())
+          + " |\n|---|---|---|" + "---|" * len(WAYS))
     for s in summary:
         print(f"| {KINDS[s['kind']]} ({s['corpora']}) | {s['mutual_best_min']:.2f}-"
-              f"{s['mutual_best_max']:.2f} | {s['default_f1']:.3f} -> {s['partner_f1']:.3f} "
-              f"({s['partner_higher']} / {s['partner_lower']}) | {s['mutual_f1']:.3f} "
-              f"({s['mutual_higher']} / {s['mutual_lower']}) |")
+              f"{s['mutual_best_max']:.2f} | {s['default_f1']:.3f} | "
+              + " | ".join(f"{s[f'{way}_f1']:.3f} ({s[f'{way}_higher']} / {s[f'{way}_lower']})"
+                           for way in WAYS) + " |")
     write_results("grouped_shape", {"machine": machine(), "seed": SEED, "rows": rows,
                                     "summary": summary})
 
@@ -89,18 +95,19 @@ def _summary(kind: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """One kind of corpus: the range of its mutual-best shares, and each way of joining
     single articles against the default (mean pairwise F1, corpora higher and lower)."""
     def mean(way: str) -> float:
-        return round(sum(r[way]["f1"] for r in rows) / len(rows), 4)
+        return sum(r[way]["f1"] for r in rows) / len(rows)  # unrounded: printed to 3 places
 
     def count(way: str, sign: int) -> int:
         return sum(1 for r in rows
                    if sign * (round(r[way]["f1"], 2) - round(r["default"]["f1"], 2)) > 0)
 
     shares = [r["mutual_best"] for r in rows]
-    return {"kind": kind, "corpora": len(rows), "mutual_best_min": min(shares),
-            "mutual_best_max": max(shares), "default_f1": mean("default"),
-            "partner_f1": mean("partner"), "partner_higher": count("partner", 1),
-            "partner_lower": count("partner", -1), "mutual_f1": mean("mutual"),
-            "mutual_higher": count("mutual", 1), "mutual_lower": count("mutual", -1)}
+    out = {"kind": kind, "corpora": len(rows), "mutual_best_min": min(shares),
+           "mutual_best_max": max(shares), "default_f1": mean("default")}
+    for way in WAYS:
+        out |= {f"{way}_f1": mean(way), f"{way}_higher": count(way, 1),
+                f"{way}_lower": count(way, -1)}
+    return out
 
 
 def _corpora(work: Path) -> list[tuple[str, Labelled]]:
@@ -156,7 +163,7 @@ def _row(kind: str, corpus: Labelled) -> dict[str, Any]:
     u, v = scored.pairs.u, scored.pairs.v
     log_odds = model.log_odds(scored.pairs.x)
     membership = cluster(n, scored.pairs, log_odds)
-    partner = _likeliest_partner(n, u, v, log_odds)
+    partner, best = _likeliest_partner(n, u, v, log_odds)
     has = partner >= 0
     mutual = has & (partner[np.where(has, partner, 0)] == np.arange(n))
     size = Counter(s for s in corpus.story if s is not None)
@@ -168,25 +175,31 @@ def _row(kind: str, corpus: Labelled) -> dict[str, Any]:
         "truth_alone": round(float(np.mean([s is None or size[s] == 1 for s in corpus.story])), 4),
         "default": _scores(corpus, membership),
         "partner": _scores(corpus, join_singletons(membership, u, v, log_odds)),
-        "mutual": _scores(corpus, _mutual_join(membership, partner, mutual)),
+        "mutual": _scores(corpus, _join(membership, partner, best, mutual)),
+        "likely": _scores(corpus, _join(membership, partner, best, has & (best >= 0))),
     }
 
 
-def _likeliest_partner(n: int, u: np.ndarray, v: np.ndarray, log_odds: np.ndarray) -> np.ndarray:
-    """Each article's likeliest candidate partner (-1: none), as `join_singletons` ranks them."""
-    start, others, _ = ranked_partners(n, u, v, log_odds)
+def _likeliest_partner(n: int, u: np.ndarray, v: np.ndarray, log_odds: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Each article's likeliest candidate partner (-1: none), as `join_singletons` ranks them,
+    and that pair's log-odds (-inf: none)."""
+    start, others, odds = ranked_partners(n, u, v, log_odds)
     if not len(others):
-        return np.full(n, -1)
+        return np.full(n, -1), np.full(n, -np.inf)
     has = start[:-1] < start[1:]
-    return np.where(has, others[np.minimum(start[:-1], len(others) - 1)], -1)
+    first = np.minimum(start[:-1], len(others) - 1)
+    return np.where(has, others[first], -1), np.where(has, odds[first], -np.inf)
 
 
-def _mutual_join(membership: np.ndarray, partner: np.ndarray, mutual: np.ndarray) -> np.ndarray:
-    """``membership`` with each article alone moved into its partner's story when the two are
-    each other's likeliest partner."""
+def _join(membership: np.ndarray, partner: np.ndarray, best: np.ndarray, chosen: np.ndarray
+          ) -> np.ndarray:
+    """``membership`` with each ``chosen`` article that is alone moved into its likeliest
+    partner's story, the likeliest pairs first (an article a partner has joined meanwhile is
+    no longer alone and stays)."""
     out = membership.copy()
     size = np.bincount(out)
-    for a in np.flatnonzero(mutual):
+    for a in sorted(np.flatnonzero(chosen).tolist(), key=lambda a: -best[a]):
         if size[out[a]] == 1:
             size[out[a]] -= 1
             out[a] = out[partner[a]]
