@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +39,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import draw_corpus, machine, write_results
-from stories_eval import EVAL, SCORED_ONLY, _database, _stories_only
+from harness import machine, write_results
+from stories_eval import (
+    EVAL,
+    SCORED_ONLY,
+    _database,
+    _generated_sources,
+    _real_sources,
+)
 
-from graphnews.generator import DOCUMENTS_DIR, REGIMES
-from graphnews.stories.fit import Labelled, read_labels
+from graphnews.stories.fit import Labelled
 from graphnews.stories.pairs import (
     Articles,
     cluster,
@@ -111,32 +115,18 @@ def _summary(kind: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _corpora(work: Path) -> list[tuple[str, Labelled]]:
-    out = []
-    for name, story_of in sorted(read_labels(EVAL / "labels.tsv").items()):
-        if name in SCORED_ONLY and name not in DEVELOPMENT_SCORED:
-            continue
-        db = _database(work / f"real-{name}.db", [EVAL / name])
-        articles = Articles.load(db)
-        db.close()
-        out.append(("feed", Labelled.build(name, articles, story_of)))
-        if articles.linked:
-            bare = articles.without_links()
-            out.append(("feed", Labelled.build(f"{name} (no related lists)", bare, story_of)))
-        out.append(("grouped", _stories_only(f"{name} (stories of 2+ only)",
-                                             articles.without_links(), story_of)))
-    for regime_name, regime in REGIMES.items():
-        folder = work / f"gen-{regime_name}-500-0.2-{SEED}"
-        truth = draw_corpus(folder, partial(regime.generate, documents=500, noise=0.2, seed=SEED))
-        db = _database(folder / "graphnews.db", [folder / DOCUMENTS_DIR])
-        articles = Articles.load(db)
-        db.close()
-        out.append(("generated", Labelled.build(f"{regime_name} 20%", articles, truth.story_of)))
-        if articles.linked:
-            out.append(("generated", Labelled.build(f"{regime_name} 20% (no related lists)",
-                                                    articles.without_links(), truth.story_of)))
-    for regime_name, noise in INDEPENDENT:
-        out.append(("independent", _independent(work, regime_name, noise)))
-    return out
+    real = _real_sources(EVAL / "labels.tsv", work,
+                         keep=lambda name: name not in SCORED_ONLY or name in DEVELOPMENT_SCORED)
+    generated = _generated_sources(work, [500], SEED, [500], noises=(0.2,))
+    return [
+        *((kind, corpus) for source in real
+          for kind, corpora in (("feed", source.corpora + source.bare),
+                                ("grouped", source.stories_only))
+          for corpus in corpora),
+        *(("generated", corpus) for source in generated
+          for corpus in source.corpora + source.bare),
+        *(("independent", _independent(work, regime, noise)) for regime, noise in INDEPENDENT),
+    ]
 
 
 def _independent(work: Path, regime: str, noise: float) -> Labelled:

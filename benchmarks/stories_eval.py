@@ -335,12 +335,17 @@ def main() -> None:
 # -- sources --------------------------------------------------------------------------------
 
 
-def _real_sources(labels: Path, work: Path) -> list[Source]:
+def _real_sources(labels: Path, work: Path, *,
+                  keep: Callable[[str], bool] | None = None) -> list[Source]:
+    """Every labelled real source (``keep``: those whose name it keeps), with its corpus
+    without related lists and its stories of two or more alone."""
     if not labels.is_file():
         print(f"no labels at {labels}: generated sources only", file=sys.stderr)
         return []
     out = []
     for name, story_of in sorted(read_labels(labels).items()):
+        if keep is not None and not keep(name):
+            continue
         folder = labels.parent / name
         db = _database(work / f"real-{name}.db", [folder])
         articles = Articles.load(db)
@@ -395,14 +400,15 @@ def _sizes(text: str) -> list[int]:
 
 
 def _generated_sources(
-    work: Path, sizes: list[int], seed: int, scored: list[int]
+    work: Path, sizes: list[int], seed: int, scored: list[int],
+    noises: Sequence[float] = NOISE,
 ) -> list[Source]:
     """Every regime's corpora at every size and noise; a size named in their names unless it
     is the one size scored."""
     out = []
     for regime_name, regime in REGIMES.items():
         corpora, bare, documents_of = [], [], {}
-        for documents, noise in ((d, n) for d in sizes for n in NOISE):
+        for documents, noise in ((d, n) for d in sizes for n in noises):
             folder = work / f"gen-{regime_name}-{documents}-{noise:g}-{seed}"
             truth = _cached_truth(folder, regime)
             if truth is None:
