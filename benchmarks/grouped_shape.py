@@ -27,8 +27,6 @@ every article has a mate) and ``links`` at 20% and 40% noise links (stories of 2
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -39,7 +37,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import machine, write_results
+from harness import independent_corpus, machine, write_results
 from stories_eval import (
     EVAL,
     SCORED_ONLY,
@@ -132,13 +130,8 @@ def _corpora(work: Path) -> list[tuple[str, Labelled]]:
 def _independent(work: Path, regime: str, noise: float) -> Labelled:
     """A corpus of the independent generator (drawn once into ``work``), with its truth."""
     folder = work / f"independent-{regime}-{noise:g}-{SEED}"
-    truth_file = folder.parent / f"{folder.name}.truth.json"
-    if not truth_file.is_file():
-        subprocess.run([sys.executable, str(Path(__file__).parent / "independent" / "generate.py"),
-                        str(folder), "--regime", regime, "--noise", str(noise), "--seed",
-                        str(SEED), "--documents", "1000"], check=True)
-    truth = {u.replace("://www.", "://"): str(g)
-             for u, g in json.loads(truth_file.read_text(encoding="utf-8")).items()}
+    truth = {url.replace("://www.", "://"): story for url, story in independent_corpus(
+        folder, regime=regime, noise=noise, seed=SEED, documents=1000).items()}
     db = _database(work / f"{folder.name}.db", [folder])
     articles = Articles.load(db)
     db.close()

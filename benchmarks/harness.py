@@ -317,6 +317,19 @@ def draw_corpus(folder: Path, draw: Callable[[Path], T]) -> T:
     return drawn
 
 
+def independent_corpus(folder: Path, *, regime: str, noise: float, seed: int,
+                       documents: int) -> dict[str, str]:
+    """A corpus of the independent generator (``independent/generate.py``) in ``folder``,
+    drawn unless its truth file is there already, and its truth: URL -> story."""
+    truth_file = folder.parent / f"{folder.name}.truth.json"
+    if not truth_file.is_file():
+        subprocess.run([sys.executable, str(Path(__file__).parent / "independent" / "generate.py"),
+                        str(folder), "--regime", regime, "--noise", str(noise), "--seed",
+                        str(seed), "--documents", str(documents)], check=True)
+    return {url: str(story)
+            for url, story in json.loads(truth_file.read_text(encoding="utf-8")).items()}
+
+
 def ensure_corpus(work: Path, documents: int, *, seed: int = 0, outlets: int | None = None,
                   zipf: float | None = None) -> Path:
     """The documents folder of a generated corpus of ``documents`` documents (made when missing).

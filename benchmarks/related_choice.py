@@ -18,8 +18,6 @@ is chosen on these numbers: the default stays "with".
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import tempfile
 import zlib
@@ -29,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import machine, write_results
+from harness import independent_corpus, machine, write_results
 from stories_eval import EVAL
 
 import graphnews
@@ -112,12 +110,8 @@ def _generated(work: Path) -> list[tuple[str, dict[str, str], list[Path], bool]]
                         False))
     for noise in (0.2, 0.4):
         folder = work / f"independent-links-{noise}"
-        subprocess.run([sys.executable, str(Path(__file__).parent / "independent" / "generate.py"),
-                        str(folder), "--regime", "links", "--noise", str(noise), "--seed", "3",
-                        "--documents", "1000"], check=True)
-        truth = json.loads((folder.parent / f"{folder.name}.truth.json").read_text())
-        out.append((f"independent links {noise:.0%}", {u: str(s) for u, s in truth.items()},
-                    [folder], False))
+        truth = independent_corpus(folder, regime="links", noise=noise, seed=3, documents=1000)
+        out.append((f"independent links {noise:.0%}", truth, [folder], False))
     return out
 
 
