@@ -55,10 +55,14 @@ def test_ctrl_c_during_start_up_ends_the_command_cleanly(tmp_path: Path, delay: 
     # graphnews's own package loads SQLite first; a moment later the command line is importing
     # (typer, rich, the command modules: ~0.3 s idle, seconds under load). Before SQLite is
     # loaded, a SIGINT still meets Python's own start-up, which graphnews cannot catch.
-    _wait_for_library(proc.pid, "_sqlite3")
-    time.sleep(delay)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    try:
+        _wait_for_library(proc.pid, "_sqlite3")
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()  # a run the Ctrl-C did not stop must not outlive the test (nothing if done)
+        proc.wait()
     assert "Traceback" not in err, err
     # Exit status 130, as a shell reports it: exit(130), or (rarely, when the signal is still
     # pending as the interpreter exits) the end by SIGINT that a shell also shows as 130.
@@ -146,10 +150,15 @@ def test_ctrl_c_during_leiden_is_an_interrupt_not_a_crash(tmp_path: Path) -> Non
     script.write_text(LEIDEN_LOOP)
     runs = [subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True) for _ in range(8)]
-    for delay, run in enumerate(runs):
-        assert run.stdout is not None and run.stdout.readline().strip() == "ready"
-        time.sleep(0.1 + 0.13 * delay)
-        run.send_signal(signal.SIGINT)
-    for run in runs:
-        out, err = run.communicate(timeout=120)
+    try:
+        for delay, run in enumerate(runs):
+            assert run.stdout is not None and run.stdout.readline().strip() == "ready"
+            time.sleep(0.1 + 0.13 * delay)
+            run.send_signal(signal.SIGINT)
+        ended = [run.communicate(timeout=120) for run in runs]
+    finally:
+        for run in runs:  # a loop the Ctrl-C did not stop must not outlive the test
+            run.kill()
+            run.wait()
+    for run, (out, err) in zip(runs, ended, strict=True):
         assert (run.returncode, out.strip()) == (0, "interrupted"), err[-300:]
