@@ -49,6 +49,7 @@ from stories_eval import (
 from graphnews.stories.fit import Labelled
 from graphnews.stories.pairs import (
     Articles,
+    Model,
     cluster,
     join_singletons,
     load_model,
@@ -73,7 +74,8 @@ def main() -> None:
                         default=Path(tempfile.gettempdir()) / "graphnews-grouped-shape")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    rows = [_row(kind, corpus) for kind, corpus in _corpora(args.work)]
+    model = load_model()
+    rows = [_row(kind, corpus, model) for kind, corpus in _corpora(args.work)]
     for row in rows:
         print(f"{row['corpus']:45s} {row['kind']:8s} mutual-best {row['mutual_best']:.2f}  "
               f"alone in truth {row['truth_alone']:.2f}  pairwise F1 default "
@@ -140,8 +142,8 @@ def _independent(work: Path, regime: str, noise: float) -> Labelled:
     return Labelled.build(f"independent {regime} {noise:.0%}", articles, story_of)
 
 
-def _row(kind: str, corpus: Labelled) -> dict[str, Any]:
-    model, scored = corpus.scored_by(load_model())
+def _row(kind: str, corpus: Labelled, shipped: Model) -> dict[str, Any]:
+    model, scored = corpus.scored_by(shipped)
     n = len(corpus.articles.ids)
     u, v = scored.pairs.u, scored.pairs.v
     log_odds = model.log_odds(scored.pairs.x)
