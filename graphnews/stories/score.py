@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from graphnews.stories.fit import label_scores
@@ -217,9 +218,7 @@ def _score(source: str, truth: Mapping[Any, Hashable], guess: Mapping[Any, Hasha
            missing: int) -> LabelScore:
     """``related``: the other choice about the related lists' stories and that choice;
     ``singletons``: the other choice about single articles' and the stored one."""
-    def both(predicted: Mapping[Any, Hashable]) -> dict[str, float]:
-        return label_scores(truth, predicted)
-
+    both = partial(label_scores, truth)  # pairwise and BCubed scores of a prediction
     (other, other_related), (joined, allowed) = related, singletons
     counts = Counter(truth.values())
     return LabelScore(
